@@ -1,0 +1,1 @@
+"""Accounts: the user model, public handles, provisioning, login/sign-up adapters and roles."""

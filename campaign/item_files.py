@@ -1,0 +1,175 @@
+"""Reading import files row by row: JSON Lines, CSV and Parquet, never the whole file at once.
+
+Each row comes back as a plain dict in the nested shape of PRODUCT.md's JSONL format, with the
+line (or row) number that error reports name. CSV and Parquet columns may be flattened with
+dots (``responses.model-x``, ``a.model``, ``a.text``); only the first dot splits, because model
+names such as ``gpt-3.5`` contain dots themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from campaign.exceptions import UnsupportedFileFormat
+
+FORMATS = ("jsonl", "csv", "parquet")
+_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+_EXTENSIONS |= {".parquet": "parquet", ".pq": "parquet"}
+
+
+@dataclass(frozen=True)
+class RawRow:
+    line: int
+    data: dict[str, Any] | None
+    error: str | None = None
+
+
+def detect_format(name: str, explicit: str | None = None) -> str:
+    if explicit:
+        if explicit not in FORMATS:
+            raise UnsupportedFileFormat(f"Unknown format {explicit!r}; use one of {FORMATS}.")
+        return explicit
+    suffix = Path(name).suffix.lower()
+    try:
+        return _EXTENSIONS[suffix]
+    except KeyError:
+        raise UnsupportedFileFormat(
+            f"Cannot tell the format of {name!r} from its extension; "
+            "use .jsonl, .csv or .parquet (or name the format)."
+        ) from None
+
+
+def read_rows(source: Path | IO[bytes], file_format: str) -> Iterator[RawRow]:
+    """Rows of ``source`` (a path or a binary file object, read from its start)."""
+    if not isinstance(source, Path):
+        source.seek(0)
+    if file_format == "jsonl":
+        yield from _jsonl_rows(source)
+    elif file_format == "csv":
+        yield from _csv_rows(source)
+    elif file_format == "parquet":
+        yield from _parquet_rows(source)
+    else:
+        raise UnsupportedFileFormat(f"Unknown format {file_format!r}; use one of {FORMATS}.")
+
+
+def _open_text(source: Path | IO[bytes]) -> IO[str]:
+    if isinstance(source, Path):
+        return source.open(encoding="utf-8", newline="")
+    return io.TextIOWrapper(source, encoding="utf-8", newline="")
+
+
+def _jsonl_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
+    stream = _open_text(source)
+    number = 0
+    try:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as error:
+                yield RawRow(number, None, f"bad JSON: {error.msg} (column {error.colno})")
+                continue
+            if not isinstance(data, dict):
+                yield RawRow(number, None, "bad JSON: a line must be an object")
+                continue
+            yield RawRow(number, data)
+    except UnicodeDecodeError:
+        yield RawRow(number + 1, None, "the file is not UTF-8 text")
+    finally:
+        _release(stream, source)
+
+
+def _csv_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
+    stream = _open_text(source)
+    try:
+        reader = csv.DictReader(stream)
+        try:
+            for record in reader:
+                line = reader.line_num
+                if None in record:
+                    yield RawRow(line, None, "more cells than header columns")
+                    continue
+                cells = {key: value for key, value in record.items() if value not in ("", None)}
+                if not cells:
+                    continue
+                if "metadata" in cells:
+                    try:
+                        cells["metadata"] = json.loads(cells["metadata"])
+                    except json.JSONDecodeError as error:
+                        yield RawRow(line, None, f"bad JSON in metadata: {error.msg}")
+                        continue
+                yield RawRow(line, _unflatten(cells))
+        except csv.Error as error:
+            yield RawRow(reader.line_num, None, f"bad CSV: {error}")
+        except UnicodeDecodeError:
+            yield RawRow(reader.line_num + 1, None, "the file is not UTF-8 text")
+    finally:
+        _release(stream, source)
+
+
+def _release(stream: IO[str], source: Path | IO[bytes]) -> None:
+    if isinstance(source, Path):
+        stream.close()
+    elif isinstance(stream, io.TextIOWrapper):
+        # Leave the caller's binary file open: it may be read again (validation, then write).
+        stream.detach()
+
+
+def _parquet_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(source)
+    except (pa.ArrowInvalid, OSError) as error:
+        yield RawRow(1, None, f"bad Parquet file: {error}")
+        return
+    number = 0
+    for batch in parquet.iter_batches(batch_size=2000):
+        for record in batch.to_pylist():
+            number += 1
+            cells = _drop_nulls(record)
+            if "metadata" in cells and isinstance(cells["metadata"], str):
+                try:
+                    cells["metadata"] = json.loads(cells["metadata"])
+                except json.JSONDecodeError as error:
+                    yield RawRow(number, None, f"bad JSON in metadata: {error.msg}")
+                    continue
+            yield RawRow(number, _unflatten(cells))
+
+
+def _drop_nulls(record: dict[str, Any]) -> dict[str, Any]:
+    # Parquet gives every row every column; an absent cell is a null, not a value.
+    cleaned: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            value = _drop_nulls(value)
+            if not value:
+                continue
+        if value is None or value == "":
+            continue
+        cleaned[key] = value
+    return cleaned
+
+
+def _unflatten(cells: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for key, value in cells.items():
+        head, dot, rest = key.partition(".")
+        if dot and rest:
+            group = nested.setdefault(head, {})
+            if isinstance(group, dict):
+                group[rest] = value
+            else:
+                nested[key] = value
+        else:
+            nested[key] = value
+    return nested

@@ -1,0 +1,195 @@
+"""Campaign content: the contest, its contenders, prompts, responses and comparisons.
+
+Invariants that must never break are database constraints (STYLE.md §5); services validate
+first to give friendly errors, the constraints are the backstop under concurrency.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Scale(models.IntegerChoices):
+        FIVE_POINT = 5, "5-point (A much better … B much better)"
+        THREE_POINT = 3, "3-point (A / Tie / B)"
+        TWO_POINT = 2, "2-point (A / B, no tie)"
+
+    class Leaderboard(models.TextChoices):
+        PUBLIC = "public", "Public (live)"
+        HIDDEN = "hidden", "Hidden until the campaign closes"
+
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    guidelines = models.TextField(blank=True, help_text="Markdown, shown to participants.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    scale = models.PositiveSmallIntegerField(choices=Scale.choices, default=Scale.FIVE_POINT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_campaigns",
+    )
+
+    judgments_per_comparison = models.PositiveIntegerField(
+        default=3, validators=[MinValueValidator(1)]
+    )
+    gold_rate = models.FloatField(
+        default=0.10, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    qualification_gold = models.PositiveIntegerField(default=3)
+    min_gold_seen = models.PositiveIntegerField(default=5)
+    min_gold_accuracy = models.FloatField(
+        default=0.70, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    block_untrusted = models.BooleanField(default=False)
+    lease_minutes = models.PositiveIntegerField(default=15, validators=[MinValueValidator(1)])
+    require_rationale = models.BooleanField(default=False)
+    allow_signup = models.BooleanField(default=False)
+    pairs_per_prompt = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Comparisons generated per multi-response prompt; empty means every pair.",
+    )
+    leaderboard = models.CharField(
+        max_length=8, choices=Leaderboard.choices, default=Leaderboard.PUBLIC
+    )
+
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1), name="campaign_gold_rate_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_gold_accuracy__gte=0) & Q(min_gold_accuracy__lte=1),
+                name="campaign_min_gold_accuracy_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(judgments_per_comparison__gte=1), name="campaign_judgments_at_least_1"
+            ),
+            models.CheckConstraint(condition=Q(lease_minutes__gte=1), name="campaign_lease_1_min"),
+            models.CheckConstraint(
+                condition=Q(pairs_per_prompt__isnull=True) | Q(pairs_per_prompt__gte=1),
+                name="campaign_pairs_per_prompt_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "open", "closed"]), name="campaign_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(scale__in=[2, 3, 5]), name="campaign_scale_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Contender(models.Model):
+    """A model (or any system) whose responses are judged."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contenders")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="contender_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Prompt(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="prompts")
+    external_id = models.CharField(max_length=200, help_text="The id given in the import file.")
+    text = models.TextField()
+    category = models.CharField(max_length=100, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "external_id"], name="prompt_unique_external_id"
+            ),
+            # Target of Comparison's composite foreign key to (prompt, campaign).
+            models.UniqueConstraint(fields=["id", "campaign"], name="prompt_unique_id_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Response(models.Model):
+    """One contender's answer to one prompt."""
+
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="responses")
+    contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="responses")
+    text = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt", "contender"], name="response_one_per_contender_and_prompt"
+            ),
+            # Target of the composite foreign keys from Comparison (see migration 0002), which
+            # make a comparison of responses to two different prompts impossible.
+            models.UniqueConstraint(fields=["id", "prompt"], name="response_unique_id_prompt"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_id}/{self.contender_id}"
+
+
+class Comparison(models.Model):
+    """Two responses to the same prompt; gold when ``gold_side`` names the right answer."""
+
+    class Side(models.TextChoices):
+        A = "a", "A"
+        B = "b", "B"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="comparisons")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="comparisons")
+    response_a = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    response_b = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    gold_side = models.CharField(max_length=1, choices=Side.choices, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(response_a=F("response_b")), name="comparison_distinct_responses"
+            ),
+            models.CheckConstraint(
+                condition=Q(gold_side__in=["", "a", "b"]), name="comparison_gold_side_valid"
+            ),
+            # A comparison is its prompt and its unordered pair of responses: (x, y) and (y, x)
+            # are the same comparison.
+            models.UniqueConstraint(
+                Least("response_a", "response_b"),
+                Greatest("response_a", "response_b"),
+                name="comparison_unique_pair",
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "gold_side"], name="comparison_campaign_gold")]
+
+    def __str__(self) -> str:
+        return f"comparison {self.pk}"
+
+    @property
+    def is_gold(self) -> bool:
+        return self.gold_side != ""

@@ -73,7 +73,7 @@ def _jsonl_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
             if not line.strip():
                 continue
             try:
-                data = json.loads(line)
+                data = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as error:
                 yield RawRow(number, None, f"bad JSON: {error.msg} (column {error.colno})")
                 continue

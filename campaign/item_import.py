@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 
 from campaign.item_files import detect_format, read_rows
 from campaign.item_validation import ItemRecord, validate_item
@@ -362,7 +362,7 @@ class _StoredState:
 
 
 class _Writer:
-    """Turns planned names into rows with bulk inserts (a few queries per batch)."""
+    """Turns planned names into rows with bulk inserts (a few statements per batch)."""
 
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
@@ -374,39 +374,43 @@ class _Writer:
                 [Contender(campaign=self.campaign, name=name) for name in sorted(plan.contenders)]
             )
             self.contender_ids = dict(self.campaign.contenders.values_list("name", "id"))
-        created = Prompt.objects.bulk_create(
+        new_prompt_ids = _insert_rows(
+            Prompt,
             [
-                Prompt(
-                    campaign=self.campaign,
-                    external_id=record.prompt_id,
-                    text=record.prompt,
-                    category=record.category,
-                    metadata=record.metadata,
-                )
+                {
+                    "campaign_id": self.campaign.pk,
+                    "external_id": record.prompt_id,
+                    "text": record.prompt,
+                    "category": record.category,
+                    "metadata": record.metadata,
+                }
                 for record in plan.prompts
-            ]
+            ],
         )
-        prompt_ids = {prompt.external_id: prompt.pk for prompt in created}
+        prompt_ids = {
+            record.prompt_id: pk for record, pk in zip(plan.prompts, new_prompt_ids, strict=True)
+        }
         needed = {prompt_id for prompt_id, _model, _text in plan.responses}
         needed |= {comparison[0] for comparison in plan.comparisons}
-        missing = needed - prompt_ids.keys()
-        if missing:
+        if needed - prompt_ids.keys():
             prompt_ids |= dict(
-                Prompt.objects.filter(campaign=self.campaign, external_id__in=missing).values_list(
-                    "external_id", "id"
-                )
+                Prompt.objects.filter(
+                    campaign=self.campaign, external_id__in=needed - prompt_ids.keys()
+                ).values_list("external_id", "id")
             )
-        responses = Response.objects.bulk_create(
-            [
-                Response(
-                    prompt_id=prompt_ids[prompt_id],
-                    contender_id=self.contender_ids[model],
-                    text=text,
-                )
-                for prompt_id, model, text in plan.responses
-            ]
-        )
-        response_ids = {(r.prompt_id, r.contender_id): r.pk for r in responses}
+        response_rows = [
+            {
+                "prompt_id": prompt_ids[prompt_id],
+                "contender_id": self.contender_ids[model],
+                "text": text,
+            }
+            for prompt_id, model, text in plan.responses
+        ]
+        new_response_ids = _insert_rows(Response, response_rows)
+        response_ids = {
+            (row["prompt_id"], row["contender_id"]): pk
+            for row, pk in zip(response_rows, new_response_ids, strict=True)
+        }
         wanted = {
             (prompt_ids[prompt_id], self.contender_ids[model])
             for prompt_id, a, b, _gold in plan.comparisons
@@ -420,15 +424,50 @@ class _Writer:
                     prompt_id__in=unresolved_prompts
                 ).values_list("id", "prompt_id", "contender_id")
             }
-        Comparison.objects.bulk_create(
+        _insert_rows(
+            Comparison,
             [
-                Comparison(
-                    campaign=self.campaign,
-                    prompt_id=prompt_ids[prompt_id],
-                    response_a_id=response_ids[(prompt_ids[prompt_id], self.contender_ids[a])],
-                    response_b_id=response_ids[(prompt_ids[prompt_id], self.contender_ids[b])],
-                    gold_side=gold,
-                )
+                {
+                    "campaign_id": self.campaign.pk,
+                    "prompt_id": prompt_ids[prompt_id],
+                    "response_a_id": response_ids[(prompt_ids[prompt_id], self.contender_ids[a])],
+                    "response_b_id": response_ids[(prompt_ids[prompt_id], self.contender_ids[b])],
+                    "gold_side": gold,
+                }
                 for prompt_id, a, b, gold in plan.comparisons
-            ]
+            ],
         )
+
+
+def _insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows given by attribute name; return their new primary keys in order.
+
+    On PostgreSQL this is COPY with ids drawn from the table's sequence first: several times
+    faster than bulk_create, whose per-object model and SQL building dominated imports. Fields
+    a row leaves out get their model default, so new columns with defaults keep working.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        created = model.objects.bulk_create([model(**row) for row in rows])
+        return [instance.pk for instance in created]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    table = model._meta.db_table
+    columns = ", ".join(["id", *(connection.ops.quote_name(field.column) for field in fields)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row([pk, *(_column_value(field, row) for field in fields)])
+    return ids
+
+
+def _column_value(field: models.Field, row: dict[str, Any]) -> Any:
+    value = row[field.attname] if field.attname in row else field.get_default()
+    if isinstance(field, models.JSONField):
+        return field.get_db_prep_save(value, connection)
+    return value

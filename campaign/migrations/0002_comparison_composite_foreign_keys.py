@@ -32,7 +32,7 @@ def add_foreign_keys(apps, schema_editor):
     for name, columns, target in FOREIGN_KEYS:
         schema_editor.execute(
             f"ALTER TABLE campaign_comparison ADD CONSTRAINT {name} FOREIGN KEY {columns} "
-            f"REFERENCES {target} ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED"
+            f"REFERENCES {target} ON DELETE CASCADE"
         )
 
 

@@ -1,0 +1,134 @@
+"""The database itself refuses rows that must never exist, whatever code writes them."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from campaign.models import Campaign, Comparison, Contender, Prompt, Response
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def content():
+    campaign = Campaign.objects.create(slug="c", title="C")
+    x = Contender.objects.create(campaign=campaign, name="x")
+    y = Contender.objects.create(campaign=campaign, name="y")
+    prompt = Prompt.objects.create(campaign=campaign, external_id="q1", text="p")
+    other_prompt = Prompt.objects.create(campaign=campaign, external_id="q2", text="p2")
+    return {
+        "campaign": campaign,
+        "x": x,
+        "y": y,
+        "prompt": prompt,
+        "other_prompt": other_prompt,
+        "rx": Response.objects.create(prompt=prompt, contender=x, text="x1"),
+        "ry": Response.objects.create(prompt=prompt, contender=y, text="y1"),
+        "other_ry": Response.objects.create(prompt=other_prompt, contender=y, text="y2"),
+    }
+
+
+def assert_refused(create) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create()
+
+
+def test_duplicate_prompt_id_in_a_campaign_is_refused(content):
+    assert_refused(
+        lambda: Prompt.objects.create(campaign=content["campaign"], external_id="q1", text="again")
+    )
+
+
+def test_same_prompt_id_in_another_campaign_is_fine(content):
+    other = Campaign.objects.create(slug="d", title="D")
+    Prompt.objects.create(campaign=other, external_id="q1", text="p")
+
+
+def test_two_responses_of_one_contender_to_one_prompt_are_refused(content):
+    assert_refused(
+        lambda: Response.objects.create(prompt=content["prompt"], contender=content["x"], text="2")
+    )
+
+
+def test_a_comparison_of_a_response_with_itself_is_refused(content):
+    assert_refused(
+        lambda: Comparison.objects.create(
+            campaign=content["campaign"],
+            prompt=content["prompt"],
+            response_a=content["rx"],
+            response_b=content["rx"],
+        )
+    )
+
+
+def test_a_comparison_of_responses_to_different_prompts_is_refused(content):
+    assert_refused(
+        lambda: Comparison.objects.create(
+            campaign=content["campaign"],
+            prompt=content["prompt"],
+            response_a=content["rx"],
+            response_b=content["other_ry"],
+        )
+    )
+
+
+def test_a_comparison_whose_prompt_is_in_another_campaign_is_refused(content):
+    other = Campaign.objects.create(slug="d", title="D")
+    assert_refused(
+        lambda: Comparison.objects.create(
+            campaign=other,
+            prompt=content["prompt"],
+            response_a=content["rx"],
+            response_b=content["ry"],
+        )
+    )
+
+
+def test_the_same_pair_twice_is_refused_even_swapped(content):
+    Comparison.objects.create(
+        campaign=content["campaign"],
+        prompt=content["prompt"],
+        response_a=content["rx"],
+        response_b=content["ry"],
+    )
+    assert_refused(
+        lambda: Comparison.objects.create(
+            campaign=content["campaign"],
+            prompt=content["prompt"],
+            response_a=content["ry"],
+            response_b=content["rx"],
+        )
+    )
+
+
+def test_gold_side_other_than_a_or_b_is_refused(content):
+    assert_refused(
+        lambda: Comparison.objects.create(
+            campaign=content["campaign"],
+            prompt=content["prompt"],
+            response_a=content["rx"],
+            response_b=content["ry"],
+            gold_side="c",
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"gold_rate": 1.5},
+        {"min_gold_accuracy": -0.1},
+        {"judgments_per_comparison": 0},
+        {"lease_minutes": 0},
+        {"status": "archived"},
+        {"scale": 4},
+        {"pairs_per_prompt": 0},
+    ],
+)
+def test_campaign_settings_out_of_range_are_refused(setting):
+    assert_refused(lambda: Campaign.objects.create(slug="bad", title="Bad", **setting))
+
+
+def test_duplicate_contender_name_is_refused(content):
+    assert_refused(lambda: Contender.objects.create(campaign=content["campaign"], name="x"))

@@ -1,0 +1,52 @@
+"""Settings come from the environment; production refuses the development secret."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "crowdeval.example.org",
+    "DATABASE_URL": "sqlite:////tmp/crowdeval-deploy-check.sqlite3",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_with_the_development_secret():
+    env = PRODUCTION | {"SECRET_KEY": ""}
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_malformed_boolean_is_a_clear_error():
+    result = run_manage("check", env={"DEBUG": "maybe"})
+
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr

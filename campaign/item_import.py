@@ -25,7 +25,7 @@ from campaign.item_files import detect_format, read_rows
 from campaign.item_validation import ItemRecord, validate_item
 from campaign.models import Campaign, Comparison, Contender, Prompt, Response
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 ProgressCallback = Callable[[str, int], None]
 
@@ -454,6 +454,7 @@ def _insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     table = model._meta.db_table
     columns = ", ".join(["id", *(connection.ops.quote_name(field.column) for field in fields)])
+    specs = [(field, isinstance(field, models.JSONField), field.has_default()) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -462,12 +463,12 @@ def _insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[
         ids = [pk for (pk,) in cursor.fetchall()]
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for pk, row in zip(ids, rows, strict=True):
-                copy.write_row([pk, *(_column_value(field, row) for field in fields)])
+                values = [pk]
+                for field, is_json, has_default in specs:
+                    if field.attname in row:
+                        value = row[field.attname]
+                    else:
+                        value = field.get_default() if has_default else None
+                    values.append(field.get_db_prep_save(value, connection) if is_json else value)
+                copy.write_row(values)
     return ids
-
-
-def _column_value(field: models.Field, row: dict[str, Any]) -> Any:
-    value = row[field.attname] if field.attname in row else field.get_default()
-    if isinstance(field, models.JSONField):
-        return field.get_db_prep_save(value, connection)
-    return value

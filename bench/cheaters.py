@@ -1,0 +1,197 @@
+"""A simulated contest: does quality control catch the cheaters, and does it help the ratings?
+
+    .venv/bin/python bench/cheaters.py [--seed 0]
+
+500 annotators with known behaviour judge comparisons of 30 contenders with known strengths,
+under the campaign's default gold settings (three qualification gold items first, then about
+10% gold; trusted at ≥ 5 gold seen and a posterior mean ≥ 0.70). Each annotator judges 180
+ordinary comparisons, each comparison judged by three different annotators, plus the gold.
+
+Behaviours (an honest annotator of accuracy q gives a comparison's true answer — a, b, or a
+true tie on 10% of comparisons — with probability q, otherwise one of the other two):
+honest (250, q uniform 0.6-0.95, ~25 s per item) · random clickers (50, any of the five
+buttons, ~12 s) · always-left (50, ~10 s) · always-tie (50, ~10 s) · speeders (50, honest
+with q = 0.65 at ~4 s) · gold spotters (50, recognise gold and answer it right 95% of the
+time, click at random elsewhere, ~15 s).
+
+How hard is gold for an honest annotator? PRODUCT.md wants gold unambiguous (a factual
+error, a truncated answer), so scenario A halves an annotator's error rate on gold (q = 0.75
+→ 0.875 on gold). Scenario B makes gold exactly as hard as an ordinary comparison, the
+strict reading; with ~23 gold items a true 0.75 then often falls under the 0.70 threshold.
+Both are printed. Ratings: Bradley-Terry point fit on all ordinary votes vs on accepted
+votes (trusted annotators only), Kendall's tau against the true order.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import kendalltau
+
+from scoring.annotators import Judgments, accepted_judgments, score_annotators
+from scoring.ratings import fit_bradley_terry
+from scoring.votes import Votes, outcome_from_verdict
+
+BEHAVIOURS = {  # name: (count, seconds median)
+    "honest": (250, 25.0),
+    "random clicker": (50, 12.0),
+    "always left": (50, 10.0),
+    "always tie": (50, 10.0),
+    "speeder": (50, 4.0),
+    "gold spotter": (50, 15.0),
+}
+ORDINARY_PER_ANNOTATOR = 180
+N_CONTENDERS = 30
+GOLD_POOL = 400
+
+
+@dataclass(frozen=True)
+class Contest:
+    judgments: Judgments
+    behaviour: np.ndarray  # per annotator
+    accuracy: np.ndarray  # per annotator, on ordinary comparisons
+    strength: np.ndarray  # per contender, natural-log units
+    pair_a: np.ndarray  # per comparison id (ordinary ones)
+    pair_b: np.ndarray
+
+
+def answer(rng: np.random.Generator, truth: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
+    """Signed class (-1 a, 0 tie, +1 b): the truth with probability `accuracy`, else another."""
+    right = rng.random(truth.size) < accuracy
+    other = (truth + 1 + rng.integers(1, 3, truth.size)) % 3 - 1
+    return np.where(right, truth, other)
+
+
+def simulate(seed: int, gold_error_factor: float) -> Contest:
+    rng = np.random.default_rng(seed)
+    strength = rng.normal(0.0, 0.35, N_CONTENDERS)
+    behaviour = np.concatenate(
+        [np.full(count, name, dtype=object) for name, (count, _) in BEHAVIOURS.items()]
+    )
+    n = behaviour.size
+    accuracy = np.where(behaviour == "honest", rng.uniform(0.6, 0.95, n), 0.65)
+
+    # Ordinary comparisons: each round, shuffle the annotators; each triple gets a new comparison.
+    rounds = [rng.permutation(n) for _ in range(ORDINARY_PER_ANNOTATOR)]
+    annotator = np.concatenate(rounds)
+    comparison = np.concatenate(
+        [r * 0 + np.arange(n) // 3 + k * (n // 3 + 1) for k, r in enumerate(rounds)]
+    )
+    ids, comparison = np.unique(comparison, return_inverse=True)
+    pair_a = rng.integers(0, N_CONTENDERS, ids.size)
+    pair_b = (pair_a + rng.integers(1, N_CONTENDERS, ids.size)) % N_CONTENDERS
+    p_a = 1.0 / (1.0 + np.exp(strength[pair_b] - strength[pair_a]))
+    truth = np.where(rng.random(ids.size) < 0.1, 0, np.where(rng.random(ids.size) < p_a, -1, 1))
+    gold = np.zeros(annotator.size, dtype=int)
+
+    # Gold: three qualification items, then ~10% of items, each gold item at most once per person.
+    gold_answer = np.where(rng.random(GOLD_POOL) < 0.5, -1, 1)
+    n_gold = 3 + rng.binomial(ORDINARY_PER_ANNOTATOR + 17, 0.10, n)
+    gold_annotator = np.repeat(np.arange(n), n_gold)
+    gold_item = np.concatenate([rng.choice(GOLD_POOL, size=k, replace=False) for k in n_gold])
+    annotator = np.concatenate([annotator, gold_annotator])
+    comparison = np.concatenate([comparison, ids.size + gold_item])
+    truth = np.concatenate([truth[comparison[: -gold_item.size]], gold_answer[gold_item]])
+    gold = np.concatenate([gold, gold_answer[gold_item]])
+    is_gold = gold != 0
+
+    kind = behaviour[annotator]
+    a_on_left = rng.random(annotator.size) < 0.5
+    q = accuracy[annotator]
+    q = np.where(is_gold, 1.0 - (1.0 - q) * gold_error_factor, q)
+    q = np.where((kind == "gold spotter") & is_gold, 0.95, q)
+    signed = answer(rng, truth, q)
+    strength_of_preference = rng.integers(1, 3, annotator.size)
+    verdict = signed * strength_of_preference
+    clicking = (kind == "random clicker") | ((kind == "gold spotter") & ~is_gold)
+    verdict = np.where(clicking, rng.integers(-2, 3, annotator.size), verdict)
+    left_verdict = np.where(a_on_left, -1, 1) * strength_of_preference
+    verdict = np.where(kind == "always left", left_verdict, verdict)
+    verdict = np.where(kind == "always tie", 0, verdict)
+    median_seconds = np.array([BEHAVIOURS[k][1] for k in kind])
+    seconds = rng.lognormal(np.log(median_seconds), 0.5)
+
+    judgments = Judgments(annotator, comparison, verdict, a_on_left, seconds, gold, n_annotators=n)
+    return Contest(judgments, behaviour, accuracy, strength, pair_a, pair_b)
+
+
+def tau_of(contest: Contest, mask: np.ndarray) -> tuple[float, int]:
+    j = contest.judgments
+    comparison = j.comparison[mask]
+    votes = Votes(
+        contest.pair_a[comparison],
+        contest.pair_b[comparison],
+        outcome_from_verdict(j.verdict[mask]),
+        N_CONTENDERS,
+    )
+    return float(kendalltau(contest.strength, fit_bradley_terry(votes)).statistic), int(mask.sum())
+
+
+def report(title: str, contest: Contest) -> None:
+    scores = score_annotators(contest.judgments)
+    caught = np.array([bool(score.flags) for score in scores])  # `untrusted` is one of the flags
+    untrusted = np.array([not score.trusted for score in scores])
+    agreement = np.array([np.nan if s.agreement is None else s.agreement for s in scores])
+    groups = {name: contest.behaviour == name for name in BEHAVIOURS}
+    honest = groups.pop("honest")
+    groups = {
+        "honest, accuracy ≥ 0.75": honest & (contest.accuracy >= 0.75),
+        "honest, accuracy < 0.75": honest & (contest.accuracy < 0.75),
+        **groups,
+    }
+    honest_floor = np.nanpercentile(agreement[honest & (contest.accuracy >= 0.75)], 5)
+    print(f"\n{title}")
+    print(
+        f"{'behaviour':<26} {'n':>4} {'flagged/untrusted':>18} {'untrusted':>10} "
+        f"{'agreement':>10} {'low agr.':>9}"
+    )
+    shares = {}
+    for name, members in groups.items():
+        shares[name] = caught[members].mean()
+        low = (agreement[members] < honest_floor).mean()
+        print(
+            f"{name:<26} {members.sum():>4} {shares[name]:>18.1%} "
+            f"{untrusted[members].mean():>10.1%} "
+            f"{np.nanmean(agreement[members]):>10.3f} {low:>9.1%}"
+        )
+    ordinary = contest.judgments.gold == 0
+    tau_all, n_all = tau_of(contest, ordinary)
+    tau_trusted, n_trusted = tau_of(contest, accepted_judgments(contest.judgments, scores))
+    print(
+        f"Kendall tau vs true order: all votes {tau_all:.3f} ({n_all:,} votes), "
+        f"trusted only {tau_trusted:.3f}"
+        f" ({n_trusted:,} votes)"
+    )
+    print(
+        f"('low agr.' = agreement below {honest_floor:.3f}, the 5th percentile of honest "
+        "annotators with accuracy ≥ 0.75: not a flag yet)"
+    )
+    targets = [
+        ("≥ 95% of random clickers caught", shares["random clicker"] >= 0.95),
+        ("≥ 95% of always-left caught", shares["always left"] >= 0.95),
+        ("≤ 5% of honest (accuracy ≥ 0.75) flagged", shares["honest, accuracy ≥ 0.75"] <= 0.05),
+        ("trusted-only tau ≥ all-votes tau", tau_trusted >= tau_all),
+    ]
+    print(
+        "targets: " + "; ".join(f"{label}: {'met' if ok else 'NOT met'}" for label, ok in targets)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=0)
+    arguments = parser.parse_args()
+    report(
+        "Scenario A: gold is unambiguous (an honest annotator's error rate halves on gold)",
+        simulate(arguments.seed, gold_error_factor=0.5),
+    )
+    report(
+        "Scenario B: gold exactly as hard as ordinary comparisons",
+        simulate(arguments.seed, gold_error_factor=1.0),
+    )
+
+
+if __name__ == "__main__":
+    main()

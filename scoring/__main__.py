@@ -1,0 +1,91 @@
+"""Command line: score a file of votes without any database.
+
+    python -m scoring ratings FILE --a COL --b COL --winner COL [--rounds N] [--format table|json]
+
+Prints the model leaderboard as a table, or as JSON: the `contenders` list of PRODUCT.md's
+leaderboard JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+
+from scoring.ratings import ContenderRating, rate_contenders
+from scoring.votes import RatingError, VoteFileError, read_votes
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m scoring", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    ratings = commands.add_parser(
+        "ratings",
+        help="Bradley-Terry ratings with bootstrap intervals from a CSV or JSONL file of votes",
+        description="Rate contenders from a CSV or JSON Lines (.jsonl) file, one vote per row, "
+        "in file order.",
+    )
+    ratings.add_argument("file", help="CSV with a header row, or JSON Lines (.jsonl/.ndjson/.json)")
+    ratings.add_argument(
+        "--a", default="model_a", metavar="COL", help="column of contender a (default: model_a)"
+    )
+    ratings.add_argument(
+        "--b", default="model_b", metavar="COL", help="column of contender b (default: model_b)"
+    )
+    ratings.add_argument(
+        "--winner",
+        default="winner",
+        metavar="COL",
+        help="column of the winner: a/b/tie, model_a/model_b/tie, left/right/tie "
+        "(left = the --a column) or a verdict -2…+2 (negative prefers a); default: winner",
+    )
+    ratings.add_argument(
+        "--rounds", type=int, default=1000, help="bootstrap rounds (default: 1000)"
+    )
+    ratings.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    ratings.add_argument(
+        "--anchor", metavar="NAME", help="pin this contender at 1000 instead of the mean"
+    )
+    ratings.add_argument("--format", choices=("table", "json"), default="table")
+    return parser
+
+
+def _table(rows: Sequence[ContenderRating]) -> str:
+    header = f"{'rank':>4}  {'contender':<28} {'rating':>8} {'95% interval':>19} {'votes':>7} "
+    header += f"{'W':>6} {'L':>6} {'T':>6} {'win rate':>8} {'online':>8}"
+    lines = [header]
+    for row in rows:
+        online = "" if row.online_elo is None else f"{row.online_elo:8.1f}"
+        lines.append(
+            f"{row.rank:>4}  {row.name[:28]:<28} {row.rating:8.1f} "
+            f"[{row.ci_lower:8.1f}, {row.ci_upper:8.1f}] {row.votes:>7} "
+            f"{row.wins:>6} {row.losses:>6} {row.ties:>6} {row.win_rate:8.3f} {online:>8}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        data = read_votes(arguments.file, a=arguments.a, b=arguments.b, winner=arguments.winner)
+        rows = rate_contenders(
+            data.names,
+            data.votes,
+            rounds=arguments.rounds,
+            seed=arguments.seed,
+            anchor=arguments.anchor,
+        )
+    except (VoteFileError, RatingError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if arguments.format == "json":
+        print(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
+    else:
+        print(_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

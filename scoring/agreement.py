@@ -1,0 +1,98 @@
+"""Agreement between annotators: leave-one-out consensus, Cohen's kappa, Krippendorff's alpha.
+
+Pure numpy (no Django, no I/O). Krippendorff's alpha comes from the `krippendorff` package
+(a small, maintained implementation with ordinal distances), fed a units x values count table
+rather than an annotators x units matrix, which at 500 annotators x 60,000 comparisons would
+be a quarter of a gigabyte of mostly-missing cells.
+"""
+
+from __future__ import annotations
+
+import math
+
+import krippendorff
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+VERDICTS = (-2, -1, 0, 1, 2)
+
+
+def consensus_agreement(
+    annotator: ArrayLike, comparison: ArrayLike, verdict: ArrayLike, n_annotators: int
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Per annotator: share of judgments agreeing with the leave-one-out consensus of others.
+
+    The consensus on a comparison, leaving the annotator out, is the sign of the others'
+    summed preferences (a-votes -1, b-votes +1, ties 0): a, b, or tie when they balance. A
+    judgment agrees when its own sign (a / tie / b, strength ignored) equals it; judgments
+    on comparisons nobody else judged are skipped. Returns (agreement, judgments compared),
+    agreement 0.0 where nothing was compared — check the count. Callers pass non-gold
+    judgments: gold is scored by accuracy, and agreement should show what accuracy cannot
+    (someone who answers gold well and the rest at random).
+    """
+    annotator = np.asarray(annotator, dtype=np.intp)
+    sign = np.sign(np.asarray(verdict, dtype=np.intp))
+    _, unit = np.unique(np.asarray(comparison), return_inverse=True)
+    others_sum = np.bincount(unit, weights=sign)[unit] - sign
+    others = np.bincount(unit)[unit] - 1
+    compared = others > 0
+    agree = compared & (sign == np.sign(others_sum))
+    count = np.bincount(annotator[compared], minlength=n_annotators)
+    hits = np.bincount(annotator[agree], minlength=n_annotators)
+    return hits / np.maximum(count, 1), count
+
+
+def cohen_kappa(first: ArrayLike, second: ArrayLike) -> float | None:
+    """Cohen's (unweighted) kappa between two annotators' labels on the same items.
+
+    None when it is undefined: no items, or both annotators always gave one same label
+    (chance agreement 1). Labels may be any hashable values comparable with ==.
+    """
+    first, second = np.asarray(first).ravel(), np.asarray(second).ravel()
+    if first.size != second.size:
+        raise ValueError("both annotators must label the same items")
+    if first.size == 0:
+        return None
+    labels, codes = np.unique(np.concatenate([first, second]), return_inverse=True)
+    k = labels.size
+    table = np.bincount(codes[: first.size] * k + codes[first.size :], minlength=k * k).reshape(
+        k, k
+    )
+    table = table / first.size
+    observed = np.trace(table)
+    expected = float(table.sum(axis=1) @ table.sum(axis=0))
+    if math.isclose(expected, 1.0):
+        return None
+    return float((observed - expected) / (1.0 - expected))
+
+
+def krippendorff_alpha(
+    comparison: ArrayLike,
+    verdict: ArrayLike,
+    *,
+    values: tuple[int, ...] = VERDICTS,
+    level: str = "ordinal",
+) -> float | None:
+    """Krippendorff's alpha over all judgments (ordinal on the 5-point verdicts by default).
+
+    Each comparison is a unit; only units with two or more judgments are pairable. None when
+    alpha is undefined (no pairable unit, or no variation at all).
+    """
+    verdict = np.asarray(verdict, dtype=np.intp)
+    _, unit = np.unique(np.asarray(comparison), return_inverse=True)
+    position = np.searchsorted(values, verdict)
+    if verdict.size and (
+        position.max() >= len(values) or np.any(np.asarray(values)[position] != verdict)
+    ):
+        raise ValueError(f"verdicts must be among {values}")
+    table = np.bincount(
+        unit * len(values) + position, minlength=(unit.max(initial=-1) + 1) * len(values)
+    )
+    table = table.reshape(-1, len(values))
+    table = table[table.sum(axis=1) >= 2]
+    if table.shape[0] == 0 or np.count_nonzero(table.sum(axis=0)) < 2:
+        return None
+    alpha = krippendorff.alpha(
+        value_counts=table, value_domain=list(values), level_of_measurement=level
+    )
+    return float(alpha) if math.isfinite(alpha) else None

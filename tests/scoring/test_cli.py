@@ -1,0 +1,103 @@
+"""`python -m scoring ratings`: scoring a file of votes with no database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scoring.__main__ import main
+from scoring.votes import read_votes
+
+CONTENDER_FIELDS = set(
+    "name rating ci_lower ci_upper rank votes wins losses ties win_rate online_elo".split()
+)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "winners",
+    [
+        ("a", "b", "tie"),
+        ("model_a", "model_b", "tie"),
+        ("left", "right", "tie"),
+        ("-2", "1", "0"),
+        ("A", "+2", "TIE"),
+    ],
+)
+def test_every_winner_vocabulary_reads_the_same(
+    tmp_path: Path, winners: tuple[str, str, str]
+) -> None:
+    first, second, tie = winners
+    path = write(tmp_path, "votes.csv", f"x,y,w\nm1,m2,{first}\nm2,m3,{second}\nm3,m1,{tie}\n")
+    data = read_votes(path, a="x", b="y", winner="w")
+    assert data.names == ["m1", "m2", "m3"]
+    assert data.votes.outcome.tolist() == [0, 2, 1]
+    assert data.votes.a.tolist() == [0, 1, 2] and data.votes.b.tolist() == [1, 2, 0]
+
+
+def test_json_output_is_the_contenders_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        {"l": "m1", "r": "m2", "v": -2},
+        {"l": "m2", "r": "m1", "v": 0},
+        {"l": "m1", "r": "m2", "v": 1},
+    ]
+    path = write(tmp_path, "votes.jsonl", "\n".join(json.dumps(line) for line in lines) + "\n")
+    arguments = [
+        str(path),
+        "--a",
+        "l",
+        "--b",
+        "r",
+        "--winner",
+        "v",
+        "--rounds",
+        "20",
+        "--format",
+        "json",
+    ]
+    assert main(["ratings", *arguments]) == 0
+    contenders = json.loads(capsys.readouterr().out)
+    assert {row["name"] for row in contenders} == {"m1", "m2"}
+    assert all(set(row) == CONTENDER_FIELDS for row in contenders)
+    assert sum(row["votes"] for row in contenders) == 6
+
+
+def test_table_output_lists_every_contender(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "votes.csv", "model_a,model_b,winner\nm1,m2,a\nm2,m3,b\n")
+    assert main(["ratings", str(path), "--rounds", "10"]) == 0
+    table = capsys.readouterr().out
+    assert "rating" in table and all(name in table for name in ("m1", "m2", "m3"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("model_a,model_b,winner\nm1,m2,maybe\n", "line 2: winner 'maybe'"),
+        ("model_a,model_b,winner\nm1,m1,a\n", "line 2: 'm1' is on both sides"),
+        ("model_a,model_b\nm1,m2\n", "line 2: missing 'winner'"),
+    ],
+)
+def test_bad_files_get_a_clear_error_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    assert main(["ratings", str(write(tmp_path, "votes.csv", text))]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_json_line_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(
+        tmp_path, "votes.jsonl", '{"model_a": "m1", "model_b": "m2", "winner": "a"}\n{oops\n'
+    )
+    assert main(["ratings", str(path)]) == 2
+    assert "line 2: bad JSON" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crowdeval_bench"
 MODELS = ("model-alpha", "model-beta", "model-gamma")
+WIDTHS = (8, 8, 8, 8, 10, 9, 13)
 
 
 def write_file(path: Path, lines: int) -> None:
@@ -99,22 +100,28 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     args = parser.parse_args()
     print(f"import_items into PostgreSQL ({args.database_url}), 3 responses per prompt")
-    print(
-        f"{'lines':>8} {'file MB':>8} {'seconds':>8} {'prompts/s':>10} {'rows/s':>9} {'peak RSS MiB':>13}"
-    )
+    # The machine is often shared: the load average says how much to trust the timings.
+    print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    header = ("lines", "file MB", "seconds", "lines/s", "prompts/s", "rows/s", "peak RSS MiB")
+    print(" ".join(f"{title:>{width}}" for title, width in zip(header, WIDTHS, strict=True)))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         for lines in args.sizes:
             f = run_size(lines, args.database_url, Path(workdir))
             rows = f["prompts"] + f["responses"] + f["comparisons"]
-            print(
-                f"{lines:>8} {f['megabytes']:>8.1f} {f['seconds']:>8.2f} "
-                f"{f['prompts'] / f['seconds']:>10.0f} {rows / f['seconds']:>9.0f} "
-                f"{f['peak_mib']:>13.1f}"
+            cells = (
+                f"{lines}",
+                f"{f['megabytes']:.1f}",
+                f"{f['seconds']:.2f}",
+                f"{lines / f['seconds']:.0f}",
+                f"{f['prompts'] / f['seconds']:.0f}",
+                f"{rows / f['seconds']:.0f}",
+                f"{f['peak_mib']:.1f}",
             )
-    print(
-        f"target: >= 5000 prompts/s at 100,000 lines; total bench time {time.perf_counter() - started:.0f} s"
-    )
+            print(" ".join(f"{cell:>{width}}" for cell, width in zip(cells, WIDTHS, strict=True)))
+    print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    elapsed = time.perf_counter() - started
+    print(f"target: >= 5000 prompts/s at 100,000 lines; total bench time {elapsed:.0f} s")
 
 
 if __name__ == "__main__":

@@ -296,3 +296,33 @@ def test_command_refuses_an_unknown_extension(campaign, tmp_path):
 
     with pytest.raises(CommandError, match="Cannot tell the format"):
         call_command("import_items", "spring", str(path))
+
+
+def test_imported_comparisons_get_their_column_defaults(campaign, tmp_path):
+    import_rows(campaign, tmp_path, [multi(f"q{i}", x="1", y="2", z="3") for i in range(20)])
+
+    loads = set(Comparison.objects.values_list("load", flat=True))
+    shuffles = set(Comparison.objects.values_list("shuffle", flat=True))
+    assert loads == {0}
+    assert len(shuffles) > 50
+
+
+def test_counts_agree_with_the_database_when_one_prompt_spans_batches(
+    campaign, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("campaign.item_import.BATCH_SIZE", 2)
+    rows = [
+        explicit("q1", "x", "y"),
+        multi("q2", x="1", y="2"),
+        explicit("q1", "x", "z"),
+        explicit("q1", "y", "z", gold="a"),
+        multi("q3", x="1", y="2"),
+    ]
+
+    dry = import_rows(campaign, tmp_path, rows, dry_run=True)
+    real = import_rows(campaign, tmp_path, rows)
+
+    for report in (dry, real):
+        assert (report.prompts_created, report.responses_created) == (3, 7)
+        assert report.comparisons_created == 5
+    assert row_counts() == (3, 7, 5, 3)

@@ -6,11 +6,22 @@ first to give friendly errors, the constraints are the backstop under concurrenc
 
 from __future__ import annotations
 
+import secrets
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+
+SHUFFLE_KEY_LIMIT = 2**31
+
+
+def random_shuffle_key() -> int:
+    """A comparison's fixed random rank among equally loaded ones (the engine's tie-break)."""
+    return secrets.randbelow(SHUFFLE_KEY_LIMIT)
 
 
 class Campaign(models.Model):
@@ -116,7 +127,10 @@ class Contender(models.Model):
 
 
 class Prompt(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="prompts")
+    # Indexed through the (campaign, external_id) unique constraint; no separate index.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="prompts", db_index=False
+    )
     external_id = models.CharField(max_length=200, help_text="The id given in the import file.")
     text = models.TextField()
     category = models.CharField(max_length=100, blank=True)
@@ -138,7 +152,10 @@ class Prompt(models.Model):
 class Response(models.Model):
     """One contender's answer to one prompt."""
 
-    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="responses")
+    # Indexed through the (prompt, contender) unique constraint; no separate index.
+    prompt = models.ForeignKey(
+        Prompt, on_delete=models.CASCADE, related_name="responses", db_index=False
+    )
     contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="responses")
     text = models.TextField(blank=True)
 
@@ -163,11 +180,36 @@ class Comparison(models.Model):
         A = "a", "A"
         B = "b", "B"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="comparisons")
-    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="comparisons")
-    response_a = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
-    response_b = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    # On PostgreSQL the composite foreign keys of migration 0002 ((response_x, prompt) and
+    # (prompt, campaign)) imply these four, so their own constraints would only repeat the
+    # check on every insert (each check costs ~5 µs a row; bench/import_items.py).
+    # Indexed through comparison_campaign_gold (campaign, gold_side); no separate index.
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="comparisons",
+        db_index=False,
+        db_constraint=False,
+    )
+    prompt = models.ForeignKey(
+        Prompt, on_delete=models.CASCADE, related_name="comparisons", db_constraint=False
+    )
+    response_a = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    response_b = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     gold_side = models.CharField(max_length=1, choices=Side.choices, blank=True, default="")
+    # Maintained by campaign.assignment and campaign.judgments inside their transactions
+    # (never by signals): judgments plus open leases, for regular comparisons only. Gold has no
+    # target, so its rows are never locked or counted.
+    load = models.PositiveIntegerField(
+        default=0, help_text="Judgments plus open leases (regular comparisons only)."
+    )
+    shuffle = models.IntegerField(
+        default=random_shuffle_key, help_text="Random tie-break among equally loaded items."
+    )
 
     class Meta:
         constraints = [
@@ -185,7 +227,22 @@ class Comparison(models.Model):
                 name="comparison_unique_pair",
             ),
         ]
-        indexes = [models.Index(fields=["campaign", "gold_side"], name="comparison_campaign_gold")]
+        indexes = [
+            models.Index(fields=["campaign", "gold_side"], name="comparison_campaign_gold"),
+            # The assignment engine's queue: least loaded regular comparison first, random among
+            # equals. An index scan from the front stays cheap at a million comparisons.
+            models.Index(
+                fields=["campaign", "load", "shuffle"],
+                condition=Q(gold_side=""),
+                name="comparison_regular_queue",
+            ),
+            # The gold pool, entered at a random shuffle key.
+            models.Index(
+                fields=["campaign", "shuffle"],
+                condition=Q(gold_side__in=["a", "b"]),
+                name="comparison_gold_pool",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"comparison {self.pk}"
@@ -193,3 +250,182 @@ class Comparison(models.Model):
     @property
     def is_gold(self) -> bool:
         return self.gold_side != ""
+
+
+class Enrollment(models.Model):
+    """A participant's place in a campaign: provisioned, signed up, or added by an organiser."""
+
+    # Indexed through the (campaign, user) unique constraint; no separate index.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="enrollments", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="enrollment_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.campaign_id}"
+
+
+class Assignment(models.Model):
+    """A comparison leased to one annotator until it is judged, skipped or the lease expires.
+
+    Pages and forms name an assignment by its random ``key``, never by its primary key, so a
+    participant cannot probe other people's assignments by counting.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        JUDGED = "judged", "Judged"
+        SKIPPED = "skipped", "Skipped"
+        EXPIRED = "expired", "Expired"
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assignments")
+    # Indexed through the composite indexes below: each index costs every lease an insert.
+    comparison = models.ForeignKey(
+        Comparison, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        db_index=False,
+    )
+    left_side = models.CharField(
+        max_length=1,
+        choices=Comparison.Side.choices,
+        help_text="Which of the comparison's responses was shown on the left (randomised).",
+    )
+    is_gold = models.BooleanField(help_text="Copied from the comparison; never shown.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    leased_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    skip_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            # Nobody is served one comparison twice, whatever became of the first lease.
+            models.UniqueConstraint(
+                fields=["comparison", "annotator"], name="assignment_once_per_annotator"
+            ),
+            # At most one item on a participant's screen per campaign; also the index that
+            # finds the lease to resume.
+            models.UniqueConstraint(
+                fields=["annotator", "campaign"],
+                condition=Q(status="open"),
+                name="assignment_one_open_per_annotator",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_side__in=["a", "b"]), name="assignment_left_side_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "judged", "skipped", "expired"]),
+                name="assignment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("leased_at")), name="assignment_expires_after_lease"
+            ),
+        ]
+        indexes = [
+            # The lease reclaimer's sweep: only open leases, oldest expiry first.
+            models.Index(
+                fields=["expires_at"], condition=Q(status="open"), name="assignment_open_expiry"
+            ),
+            # Gold served to one annotator (qualification and the gold rate).
+            models.Index(
+                fields=["annotator", "campaign", "is_gold"], name="assignment_annotator_gold"
+            ),
+            # Skipped items, for organisers.
+            models.Index(
+                fields=["campaign", "comparison"],
+                condition=Q(status="skipped"),
+                name="assignment_skipped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"assignment {self.key}"
+
+    @property
+    def right_side(self) -> str:
+        return Comparison.Side.B if self.left_side == Comparison.Side.A else Comparison.Side.A
+
+
+class Judgment(models.Model):
+    """One annotator's verdict on one comparison, in canonical a/b terms (negative prefers a)."""
+
+    # All three indexed through the composite indexes and constraints below.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="judgments", db_index=False
+    )
+    comparison = models.ForeignKey(
+        Comparison, on_delete=models.CASCADE, related_name="judgments", db_index=False
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="judgments",
+        db_index=False,
+    )
+    # Empty for votes imported from elsewhere, which had no lease here.
+    assignment = models.OneToOneField(
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="judgment",
+    )
+    verdict = models.SmallIntegerField(
+        validators=[MinValueValidator(-2), MaxValueValidator(2)],
+        help_text="-2 a much better … +2 b much better, whatever the screen placement.",
+    )
+    left_side = models.CharField(
+        max_length=1,
+        choices=Comparison.Side.choices,
+        blank=True,
+        help_text="The side shown on the left; empty when unknown (imported votes).",
+    )
+    seconds = models.FloatField(null=True, blank=True)
+    rationale = models.TextField(blank=True)
+    is_gold = models.BooleanField()
+    correct = models.BooleanField(null=True, blank=True, help_text="Empty for non-gold.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "annotator"], name="judgment_once_per_annotator"
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__gte=-2) & Q(verdict__lte=2), name="judgment_verdict_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_side__in=["", "a", "b"]), name="judgment_left_side_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_gold=True, correct__isnull=False)
+                | Q(is_gold=False, correct__isnull=True),
+                name="judgment_correct_only_for_gold",
+            ),
+            models.CheckConstraint(
+                condition=Q(seconds__isnull=True) | Q(seconds__gte=0),
+                name="judgment_seconds_not_negative",
+            ),
+        ]
+        indexes = [
+            # A participant's progress and gold record in one campaign.
+            models.Index(
+                fields=["annotator", "campaign", "is_gold"], name="judgment_annotator_gold"
+            ),
+            models.Index(fields=["campaign", "created_at"], name="judgment_campaign_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"judgment {self.pk}"

@@ -6,16 +6,14 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from accounts.roles import is_organiser
 from campaign.models import Campaign
+
+__all__ = ["get_visible_campaign", "is_organiser", "open_campaigns"]
 
 
 def open_campaigns() -> QuerySet[Campaign]:
     return Campaign.objects.filter(status=Campaign.Status.OPEN).order_by("-created_at")
-
-
-def is_organiser(user: User, campaign: Campaign) -> bool:
-    """Staff organise every campaign; an owner organises their own."""
-    return bool(user.is_authenticated and (user.is_staff or campaign.owner_id == user.pk))
 
 
 def get_visible_campaign(slug: str, user: User) -> Campaign:

@@ -167,6 +167,7 @@ class Migration(migrations.Migration):
                 (
                     "campaign",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="prompts",
                         to="campaign.campaign",
@@ -195,6 +196,7 @@ class Migration(migrations.Migration):
                 (
                     "prompt",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="responses",
                         to="campaign.prompt",
@@ -220,6 +222,8 @@ class Migration(migrations.Migration):
                 (
                     "campaign",
                     models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="comparisons",
                         to="campaign.campaign",
@@ -228,6 +232,7 @@ class Migration(migrations.Migration):
                 (
                     "prompt",
                     models.ForeignKey(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="comparisons",
                         to="campaign.prompt",
@@ -236,6 +241,7 @@ class Migration(migrations.Migration):
                 (
                     "response_a",
                     models.ForeignKey(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="campaign.response",
@@ -244,6 +250,7 @@ class Migration(migrations.Migration):
                 (
                     "response_b",
                     models.ForeignKey(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="campaign.response",

@@ -1,0 +1,201 @@
+"""Judging and skipping an assignment: the two ways a participant closes a lease.
+
+The page speaks in screen terms: ``choice`` -2 means "left much better", +2 "right much
+better". The stored verdict is canonical, relative to the comparison's own a/b (PRODUCT.md
+"Verdicts"), so this module is the only place that knows about left and right.
+
+Late answers: a lease still open after its expiry time is still counted in the comparison's
+load, so its judgment is accepted as usual. A lease already reclaimed has given its room back;
+its judgment is accepted only while the comparison is below target (and always for gold, which
+has no target) — generous to slow participants, never over the target.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import uuid
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from campaign.exceptions import (
+    AlreadyJudged,
+    AlreadySkipped,
+    InvalidTiming,
+    InvalidVerdict,
+    LeaseExpired,
+    LeaseNotFound,
+    RationaleRequired,
+    RationaleTooLong,
+    SkipReasonRequired,
+    SkipReasonTooLong,
+)
+from campaign.models import Assignment, Campaign, Comparison, Judgment
+from campaign.participation import require_open
+
+RATIONALE_MAX_CHARS = 5000
+SKIP_REASON_MAX_CHARS = Assignment._meta.get_field("skip_reason").max_length
+
+CHOICE_LABELS: dict[int, list[tuple[int, str]]] = {
+    Campaign.Scale.FIVE_POINT: [
+        (-2, "Left much better"),
+        (-1, "Left better"),
+        (0, "Tie"),
+        (1, "Right better"),
+        (2, "Right much better"),
+    ],
+    Campaign.Scale.THREE_POINT: [(-1, "Left better"), (0, "Tie"), (1, "Right better")],
+    Campaign.Scale.TWO_POINT: [(-1, "Left better"), (1, "Right better")],
+}
+
+
+def allowed_choices(campaign: Campaign) -> list[tuple[int, str]]:
+    """The buttons of the annotate page, left to right: (choice value, label)."""
+    return list(CHOICE_LABELS[campaign.scale])
+
+
+def canonical_verdict(*, choice: int, left_side: str) -> int:
+    """Screen choice (negative prefers the left response) to verdict (negative prefers a)."""
+    return choice if left_side == Comparison.Side.A else -choice
+
+
+def is_correct(*, verdict: int, gold_side: str) -> bool:
+    """A gold judgment is correct when it prefers the gold side, at any strength; ties are not."""
+    return verdict < 0 if gold_side == Comparison.Side.A else verdict > 0
+
+
+@transaction.atomic
+def submit_judgment(
+    *,
+    annotator: User,
+    campaign: Campaign,
+    assignment_key: uuid.UUID | str,
+    choice: int,
+    rationale: str = "",
+    seconds: float | None = None,
+) -> Judgment:
+    """Store the participant's verdict on their assignment; a repeated submit returns the first.
+
+    ``seconds`` is the client's measure of time spent; without it (or when it claims more than
+    the lease has existed) the server's measure from the lease time is stored.
+    """
+    now = timezone.now()
+    require_open(campaign, now)
+    assignment = _locked_assignment(annotator=annotator, campaign=campaign, key=assignment_key)
+    if assignment.status == Assignment.Status.JUDGED:
+        # Idempotent: a double click or a retried request gets the stored judgment, unchanged.
+        return Judgment.objects.get(assignment=assignment)
+    if assignment.status == Assignment.Status.SKIPPED:
+        raise AlreadySkipped()
+    verdict = canonical_verdict(
+        choice=_valid_choice(campaign, choice), left_side=assignment.left_side
+    )
+    rationale = _valid_rationale(campaign, rationale)
+    spent = _valid_seconds(seconds, leased_at=assignment.leased_at, now=now)
+    if assignment.status == Assignment.Status.EXPIRED:
+        _retake_room(assignment, campaign)
+    comparison = assignment.comparison
+    judgment = Judgment.objects.create(
+        campaign=campaign,
+        comparison=comparison,
+        annotator=annotator,
+        assignment=assignment,
+        verdict=verdict,
+        left_side=assignment.left_side,
+        seconds=spent,
+        rationale=rationale,
+        is_gold=comparison.is_gold,
+        correct=is_correct(verdict=verdict, gold_side=comparison.gold_side)
+        if comparison.is_gold
+        else None,
+        created_at=now,
+    )
+    assignment.status = Assignment.Status.JUDGED
+    assignment.save(update_fields=["status"])
+    return judgment
+
+
+@transaction.atomic
+def skip_assignment(
+    *, annotator: User, campaign: Campaign, assignment_key: uuid.UUID | str, reason: str
+) -> Assignment:
+    """Flag the item as broken for organisers and release it; skipping twice changes nothing."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise SkipReasonRequired()
+    if len(reason) > SKIP_REASON_MAX_CHARS:
+        raise SkipReasonTooLong(f"Keep the reason under {SKIP_REASON_MAX_CHARS} characters.")
+    assignment = _locked_assignment(annotator=annotator, campaign=campaign, key=assignment_key)
+    if assignment.status == Assignment.Status.SKIPPED:
+        return assignment
+    if assignment.status == Assignment.Status.JUDGED:
+        raise AlreadyJudged()
+    if assignment.status == Assignment.Status.OPEN and not assignment.is_gold:
+        # The lease's room goes back to the pool; a reclaimed lease already gave it back.
+        Comparison.objects.filter(pk=assignment.comparison_id).update(load=F("load") - 1)
+    assignment.status = Assignment.Status.SKIPPED
+    assignment.skip_reason = reason
+    assignment.save(update_fields=["status", "skip_reason"])
+    return assignment
+
+
+def _locked_assignment(*, annotator: User, campaign: Campaign, key: uuid.UUID | str) -> Assignment:
+    """The participant's own assignment, row-locked; anyone else's key is simply not found."""
+    try:
+        key = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
+    except ValueError:
+        raise LeaseNotFound() from None
+    try:
+        return (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("comparison")
+            .get(key=key, annotator=annotator, campaign=campaign)
+        )
+    except Assignment.DoesNotExist:
+        raise LeaseNotFound() from None
+
+
+def _retake_room(assignment: Assignment, campaign: Campaign) -> None:
+    """A reclaimed lease's judgment counts again only if the comparison has room left."""
+    if assignment.is_gold:
+        return
+    taken = Comparison.objects.filter(
+        pk=assignment.comparison_id, load__lt=campaign.judgments_per_comparison
+    ).update(load=F("load") + 1)
+    if not taken:
+        raise LeaseExpired()
+
+
+def _valid_choice(campaign: Campaign, choice: object) -> int:
+    allowed = [value for value, _label in CHOICE_LABELS[campaign.scale]]
+    if isinstance(choice, bool) or not isinstance(choice, int) or choice not in allowed:
+        raise InvalidVerdict(
+            f"Choose one of {', '.join(str(value) for value in allowed)} on this scale."
+        )
+    return choice
+
+
+def _valid_rationale(campaign: Campaign, rationale: str) -> str:
+    rationale = (rationale or "").strip()
+    if campaign.require_rationale and not rationale:
+        raise RationaleRequired()
+    if len(rationale) > RATIONALE_MAX_CHARS:
+        raise RationaleTooLong(f"Keep the rationale under {RATIONALE_MAX_CHARS} characters.")
+    return rationale
+
+
+def _valid_seconds(
+    seconds: float | None, *, leased_at: datetime.datetime, now: datetime.datetime
+) -> float:
+    elapsed = max((now - leased_at).total_seconds(), 0.0)
+    if seconds is None:
+        return round(elapsed, 3)
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise InvalidTiming("The time spent must be a number of seconds.")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InvalidTiming("The time spent must be a non-negative number of seconds.")
+    # The client cannot claim more time than the lease has existed (it would game "too fast").
+    return round(min(float(seconds), elapsed), 3)

@@ -1,0 +1,149 @@
+"""Participants in a campaign: enrolment, permission-checked getters, trust and progress.
+
+Every function here costs a fixed number of indexed queries, whatever the campaign's size,
+because the annotate flow calls them on each request.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role, is_organiser
+from campaign.exceptions import CampaignNotOpen, NotEnrolled, SignupClosed
+from campaign.models import Assignment, Campaign, Enrollment, Judgment
+from campaign.selectors import get_visible_campaign
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a participant may know about their own work: never which items were gold."""
+
+    judged: int
+    skipped: int
+
+    @property
+    def handled(self) -> int:
+        return self.judged + self.skipped
+
+
+@dataclass(frozen=True)
+class GoldRecord:
+    seen: int
+    correct: int
+
+    @property
+    def accuracy_mean(self) -> float:
+        """Posterior mean under a Beta(1, 1) prior (PRODUCT.md "Scoring")."""
+        return (self.correct + 1) / (self.seen + 2)
+
+
+@transaction.atomic
+def enroll(*, user: User, campaign: Campaign) -> Enrollment:
+    """Make ``user`` a participant of ``campaign``; enrolling twice changes nothing."""
+    enrollment, _created = Enrollment.objects.get_or_create(campaign=campaign, user=user)
+    return enrollment
+
+
+@transaction.atomic
+def enroll_self(*, user: User, campaign: Campaign) -> Enrollment:
+    """A logged-in user joins an open campaign that accepts sign-ups (the "start" button)."""
+    if is_enrolled(user=user, campaign=campaign):
+        return Enrollment.objects.get(campaign=campaign, user=user)
+    if not (campaign.allow_signup and accepts_judgments(campaign)):
+        raise SignupClosed()
+    return enroll(user=user, campaign=campaign)
+
+
+def campaigns_open_for_signup() -> QuerySet[Campaign]:
+    return Campaign.objects.filter(status=Campaign.Status.OPEN, allow_signup=True)
+
+
+def is_enrolled(*, user: User, campaign: Campaign) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Enrollment.objects.filter(campaign=campaign, user=user).exists()
+
+
+def role_in_campaign(*, user: User, campaign: Campaign) -> Role:
+    if is_organiser(user, campaign):
+        return Role.ORGANISER
+    if is_enrolled(user=user, campaign=campaign):
+        return Role.PARTICIPANT
+    return Role.VIEWER
+
+
+def get_enrolled_campaign_for_user(*, slug: str, user: User) -> Campaign:
+    """The campaign named by ``slug`` if ``user`` participates in it.
+
+    Http404 when the user may not even see the campaign (unknown slug, or a draft for a
+    non-organiser); NotEnrolled when they may see it but are not a participant.
+    """
+    campaign = get_visible_campaign(slug, user)
+    if not is_enrolled(user=user, campaign=campaign):
+        raise NotEnrolled()
+    return campaign
+
+
+def get_organised_campaign_for_user(*, slug: str, user: User) -> Campaign:
+    """The campaign if ``user`` organises it; 404 otherwise, so strangers learn nothing."""
+    campaign = get_visible_campaign(slug, user)
+    if not is_organiser(user, campaign):
+        raise Http404("No such campaign.")
+    return campaign
+
+
+def accepts_judgments(campaign: Campaign, now: datetime.datetime | None = None) -> bool:
+    """Open, and inside its dates when it has any."""
+    now = now or timezone.now()
+    if campaign.status != Campaign.Status.OPEN:
+        return False
+    if campaign.starts_at is not None and now < campaign.starts_at:
+        return False
+    return not (campaign.ends_at is not None and now >= campaign.ends_at)
+
+
+def require_open(campaign: Campaign, now: datetime.datetime | None = None) -> None:
+    if not accepts_judgments(campaign, now):
+        raise CampaignNotOpen()
+
+
+def require_enrolled(*, user: User, campaign: Campaign) -> None:
+    if not is_enrolled(user=user, campaign=campaign):
+        raise NotEnrolled()
+
+
+def gold_record(*, annotator: User, campaign: Campaign) -> GoldRecord:
+    """Gold judged and judged correctly by one annotator (small: bounded by the gold pool)."""
+    totals = Judgment.objects.filter(
+        annotator=annotator, campaign=campaign, is_gold=True
+    ).aggregate(seen=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+    return GoldRecord(seen=totals["seen"], correct=totals["correct"])
+
+
+def is_untrusted(*, annotator: User, campaign: Campaign) -> bool:
+    """Enough gold seen and an accuracy below the campaign's threshold.
+
+    Before ``min_gold_seen`` gold judgments nobody is untrusted yet: they are still qualifying.
+    The scoring job applies the same rule (PRODUCT.md "Scoring"); this is the cheap per-request
+    form used to stop untrusted participants when ``block_untrusted`` is on.
+    """
+    record = gold_record(annotator=annotator, campaign=campaign)
+    if record.seen < max(campaign.min_gold_seen, 1):
+        return False
+    return record.accuracy_mean < campaign.min_gold_accuracy
+
+
+def participant_progress(*, annotator: User, campaign: Campaign) -> Progress:
+    """Judged and skipped counts, gold included and indistinguishable from the rest."""
+    judged = Judgment.objects.filter(annotator=annotator, campaign=campaign).count()
+    skipped = Assignment.objects.filter(
+        annotator=annotator, campaign=campaign, status=Assignment.Status.SKIPPED
+    ).count()
+    return Progress(judged=judged, skipped=skipped)

@@ -1,0 +1,236 @@
+"""The assignment engine under real concurrency on PostgreSQL.
+
+Many participants at once, each in its own thread and database connection, request and
+submit until the campaign is full; along the way some reload the page, retry a submit, skip an
+item or walk away from one (its lease runs out), while a background sweep reclaims expired
+leases. Then the invariants of PRODUCT.md "Reliability" must hold: no comparison over its
+target, nobody served one comparison twice, every acknowledged submission stored exactly
+once, full coverage, and counters that agree with the rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from django.db import close_old_connections, connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from campaign.assignment import next_assignment, reclaim_expired_leases
+from campaign.judgments import skip_assignment, submit_judgment
+from campaign.models import Assignment, Comparison, Judgment
+from tests.factories import make_campaign, make_comparisons, make_participants
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+]
+
+PARTICIPANTS = 55
+REGULAR = 150
+GOLD = 30
+TARGET = 3
+DEADLINE_SECONDS = 240
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    judgment_id: int
+    annotator_id: int
+    comparison_id: int
+    verdict: int
+
+
+def _nothing_left_for(annotator, campaign) -> bool:
+    """No regular comparison below target that this participant never had, ignoring locks.
+
+    The engine skips rows other requests hold locked; a participant only stops once nothing
+    is left for them at all, so the run ends with the campaign full, not merely busy.
+    """
+    return not (
+        Comparison.objects.filter(campaign=campaign, gold_side="", load__lt=TARGET)
+        .exclude(assignments__annotator=annotator)
+        .exists()
+    )
+
+
+def _participate(annotator, campaign, start, acknowledged, errors, index) -> None:
+    try:
+        start.wait()
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        served = 0
+        while time.monotonic() < deadline:
+            assignment = next_assignment(annotator=annotator, campaign=campaign)
+            if assignment is None:
+                if _nothing_left_for(annotator, campaign):
+                    return
+                continue
+            served += 1
+            if served % 11 == 0:
+                # Walks away: the lease runs out (time travel instead of waiting 15 minutes).
+                now = timezone.now()
+                Assignment.objects.filter(pk=assignment.pk).update(
+                    leased_at=now - datetime.timedelta(minutes=20),
+                    expires_at=now - datetime.timedelta(minutes=5),
+                )
+                continue
+            if served % 7 == 0:
+                skip_assignment(
+                    annotator=annotator,
+                    campaign=campaign,
+                    assignment_key=assignment.key,
+                    reason="looks truncated",
+                )
+                continue
+            if served % 4 == 0:
+                # A page reload before answering resumes the same lease.
+                again = next_assignment(annotator=annotator, campaign=campaign)
+                assert again.key == assignment.key
+            choice = (index + served) % 5 - 2
+            judgment = submit_judgment(
+                annotator=annotator,
+                campaign=campaign,
+                assignment_key=assignment.key,
+                choice=choice,
+                seconds=1.0,
+            )
+            acknowledged.append(
+                Acknowledged(judgment.pk, annotator.pk, judgment.comparison_id, judgment.verdict)
+            )
+            if served % 5 == 0:
+                # A retried request gets the same judgment back.
+                retried = submit_judgment(
+                    annotator=annotator,
+                    campaign=campaign,
+                    assignment_key=assignment.key,
+                    choice=-choice or 1,
+                )
+                assert retried.pk == judgment.pk
+        errors.append(f"participant {annotator.pk} still working at the deadline")
+    except BaseException as error:  # collected and re-raised by the main thread
+        errors.append(f"participant {annotator.pk}: {error!r}")
+    finally:
+        connection.close()
+
+
+def _sweep(campaign, stop, errors, sweeps) -> None:
+    try:
+        while not stop.is_set():
+            reclaim_expired_leases(campaign=campaign)
+            sweeps.append(1)
+    except BaseException as error:
+        errors.append(f"reclaimer: {error!r}")
+    finally:
+        connection.close()
+
+
+def test_many_participants_fill_the_campaign_without_breaking_an_invariant():
+    campaign = make_campaign(judgments_per_comparison=TARGET, qualification_gold=3, gold_rate=0.1)
+    make_comparisons(campaign, REGULAR, gold=GOLD)
+    annotators = make_participants(campaign, PARTICIPANTS)
+    close_old_connections()
+    acknowledged: list[Acknowledged] = []
+    errors: list[str] = []
+    start = threading.Barrier(PARTICIPANTS)
+    threads = [
+        threading.Thread(
+            target=_participate,
+            args=(annotator, campaign, start, acknowledged, errors, index),
+        )
+        for index, annotator in enumerate(annotators)
+    ]
+
+    stop, sweeps = threading.Event(), []
+    reclaimer = threading.Thread(target=_sweep, args=(campaign, stop, errors, sweeps))
+
+    began = time.monotonic()
+    reclaimer.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    duration = time.monotonic() - began
+    stop.set()
+    reclaimer.join()
+
+    assert errors == []
+    stored = list(
+        Judgment.objects.filter(campaign=campaign).values_list(
+            "pk", "annotator_id", "comparison_id", "verdict"
+        )
+    )
+    statuses = Counter(
+        Assignment.objects.filter(campaign=campaign).values_list("status", flat=True)
+    )
+    print(
+        f"\n{PARTICIPANTS} participants stored {len(stored)} judgments "
+        f"({REGULAR} regular x {TARGET} + gold) in {duration:.1f} s, "
+        f"{len(stored) / duration:.0f} judgments/s; leases {dict(statuses)}; "
+        f"{len(sweeps)} reclaim sweeps"
+    )
+
+    # Every acknowledged submission is stored exactly once, and nothing else is.
+    assert Counter(stored) == Counter(
+        (ack.judgment_id, ack.annotator_id, ack.comparison_id, ack.verdict) for ack in acknowledged
+    )
+    # Nobody judged or was served one comparison twice.
+    assert not (
+        Judgment.objects.values("comparison", "annotator").annotate(n=Count("pk")).filter(n__gt=1)
+    )
+    assert not (
+        Assignment.objects.values("comparison", "annotator").annotate(n=Count("pk")).filter(n__gt=1)
+    )
+    # No comparison over its target; every one exactly at it (full coverage); counters agree.
+    regular = Comparison.objects.filter(campaign=campaign, gold_side="").annotate(
+        judged=Count("judgments", distinct=True),
+        open=Count("assignments", filter=Q(assignments__status="open"), distinct=True),
+    )
+    assert sorted({row.judged for row in regular}) == [TARGET]
+    assert all(row.load == row.judged + row.open for row in regular)
+    assert not Assignment.objects.filter(campaign=campaign, status="open").exists()
+    # Every participant qualified on gold first.
+    for annotator in annotators:
+        first = Assignment.objects.filter(annotator=annotator).order_by("pk")[:3]
+        assert [assignment.is_gold for assignment in first] == [True, True, True]
+
+
+def test_a_double_click_from_one_participant_yields_a_single_lease():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 40)
+    annotators = make_participants(campaign, 10)
+    close_old_connections()
+    results: dict[int, list[str]] = {annotator.pk: [] for annotator in annotators}
+    errors: list[str] = []
+
+    def request(annotator, start):
+        try:
+            start.wait()
+            assignment = next_assignment(annotator=annotator, campaign=campaign)
+            results[annotator.pk].append(str(assignment.key))
+        except BaseException as error:
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    start = threading.Barrier(2 * len(annotators))
+    threads = [
+        threading.Thread(target=request, args=(annotator, start))
+        for annotator in annotators
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    for keys in results.values():
+        assert len(keys) == 2 and keys[0] == keys[1]
+    assert Assignment.objects.filter(campaign=campaign).count() == len(annotators)
+    assert sum(Comparison.objects.values_list("load", flat=True)) == len(annotators)

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from campaign import selectors
+from campaign.participation import is_enrolled
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -14,4 +15,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = selectors.get_visible_campaign(slug, request.user)
-    return render(request, "campaign/detail.html", {"campaign": campaign})
+    context = {
+        "campaign": campaign,
+        "is_enrolled": is_enrolled(user=request.user, campaign=campaign),
+        "is_organiser": selectors.is_organiser(request.user, campaign),
+    }
+    return render(request, "campaign/detail.html", context)

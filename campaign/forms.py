@@ -1,0 +1,82 @@
+"""Forms of the participant and organiser pages: parsing and friendly field errors only.
+
+The rules (which verdicts a scale allows, whether a rationale is required, who may judge what)
+live in the services; these forms only turn POSTed strings into typed values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+# Longest time we believe a person spent on one item; anything larger is a stale tab, not data.
+MAX_SECONDS = 24 * 60 * 60
+MAX_PROVISION = 500  # the command provisions more; a request stays short
+
+SKIP_REASONS = [
+    ("broken", "A response is broken, empty or truncated"),
+    ("prompt", "The prompt is unclear or harmful"),
+    ("identical", "The two responses are identical"),
+    ("expertise", "I cannot judge this (outside my knowledge)"),
+    ("other", "Other"),
+]
+
+
+class JudgmentForm(forms.Form):
+    """One verdict in on-screen (left/right) terms, as offered by ``allowed_choices``."""
+
+    choice = forms.TypedChoiceField(
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose which response is better."},
+    )
+    rationale = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+    seconds = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, choices: list[tuple[int, str]], require_rationale: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["choice"].choices = [(str(value), label) for value, label in choices]
+        self.fields["rationale"].required = require_rationale
+        self.fields["rationale"].error_messages["required"] = (
+            "This campaign asks for a short reason with every verdict."
+        )
+
+    def clean_seconds(self) -> float | None:
+        seconds = self.cleaned_data.get("seconds")
+        # A client clock that says "three days" is ignored rather than refused: the server
+        # falls back to the lease's age, and the verdict itself is still good.
+        if seconds is None or seconds > MAX_SECONDS:
+            return None
+        return seconds
+
+
+class SkipForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=SKIP_REASONS, error_messages={"required": "Say why you skip this item."}
+    )
+    detail = forms.CharField(required=False, max_length=500)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("reason") == "other" and not cleaned.get("detail", "").strip():
+            self.add_error("detail", "Tell us briefly what is wrong with this item.")
+        return cleaned
+
+    def reason_text(self) -> str:
+        """The reason as one line for the record: the chosen label, then any detail."""
+        label = dict(SKIP_REASONS)[self.cleaned_data["reason"]]
+        detail = self.cleaned_data.get("detail", "").strip()
+        return f"{label}: {detail}" if detail else label
+
+
+class ProvisionForm(forms.Form):
+    count = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_PROVISION,
+        initial=10,
+        label="Number of accounts",
+        help_text=f"Between 1 and {MAX_PROVISION}.",
+    )

@@ -1,0 +1,257 @@
+"""Participant pages: start, annotate (page and fetch fragment), judge, skip, my progress.
+
+Each view parses, calls a service from campaign.participation / assignment / judgments and
+renders. The page speaks only of "left" and "right": which of the comparison's responses is
+which, the contenders behind them and whether a comparison is gold never reach a template.
+With JavaScript the judge and skip forms are POSTed by fetch and answered with the next item
+as an HTML fragment; without it they are plain forms answered by a redirect (POST/redirect/GET).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from campaign.assignment import next_assignment
+from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
+from campaign.forms import JudgmentForm, SkipForm
+from campaign.judgments import allowed_choices, skip_assignment, submit_judgment
+from campaign.models import Assignment, Campaign, Comparison
+from campaign.participation import (
+    enroll_self,
+    get_enrolled_campaign_for_user,
+    participant_progress,
+)
+from campaign.selectors import get_visible_campaign
+
+FETCH_HEADER = "X-Requested-With"
+FETCH_VALUE = "fetch"
+# The progress bar fills towards the next round number: a soft goal, not a quota.
+MILESTONE = 10
+
+
+@dataclass(frozen=True)
+class ItemDisplay:
+    """One assignment as the participant sees it: texts placed left and right, nothing else."""
+
+    key: uuid.UUID
+    prompt_text: str
+    left_text: str
+    right_text: str
+
+
+@dataclass(frozen=True)
+class ScaleOption:
+    number: int  # the key that chooses it, 1 = leftmost
+    value: int  # the on-screen verdict sent to submit_judgment
+    label: str
+    checked: bool
+
+
+def item_display(assignment: Assignment) -> ItemDisplay:
+    comparison = Comparison.objects.select_related("prompt", "response_a", "response_b").get(
+        pk=assignment.comparison_id
+    )
+    left, right = comparison.response_a, comparison.response_b
+    if assignment.left_side == Comparison.Side.B:
+        left, right = right, left
+    return ItemDisplay(
+        key=assignment.key,
+        prompt_text=comparison.prompt.text,
+        left_text=left.text,
+        right_text=right.text,
+    )
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_visible_campaign(slug, request.user)
+    try:
+        enroll_self(user=request.user, campaign=campaign)
+    except CampaignError as error:
+        messages.error(request, str(error))
+        return redirect("campaign:detail", slug=campaign.slug)
+    return redirect("campaign:annotate", slug=campaign.slug)
+
+
+@never_cache
+@login_required
+@require_GET
+def annotate(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _participant_campaign_or_none(request, slug)
+    if campaign is None:
+        return _not_enrolled(request, slug)
+    context = _item_context(request, campaign)
+    return render(request, "campaign/annotate.html", context)
+
+
+@login_required
+def judge(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
+    if request.method != "POST":
+        return _back_to_annotate(slug)
+    campaign = _participant_campaign(request, slug)
+    form = JudgmentForm(
+        request.POST,
+        choices=allowed_choices(campaign),
+        require_rationale=campaign.require_rationale,
+    )
+    if not form.is_valid():
+        return _answer_invalid(request, campaign, key=key, form=form)
+    try:
+        submit_judgment(
+            annotator=request.user,
+            campaign=campaign,
+            assignment_key=key,
+            choice=form.cleaned_data["choice"],
+            rationale=form.cleaned_data["rationale"],
+            seconds=form.cleaned_data["seconds"],
+        )
+    except LeaseNotFound:
+        raise Http404("No such item.") from None
+    except CampaignError as error:
+        return _answer(request, campaign, notice=str(error))
+    return _answer(request, campaign, notice=None)
+
+
+@login_required
+def skip(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
+    if request.method != "POST":
+        return _back_to_annotate(slug)
+    campaign = _participant_campaign(request, slug)
+    form = SkipForm(request.POST)
+    if not form.is_valid():
+        return _answer_invalid(request, campaign, key=key, skip_form=form)
+    try:
+        skip_assignment(
+            annotator=request.user,
+            campaign=campaign,
+            assignment_key=key,
+            reason=form.reason_text(),
+        )
+    except LeaseNotFound:
+        raise Http404("No such item.") from None
+    except CampaignError as error:
+        return _answer(request, campaign, notice=str(error))
+    return _answer(request, campaign, notice="Skipped. Thanks for flagging it.")
+
+
+@login_required
+@require_GET
+def progress(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _participant_campaign_or_none(request, slug)
+    if campaign is None:
+        return _not_enrolled(request, slug)
+    counts = participant_progress(annotator=request.user, campaign=campaign)
+    return render(request, "campaign/progress.html", {"campaign": campaign, "progress": counts})
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _back_to_annotate(slug: str) -> HttpResponse:
+    # A GET here comes from the login page: the session ended while an item was on screen, and
+    # login's ?next= points at the form's action. The annotate page resumes the same item.
+    return redirect("campaign:annotate", slug=slug)
+
+
+def _is_fetch(request: HttpRequest) -> bool:
+    return request.headers.get(FETCH_HEADER) == FETCH_VALUE
+
+
+def _participant_campaign(request: HttpRequest, slug: str) -> Campaign:
+    """For POSTs: someone who is not a participant gets a plain 404, as for a wrong key."""
+    try:
+        return get_enrolled_campaign_for_user(slug=slug, user=request.user)
+    except NotEnrolled:
+        raise Http404("No such item.") from None
+
+
+def _participant_campaign_or_none(request: HttpRequest, slug: str) -> Campaign | None:
+    try:
+        return get_enrolled_campaign_for_user(slug=slug, user=request.user)
+    except NotEnrolled:
+        return None
+
+
+def _not_enrolled(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_visible_campaign(slug, request.user)
+    return render(request, "campaign/not_enrolled.html", {"campaign": campaign}, status=403)
+
+
+def _answer(request: HttpRequest, campaign: Campaign, *, notice: str | None) -> HttpResponse:
+    """After a judgment or skip: the next item as a fragment (fetch) or a redirect (form)."""
+    if _is_fetch(request):
+        context = _item_context(request, campaign, notice=notice)
+        return render(request, "campaign/_item.html", context)
+    if notice:
+        messages.info(request, notice)
+    return redirect("campaign:annotate", slug=campaign.slug)
+
+
+def _answer_invalid(
+    request: HttpRequest,
+    campaign: Campaign,
+    *,
+    key: uuid.UUID,
+    form: JudgmentForm | None = None,
+    skip_form: SkipForm | None = None,
+) -> HttpResponse:
+    """The same item again with the form's errors, its entries kept (422 for both clients)."""
+    context = _item_context(request, campaign, form=form, skip_form=skip_form, posted_key=key)
+    template = "campaign/_item.html" if _is_fetch(request) else "campaign/annotate.html"
+    return render(request, template, context, status=422)
+
+
+def _item_context(
+    request: HttpRequest,
+    campaign: Campaign,
+    *,
+    notice: str | None = None,
+    form: JudgmentForm | None = None,
+    skip_form: SkipForm | None = None,
+    posted_key: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    user: User = request.user
+    halted = None
+    try:
+        assignment = next_assignment(annotator=user, campaign=campaign)
+    except CampaignError as error:
+        assignment, halted = None, str(error)
+    item = item_display(assignment) if assignment is not None else None
+    if item is None or item.key != posted_key:
+        # Entries typed for another item (an expired lease, a stale tab) must not carry over.
+        form, skip_form = None, None
+    choices = allowed_choices(campaign)
+    form = form or JudgmentForm(choices=choices, require_rationale=campaign.require_rationale)
+    chosen = form.data.get("choice") if form.is_bound else None
+    counts = participant_progress(annotator=user, campaign=campaign)
+    goal = (counts.judged // MILESTONE + 1) * MILESTONE
+    return {
+        "campaign": campaign,
+        "item": item,
+        "halted": halted,
+        "notice": notice,
+        "form": form,
+        "skip_form": skip_form or SkipForm(),
+        "options": _scale_options(choices, chosen),
+        "progress": counts,
+        "goal": goal,
+        "goal_percent": round(100 * counts.judged / goal),
+    }
+
+
+def _scale_options(choices: list[tuple[int, str]], chosen: str | None) -> list[ScaleOption]:
+    return [
+        ScaleOption(number=number, value=value, label=label, checked=str(value) == chosen)
+        for number, (value, label) in enumerate(choices, start=1)
+    ]

@@ -1,0 +1,158 @@
+// The annotate page, made snappy: keys 1–N choose, Enter submits, and the next item is
+// fetched as an HTML fragment and swapped in. Without this script the page is a plain form
+// (POST, redirect, GET), so nothing here is needed for correctness, only for speed.
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-annotate-root]");
+  if (!root) return;
+
+  var shownAt = performance.now();
+  var busy = false;
+
+  function judgeForm() {
+    return root.querySelector('form[data-annotate-form="judge"]');
+  }
+
+  function isTyping(target) {
+    if (!target || !target.closest) return false;
+    return Boolean(target.closest("textarea, select, input:not([type=radio]):not([type=hidden])"));
+  }
+
+  function showNotice(text) {
+    var notice = root.querySelector(".notice");
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.className = "notice";
+      notice.setAttribute("role", "alert");
+      var bar = root.querySelector(".progress");
+      if (bar) bar.after(notice);
+      else root.prepend(notice);
+    }
+    notice.textContent = text;
+  }
+
+  function focusItem() {
+    var heading = root.querySelector("#item-heading");
+    if (heading) heading.focus({ preventScroll: true });
+    var top = root.getBoundingClientRect().top + window.scrollY - 16;
+    if (window.scrollY > top) window.scrollTo({ top: top });
+  }
+
+  function swap(html) {
+    root.innerHTML = html;
+    shownAt = performance.now();
+    focusItem();
+  }
+
+  function choose(number) {
+    var form = judgeForm();
+    if (!form) return false;
+    var radio = form.querySelector('input[name="choice"][data-shortcut="' + number + '"]');
+    if (!radio) return false;
+    radio.checked = true;
+    radio.focus({ preventScroll: true });
+    return true;
+  }
+
+  function send(form) {
+    if (busy) return;
+    if (form.dataset.annotateForm === "judge") {
+      if (!form.querySelector('input[name="choice"]:checked')) {
+        showNotice("Choose a verdict first (keys shown on the buttons).");
+        return;
+      }
+      var rationale = form.querySelector('textarea[name="rationale"]');
+      if (rationale && rationale.required && !rationale.value.trim()) {
+        showNotice("This campaign asks for a short reason with every verdict.");
+        rationale.focus();
+        return;
+      }
+      // Seconds on this item as the participant saw it; the server falls back to lease age.
+      form.elements.seconds.value = ((performance.now() - shownAt) / 1000).toFixed(1);
+    }
+    busy = true;
+    root.setAttribute("aria-busy", "true");
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (button) { button.disabled = true; });
+    var body = new FormData(form);
+    fetch(form.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: {
+        "X-Requested-With": "fetch",
+        "X-CSRFToken": body.get("csrfmiddlewaretoken") || "",
+      },
+    })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        var fragment = response.status === 200 || response.status === 422;
+        if (response.redirected || !fragment || type.indexOf("text/html") === -1) {
+          // Logged out, refused or something unexpected: let the browser show a real page.
+          // Reloading this page (not following a login redirect to the POST's URL) brings
+          // the participant back here after logging in, on the same item.
+          window.location.reload();
+          return null;
+        }
+        return response.text().then(swap);
+      })
+      .catch(function () {
+        showNotice("Could not reach the server. Your choice is kept: press Enter to try again.");
+      })
+      .finally(function () {
+        busy = false;
+        root.removeAttribute("aria-busy");
+        buttons.forEach(function (button) { button.disabled = false; });
+      });
+  }
+
+  root.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-annotate-form]");
+    if (!form) return;
+    event.preventDefault();
+    send(form);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.isComposing) return;
+    var target = event.target;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      var form = target.closest && target.closest("form[data-annotate-form]");
+      if (form && root.contains(form)) {
+        event.preventDefault();
+        send(form);
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(target)) return;
+    if (/^[1-9]$/.test(event.key)) {
+      if (choose(event.key)) event.preventDefault();
+      return;
+    }
+    if (event.key === "g" || event.key === "G") {
+      var drawer = document.getElementById("guidelines");
+      if (drawer) {
+        drawer.open = !drawer.open;
+        event.preventDefault();
+      }
+      return;
+    }
+    if (event.key === "Enter") {
+      // Enter on a link, button or summary keeps its own meaning.
+      if (target.closest && target.closest("a, button, summary")) return;
+      var judge = judgeForm();
+      if (judge) {
+        event.preventDefault();
+        send(judge);
+      }
+    }
+  });
+
+  // Back/forward cache: a page restored from memory may show an item already judged.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) window.location.reload();
+  });
+
+  focusItem();
+})();

@@ -1,0 +1,226 @@
+"""The annotate page and its judge/skip posts, as a browser without JavaScript and as fetch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import F
+from django.urls import reverse
+
+from campaign.models import Assignment, Campaign, Judgment
+from tests.web.helpers import (
+    current_key,
+    fetch_headers,
+    logged_in,
+    make_judgeable_campaign,
+    make_web_participant,
+    open_assignment,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign() -> Campaign:
+    return make_judgeable_campaign("arena", regular=3)
+
+
+@pytest.fixture
+def participant(campaign):
+    return make_web_participant(campaign)
+
+
+@pytest.fixture
+def client(participant):
+    return logged_in(participant)
+
+
+def annotate_url(campaign: Campaign) -> str:
+    return reverse("campaign:annotate", args=[campaign.slug])
+
+
+def judge_url(campaign: Campaign, key) -> str:
+    return reverse("campaign:judge", args=[campaign.slug, key])
+
+
+def skip_url(campaign: Campaign, key) -> str:
+    return reverse("campaign:skip", args=[campaign.slug, key])
+
+
+def test_page_shows_prompt_two_responses_and_five_numbered_choices(client, campaign):
+    response = client.get(annotate_url(campaign))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Question number" in html
+    assert "Alpha answer" in html and "Omega answer" in html
+    for number, label in enumerate(
+        ["Left much better", "Left better", "Tie", "Right better", "Right much better"], start=1
+    ):
+        assert f"<kbd>{number}</kbd><span>{label}</span>" in html
+    assert 'name="rationale"' in html and "optional" in html
+    assert "Skip this item" in html and "Guidelines" in html
+    assert "0</strong> judged" in html
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_left_and_right_follow_the_assignments_left_side(client, campaign, participant):
+    client.get(annotate_url(campaign))
+    assignment = open_assignment(participant, campaign)
+    index = assignment.comparison.prompt.text.split()[-1].rstrip("?")
+    for left_side, first, second in (("a", "Alpha", "Omega"), ("b", "Omega", "Alpha")):
+        Assignment.objects.filter(pk=assignment.pk).update(left_side=left_side)
+        html = client.get(annotate_url(campaign)).content.decode()
+        assert html.index(f"{first} answer {index}") < html.index(f"{second} answer {index}")
+
+
+def test_reloading_resumes_the_open_lease(client, campaign):
+    first = current_key(client.get(annotate_url(campaign)).content.decode())
+    again = current_key(client.get(annotate_url(campaign)).content.decode())
+    assert first == again
+
+
+def test_plain_form_post_stores_canonical_verdict_and_redirects(client, campaign, participant):
+    client.get(annotate_url(campaign))
+    assignment = open_assignment(participant, campaign)
+    Assignment.objects.filter(pk=assignment.pk).update(left_side="b")
+    response = client.post(
+        judge_url(campaign, assignment.key), {"choice": "-2", "rationale": "left is right"}
+    )
+    assert response.status_code == 302 and response["Location"] == annotate_url(campaign)
+    judgment = Judgment.objects.get(assignment=assignment)
+    # "Left much better" with b shown on the left is "b much better": +2.
+    assert judgment.verdict == 2 and judgment.rationale == "left is right"
+    assert judgment.seconds is not None  # the server's measure when the page sent none
+    html = client.get(annotate_url(campaign)).content.decode()
+    assert "1</strong> judged" in html and current_key(html) != str(assignment.key)
+
+
+def test_fetch_post_answers_with_the_next_item_as_a_fragment(client, campaign, participant):
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    # The page was shown a minute ago (the service never credits more than the lease's age).
+    Assignment.objects.filter(key=key).update(leased_at=F("leased_at") - timedelta(minutes=1))
+    response = client.post(
+        judge_url(campaign, key), {"choice": "1", "seconds": "4.5"}, **fetch_headers()
+    )
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert "<html" not in fragment and "<body" not in fragment
+    assert "1</strong> judged" in fragment
+    assert current_key(fragment) != key
+    assert Judgment.objects.get(assignment__key=key).seconds == pytest.approx(4.5, abs=0.1)
+
+
+def test_missing_choice_shows_the_same_item_with_an_error(client, campaign):
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    for headers in ({}, fetch_headers()):
+        response = client.post(judge_url(campaign, key), {"rationale": "kept"}, **headers)
+        assert response.status_code == 422
+        html = response.content.decode()
+        assert "Choose which response is better." in html
+        assert current_key(html) == key and ">kept</textarea>" in html
+    assert not Judgment.objects.exists()
+
+
+def test_a_choice_outside_the_scale_is_refused(client, campaign):
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    response = client.post(judge_url(campaign, key), {"choice": "7"})
+    assert response.status_code == 422
+    assert not Judgment.objects.exists()
+
+
+def test_required_rationale_is_marked_and_enforced():
+    campaign = make_judgeable_campaign(require_rationale=True)
+    client = logged_in(make_web_participant(campaign))
+    html = client.get(annotate_url(campaign)).content.decode()
+    assert 'class="required">required' in html
+    response = client.post(judge_url(campaign, current_key(html)), {"choice": "0"})
+    assert response.status_code == 422
+    assert "short reason" in response.content.decode()
+    assert not Judgment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("scale", "labels"),
+    [(3, ["Left better", "Tie", "Right better"]), (2, ["Left better", "Right better"])],
+)
+def test_smaller_scales_number_their_choices_from_one(scale, labels):
+    campaign = make_judgeable_campaign(scale=scale)
+    client = logged_in(make_web_participant(campaign))
+    html = client.get(annotate_url(campaign)).content.decode()
+    for number, label in enumerate(labels, start=1):
+        assert f"<kbd>{number}</kbd><span>{label}</span>" in html
+    assert f"<kbd>{len(labels) + 1}</kbd>" not in html
+
+
+def test_skip_records_the_reason_and_serves_the_next_item(client, campaign, participant):
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    response = client.post(
+        skip_url(campaign, key), {"reason": "broken", "detail": "cut off"}, **fetch_headers()
+    )
+    assert response.status_code == 200
+    assert current_key(response.content.decode()) != key
+    skipped = Assignment.objects.get(key=key)
+    assert skipped.status == "skipped" and skipped.skip_reason.endswith(": cut off")
+
+
+def test_skip_as_other_needs_a_detail(client, campaign):
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    response = client.post(skip_url(campaign, key), {"reason": "other"})
+    assert response.status_code == 422
+    assert Assignment.objects.get(key=key).status == "open"
+
+
+def test_judging_a_skipped_item_explains_instead_of_failing(client, campaign):
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    client.post(skip_url(campaign, key), {"reason": "broken"})
+    response = client.post(judge_url(campaign, key), {"choice": "0"}, **fetch_headers())
+    assert response.status_code == 200
+    assert "You skipped this item" in response.content.decode()
+
+
+def test_double_submit_stores_one_judgment(client, campaign):
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    client.post(judge_url(campaign, key), {"choice": "2"})
+    client.post(judge_url(campaign, key), {"choice": "-2"})
+    assert Judgment.objects.get().verdict in (2, -2)
+    assert Judgment.objects.count() == 1
+
+
+def test_all_done_when_nothing_is_left(client, campaign):
+    for _ in range(3):
+        key = current_key(client.get(annotate_url(campaign)).content.decode())
+        client.post(judge_url(campaign, key), {"choice": "0"})
+    html = client.get(annotate_url(campaign)).content.decode()
+    assert "All done" in html and "/judge/" not in html
+    assert "3</strong> judged" in html
+
+
+def test_a_closed_campaign_says_so_instead_of_serving_items(campaign, client):
+    Campaign.objects.filter(pk=campaign.pk).update(status="closed")
+    html = client.get(annotate_url(campaign)).content.decode()
+    assert "not open" in html and "/judge/" not in html
+
+
+def test_my_progress_counts_judged_and_skipped(client, campaign):
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    client.post(judge_url(campaign, key), {"choice": "1"})
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    client.post(skip_url(campaign, key), {"reason": "prompt"})
+    html = client.get(reverse("campaign:progress", args=[campaign.slug])).content.decode()
+    assert 'data-stat="judged">1<' in html and 'data-stat="skipped">1<' in html
+
+
+def test_annotate_page_costs_the_same_queries_for_a_large_campaign(
+    django_assert_max_num_queries,
+):
+    small = make_judgeable_campaign(regular=2)
+    large = make_judgeable_campaign(regular=60)
+    counts = []
+    for campaign in (small, large):
+        client = logged_in(make_web_participant(campaign))
+        client.get(annotate_url(campaign))  # leases
+        with django_assert_max_num_queries(12) as captured:
+            client.get(annotate_url(campaign))  # resumes
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

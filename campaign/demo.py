@@ -97,3 +97,43 @@ def load_demo() -> DemoSummary:
     if not report.ok:
         raise RuntimeError(f"The bundled PandaLM data failed to import: {report.errors[:3]}")
     return DemoSummary(campaign=campaign, created=created, report=report)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+
+
+DEMO_ORGANISER = "organiser"
+DEMO_PARTICIPANTS = ("demo1", "demo2", "demo3")
+
+
+@transaction.atomic
+def ensure_demo_accounts(campaign: Campaign) -> list[DemoLogin]:
+    """An organiser (staff) and a few participants enrolled in ``campaign``.
+
+    Passwords are random and only hashes are stored, so each run sets and prints fresh ones:
+    a demo database never carries a password anyone could read from this repository.
+    """
+    from accounts.models import User
+    from accounts.provisioning import random_password
+    from campaign.participation import enroll
+
+    logins = []
+    for username, role in [(DEMO_ORGANISER, "organiser")] + [
+        (name, "participant") for name in DEMO_PARTICIPANTS
+    ]:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(username=username)
+        password = random_password()
+        user.set_password(password)
+        user.is_staff = role == "organiser"
+        user.is_superuser = role == "organiser"
+        user.save(update_fields=["password", "is_staff", "is_superuser"])
+        if role == "participant":
+            enroll(user=user, campaign=campaign)
+        logins.append(DemoLogin(username=username, password=password, role=role))
+    return logins

@@ -1,16 +1,20 @@
-"""load_demo builds the PandaLM campaign from the bundled data, once."""
+"""load_demo builds the PandaLM campaigns and demo accounts from the bundled data, once."""
 
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from campaign.models import Campaign, Comparison, Contender
+from accounts.models import User
+from campaign.models import Campaign, Comparison, Contender, Enrollment, Judgment
 
 pytestmark = pytest.mark.django_db
 
+PANDALM_MODELS = {"llama-7b", "bloom-7b", "cerebras-gpt-6.7B", "opt-7b", "pythia-6.9b"}
 
-def test_load_demo_twice_creates_the_campaign_once(capsys):
+
+def test_load_demo_twice_creates_everything_once(capsys):
     call_command("load_demo")
     call_command("load_demo")
 
@@ -19,13 +23,28 @@ def test_load_demo_twice_creates_the_campaign_once(capsys):
     assert Comparison.objects.filter(campaign=campaign).count() == 999
     gold = Comparison.objects.filter(campaign=campaign).exclude(gold_side="")
     assert 24 <= gold.count() <= 60
-    assert set(Contender.objects.filter(campaign=campaign).values_list("name", flat=True)) == {
-        "llama-7b",
-        "bloom-7b",
-        "cerebras-gpt-6.7B",
-        "opt-7b",
-        "pythia-6.9b",
-    }
+    names = Contender.objects.filter(campaign=campaign).values_list("name", flat=True)
+    assert set(names) == PANDALM_MODELS
+    human = Campaign.objects.get(slug="pandalm-human")
+    assert human.status == Campaign.Status.CLOSED
+    assert Judgment.objects.filter(campaign=human).count() == 2997
     output = capsys.readouterr().out
     assert "Created demo campaign 'pandalm'" in output
     assert "Kept demo campaign 'pandalm'" in output
+
+
+def test_load_demo_prints_working_logins_for_an_organiser_and_participants(capsys):
+    call_command("load_demo")
+
+    logins = [
+        line.split()
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("  organiser") or line.startswith("  participant")
+    ]
+    assert [role for role, _username, _password in logins] == ["organiser"] + ["participant"] * 3
+    for role, username, password in logins:
+        user = authenticate(username=username, password=password)
+        assert user is not None
+        assert user.is_staff == (role == "organiser")
+    demo1 = User.objects.get(username="demo1")
+    assert Enrollment.objects.filter(user=demo1, campaign__slug="pandalm").exists()

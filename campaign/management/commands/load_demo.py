@@ -1,4 +1,4 @@
-"""manage.py load_demo: a ready demo campaign with real model responses (PandaLM)."""
+"""manage.py load_demo: a ready demo with real model responses (PandaLM) and demo logins."""
 
 from __future__ import annotations
 
@@ -6,17 +6,40 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from campaign.demo import load_demo
+from campaign.demo import ensure_demo_accounts, load_demo
+from campaign.demo_votes import load_pandalm_votes
 
 
 class Command(BaseCommand):
-    help = "Create the PandaLM demo campaign (999 real comparisons, 50 gold). Safe to run twice."
+    help = (
+        "Create the PandaLM demo: an open campaign of 999 real comparisons (50 gold), a closed "
+        "one holding PandaLM's 2,997 human verdicts, an organiser and three participants. "
+        "Safe to run twice; each run prints fresh passwords for the demo accounts."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        summary = load_demo()
-        state = "Created" if summary.created else "Kept"
+        demo = load_demo()
+        state = "Created" if demo.created else "Kept"
         self.stdout.write(
             self.style.SUCCESS(
-                f"{state} demo campaign {summary.campaign.slug!r}: {summary.report.summary()}"
+                f"{state} demo campaign {demo.campaign.slug!r}: {demo.report.summary()}"
             )
+        )
+        votes = load_pandalm_votes()
+        if votes.report is None:
+            self.stdout.write(
+                f"Kept closed campaign {votes.campaign.slug!r} and its human verdicts."
+            )
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Created closed campaign {votes.campaign.slug!r}: {votes.report.summary()}"
+                )
+            )
+        self.stdout.write("\nDemo logins (passwords are new on every run):")
+        for login in ensure_demo_accounts(demo.campaign):
+            self.stdout.write(f"  {login.role:<12} {login.username:<10} {login.password}")
+        self.stdout.write(
+            f"\nOpen http://127.0.0.1:8000/c/{demo.campaign.slug}/ and log in as a participant to "
+            "annotate, or as the organiser for the admin."
         )

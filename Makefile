@@ -1,0 +1,49 @@
+# The README's two commands: `make demo` and `make test`. Each sets up everything it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crowdeval
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: demo test install install-dev browser services lint
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+
+install-dev: $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+
+# Embedded default: SQLite in the checkout, Celery tasks run eagerly, no services needed.
+demo: install
+	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py migrate --verbosity 0
+	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py load_demo
+	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py runserver 127.0.0.1:8000
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Chromium is missing: install Debian's chromium package (apt-get install chromium)."; \
+			exit 1; \
+		fi; \
+	fi
+
+services:
+	@$(PY) scripts/check_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py makemigrations --check --dry-run
+
+# The whole suite against the local PostgreSQL and Redis (CI runs exactly this).
+test: install-dev browser services lint
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CROWDEVAL_REQUIRE_POSTGRES=1 \
+		$(PY) -m pytest --create-db $(PYTEST_ARGS)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, TypeVar
 
 from campaign.exceptions import UnsupportedFileFormat
+
+T = TypeVar("T")
 
 FORMATS = ("jsonl", "csv", "parquet")
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
@@ -173,3 +175,55 @@ def _unflatten(cells: dict[str, Any]) -> dict[str, Any]:
         else:
             nested[key] = value
     return nested
+
+
+class ProblemReport(Protocol):
+    lines: int
+
+    def add_error(self, line: int, message: str) -> None: ...
+
+
+def validated_batches(
+    source: Path | IO[bytes],
+    file_format: str,
+    validate: Callable[[int, dict[str, Any]], T | list[str]],
+    *,
+    batch_size: int,
+    report: ProblemReport | None,
+    progress: Callable[[str, int], None] | None,
+    phase: str,
+) -> Iterator[list[T]]:
+    """The valid rows of a file in batches; each bad row's reasons go to ``report``.
+
+    Shared by the item and vote imports: ``validate`` turns one row into a record or a list
+    of reasons. Without a report (a second pass over a file already validated) reasons are
+    dropped.
+    """
+    batch: list[T] = []
+    done = 0
+    for row in read_rows(source, file_format):
+        done += 1
+        if report is not None:
+            report.lines += 1
+        if row.error is not None or row.data is None:
+            if report is not None:
+                report.add_error(row.line, row.error or "unreadable row")
+            continue
+        result = validate(row.line, row.data)
+        if isinstance(result, list):
+            if report is not None:
+                for message in result:
+                    report.add_error(row.line, message)
+            continue
+        batch.append(result)
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+            if progress:
+                progress(phase, done)
+    if batch:
+        yield batch
+    if progress:
+        progress(phase, done)
+    if report is not None and report.lines == 0:
+        report.add_error(0, "the file holds no rows")

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count
 
-from campaign.item_files import detect_format, read_rows
+from campaign.item_files import detect_format, validated_batches
 from campaign.item_validation import ItemRecord, validate_item
 from campaign.models import Campaign, Comparison, Contender, Prompt, Response
 
@@ -123,7 +123,7 @@ def import_items(
         spool = _Spool(campaign) if not dry_run and connection.vendor == "postgresql" else None
         try:
             planner = _Planner(campaign)
-            for batch in _record_batches(source, file_format, report, progress, "validating"):
+            for batch in _batches(source, file_format, report, progress, "validating"):
                 # Once a line is bad nothing will be written: stop drawing ids and spooling.
                 spooling = spool is not None and report.ok
                 plan = planner.plan(batch, report, count=True, draw_ids=spooling)
@@ -137,7 +137,7 @@ def import_items(
             else:
                 planner = _Planner(campaign)
                 writer = _Writer(campaign)
-                for batch in _record_batches(source, file_format, None, progress, "writing"):
+                for batch in _batches(source, file_format, None, progress, "writing"):
                     writer.write(planner.plan(batch, None, count=False, draw_ids=False))
             report.written = True
         finally:
@@ -146,7 +146,7 @@ def import_items(
     return report
 
 
-def _record_batches(
+def _batches(
     source: Path | IO[bytes],
     file_format: str,
     report: ImportReport | None,
@@ -154,34 +154,15 @@ def _record_batches(
     phase: str,
 ) -> Iterator[list[ItemRecord]]:
     max_chars = settings.IMPORT_MAX_TEXT_CHARS
-    batch: list[ItemRecord] = []
-    done = 0
-    for row in read_rows(source, file_format):
-        done += 1
-        if report is not None:
-            report.lines += 1
-        if row.error is not None or row.data is None:
-            if report is not None:
-                report.add_error(row.line, row.error or "unreadable row")
-            continue
-        result = validate_item(row.line, row.data, max_chars=max_chars)
-        if isinstance(result, list):
-            if report is not None:
-                for message in result:
-                    report.add_error(row.line, message)
-            continue
-        batch.append(result)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = []
-            if progress:
-                progress(phase, done)
-    if batch:
-        yield batch
-    if progress:
-        progress(phase, done)
-    if report is not None and report.lines == 0:
-        report.add_error(0, "the file holds no rows")
+    return validated_batches(
+        source,
+        file_format,
+        lambda line, data: validate_item(line, data, max_chars=max_chars),
+        batch_size=BATCH_SIZE,
+        report=report,
+        progress=progress,
+        phase=phase,
+    )
 
 
 def _digest(text: str) -> bytes:

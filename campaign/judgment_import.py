@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from accounts.handles import random_handle
 from accounts.models import User
-from campaign.item_files import detect_format, read_rows
+from campaign.item_files import detect_format, validated_batches
 from campaign.item_import import ImportReport, ProgressCallback
 from campaign.item_validation import _required_text
 from campaign.judgments import is_correct
@@ -109,7 +109,7 @@ def import_judgments(
         # As in the item import: serialises imports into one campaign, blocks nobody else.
         Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
         planner = _Planner(campaign, timezone.now())
-        for batch in _vote_batches(source, file_format, report, progress, "validating"):
+        for batch in _batches(source, file_format, report, progress, "validating"):
             planner.plan(batch, report)
         report.errors.sort(key=lambda problem: problem.line)
         if not report.ok or dry_run:
@@ -117,7 +117,7 @@ def import_judgments(
         # Default timestamps end at the start of the import, one microsecond a line.
         planner = _Planner(campaign, planner.start - datetime.timedelta(microseconds=report.lines))
         writer = _Writer(campaign)
-        for batch in _vote_batches(source, file_format, None, progress, "writing"):
+        for batch in _batches(source, file_format, None, progress, "writing"):
             check = JudgmentImportReport()
             plan = planner.plan(batch, check)
             if not check.ok:  # the campaign is locked, so only a bug can get here
@@ -181,7 +181,7 @@ def _parse_created_at(value: Any, errors: list[str]) -> datetime.datetime | None
     return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
 
 
-def _vote_batches(
+def _batches(
     source: Path | IO[bytes],
     file_format: str,
     report: ImportReport | None,
@@ -189,34 +189,15 @@ def _vote_batches(
     phase: str,
 ) -> Iterator[list[VoteRecord]]:
     max_chars = settings.IMPORT_MAX_TEXT_CHARS
-    batch: list[VoteRecord] = []
-    done = 0
-    for row in read_rows(source, file_format):
-        done += 1
-        if report is not None:
-            report.lines += 1
-        if row.error is not None or row.data is None:
-            if report is not None:
-                report.add_error(row.line, row.error or "unreadable row")
-            continue
-        result = validate_vote(row.line, row.data, max_chars=max_chars)
-        if isinstance(result, list):
-            if report is not None:
-                for message in result:
-                    report.add_error(row.line, message)
-            continue
-        batch.append(result)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = []
-            if progress:
-                progress(phase, done)
-    if batch:
-        yield batch
-    if progress:
-        progress(phase, done)
-    if report is not None and report.lines == 0:
-        report.add_error(0, "the file holds no rows")
+    return validated_batches(
+        source,
+        file_format,
+        lambda line, data: validate_vote(line, data, max_chars=max_chars),
+        batch_size=BATCH_SIZE,
+        report=report,
+        progress=progress,
+        phase=phase,
+    )
 
 
 def _digest(*parts: str) -> bytes:

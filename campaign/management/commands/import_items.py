@@ -2,68 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
-
-from campaign import services
-from campaign.exceptions import CampaignError
-from campaign.item_files import FORMATS
 from campaign.item_import import import_items
+from campaign.management.file_import import FileImportCommand
 
 
-class Command(BaseCommand):
+class Command(FileImportCommand):
     help = (
         "Import prompts, responses and (gold) comparisons from JSONL, CSV or Parquet. "
         "The whole file is validated first; a bad file changes nothing."
     )
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("slug", help="the campaign to import into")
-        parser.add_argument("file", type=Path, help="a .jsonl, .csv or .parquet file")
-        parser.add_argument("--format", choices=FORMATS, help="override the file extension")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="validate and report, write nothing"
-        )
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["file"]
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
-        bars: dict[str, tqdm] = {}
-
-        def progress(phase: str, done: int) -> None:
-            if options["no_progress"]:
-                return
-            bar = bars.get(phase)
-            if bar is None:
-                bar = bars[phase] = tqdm(
-                    desc=phase, unit=" lines", file=self.stderr._out, disable=None
-                )
-            bar.update(done - bar.n)
-
-        try:
-            campaign = services.get_campaign(options["slug"])
-            report = import_items(
-                campaign,
-                path,
-                file_format=options["format"],
-                dry_run=options["dry_run"],
-                progress=progress,
-            )
-        except CampaignError as error:
-            raise CommandError(str(error)) from None
-        finally:
-            for bar in bars.values():
-                bar.close()
-        if not report.ok:
-            for problem in report.errors:
-                self.stderr.write(str(problem))
-            raise CommandError(f"{path}: {report.summary()}")
-        message = report.summary()
-        if report.dry_run:
-            message = "Dry run, nothing written: " + message
-        self.stdout.write(self.style.SUCCESS(message))
+    import_file = staticmethod(import_items)

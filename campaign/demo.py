@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from campaign.item_files import jsonl_source
 from campaign.item_import import ImportReport, import_items
 from campaign.models import Campaign
 from campaign.services import create_campaign
@@ -90,9 +90,7 @@ def load_demo() -> DemoSummary:
             guidelines=DEMO_GUIDELINES,
             status=Campaign.Status.OPEN,
         )
-    lines = "\n".join(json.dumps(item) for item in pandalm_items())
-    source = io.BytesIO(lines.encode())
-    source.name = "pandalm.jsonl"
+    source = jsonl_source(pandalm_items(), "pandalm.jsonl")
     report = import_items(campaign, source)
     if not report.ok:
         raise RuntimeError(f"The bundled PandaLM data failed to import: {report.errors[:3]}")

@@ -8,7 +8,6 @@ the same prompt ids and text conversions as the open campaign (``campaign.demo.p
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from django.db import transaction
 
 from campaign.demo import PANDALM_FILE, pandalm_items
+from campaign.item_files import jsonl_source
 from campaign.judgment_import import JudgmentImportReport, import_judgments
 from campaign.models import Campaign
 from campaign.services import create_campaign
@@ -73,9 +73,7 @@ def load_pandalm_votes() -> DemoVotesSummary:
             scale=Campaign.Scale.THREE_POINT,
             status=Campaign.Status.CLOSED,
         )
-    lines = "\n".join(json.dumps(vote) for vote in pandalm_votes())
-    source = io.BytesIO(lines.encode())
-    source.name = "pandalm-votes.jsonl"
+    source = jsonl_source(pandalm_votes(), "pandalm-votes.jsonl")
     report = import_judgments(campaign, source)
     if not report.ok:
         raise RuntimeError(f"The bundled PandaLM votes failed to import: {report.errors[:3]}")

@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
+
+from django.conf import settings
 
 from campaign.exceptions import UnsupportedFileFormat
 
@@ -45,6 +47,19 @@ def detect_format(name: str, explicit: str | None = None) -> str:
             f"Cannot tell the format of {name!r} from its extension; "
             "use .jsonl, .csv or .parquet (or name the format)."
         ) from None
+
+
+def source_format(source: Path | IO[bytes], explicit: str | None = None) -> str:
+    """The format of a path or an uploaded file, from its name unless given explicitly."""
+    name = source.name if isinstance(source, Path) else getattr(source, "name", "") or ""
+    return detect_format(name, explicit)
+
+
+def jsonl_source(rows: Iterable[dict[str, Any]], name: str) -> io.BytesIO:
+    """Rows as an in-memory JSON Lines file, for importing data the code itself builds."""
+    source = io.BytesIO("\n".join(json.dumps(row) for row in rows).encode())
+    source.name = name
+    return source
 
 
 def read_rows(source: Path | IO[bytes], file_format: str) -> Iterator[RawRow]:
@@ -186,8 +201,7 @@ class ProblemReport(Protocol):
 def validated_batches(
     source: Path | IO[bytes],
     file_format: str,
-    validate: Callable[[int, dict[str, Any]], T | list[str]],
-    *,
+    validate: Callable[..., T | list[str]],
     batch_size: int,
     report: ProblemReport | None,
     progress: Callable[[str, int], None] | None,
@@ -195,10 +209,11 @@ def validated_batches(
 ) -> Iterator[list[T]]:
     """The valid rows of a file in batches; each bad row's reasons go to ``report``.
 
-    Shared by the item and vote imports: ``validate`` turns one row into a record or a list
-    of reasons. Without a report (a second pass over a file already validated) reasons are
-    dropped.
+    Shared by the item and vote imports: ``validate(line, data, max_chars=...)`` turns one row
+    into a record or a list of reasons. Without a report (a second pass over a file already
+    validated) reasons are dropped.
     """
+    max_chars = settings.IMPORT_MAX_TEXT_CHARS
     batch: list[T] = []
     done = 0
     for row in read_rows(source, file_format):
@@ -209,7 +224,7 @@ def validated_batches(
             if report is not None:
                 report.add_error(row.line, row.error or "unreadable row")
             continue
-        result = validate(row.line, row.data)
+        result = validate(row.line, row.data, max_chars=max_chars)
         if isinstance(result, list):
             if report is not None:
                 for message in result:

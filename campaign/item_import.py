@@ -28,9 +28,10 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count
 
-from campaign.item_files import detect_format, validated_batches
+from campaign.item_files import source_format, validated_batches
 from campaign.item_validation import ItemRecord, validate_item
 from campaign.models import Campaign, Comparison, Contender, Prompt, Response
+from campaign.services import lock_campaign_for_import
 
 BATCH_SIZE = 1000
 COPY_CHUNK_BYTES = 1 << 20
@@ -113,17 +114,16 @@ def import_items(
     progress: ProgressCallback | None = None,
 ) -> ImportReport:
     """Validate the whole file, then (unless ``dry_run`` or any error) write it atomically."""
-    name = source.name if isinstance(source, Path) else getattr(source, "name", "") or ""
-    file_format = detect_format(name, file_format)
+    file_format = source_format(source, file_format)
     report = ImportReport(dry_run=dry_run)
     with transaction.atomic():
-        # NO KEY UPDATE serialises imports into one campaign without blocking the inserts
-        # (assignments, judgments) that only need the campaign row to exist.
-        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
+        lock_campaign_for_import(campaign)
         spool = _Spool(campaign) if not dry_run and connection.vendor == "postgresql" else None
         try:
             planner = _Planner(campaign)
-            for batch in _batches(source, file_format, report, progress, "validating"):
+            for batch in validated_batches(
+                source, file_format, validate_item, BATCH_SIZE, report, progress, "validating"
+            ):
                 # Once a line is bad nothing will be written: stop drawing ids and spooling.
                 spooling = spool is not None and report.ok
                 plan = planner.plan(batch, report, count=True, draw_ids=spooling)
@@ -137,32 +137,15 @@ def import_items(
             else:
                 planner = _Planner(campaign)
                 writer = _Writer(campaign)
-                for batch in _batches(source, file_format, None, progress, "writing"):
+                for batch in validated_batches(
+                    source, file_format, validate_item, BATCH_SIZE, None, progress, "writing"
+                ):
                     writer.write(planner.plan(batch, None, count=False, draw_ids=False))
             report.written = True
         finally:
             if spool is not None:
                 spool.close()
     return report
-
-
-def _batches(
-    source: Path | IO[bytes],
-    file_format: str,
-    report: ImportReport | None,
-    progress: ProgressCallback | None,
-    phase: str,
-) -> Iterator[list[ItemRecord]]:
-    max_chars = settings.IMPORT_MAX_TEXT_CHARS
-    return validated_batches(
-        source,
-        file_format,
-        lambda line, data: validate_item(line, data, max_chars=max_chars),
-        batch_size=BATCH_SIZE,
-        report=report,
-        progress=progress,
-        phase=phase,
-    )
 
 
 def _digest(text: str) -> bytes:

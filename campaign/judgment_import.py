@@ -27,12 +27,10 @@ import contextlib
 import datetime
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models import F
@@ -40,11 +38,12 @@ from django.utils import timezone
 
 from accounts.handles import random_handle
 from accounts.models import User
-from campaign.item_files import detect_format, validated_batches
+from campaign.item_files import source_format, validated_batches
 from campaign.item_import import ImportReport, ProgressCallback
 from campaign.item_validation import _required_text
 from campaign.judgments import is_correct
 from campaign.models import Campaign, Comparison, Contender, Enrollment, Judgment, Prompt, Response
+from campaign.services import lock_campaign_for_import
 
 BATCH_SIZE = 5000
 REQUIRED_KEYS = ("annotator", "prompt", "model_a", "model_b", "winner")
@@ -102,14 +101,14 @@ def import_judgments(
     progress: ProgressCallback | None = None,
 ) -> JudgmentImportReport:
     """Validate every vote in the file, then (unless ``dry_run`` or any error) write them all."""
-    name = source.name if isinstance(source, Path) else getattr(source, "name", "") or ""
-    file_format = detect_format(name, file_format)
+    file_format = source_format(source, file_format)
     report = JudgmentImportReport(dry_run=dry_run)
     with transaction.atomic():
-        # As in the item import: serialises imports into one campaign, blocks nobody else.
-        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
+        lock_campaign_for_import(campaign)
         planner = _Planner(campaign, timezone.now())
-        for batch in _batches(source, file_format, report, progress, "validating"):
+        for batch in validated_batches(
+            source, file_format, validate_vote, BATCH_SIZE, report, progress, "validating"
+        ):
             planner.plan(batch, report)
         report.errors.sort(key=lambda problem: problem.line)
         if not report.ok or dry_run:
@@ -117,7 +116,9 @@ def import_judgments(
         # Default timestamps end at the start of the import, one microsecond a line.
         planner = _Planner(campaign, planner.start - datetime.timedelta(microseconds=report.lines))
         writer = _Writer(campaign)
-        for batch in _batches(source, file_format, None, progress, "writing"):
+        for batch in validated_batches(
+            source, file_format, validate_vote, BATCH_SIZE, None, progress, "writing"
+        ):
             check = JudgmentImportReport()
             plan = planner.plan(batch, check)
             if not check.ok:  # the campaign is locked, so only a bug can get here
@@ -179,25 +180,6 @@ def _parse_created_at(value: Any, errors: list[str]) -> datetime.datetime | None
         errors.append(f"created_at must be an ISO 8601 date and time, got {value!r}")
         return None
     return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
-
-
-def _batches(
-    source: Path | IO[bytes],
-    file_format: str,
-    report: ImportReport | None,
-    progress: ProgressCallback | None,
-    phase: str,
-) -> Iterator[list[VoteRecord]]:
-    max_chars = settings.IMPORT_MAX_TEXT_CHARS
-    return validated_batches(
-        source,
-        file_format,
-        lambda line, data: validate_vote(line, data, max_chars=max_chars),
-        batch_size=BATCH_SIZE,
-        report=report,
-        progress=progress,
-        phase=phase,
-    )
 
 
 def _digest(*parts: str) -> bytes:

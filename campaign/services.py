@@ -60,6 +60,15 @@ def create_campaign(
     return campaign
 
 
+def lock_campaign_for_import(campaign: Campaign) -> None:
+    """Hold ``campaign`` until the surrounding transaction ends; call inside ``atomic``.
+
+    NO KEY UPDATE serialises imports into one campaign without blocking the inserts
+    (assignments, judgments) that only need the campaign row to exist.
+    """
+    Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
+
+
 def _describe(error: ValidationError) -> str:
     parts = []
     for name, messages in error.message_dict.items():

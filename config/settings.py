@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "campaign",
+    "scoring",
 ]
 
 MIDDLEWARE = [

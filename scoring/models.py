@@ -1,0 +1,51 @@
+"""Snapshot: the stored result of one scoring run, which every page and export reads.
+
+A snapshot is written in one INSERT inside the scoring job's final transaction, so a run that
+dies half-way leaves nothing behind and the previous snapshot stays the latest. Its JSON
+columns hold plain lists of dicts (shapes below) so pages, exports and the API read them
+without touching the numerics.
+
+``contenders``  — PRODUCT.md's leaderboard rows, best first: name, rating, ci_lower, ci_upper,
+                  rank, votes, wins, losses, ties, win_rate, online_elo.
+``participants`` — the participant ranking, best first: handle, judgments, accepted,
+                  gold_seen, gold_correct, accuracy, trusted, score, rank, agreement.
+``annotators``  — every annotator's score for the dashboard: user_id, handle, judgments,
+                  gold_seen, gold_correct, accuracy, accuracy_lower, trusted, accepted,
+                  agreement, agreement_judgments, median_seconds, left_share,
+                  top_verdict_share, flags (list of flag names).
+``matrices``    — {"names": [...], "votes": [[int]], "win_rate": [[float]]}, rows and columns
+                  in the order of ``names`` (the order of ``contenders``).
+``stats``       — run facts: rounds, seed, alpha (Krippendorff, or null), annotators,
+                  trusted_annotators, gold_judgments, seconds (how long the run took).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from campaign.models import Campaign
+
+
+class Snapshot(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="snapshots")
+    computed_at = models.DateTimeField(db_index=True)
+    # Every judgment of the campaign at the time of the run, and those the ratings used
+    # (non-gold judgments of trusted annotators).
+    judgments = models.PositiveIntegerField()
+    rated_judgments = models.PositiveIntegerField()
+    # A digest of the data and settings scored: a run whose fingerprint equals the latest
+    # snapshot's has nothing new to say and stores nothing (retries are idempotent).
+    fingerprint = models.CharField(max_length=64)
+    contenders = models.JSONField(default=list)
+    participants = models.JSONField(default=list)
+    annotators = models.JSONField(default=list)
+    matrices = models.JSONField(default=dict)
+    stats = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-computed_at", "-pk"]
+        get_latest_by = ["computed_at", "pk"]
+        indexes = [models.Index(fields=["campaign", "-computed_at"], name="snapshot_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.slug} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"

@@ -17,12 +17,15 @@ Why it is correct under concurrency:
 * The pick locks its row with ``FOR UPDATE SKIP LOCKED``: concurrent participants step over
   each other's rows instead of waiting, and PostgreSQL re-checks ``load < target`` on the
   newest row version before granting the lock, so a row filled meanwhile is passed over.
-* ``unique (comparison, annotator)`` makes "served twice" impossible, and the partial unique
-  "one open lease per participant and campaign" turns a double click into one lease: the
-  losing request rolls back its savepoint (and its load increment) and returns the winner's.
-* Locks are always taken assignment-before-comparison, and a transaction that holds a picked
-  row never waits for another lock, so participants cannot deadlock or block each other. The
-  pick's lock is FOR NO KEY UPDATE, which foreign-key checks (FOR KEY SHARE) do not wait for.
+* Every service that changes a participant's work first locks that participant's enrolment
+  row, so one participant's concurrent requests (a double click, a retry, two tabs) run one
+  after the other: the second finds the first's lease and resumes it. ``unique (comparison,
+  annotator)`` and the partial unique "one open lease per participant and campaign" stay as
+  the database's guarantee that nobody is served twice or holds two leases.
+* Locks are always taken enrolment, then assignment, then comparison, and a transaction that
+  holds a picked row never waits for another lock, so participants cannot deadlock or block
+  each other. The pick's lock is FOR NO KEY UPDATE, which foreign-key checks (FOR KEY SHARE)
+  do not wait for.
 
 Why its cost does not grow with the campaign: every query walks an index from its front —
 ``comparison_regular_queue (campaign, load, shuffle) WHERE gold_side = ''`` for the pick,
@@ -40,14 +43,14 @@ import random
 import secrets
 from collections import Counter
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
 from campaign.exceptions import ParticipationBlocked
-from campaign.models import SHUFFLE_KEY_LIMIT, Assignment, Campaign, Comparison
-from campaign.participation import is_untrusted, require_enrolled, require_open
+from campaign.models import SHUFFLE_KEY_LIMIT, Assignment, Campaign, Comparison, Enrollment
+from campaign.participation import is_untrusted, lock_participation, require_open
 
 SIDES = (Comparison.Side.A, Comparison.Side.B)
 RECLAIM_BATCH_SIZE = 1000
@@ -63,20 +66,29 @@ def next_assignment(*, annotator: User, campaign: Campaign) -> Assignment | None
     """
     now = timezone.now()
     require_open(campaign, now)
-    require_enrolled(user=annotator, campaign=campaign)
-    current = _open_assignment(annotator=annotator, campaign=campaign, now=now)
-    if current is not None:
-        return current
+    enrollment = lock_participation(user=annotator, campaign=campaign)
+    return lease_next(enrollment, now=now)
+
+
+def lease_next(
+    enrollment: Enrollment, *, now: datetime.datetime, resume: bool = True
+) -> Assignment | None:
+    """The participant's open lease, or a new one; None when nothing is left for them.
+
+    The caller holds the enrolment's row lock (campaign.participation.lock_participation),
+    inside its transaction, and has checked that the campaign is open. ``resume=False`` is
+    for a caller that has just closed the participant's only open lease (it saves a query).
+    Raises ParticipationBlocked.
+    """
+    if resume:
+        current = _open_assignment(enrollment, now=now)
+        if current is not None:
+            return current
+    campaign = enrollment.campaign
     # Checked for new work only: an item already on screen may still be finished.
-    if campaign.block_untrusted and is_untrusted(annotator=annotator, campaign=campaign):
+    if campaign.block_untrusted and is_untrusted(annotator=enrollment.user_id, campaign=campaign):
         raise ParticipationBlocked()
-    try:
-        with transaction.atomic():
-            return _lease_new(annotator=annotator, campaign=campaign, now=now)
-    except IntegrityError:
-        # A concurrent request of the same participant (a double click, a retry) leased first;
-        # our savepoint rolled back, load increment included. Theirs is the one to resume.
-        return _open_assignment(annotator=annotator, campaign=campaign, now=now)
+    return _lease_new(enrollment, now=now)
 
 
 def reclaim_expired_leases(
@@ -96,14 +108,16 @@ def reclaim_expired_leases(
             return total
 
 
-def _open_assignment(
-    *, annotator: User, campaign: Campaign, now: datetime.datetime
-) -> Assignment | None:
+def _open_assignment(enrollment: Enrollment, *, now: datetime.datetime) -> Assignment | None:
     """The participant's open lease, expiring it first if it ran out (the lazy reclaim)."""
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
         .select_related("comparison")
-        .filter(annotator=annotator, campaign=campaign, status=Assignment.Status.OPEN)
+        .filter(
+            annotator_id=enrollment.user_id,
+            campaign=enrollment.campaign,
+            status=Assignment.Status.OPEN,
+        )
         .first()
     )
     if assignment is None:
@@ -122,22 +136,26 @@ def _expire(assignment: Assignment) -> None:
         Comparison.objects.filter(pk=assignment.comparison_id).update(load=F("load") - 1)
 
 
-def _lease_new(*, annotator: User, campaign: Campaign, now: datetime.datetime) -> Assignment | None:
+def _lease_new(enrollment: Enrollment, *, now: datetime.datetime) -> Assignment | None:
     # Regular work first, even when gold is due: gold is only served to someone who also has
     # regular work left, otherwise a participant with nothing else to do would meet only gold
     # (and could tell). The locked regular row is simply released at commit if gold wins.
-    regular_id = _pick_regular(annotator=annotator, campaign=campaign)
+    campaign, annotator_id = enrollment.campaign, enrollment.user_id
+    regular_id = _pick_regular(annotator_id=annotator_id, campaign=campaign)
     if regular_id is None:
         return None
     gold_id = None
-    if _gold_is_due(annotator=annotator, campaign=campaign):
-        gold_id = _pick_gold(annotator=annotator, campaign=campaign)
+    if _gold_is_due(enrollment):
+        gold_id = _pick_gold(annotator_id=annotator_id, campaign=campaign)
     if gold_id is None:
         Comparison.objects.filter(pk=regular_id).update(load=F("load") + 1)
+    else:
+        Enrollment.objects.filter(pk=enrollment.pk).update(gold_served=F("gold_served") + 1)
+        enrollment.gold_served += 1
     return Assignment.objects.create(
         campaign=campaign,
         comparison_id=gold_id or regular_id,
-        annotator=annotator,
+        annotator_id=annotator_id,
         left_side=secrets.choice(SIDES),
         is_gold=gold_id is not None,
         leased_at=now,
@@ -145,29 +163,25 @@ def _lease_new(*, annotator: User, campaign: Campaign, now: datetime.datetime) -
     )
 
 
-def _gold_is_due(*, annotator: User, campaign: Campaign) -> bool:
+def _gold_is_due(enrollment: Enrollment) -> bool:
     """Gold while qualifying, then with probability ``gold_rate`` (unpredictable on purpose)."""
-    if campaign.qualification_gold > 0:
-        served = Assignment.objects.filter(annotator=annotator, campaign=campaign, is_gold=True)[
-            : campaign.qualification_gold
-        ].count()
-        if served < campaign.qualification_gold:
-            return True
-    return _random.random() < campaign.gold_rate
+    if enrollment.gold_served < enrollment.campaign.qualification_gold:
+        return True
+    return _random.random() < enrollment.campaign.gold_rate
 
 
-def _not_served_to(annotator: User) -> Exists:
-    return ~Exists(Assignment.objects.filter(annotator=annotator, comparison=OuterRef("pk")))
+def _not_served_to(annotator_id: int) -> Exists:
+    return ~Exists(Assignment.objects.filter(annotator_id=annotator_id, comparison=OuterRef("pk")))
 
 
-def _pick_gold(*, annotator: User, campaign: Campaign) -> int | None:
+def _pick_gold(*, annotator_id: int, campaign: Campaign) -> int | None:
     """A gold comparison this participant has not met, entered at a random point of the pool.
 
     Gold has no target, so nothing is counted or locked: many participants may hold one gold
     comparison at once.
     """
     pool = Comparison.objects.filter(campaign=campaign, gold_side__in=SIDES).filter(
-        _not_served_to(annotator)
+        _not_served_to(annotator_id)
     )
     start = secrets.randbelow(SHUFFLE_KEY_LIMIT)
     after = pool.filter(shuffle__gte=start).order_by("shuffle").values_list("pk", flat=True)
@@ -178,20 +192,34 @@ def _pick_gold(*, annotator: User, campaign: Campaign) -> int | None:
     return picked
 
 
-def _pick_regular(*, annotator: User, campaign: Campaign) -> int | None:
+def _pick_regular(*, annotator_id: int, campaign: Campaign) -> int | None:
     """Lock the least loaded regular comparison below target that this participant never had."""
-    queue = (
-        Comparison.objects.filter(
-            campaign=campaign, gold_side="", load__lt=campaign.judgments_per_comparison
+    with connection.cursor() as cursor:
+        cursor.execute(
+            pick_regular_sql(), [campaign.pk, campaign.judgments_per_comparison, annotator_id]
         )
-        .filter(_not_served_to(annotator))
-        .order_by("load", "shuffle")
-        # NO KEY UPDATE: strong enough against other pickers, yet it does not block the
-        # foreign-key checks of judgments and leases being inserted for this comparison.
-        .select_for_update(skip_locked=True, of=("self",), no_key=True)
-        .values_list("pk", flat=True)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def pick_regular_sql() -> str:
+    """The pick, written out because it runs on every lease.
+
+    Written in SQL rather than through the ORM for two reasons: building the query costs more
+    CPU than running it, and ``gold_side = ''`` must be a literal, not a parameter, or a
+    prepared statement's generic plan could not use the partial index it names.
+    NO KEY UPDATE is strong enough against other pickers, yet it does not block the
+    foreign-key checks of judgments and leases being inserted for this comparison.
+    """
+    comparison, assignment = Comparison._meta.db_table, Assignment._meta.db_table
+    lock = " FOR NO KEY UPDATE OF c SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    return (
+        f"SELECT c.id FROM {comparison} c"  # noqa: S608 - table names, no input
+        " WHERE c.campaign_id = %s AND c.gold_side = '' AND c.load < %s"
+        f" AND NOT EXISTS (SELECT 1 FROM {assignment} a"
+        " WHERE a.annotator_id = %s AND a.comparison_id = c.id)"
+        f" ORDER BY c.load, c.shuffle LIMIT 1{lock}"
     )
-    return queue.first()
 
 
 @transaction.atomic

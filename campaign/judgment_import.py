@@ -43,6 +43,7 @@ from campaign.item_import import ImportReport, ProgressCallback
 from campaign.item_validation import _required_text
 from campaign.judgments import is_correct
 from campaign.models import Campaign, Comparison, Contender, Enrollment, Judgment, Prompt, Response
+from campaign.participation import refresh_progress_counters
 from campaign.services import lock_campaign_for_import
 
 BATCH_SIZE = 5000
@@ -124,6 +125,8 @@ def import_judgments(
             if not check.ok:  # the campaign is locked, so only a bug can get here
                 raise RuntimeError(f"vote import changed under its feet: {check.errors[:3]}")
             writer.write(plan)
+        # Imported votes bypass the annotate services that keep the counters.
+        refresh_progress_counters(campaign=campaign, user_ids=set(writer.annotator_ids.values()))
         report.written = True
     return report
 

@@ -15,26 +15,31 @@ from __future__ import annotations
 import datetime
 import math
 import uuid
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from campaign.assignment import lease_next
+from campaign.events import judgments_recorded
 from campaign.exceptions import (
     AlreadyJudged,
     AlreadySkipped,
+    CampaignNotOpen,
     InvalidTiming,
     InvalidVerdict,
     LeaseExpired,
     LeaseNotFound,
+    ParticipationBlocked,
     RationaleRequired,
     RationaleTooLong,
     SkipReasonRequired,
     SkipReasonTooLong,
 )
-from campaign.models import Assignment, Campaign, Comparison, Judgment
-from campaign.participation import require_open
+from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
+from campaign.participation import accepts_judgments, lock_participation, require_open
 
 RATIONALE_MAX_CHARS = 5000
 SKIP_REASON_MAX_CHARS = Assignment._meta.get_field("skip_reason").max_length
@@ -67,6 +72,15 @@ def is_correct(*, verdict: int, gold_side: str) -> bool:
     return verdict < 0 if gold_side == Comparison.Side.A else verdict > 0
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What judging or skipping led to: the participant's next item, or why there is none."""
+
+    enrollment: Enrollment  # with its counters as of this step
+    next_assignment: Assignment | None
+    halted: str | None = None  # set when the participant may not continue (blocked)
+
+
 @transaction.atomic
 def submit_judgment(
     *,
@@ -84,10 +98,75 @@ def submit_judgment(
     """
     now = timezone.now()
     require_open(campaign, now)
-    assignment = _locked_assignment(annotator=annotator, campaign=campaign, key=assignment_key)
+    enrollment = lock_participation(user=annotator, campaign=campaign)
+    judgment, _closed_open_lease = _judge(
+        enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
+    )
+    return judgment
+
+
+@transaction.atomic
+def judge_and_next(
+    *,
+    enrollment: Enrollment,
+    assignment_key: uuid.UUID | str,
+    choice: int,
+    rationale: str = "",
+    seconds: float | None = None,
+) -> Outcome:
+    """The annotate loop's step: store the verdict and lease the next item, in one transaction.
+
+    ``enrollment`` is the participant's (campaign.participation.get_participation); its
+    counters are refreshed under its row lock. Raises what submit_judgment raises.
+    """
+    now = timezone.now()
+    campaign = enrollment.campaign
+    require_open(campaign, now)
+    enrollment = lock_participation(user=enrollment.user_id, campaign=campaign)
+    _judgment, closed_open_lease = _judge(
+        enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
+    )
+    return _next(enrollment, now=now, resume=not closed_open_lease)
+
+
+@transaction.atomic
+def skip_assignment(
+    *, annotator: User, campaign: Campaign, assignment_key: uuid.UUID | str, reason: str
+) -> Assignment:
+    """Flag the item as broken for organisers and release it; skipping twice changes nothing."""
+    enrollment = lock_participation(user=annotator, campaign=campaign)
+    return _skip(enrollment, assignment_key, reason=reason)
+
+
+@transaction.atomic
+def skip_and_next(
+    *, enrollment: Enrollment, assignment_key: uuid.UUID | str, reason: str
+) -> Outcome:
+    """Skip with a reason and lease the next item, in one transaction."""
+    now = timezone.now()
+    enrollment = lock_participation(user=enrollment.user_id, campaign=enrollment.campaign)
+    _skip(enrollment, assignment_key, reason=reason)
+    return _next(enrollment, now=now, resume=True)
+
+
+def _judge(
+    enrollment: Enrollment,
+    key: uuid.UUID | str,
+    *,
+    choice: int,
+    rationale: str,
+    seconds: float | None,
+    now: datetime.datetime,
+) -> tuple[Judgment, bool]:
+    """The judgment, and whether it closed the participant's open lease (then none is left).
+
+    The caller holds the enrolment's lock and has checked that the campaign is open.
+    """
+    campaign = enrollment.campaign
+    assignment = _locked_assignment(enrollment, key)
     if assignment.status == Assignment.Status.JUDGED:
         # Idempotent: a double click or a retried request gets the stored judgment, unchanged.
-        return Judgment.objects.get(assignment=assignment)
+        return Judgment.objects.get(assignment=assignment), False
     if assignment.status == Assignment.Status.SKIPPED:
         raise AlreadySkipped()
     verdict = canonical_verdict(
@@ -95,13 +174,14 @@ def submit_judgment(
     )
     rationale = _valid_rationale(campaign, rationale)
     spent = _valid_seconds(seconds, leased_at=assignment.leased_at, now=now)
-    if assignment.status == Assignment.Status.EXPIRED:
+    was_open = assignment.status == Assignment.Status.OPEN
+    if not was_open:
         _retake_room(assignment, campaign)
     comparison = assignment.comparison
     judgment = Judgment.objects.create(
         campaign=campaign,
         comparison=comparison,
-        annotator=annotator,
+        annotator_id=enrollment.user_id,
         assignment=assignment,
         verdict=verdict,
         left_side=assignment.left_side,
@@ -115,20 +195,20 @@ def submit_judgment(
     )
     assignment.status = Assignment.Status.JUDGED
     assignment.save(update_fields=["status"])
-    return judgment
+    Enrollment.objects.filter(pk=enrollment.pk).update(judged=F("judged") + 1)
+    enrollment.judged += 1
+    campaign_id = campaign.pk
+    transaction.on_commit(lambda: judgments_recorded(campaign_id))
+    return judgment, was_open
 
 
-@transaction.atomic
-def skip_assignment(
-    *, annotator: User, campaign: Campaign, assignment_key: uuid.UUID | str, reason: str
-) -> Assignment:
-    """Flag the item as broken for organisers and release it; skipping twice changes nothing."""
+def _skip(enrollment: Enrollment, key: uuid.UUID | str, *, reason: str) -> Assignment:
     reason = (reason or "").strip()
     if not reason:
         raise SkipReasonRequired()
     if len(reason) > SKIP_REASON_MAX_CHARS:
         raise SkipReasonTooLong(f"Keep the reason under {SKIP_REASON_MAX_CHARS} characters.")
-    assignment = _locked_assignment(annotator=annotator, campaign=campaign, key=assignment_key)
+    assignment = _locked_assignment(enrollment, key)
     if assignment.status == Assignment.Status.SKIPPED:
         return assignment
     if assignment.status == Assignment.Status.JUDGED:
@@ -139,10 +219,22 @@ def skip_assignment(
     assignment.status = Assignment.Status.SKIPPED
     assignment.skip_reason = reason
     assignment.save(update_fields=["status", "skip_reason"])
+    Enrollment.objects.filter(pk=enrollment.pk).update(skipped=F("skipped") + 1)
+    enrollment.skipped += 1
     return assignment
 
 
-def _locked_assignment(*, annotator: User, campaign: Campaign, key: uuid.UUID | str) -> Assignment:
+def _next(enrollment: Enrollment, *, now: datetime.datetime, resume: bool) -> Outcome:
+    # Both refusals come before anything is written: the judgment or skip above still commits.
+    if not accepts_judgments(enrollment.campaign, now):
+        return Outcome(enrollment, next_assignment=None, halted=str(CampaignNotOpen()))
+    try:
+        return Outcome(enrollment, next_assignment=lease_next(enrollment, now=now, resume=resume))
+    except ParticipationBlocked as error:
+        return Outcome(enrollment, next_assignment=None, halted=str(error))
+
+
+def _locked_assignment(enrollment: Enrollment, key: uuid.UUID | str) -> Assignment:
     """The participant's own assignment, row-locked; anyone else's key is simply not found."""
     try:
         key = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
@@ -152,7 +244,7 @@ def _locked_assignment(*, annotator: User, campaign: Campaign, key: uuid.UUID | 
         return (
             Assignment.objects.select_for_update(of=("self",))
             .select_related("comparison")
-            .get(key=key, annotator=annotator, campaign=campaign)
+            .get(key=key, annotator_id=enrollment.user_id, campaign=enrollment.campaign)
         )
     except Assignment.DoesNotExist:
         raise LeaseNotFound() from None

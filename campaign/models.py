@@ -263,6 +263,13 @@ class Enrollment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Running counts of this participant's own work, changed only by the services, in the same
+    # transactions as the rows they count (campaign.participation.refresh_progress_counters
+    # recomputes them): the annotate loop reads progress and qualification on every request
+    # without counting rows that grow with the participant's work.
+    judged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    gold_served = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -7,10 +7,12 @@ because the annotate flow calls them on each request.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -79,16 +81,50 @@ def role_in_campaign(*, user: User, campaign: Campaign) -> Role:
     return Role.VIEWER
 
 
-def get_enrolled_campaign_for_user(*, slug: str, user: User) -> Campaign:
-    """The campaign named by ``slug`` if ``user`` participates in it.
+def get_participation(*, slug: str, user: User) -> Enrollment:
+    """The user's enrolment in the campaign named by ``slug``, its campaign loaded (one query).
 
     Http404 when the user may not even see the campaign (unknown slug, or a draft for a
     non-organiser); NotEnrolled when they may see it but are not a participant.
     """
-    campaign = get_visible_campaign(slug, user)
-    if not is_enrolled(user=user, campaign=campaign):
+    if user.is_authenticated:
+        enrollment = (
+            Enrollment.objects.select_related("campaign")
+            .filter(campaign__slug=slug, user=user)
+            .first()
+        )
+        if enrollment is not None:
+            if enrollment.campaign.status == Campaign.Status.DRAFT and not is_organiser(
+                user, enrollment.campaign
+            ):
+                raise Http404("No such campaign.")
+            return enrollment
+    get_visible_campaign(slug, user)  # the 404 for a campaign this user may not see
+    raise NotEnrolled()
+
+
+def get_enrolled_campaign_for_user(*, slug: str, user: User) -> Campaign:
+    """The campaign named by ``slug`` if ``user`` participates in it (see get_participation)."""
+    return get_participation(slug=slug, user=user).campaign
+
+
+def lock_participation(*, user: User | int, campaign: Campaign) -> Enrollment:
+    """The enrolment, row-locked and with fresh counters; NotEnrolled if there is none.
+
+    Every service that changes a participant's work takes this lock first, so one
+    participant's concurrent requests (a double click, two tabs) run one after the other,
+    while different participants never wait for each other.
+    """
+    user_id = user if isinstance(user, int) else user.pk
+    enrollment = (
+        Enrollment.objects.select_for_update(no_key=True)
+        .filter(campaign=campaign, user_id=user_id)
+        .first()
+    )
+    if enrollment is None:
         raise NotEnrolled()
-    return campaign
+    enrollment.campaign = campaign
+    return enrollment
 
 
 def get_organised_campaign_for_user(*, slug: str, user: User) -> Campaign:
@@ -119,7 +155,7 @@ def require_enrolled(*, user: User, campaign: Campaign) -> None:
         raise NotEnrolled()
 
 
-def gold_record(*, annotator: User, campaign: Campaign) -> GoldRecord:
+def gold_record(*, annotator: User | int, campaign: Campaign) -> GoldRecord:
     """Gold judged and judged correctly by one annotator (small: bounded by the gold pool)."""
     totals = Judgment.objects.filter(
         annotator=annotator, campaign=campaign, is_gold=True
@@ -127,7 +163,7 @@ def gold_record(*, annotator: User, campaign: Campaign) -> GoldRecord:
     return GoldRecord(seen=totals["seen"], correct=totals["correct"])
 
 
-def is_untrusted(*, annotator: User, campaign: Campaign) -> bool:
+def is_untrusted(*, annotator: User | int, campaign: Campaign) -> bool:
     """Enough gold seen and an accuracy below the campaign's threshold.
 
     Before ``min_gold_seen`` gold judgments nobody is untrusted yet: they are still qualifying.
@@ -142,8 +178,38 @@ def is_untrusted(*, annotator: User, campaign: Campaign) -> bool:
 
 def participant_progress(*, annotator: User, campaign: Campaign) -> Progress:
     """Judged and skipped counts, gold included and indistinguishable from the rest."""
-    judged = Judgment.objects.filter(annotator=annotator, campaign=campaign).count()
-    skipped = Assignment.objects.filter(
-        annotator=annotator, campaign=campaign, status=Assignment.Status.SKIPPED
-    ).count()
-    return Progress(judged=judged, skipped=skipped)
+    counts = (
+        Enrollment.objects.filter(campaign=campaign, user=annotator)
+        .values_list("judged", "skipped")
+        .first()
+    )
+    return Progress(*counts) if counts else Progress(judged=0, skipped=0)
+
+
+def progress_of(enrollment: Enrollment) -> Progress:
+    """The progress an enrolment already loaded carries (no query)."""
+    return Progress(judged=enrollment.judged, skipped=enrollment.skipped)
+
+
+def refresh_progress_counters(*, campaign: Campaign, user_ids: Iterable[int] | None = None) -> int:
+    """Recompute enrolment counters from the rows they count; returns enrolments updated.
+
+    For writers that bypass the annotate services (the vote import) and for repairs; one
+    UPDATE with correlated counts, whatever the number of participants.
+    """
+
+    def counted(model: type[Judgment] | type[Assignment], condition: Q | None = None) -> Coalesce:
+        rows = model.objects.filter(campaign=campaign, annotator=OuterRef("user"))
+        if condition is not None:
+            rows = rows.filter(condition)
+        total = rows.values("annotator").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+
+    enrollments = Enrollment.objects.filter(campaign=campaign)
+    if user_ids is not None:
+        enrollments = enrollments.filter(user_id__in=list(user_ids))
+    return enrollments.update(
+        judged=counted(Judgment),
+        skipped=counted(Assignment, Q(status=Assignment.Status.SKIPPED)),
+        gold_served=counted(Assignment, Q(is_gold=True)),
+    )

@@ -20,16 +20,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
 from campaign.assignment import next_assignment
 from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
 from campaign.forms import JudgmentForm, SkipForm
-from campaign.judgments import allowed_choices, skip_assignment, submit_judgment
-from campaign.models import Assignment, Campaign, Comparison
+from campaign.judgments import Outcome, allowed_choices, judge_and_next, skip_and_next
+from campaign.models import Assignment, Campaign, Comparison, Enrollment
 from campaign.participation import (
     enroll_self,
-    get_enrolled_campaign_for_user,
+    get_participation,
     participant_progress,
+    progress_of,
 )
 from campaign.selectors import get_visible_campaign
 
@@ -58,17 +58,14 @@ class ScaleOption:
 
 
 def item_display(assignment: Assignment) -> ItemDisplay:
-    comparison = Comparison.objects.select_related("prompt", "response_a", "response_b").get(
-        pk=assignment.comparison_id
+    prompt_text, a_text, b_text = Comparison.objects.values_list(
+        "prompt__text", "response_a__text", "response_b__text"
+    ).get(pk=assignment.comparison_id)
+    left, right = (
+        (b_text, a_text) if assignment.left_side == Comparison.Side.B else (a_text, b_text)
     )
-    left, right = comparison.response_a, comparison.response_b
-    if assignment.left_side == Comparison.Side.B:
-        left, right = right, left
     return ItemDisplay(
-        key=assignment.key,
-        prompt_text=comparison.prompt.text,
-        left_text=left.text,
-        right_text=right.text,
+        key=assignment.key, prompt_text=prompt_text, left_text=left, right_text=right
     )
 
 
@@ -88,29 +85,29 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def annotate(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _participant_campaign_or_none(request, slug)
-    if campaign is None:
+    enrollment = _participation_or_none(request, slug)
+    if enrollment is None:
         return _not_enrolled(request, slug)
-    context = _item_context(request, campaign)
-    return render(request, "campaign/annotate.html", context)
+    outcome = _current_outcome(request, enrollment)
+    return render(request, "campaign/annotate.html", _item_context(outcome))
 
 
 @login_required
 def judge(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
     if request.method != "POST":
         return _back_to_annotate(slug)
-    campaign = _participant_campaign(request, slug)
+    enrollment = _participation(request, slug)
+    campaign = enrollment.campaign
     form = JudgmentForm(
         request.POST,
         choices=allowed_choices(campaign),
         require_rationale=campaign.require_rationale,
     )
     if not form.is_valid():
-        return _answer_invalid(request, campaign, key=key, form=form)
+        return _answer_invalid(request, enrollment, key=key, form=form)
     try:
-        submit_judgment(
-            annotator=request.user,
-            campaign=campaign,
+        outcome = judge_and_next(
+            enrollment=enrollment,
             assignment_key=key,
             choice=form.cleaned_data["choice"],
             rationale=form.cleaned_data["rationale"],
@@ -119,30 +116,27 @@ def judge(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
     except LeaseNotFound:
         raise Http404("No such item.") from None
     except CampaignError as error:
-        return _answer(request, campaign, notice=str(error))
-    return _answer(request, campaign, notice=None)
+        return _answer_refused(request, enrollment, notice=str(error))
+    return _answer(request, enrollment, outcome, notice=None)
 
 
 @login_required
 def skip(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
     if request.method != "POST":
         return _back_to_annotate(slug)
-    campaign = _participant_campaign(request, slug)
+    enrollment = _participation(request, slug)
     form = SkipForm(request.POST)
     if not form.is_valid():
-        return _answer_invalid(request, campaign, key=key, skip_form=form)
+        return _answer_invalid(request, enrollment, key=key, skip_form=form)
     try:
-        skip_assignment(
-            annotator=request.user,
-            campaign=campaign,
-            assignment_key=key,
-            reason=form.reason_text(),
+        outcome = skip_and_next(
+            enrollment=enrollment, assignment_key=key, reason=form.reason_text()
         )
     except LeaseNotFound:
         raise Http404("No such item.") from None
     except CampaignError as error:
-        return _answer(request, campaign, notice=str(error))
-    return _answer(request, campaign, notice="Skipped. Thanks for flagging it.")
+        return _answer_refused(request, enrollment, notice=str(error))
+    return _answer(request, enrollment, outcome, notice="Skipped. Thanks for flagging it.")
 
 
 @login_required
@@ -168,19 +162,24 @@ def _is_fetch(request: HttpRequest) -> bool:
     return request.headers.get(FETCH_HEADER) == FETCH_VALUE
 
 
-def _participant_campaign(request: HttpRequest, slug: str) -> Campaign:
+def _participation(request: HttpRequest, slug: str) -> Enrollment:
     """For POSTs: someone who is not a participant gets a plain 404, as for a wrong key."""
     try:
-        return get_enrolled_campaign_for_user(slug=slug, user=request.user)
+        return get_participation(slug=slug, user=request.user)
     except NotEnrolled:
         raise Http404("No such item.") from None
 
 
-def _participant_campaign_or_none(request: HttpRequest, slug: str) -> Campaign | None:
+def _participation_or_none(request: HttpRequest, slug: str) -> Enrollment | None:
     try:
-        return get_enrolled_campaign_for_user(slug=slug, user=request.user)
+        return get_participation(slug=slug, user=request.user)
     except NotEnrolled:
         return None
+
+
+def _participant_campaign_or_none(request: HttpRequest, slug: str) -> Campaign | None:
+    enrollment = _participation_or_none(request, slug)
+    return None if enrollment is None else enrollment.campaign
 
 
 def _not_enrolled(request: HttpRequest, slug: str) -> HttpResponse:
@@ -188,45 +187,63 @@ def _not_enrolled(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "campaign/not_enrolled.html", {"campaign": campaign}, status=403)
 
 
-def _answer(request: HttpRequest, campaign: Campaign, *, notice: str | None) -> HttpResponse:
+def _answer(
+    request: HttpRequest, enrollment: Enrollment, outcome: Outcome, *, notice: str | None
+) -> HttpResponse:
     """After a judgment or skip: the next item as a fragment (fetch) or a redirect (form)."""
     if _is_fetch(request):
-        context = _item_context(request, campaign, notice=notice)
+        context = _item_context(outcome, notice=notice)
         return render(request, "campaign/_item.html", context)
     if notice:
         messages.info(request, notice)
-    return redirect("campaign:annotate", slug=campaign.slug)
+    return redirect("campaign:annotate", slug=enrollment.campaign.slug)
+
+
+def _answer_refused(request: HttpRequest, enrollment: Enrollment, *, notice: str) -> HttpResponse:
+    """The judgment or skip was refused (its transaction rolled back): say why, show the next."""
+    if not _is_fetch(request):
+        messages.info(request, notice)
+        return redirect("campaign:annotate", slug=enrollment.campaign.slug)
+    outcome = _current_outcome(request, enrollment)
+    return render(request, "campaign/_item.html", _item_context(outcome, notice=notice))
 
 
 def _answer_invalid(
     request: HttpRequest,
-    campaign: Campaign,
+    enrollment: Enrollment,
     *,
     key: uuid.UUID,
     form: JudgmentForm | None = None,
     skip_form: SkipForm | None = None,
 ) -> HttpResponse:
     """The same item again with the form's errors, its entries kept (422 for both clients)."""
-    context = _item_context(request, campaign, form=form, skip_form=skip_form, posted_key=key)
+    outcome = _current_outcome(request, enrollment)
+    context = _item_context(outcome, form=form, skip_form=skip_form, posted_key=key)
     template = "campaign/_item.html" if _is_fetch(request) else "campaign/annotate.html"
     return render(request, template, context, status=422)
 
 
+def _current_outcome(request: HttpRequest, enrollment: Enrollment) -> Outcome:
+    """The item on screen now, outside the judge/skip step (page loads, refused posts)."""
+    try:
+        assignment = next_assignment(annotator=request.user, campaign=enrollment.campaign)
+    except CampaignError as error:
+        return Outcome(enrollment, next_assignment=None, halted=str(error))
+    enrollment.refresh_from_db(fields=["judged", "skipped"])
+    return Outcome(enrollment, next_assignment=assignment)
+
+
 def _item_context(
-    request: HttpRequest,
-    campaign: Campaign,
+    outcome: Outcome,
     *,
     notice: str | None = None,
     form: JudgmentForm | None = None,
     skip_form: SkipForm | None = None,
     posted_key: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    user: User = request.user
-    halted = None
-    try:
-        assignment = next_assignment(annotator=user, campaign=campaign)
-    except CampaignError as error:
-        assignment, halted = None, str(error)
+    enrollment = outcome.enrollment
+    campaign = enrollment.campaign
+    assignment = outcome.next_assignment
     item = item_display(assignment) if assignment is not None else None
     if item is None or item.key != posted_key:
         # Entries typed for another item (an expired lease, a stale tab) must not carry over.
@@ -234,12 +251,12 @@ def _item_context(
     choices = allowed_choices(campaign)
     form = form or JudgmentForm(choices=choices, require_rationale=campaign.require_rationale)
     chosen = form.data.get("choice") if form.is_bound else None
-    counts = participant_progress(annotator=user, campaign=campaign)
+    counts = progress_of(enrollment)
     goal = (counts.judged // MILESTONE + 1) * MILESTONE
     return {
         "campaign": campaign,
         "item": item,
-        "halted": halted,
+        "halted": outcome.halted,
         "notice": notice,
         "form": form,
         "skip_form": skip_form or SkipForm(),

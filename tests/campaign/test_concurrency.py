@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from campaign.assignment import next_assignment, reclaim_expired_leases
 from campaign.judgments import skip_assignment, submit_judgment
-from campaign.models import Assignment, Comparison, Judgment
+from campaign.models import Assignment, Comparison, Enrollment, Judgment
 from tests.factories import make_campaign, make_comparisons, make_participants
 
 pytestmark = [
@@ -194,6 +194,15 @@ def test_many_participants_fill_the_campaign_without_breaking_an_invariant():
     assert sorted({row.judged for row in regular}) == [TARGET]
     assert all(row.load == row.judged + row.open for row in regular)
     assert not Assignment.objects.filter(campaign=campaign, status="open").exists()
+    # The counters the annotate loop reads agree with the rows they count.
+    for enrollment in Enrollment.objects.filter(campaign=campaign):
+        mine = Assignment.objects.filter(campaign=campaign, annotator_id=enrollment.user_id)
+        assert (
+            enrollment.judged
+            == Judgment.objects.filter(campaign=campaign, annotator_id=enrollment.user_id).count()
+        )
+        assert enrollment.skipped == mine.filter(status="skipped").count()
+        assert enrollment.gold_served == mine.filter(is_gold=True).count()
     # Every participant qualified on gold first.
     for annotator in annotators:
         first = Assignment.objects.filter(annotator=annotator).order_by("pk")[:3]

@@ -188,6 +188,18 @@ def test_a_second_file_reuses_the_imported_annotator(campaign, tmp_path):
     assert Enrollment.objects.count() == 1
 
 
+def test_imported_votes_count_in_the_annotators_progress(campaign, tmp_path):
+    import_rows(campaign, tmp_path, [vote("ann", "q1", "x", "y", "a")])
+    import_rows(
+        campaign,
+        tmp_path,
+        [vote("ann", "q2", "x", "y", "b"), vote("bob", "q2", "x", "y", "tie")],
+    )
+
+    judged = dict(Enrollment.objects.values_list("user__username", "judged"))
+    assert judged == {"imported+arena+ann": 2, "imported+arena+bob": 1}
+
+
 def test_a_prompt_text_differing_from_the_stored_one_is_an_error(campaign, tmp_path):
     import_rows(campaign, tmp_path, [vote("ann", "q1", "x", "y", "a", prompt_text="Old")])
 

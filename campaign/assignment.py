@@ -137,21 +137,25 @@ def _expire(assignment: Assignment) -> None:
 
 
 def _lease_new(enrollment: Enrollment, *, now: datetime.datetime) -> Assignment | None:
-    # Regular work first, even when gold is due: gold is only served to someone who also has
-    # regular work left, otherwise a participant with nothing else to do would meet only gold
-    # (and could tell). The locked regular row is simply released at commit if gold wins.
     campaign, annotator_id = enrollment.campaign, enrollment.user_id
-    regular_id = _pick_regular(annotator_id=annotator_id, campaign=campaign)
-    if regular_id is None:
-        return None
     gold_id = None
     if _gold_is_due(enrollment):
+        # Regular work first, even when gold is due: gold is only served to someone who also
+        # has regular work left, otherwise a participant with nothing else to do would meet
+        # only gold (and could tell). The locked regular row is released at commit if gold wins.
+        regular_id = _pick_regular(annotator_id=annotator_id, campaign=campaign)
+        if regular_id is None:
+            return None
         gold_id = _pick_gold(annotator_id=annotator_id, campaign=campaign)
-    if gold_id is None:
-        Comparison.objects.filter(pk=regular_id).update(load=F("load") + 1)
+        if gold_id is None:
+            Comparison.objects.filter(pk=regular_id).update(load=F("load") + 1)
+        else:
+            Enrollment.objects.filter(pk=enrollment.pk).update(gold_served=F("gold_served") + 1)
+            enrollment.gold_served += 1
     else:
-        Enrollment.objects.filter(pk=enrollment.pk).update(gold_served=F("gold_served") + 1)
-        enrollment.gold_served += 1
+        regular_id = _take_regular(annotator_id=annotator_id, campaign=campaign)
+        if regular_id is None:
+            return None
     return Assignment.objects.create(
         campaign=campaign,
         comparison_id=gold_id or regular_id,
@@ -194,10 +198,23 @@ def _pick_gold(*, annotator_id: int, campaign: Campaign) -> int | None:
 
 def _pick_regular(*, annotator_id: int, campaign: Campaign) -> int | None:
     """Lock the least loaded regular comparison below target that this participant never had."""
+    return _fetch_id(
+        pick_regular_sql(), [campaign.pk, campaign.judgments_per_comparison, annotator_id]
+    )
+
+
+def _take_regular(*, annotator_id: int, campaign: Campaign) -> int | None:
+    """The same pick, its load taken in the same statement (the common, no-gold case)."""
+    table = Comparison._meta.db_table
+    return _fetch_id(
+        f"UPDATE {table} SET load = load + 1 WHERE id = ({pick_regular_sql()}) RETURNING id",  # noqa: S608
+        [campaign.pk, campaign.judgments_per_comparison, annotator_id],
+    )
+
+
+def _fetch_id(sql: str, params: list[int]) -> int | None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            pick_regular_sql(), [campaign.pk, campaign.judgments_per_comparison, annotator_id]
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
 

@@ -98,7 +98,7 @@ def submit_judgment(
     """
     now = timezone.now()
     require_open(campaign, now)
-    enrollment = lock_participation(user=annotator, campaign=campaign)
+    enrollment = lock_participation(user=annotator, campaign=campaign, count_judgment=True)
     judgment, _closed_open_lease = _judge(
         enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
     )
@@ -122,7 +122,7 @@ def judge_and_next(
     now = timezone.now()
     campaign = enrollment.campaign
     require_open(campaign, now)
-    enrollment = lock_participation(user=enrollment.user_id, campaign=campaign)
+    enrollment = lock_participation(user=enrollment.user_id, campaign=campaign, count_judgment=True)
     _judgment, closed_open_lease = _judge(
         enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
     )
@@ -160,12 +160,15 @@ def _judge(
 ) -> tuple[Judgment, bool]:
     """The judgment, and whether it closed the participant's open lease (then none is left).
 
-    The caller holds the enrolment's lock and has checked that the campaign is open.
+    The caller holds the enrolment's lock, taken with ``count_judgment`` (so ``judged``
+    already includes this judgment), and has checked that the campaign is open.
     """
     campaign = enrollment.campaign
     assignment = _locked_assignment(enrollment, key)
     if assignment.status == Assignment.Status.JUDGED:
         # Idempotent: a double click or a retried request gets the stored judgment, unchanged.
+        Enrollment.objects.filter(pk=enrollment.pk).update(judged=F("judged") - 1)
+        enrollment.judged -= 1
         return Judgment.objects.get(assignment=assignment), False
     if assignment.status == Assignment.Status.SKIPPED:
         raise AlreadySkipped()
@@ -195,8 +198,6 @@ def _judge(
     )
     assignment.status = Assignment.Status.JUDGED
     assignment.save(update_fields=["status"])
-    Enrollment.objects.filter(pk=enrollment.pk).update(judged=F("judged") + 1)
-    enrollment.judged += 1
     campaign_id = campaign.pk
     transaction.on_commit(lambda: judgments_recorded(campaign_id))
     return judgment, was_open

@@ -10,7 +10,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -108,23 +108,45 @@ def get_enrolled_campaign_for_user(*, slug: str, user: User) -> Campaign:
     return get_participation(slug=slug, user=user).campaign
 
 
-def lock_participation(*, user: User | int, campaign: Campaign) -> Enrollment:
+def lock_participation(
+    *, user: User | int, campaign: Campaign, count_judgment: bool = False
+) -> Enrollment:
     """The enrolment, row-locked and with fresh counters; NotEnrolled if there is none.
 
     Every service that changes a participant's work takes this lock first, so one
     participant's concurrent requests (a double click, two tabs) run one after the other,
-    while different participants never wait for each other.
+    while different participants never wait for each other. ``count_judgment`` adds one to
+    ``judged`` in the same statement that takes the lock (the judge path's first write; an
+    error later rolls it back with everything else).
     """
     user_id = user if isinstance(user, int) else user.pk
-    enrollment = (
-        Enrollment.objects.select_for_update(no_key=True)
-        .filter(campaign=campaign, user_id=user_id)
-        .first()
-    )
+    if count_judgment:
+        enrollment = _count_judgment(campaign_id=campaign.pk, user_id=user_id)
+    else:
+        enrollment = (
+            Enrollment.objects.select_for_update(no_key=True)
+            .filter(campaign=campaign, user_id=user_id)
+            .first()
+        )
     if enrollment is None:
         raise NotEnrolled()
     enrollment.campaign = campaign
     return enrollment
+
+
+# The enrolment columns the annotate loop reads (plain integers); the rest stay deferred.
+_LOOP_FIELDS = ("id", "campaign_id", "user_id", "judged", "skipped", "gold_served")
+
+
+def _count_judgment(*, campaign_id: int, user_id: int) -> Enrollment | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Enrollment._meta.db_table} SET judged = judged + 1"  # noqa: S608 - names
+            f" WHERE campaign_id = %s AND user_id = %s RETURNING {', '.join(_LOOP_FIELDS)}",
+            [campaign_id, user_id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else Enrollment.from_db(connection.alias, _LOOP_FIELDS, row)
 
 
 def get_organised_campaign_for_user(*, slug: str, user: User) -> Campaign:

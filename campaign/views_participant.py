@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaign.assignment import next_assignment
 from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
-from campaign.forms import JudgmentForm, SkipForm
+from campaign.forms import SKIP_REASONS, JudgmentForm, SkipForm
 from campaign.judgments import Outcome, allowed_choices, judge_and_next, skip_and_next
 from campaign.models import Assignment, Campaign, Comparison, Enrollment
 from campaign.participation import (
@@ -260,6 +260,7 @@ def _item_context(
         "notice": notice,
         "form": form,
         "skip_form": skip_form or SkipForm(),
+        "skip_reasons": SKIP_REASONS,
         "options": _scale_options(choices, chosen),
         "progress": counts,
         "goal": goal,

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from accounts.handles import random_handle
 from accounts.models import User
+from campaign.events import judgments_recorded
 from campaign.item_files import source_format, validated_batches
 from campaign.item_import import ImportReport, ProgressCallback
 from campaign.item_validation import _required_text
@@ -128,6 +129,9 @@ def import_judgments(
         # Imported votes bypass the annotate services that keep the counters.
         refresh_progress_counters(campaign=campaign, user_ids=set(writer.annotator_ids.values()))
         report.written = True
+        # Scored after the commit, like judgments made here (debounced with them).
+        campaign_id = campaign.pk
+        transaction.on_commit(lambda: judgments_recorded(campaign_id))
     return report
 
 

@@ -45,6 +45,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -148,10 +158,11 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis with this process's memory as a stand-in while Redis is down.
+            "BACKEND": "config.cache.RedisCacheWithLocalFallback",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
-                # A cache outage must not take annotation down: treat it as a miss.
+                # A cache outage must not take annotation down (config/cache.py).
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 1,
                 "SOCKET_TIMEOUT": 1,
@@ -175,6 +186,50 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# With acks_late, a message whose worker died (killed, machine lost) goes back to the queue
+# once it has been unacknowledged this long. It must exceed the task time limit, or a job
+# still running would be handed to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300),
+    "socket_connect_timeout": env_float("CELERY_BROKER_CONNECT_TIMEOUT", 2.0),
+}
+if os.environ.get("CELERY_UNACKED_RESTORE_SECONDS"):
+    # How often a worker looks for such messages (kombu's default sweep is about 100 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env_int(
+        "CELERY_UNACKED_RESTORE_SECONDS", 10
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
+# Beat (`celery -A config beat`): periodic jobs. `expires` drops a run nobody picked up before
+# the next one is due, so a stopped worker does not come back to a pile of stale duplicates.
+SCORING_BEAT_SECONDS = env_int("SCORING_BEAT_SECONDS", 5 * 60)
+RECLAIM_LEASES_SECONDS = env_int("RECLAIM_LEASES_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    "score-open-campaigns": {
+        "task": "scoring.score_open_campaigns",
+        "schedule": SCORING_BEAT_SECONDS,
+        "options": {"expires": SCORING_BEAT_SECONDS},
+    },
+    "reclaim-leases": {
+        "task": "campaign.reclaim_leases",
+        "schedule": RECLAIM_LEASES_SECONDS,
+        "options": {"expires": RECLAIM_LEASES_SECONDS},
+    },
+}
+
+# Scoring jobs (scoring/jobs.py, campaign/events.py; README "Scoring jobs").
+SCORING_BOOTSTRAP_ROUNDS = env_int("SCORING_BOOTSTRAP_ROUNDS", 1000)
+# A run starts this long after the first new judgment; later ones until then ride along.
+SCORING_DEBOUNCE_SECONDS = env_int("SCORING_DEBOUNCE_SECONDS", 10)
+# The annotate path's Redis calls give up after this long, and after a failure it leaves
+# Redis alone for SCORING_REDIS_RETRY_SECONDS (beat catches up on what it did not queue).
+SCORING_REDIS_TIMEOUT = env_float("SCORING_REDIS_TIMEOUT", 0.25)
+SCORING_REDIS_RETRY_SECONDS = env_float("SCORING_REDIS_RETRY_SECONDS", 30.0)
+# Outlives any run (the hard time limit kills it first), so a live run never loses its lock.
+SCORING_LOCK_SECONDS = CELERY_TASK_TIME_LIMIT + 60
+# Without Redis (eager Celery) a judgment scores its campaign inline, at most this often.
+SCORING_EAGER_INTERVAL_SECONDS = env_int("SCORING_EAGER_INTERVAL_SECONDS", 30)
+# Fault injection for tests only: sleep this long between computing and storing a snapshot.
+SCORING_PAUSE_BEFORE_INSERT_SECONDS = env_float("SCORING_PAUSE_BEFORE_INSERT_SECONDS", 0.0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -10,3 +10,8 @@ class ScoringConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "scoring"
+
+    def ready(self) -> None:
+        # Register the tasks in every process, not only in workers (which autodiscover them):
+        # without a broker the campaign app runs scoring.score_campaign by name, in-process.
+        from scoring import tasks  # noqa: F401

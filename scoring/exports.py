@@ -1,0 +1,72 @@
+"""The leaderboard as a file: PRODUCT.md's JSON document and a CSV of contender rows.
+
+Both read a stored snapshot only (never the numerics), so the download links of the web page
+and `manage.py export_leaderboard` give the same bytes for the same snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scoring.models import Snapshot
+
+# PRODUCT.md "Exports": each contender and participant carries at least these keys.
+CONTENDER_FIELDS = (
+    "rank",
+    "name",
+    "rating",
+    "ci_lower",
+    "ci_upper",
+    "votes",
+    "wins",
+    "losses",
+    "ties",
+    "win_rate",
+    "online_elo",
+)
+# `agreement` is the ranking's tie-breaker, exported so a disputed rank can be checked.
+PARTICIPANT_FIELDS = (
+    "rank",
+    "handle",
+    "judgments",
+    "accepted",
+    "gold_seen",
+    "gold_correct",
+    "accuracy",
+    "trusted",
+    "score",
+    "agreement",
+)
+# Elo points are shown to two decimals; shares to four. Full precision would only add noise.
+_DECIMALS = {"rating": 2, "ci_lower": 2, "ci_upper": 2, "online_elo": 2, "win_rate": 4}
+
+
+def leaderboard_document(snapshot: Snapshot) -> dict[str, Any]:
+    """`{"campaign", "computed_at", "judgments", "contenders", "participants"}`, best first."""
+    return {
+        "campaign": snapshot.campaign.slug,
+        "computed_at": snapshot.computed_at.isoformat(),
+        "judgments": snapshot.judgments,
+        "contenders": [_pick(row, CONTENDER_FIELDS) for row in snapshot.contenders],
+        "participants": [_pick(row, PARTICIPANT_FIELDS) for row in snapshot.participants],
+    }
+
+
+def leaderboard_csv_rows(snapshot: Snapshot) -> Iterator[list[str]]:
+    """A header row, then one row per contender, best first; feed it to `csv.writer`."""
+    yield list(CONTENDER_FIELDS)
+    for row in snapshot.contenders:
+        yield [_cell(name, row.get(name)) for name in CONTENDER_FIELDS]
+
+
+def _pick(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: row.get(name) for name in fields}
+
+
+def _cell(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.{_DECIMALS.get(name, 4)}f}"
+    return str(value)

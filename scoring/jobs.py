@@ -1,0 +1,139 @@
+"""The scoring job: one run of one campaign at a time, whoever starts it.
+
+The Celery task scoring.score_campaign, `manage.py score_campaign` and, without Redis, the
+judgments and the Recompute button themselves all run `run_scoring_job`.
+
+The lock. One Redis lock per campaign, taken without waiting. Its timeout outlives the task's
+hard time limit, so a live run never loses it. Its token is the Celery task id: a worker
+killed mid-run leaves the lock behind, but with acks_late the broker hands the same message
+(same id) to another worker, whose run recognises the token and takes the lock over instead
+of waiting a quarter of an hour for it to lapse.
+
+Busy. A run that finds the lock held may carry judgments the running one read too early to
+see, so it queues the campaign again (through the debounce flag: at most one queued) and
+ends. That repeats until the lock is free, so the last run always starts after the last
+judgment. Without Redis (eager Celery, one process) a thread lock plays the lock's part.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from redis.exceptions import LockError
+
+from campaign.events import clear_queued, queue_scoring
+from campaign.models import Campaign
+from config.redis import redis_client, redis_configured
+from scoring.models import Snapshot
+from scoring.snapshots import compute_snapshot
+
+logger = logging.getLogger(__name__)
+
+LOCK_CLIENT_TIMEOUT = 5.0  # a worker can wait for Redis longer than a web request can
+
+
+class JobStatus(enum.StrEnum):
+    STORED = "stored"  # a new snapshot
+    UNCHANGED = "unchanged"  # the latest snapshot already covers the data: nothing stored
+    BUSY = "busy"  # another run of the campaign holds the lock; this one was re-queued
+    MISSING = "missing"  # no such campaign (deleted since the run was queued)
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    campaign_id: int
+    status: JobStatus
+    snapshot: Snapshot | None = None
+    seconds: float = 0.0
+
+
+def lock_key(campaign_id: int) -> str:
+    return f"crowdeval:scoring:lock:{campaign_id}"
+
+
+def run_scoring_job(
+    campaign_id: int, *, job_id: str | None = None, rounds: int | None = None
+) -> JobOutcome:
+    """Score the campaign unless another run of it is in progress (see the module docstring).
+
+    ``job_id`` is the Celery task id (the lock's token); a command run gets a fresh one.
+    """
+    start = time.perf_counter()
+    if redis_configured():
+        # Before reading anything: a judgment committed from now on queues the next run.
+        clear_queued(campaign_id)
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return JobOutcome(campaign_id, JobStatus.MISSING)
+    with campaign_lock(campaign_id, token=job_id or uuid.uuid4().hex) as held:
+        if not held:
+            if redis_configured():
+                queue_scoring(campaign_id, countdown=settings.SCORING_DEBOUNCE_SECONDS)
+            logger.info("Campaign %s is being scored by another run; re-queued", campaign.slug)
+            return JobOutcome(campaign_id, JobStatus.BUSY)
+        snapshot = compute_snapshot(campaign, rounds=rounds)
+    status = JobStatus.UNCHANGED if snapshot is None else JobStatus.STORED
+    return JobOutcome(campaign_id, status, snapshot, time.perf_counter() - start)
+
+
+def queue_open_campaigns() -> int:
+    """Beat: queue a run of every open campaign now (a run with nothing new stores nothing)."""
+    campaign_ids = Campaign.objects.filter(status=Campaign.Status.OPEN).values_list("pk", flat=True)
+    return sum(queue_scoring(campaign_id, countdown=0) for campaign_id in campaign_ids)
+
+
+@contextlib.contextmanager
+def campaign_lock(campaign_id: int, *, token: str) -> Iterator[bool]:
+    """Hold the campaign's scoring lock inside the block if it is free; yields whether held."""
+    release = _acquire(campaign_id, token) if redis_configured() else _acquire_local(campaign_id)
+    try:
+        yield release is not None
+    finally:
+        if release is not None:
+            release()
+
+
+def _acquire(campaign_id: int, token: str) -> Callable[[], None] | None:
+    client = redis_client(timeout=LOCK_CLIENT_TIMEOUT)
+    lock = client.lock(
+        lock_key(campaign_id),
+        timeout=settings.SCORING_LOCK_SECONDS,
+        blocking=False,
+        thread_local=False,
+    )
+    if not lock.acquire(token=token):
+        if client.get(lock.name) != token.encode():
+            return None
+        # Our own message, redelivered after its worker died holding the lock: take it over.
+        lock.local.token = token.encode()
+        try:
+            lock.reacquire()
+        except LockError:  # it lapsed or changed hands in between
+            return None
+        logger.warning("Took over the scoring lock of campaign %s from a dead run", campaign_id)
+
+    def release() -> None:
+        try:
+            lock.release()
+        except LockError:  # only if the run outlived the lock, which the time limit prevents
+            logger.warning("The scoring lock of campaign %s was gone at release", campaign_id)
+
+    return release
+
+
+_local_locks: dict[int, threading.Lock] = {}
+_local_locks_guard = threading.Lock()
+
+
+def _acquire_local(campaign_id: int) -> Callable[[], None] | None:
+    with _local_locks_guard:
+        lock = _local_locks.setdefault(campaign_id, threading.Lock())
+    return lock.release if lock.acquire(blocking=False) else None

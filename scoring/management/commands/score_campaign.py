@@ -1,0 +1,62 @@
+"""manage.py score_campaign SLUG [--rounds N]"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from redis.exceptions import RedisError
+
+from campaign import services
+from campaign.exceptions import CampaignError
+from scoring.jobs import JobStatus, run_scoring_job
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the scoring job of a campaign now, in this process (the same job the workers "
+        "run, under the same per-campaign lock), and print the model leaderboard. Stores a "
+        "new snapshot unless nothing changed since the latest one."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", help="the campaign to score")
+        parser.add_argument(
+            "--rounds", type=int, help="bootstrap rounds (default: SCORING_BOOTSTRAP_ROUNDS)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["rounds"] is not None and options["rounds"] < 1:
+            raise CommandError("--rounds must be at least 1.")
+        try:
+            campaign = services.get_campaign(options["slug"])
+            outcome = run_scoring_job(campaign.pk, rounds=options["rounds"])
+        except CampaignError as error:
+            raise CommandError(str(error)) from None
+        except RedisError as error:
+            raise CommandError(f"Redis is unreachable ({error}); the job needs its lock.") from None
+        if outcome.status == JobStatus.BUSY:
+            raise CommandError(
+                f"Another scoring run of {campaign.slug!r} is in progress; it was queued again "
+                "to run after it. Try later, or leave it to the workers."
+            )
+        snapshot = outcome.snapshot
+        if snapshot is None:
+            self.stdout.write(
+                f"Nothing new in {campaign.slug!r} since its latest snapshot: nothing stored "
+                f"({outcome.seconds:.2f} s)."
+            )
+            return
+        for row in snapshot.contenders:
+            self.stdout.write(
+                f"{row['rank']:>4}  {row['name'][:40]:<40} {row['rating']:8.1f} "
+                f"[{row['ci_lower']:7.1f}, {row['ci_upper']:7.1f}]  {row['votes']:>8} votes"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scored {campaign.slug!r}: {len(snapshot.contenders)} contenders ranked from "
+                f"{snapshot.judgments} judgments ({snapshot.rated_judgments} rated, "
+                f"{snapshot.stats['trusted_annotators']} trusted annotators) "
+                f"in {outcome.seconds:.2f} s."
+            )
+        )

@@ -1,0 +1,272 @@
+"""Scoring a campaign: its judgments in, one stored Snapshot out (PRODUCT.md "Scoring").
+
+`compute_snapshot` reads everything it needs in one consistent read (scoring.campaign_data),
+runs the pure numerics outside any transaction, and stores the result in one INSERT at the
+very end, so a run that dies half-way leaves nothing behind. A run whose fingerprint (the
+judgments' count, largest id and id sum, plus every setting that changes the scores) equals
+the latest snapshot's stores nothing: retries and repeated beat runs are free of effect.
+
+Jobs, the recompute button and `manage.py score_campaign` reach it through scoring.jobs,
+which adds the per-campaign lock; nothing here knows about Celery or Redis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import logging
+import time
+from typing import Any
+
+import numpy as np
+from celery import current_app
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from accounts.models import User
+from campaign.events import SCORING_TASK, send_scoring_task
+from campaign.models import Campaign
+from config.redis import redis_configured
+from scoring.agreement import krippendorff_alpha
+from scoring.annotators import AnnotatorScore, GoldSettings, Judgments, score_annotators
+from scoring.campaign_data import (
+    JudgmentColumns,
+    comparison_contenders,
+    consistent_reads,
+    fingerprint_facts,
+    judgment_columns,
+    rated_pair_counts,
+)
+from scoring.models import Snapshot
+from scoring.participants import rank_participants
+from scoring.ratings import ContenderRating, online_elo, pairwise_matrices, rate_contenders
+from scoring.votes import PairCounts, Votes, outcome_from_verdict
+
+logger = logging.getLogger(__name__)
+
+# Bump when the same data and settings would now give different scores (a numerics change),
+# so the next run stores a fresh snapshot instead of keeping the old one.
+SCORING_VERSION = 1
+SEED = 0  # the bootstrap's seed: the same data gives the same intervals
+
+
+def latest_snapshot(campaign: Campaign) -> Snapshot | None:
+    """The campaign's newest snapshot, or None before its first scoring run."""
+    return _newest_first(campaign).first()
+
+
+def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapshot | None:
+    """Score the campaign and store the snapshot; None if the latest one already says it all.
+
+    Works for any campaign: without judgments, contenders or trusted annotators the snapshot
+    simply has empty or neutral rows (every contender at the mean rating, no participants).
+    """
+    rounds = settings.SCORING_BOOTSTRAP_ROUNDS if rounds is None else rounds
+    clock = _Stopwatch()
+    with consistent_reads():
+        computed_at = timezone.now()
+        contenders = list(campaign.contenders.order_by("name").values_list("pk", "name"))
+        contender_ids = [pk for pk, _name in contenders]
+        fingerprint = _fingerprint(campaign, contenders, rounds)
+        if _latest_fingerprint(campaign) == fingerprint:
+            return None
+        clock.lap("fingerprint")
+        columns = judgment_columns(campaign)
+        clock.lap("judgment_load")
+        annotator_ids, judgments = _judgments(columns)
+        scores = score_annotators(
+            judgments,
+            gold=GoldSettings(
+                min_gold_seen=campaign.min_gold_seen,
+                min_gold_accuracy=campaign.min_gold_accuracy,
+            ),
+        )
+        trusted = np.array([score.trusted for score in scores], dtype=bool)
+        clock.lap("annotator_scores")
+        counts = rated_pair_counts(campaign, annotator_ids[trusted].tolist(), contender_ids)
+        clock.lap("sql_aggregation")
+        votes = _rated_votes_in_order(campaign, columns, judgments, trusted, contender_ids)
+        clock.lap("vote_order")
+        handles = dict(
+            User.objects.filter(pk__in=annotator_ids.tolist()).values_list("pk", "handle")
+        )
+    online = online_elo(votes)
+    clock.lap("online_elo")
+    names = [name for _pk, name in contenders]
+    ratings = rate_contenders(names, counts, rounds=rounds, seed=SEED, online=online)
+    clock.lap("ratings")
+    ordinary = judgments.gold == 0
+    alpha = krippendorff_alpha(judgments.comparison[ordinary], judgments.verdict[ordinary])
+    clock.lap("alpha")
+    annotator_handles = [handles.get(int(pk), "") for pk in annotator_ids]
+    participants = rank_participants(annotator_handles, scores)
+    _pause_for_tests(campaign)
+    snapshot = Snapshot.objects.create(
+        campaign=campaign,
+        computed_at=computed_at,
+        judgments=columns.size,
+        rated_judgments=int(counts.a_wins.sum() + counts.ties.sum() + counts.b_wins.sum()),
+        fingerprint=fingerprint,
+        contenders=[dataclasses.asdict(row) for row in ratings],
+        participants=[dataclasses.asdict(row) for row in participants],
+        annotators=_annotator_rows(annotator_ids, annotator_handles, scores),
+        matrices=_matrices(names, ratings, counts),
+        stats={
+            "version": SCORING_VERSION,
+            "rounds": rounds,
+            "seed": SEED,
+            "alpha": alpha,
+            "annotators": len(scores),
+            "trusted_annotators": int(trusted.sum()),
+            "gold_judgments": int(judgments.is_gold.sum()),
+            "seconds": round(clock.total(), 3),
+            "timings": clock.laps,
+        },
+    )
+    logger.info(
+        "Scored campaign %s: %s judgments (%s rated) in %.2f s",
+        campaign.slug,
+        snapshot.judgments,
+        snapshot.rated_judgments,
+        clock.total(),
+    )
+    return snapshot
+
+
+class Recompute(enum.StrEnum):
+    """What `request_recompute` did, for the organiser's message."""
+
+    QUEUED = "queued"  # a worker will run it shortly
+    DONE = "done"  # no broker (eager mode): it ran inline and the snapshot is stored
+    UNAVAILABLE = "unavailable"  # the broker is unreachable: beat will catch up later
+
+
+def request_recompute(campaign: Campaign) -> Recompute:
+    """The organiser's Recompute: score the campaign now, not after the debounce delay.
+
+    With Redis the run is queued at once (the job's lock keeps it from overlapping a running
+    one); without Redis (eager Celery) it runs here, inline.
+    """
+    if not redis_configured():
+        current_app.tasks[SCORING_TASK].apply(args=(campaign.pk,), throw=True)
+        return Recompute.DONE
+    try:
+        send_scoring_task(campaign.pk)
+    except BrokerError:
+        logger.warning("Recompute of %s not queued: the broker is unreachable", campaign.slug)
+        return Recompute.UNAVAILABLE
+    return Recompute.QUEUED
+
+
+def _fingerprint(campaign: Campaign, contenders: list[tuple[int, str]], rounds: int) -> str:
+    facts = fingerprint_facts(campaign)
+    scored = [
+        SCORING_VERSION,
+        facts.count,
+        facts.max_id,
+        facts.id_sum,
+        campaign.min_gold_seen,
+        campaign.min_gold_accuracy,
+        contenders,
+        rounds,
+        SEED,
+    ]
+    return hashlib.sha256(json.dumps(scored).encode()).hexdigest()
+
+
+def _latest_fingerprint(campaign: Campaign) -> str | None:
+    return _newest_first(campaign).values_list("fingerprint", flat=True).first()
+
+
+def _newest_first(campaign: Campaign) -> QuerySet[Snapshot]:
+    return Snapshot.objects.filter(campaign=campaign).order_by("-computed_at", "-pk")
+
+
+def _judgments(columns: JudgmentColumns) -> tuple[np.ndarray, Judgments]:
+    """Annotators' user ids (index k is annotator k) and the numerics' Judgments."""
+    annotator_ids, annotator = np.unique(columns.annotator_id, return_inverse=True)
+    judgments = Judgments(
+        annotator=annotator,
+        comparison=columns.comparison_id,
+        verdict=columns.verdict,
+        a_on_left=columns.a_on_left,
+        seconds=columns.seconds,
+        gold=columns.gold,
+        n_annotators=annotator_ids.size,
+    )
+    return annotator_ids, judgments
+
+
+def _rated_votes_in_order(
+    campaign: Campaign,
+    columns: JudgmentColumns,
+    judgments: Judgments,
+    trusted: np.ndarray,
+    contender_ids: list[int],
+) -> Votes:
+    """The votes the ratings count, in the order cast, for online Elo."""
+    rated = ~judgments.is_gold & trusted[judgments.annotator]
+    if not rated.any() or len(contender_ids) < 2:
+        empty = np.empty(0, dtype=np.intp)
+        return Votes(empty, empty, empty, n_contenders=len(contender_ids))
+    comparison_ids, a, b = comparison_contenders(campaign, contender_ids)
+    place = np.searchsorted(comparison_ids, columns.comparison_id[rated])
+    return Votes(
+        a[place],
+        b[place],
+        outcome_from_verdict(columns.verdict[rated]),
+        n_contenders=len(contender_ids),
+    )
+
+
+def _annotator_rows(
+    annotator_ids: np.ndarray, handles: list[str], scores: list[AnnotatorScore]
+) -> list[dict[str, Any]]:
+    rows = []
+    for pk, handle, score in zip(annotator_ids.tolist(), handles, scores, strict=True):
+        row = dataclasses.asdict(score)
+        del row["annotator"]  # an index of this run only; user_id names the person
+        row.update(user_id=pk, handle=handle, flags=list(score.flags))
+        rows.append(row)
+    return rows
+
+
+def _matrices(
+    names: list[str], ratings: list[ContenderRating], counts: PairCounts
+) -> dict[str, Any]:
+    """Vote and win-rate matrices with rows and columns in leaderboard order."""
+    tables = pairwise_matrices(counts)
+    order = [names.index(row.name) for row in ratings]
+    return {
+        "names": [row.name for row in ratings],
+        "votes": tables.votes[np.ix_(order, order)].tolist(),
+        "win_rate": tables.win_rate[np.ix_(order, order)].round(4).tolist(),
+    }
+
+
+def _pause_for_tests(campaign: Campaign) -> None:
+    """Fault injection for the crash test: a window between computing and storing."""
+    pause = settings.SCORING_PAUSE_BEFORE_INSERT_SECONDS
+    if pause > 0:
+        logger.warning("Pausing %s s before storing the snapshot of %s", pause, campaign.slug)
+        time.sleep(pause)
+
+
+class _Stopwatch:
+    """Seconds per step of a run, kept in the snapshot's stats for benches and operators."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.last, 4)
+        self.last = now
+
+    def total(self) -> float:
+        return time.perf_counter() - self.start

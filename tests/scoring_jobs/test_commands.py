@@ -1,0 +1,84 @@
+"""manage.py score_campaign and export_leaderboard: output, files and clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from scoring.jobs import campaign_lock
+from scoring.models import Snapshot
+from tests.scoring_jobs.builders import CampaignBuilder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign():
+    build = CampaignBuilder(contenders=("alpha", "beta"), min_gold_seen=0, min_gold_accuracy=0.5)
+    comparison = build.comparison("alpha", "beta")
+    for _ in range(3):
+        build.judge(build.annotator(), comparison, -1)
+    return build.campaign
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_score_campaign_stores_a_snapshot_and_prints_the_ranking(campaign) -> None:
+    output = run("score_campaign", campaign.slug, "--rounds", "50")
+    assert Snapshot.objects.filter(campaign=campaign).count() == 1
+    lines = output.splitlines()
+    assert "alpha" in lines[0] and "beta" in lines[1]
+    assert "2 contenders ranked from 3 judgments (3 rated" in output
+
+
+def test_score_campaign_twice_says_nothing_new(campaign) -> None:
+    run("score_campaign", campaign.slug, "--rounds", "50")
+    assert "Nothing new" in run("score_campaign", campaign.slug, "--rounds", "50")
+    assert Snapshot.objects.filter(campaign=campaign).count() == 1
+
+
+def test_score_campaign_refuses_while_another_run_holds_the_lock(campaign) -> None:
+    with campaign_lock(campaign.pk, token="another-run") as held:
+        assert held
+        with pytest.raises(CommandError, match="in progress"):
+            run("score_campaign", campaign.slug)
+    assert not Snapshot.objects.filter(campaign=campaign).exists()
+
+
+@pytest.mark.parametrize("command", ["score_campaign", "export_leaderboard"])
+def test_unknown_slug_is_a_clear_error(command: str, tmp_path) -> None:
+    extra = [] if command == "score_campaign" else ["--out", str(tmp_path / "x.json")]
+    with pytest.raises(CommandError, match="No campaign with slug 'nope'"):
+        run(command, "nope", *extra)
+
+
+def test_export_before_any_snapshot_suggests_score_campaign(campaign, tmp_path) -> None:
+    with pytest.raises(CommandError, match=f"manage.py score_campaign {campaign.slug}"):
+        run("export_leaderboard", campaign.slug, "--out", str(tmp_path / "board.json"))
+
+
+def test_export_json_and_csv(campaign, tmp_path) -> None:
+    run("score_campaign", campaign.slug, "--rounds", "50")
+    out = tmp_path / "board.json"
+    assert "Wrote the leaderboard" in run("export_leaderboard", campaign.slug, "--out", str(out))
+    document = json.loads(out.read_text())
+    assert document["campaign"] == campaign.slug and document["judgments"] == 3
+    assert [row["name"] for row in document["contenders"]] == ["alpha", "beta"]
+    out = tmp_path / "board.csv"
+    run("export_leaderboard", campaign.slug, "--format", "csv", "--out", str(out))
+    rows = list(csv.reader(out.open()))
+    assert rows[0][:2] == ["rank", "name"] and [row[1] for row in rows[1:]] == ["alpha", "beta"]
+
+
+def test_export_to_an_unwritable_path_is_a_clear_error(campaign, tmp_path) -> None:
+    run("score_campaign", campaign.slug, "--rounds", "50")
+    with pytest.raises(CommandError, match="Cannot write"):
+        run("export_leaderboard", campaign.slug, "--out", str(tmp_path / "missing" / "b.json"))

@@ -100,3 +100,10 @@ class SkipReasonRequired(CampaignError):
 
 class SkipReasonTooLong(CampaignError):
     pass
+
+
+# The campaign's life cycle (draft → open → closed), changed from the organiser dashboard.
+
+
+class CampaignStatusChangeRefused(CampaignError):
+    pass

@@ -9,11 +9,37 @@ from accounts.models import User
 from accounts.roles import is_organiser
 from campaign.models import Campaign
 
-__all__ = ["get_visible_campaign", "is_organiser", "open_campaigns"]
+__all__ = [
+    "can_view_leaderboard",
+    "closed_campaigns",
+    "get_visible_campaign",
+    "is_organiser",
+    "open_campaigns",
+]
 
 
 def open_campaigns() -> QuerySet[Campaign]:
     return Campaign.objects.filter(status=Campaign.Status.OPEN).order_by("-created_at")
+
+
+def closed_campaigns(limit: int = 10) -> QuerySet[Campaign]:
+    """The most recently created closed campaigns, whose results may be worth a look."""
+    return Campaign.objects.filter(status=Campaign.Status.CLOSED).order_by("-created_at")[:limit]
+
+
+def can_view_leaderboard(user: User, campaign: Campaign) -> bool:
+    """Organisers always; everyone else when it is public (live) or the campaign has closed.
+
+    Drafts are already out of sight for non-organisers (``get_visible_campaign``).
+    """
+    if is_organiser(user, campaign):
+        return True
+    if campaign.status == Campaign.Status.DRAFT:
+        return False
+    return (
+        campaign.leaderboard == Campaign.Leaderboard.PUBLIC
+        or campaign.status == Campaign.Status.CLOSED
+    )
 
 
 def get_visible_campaign(slug: str, user: User) -> Campaign:

@@ -11,6 +11,5 @@ urlpatterns = [
     path("c/<slug:slug>/annotate/", views_participant.annotate, name="annotate"),
     path("c/<slug:slug>/annotate/<uuid:key>/judge/", views_participant.judge, name="judge"),
     path("c/<slug:slug>/annotate/<uuid:key>/skip/", views_participant.skip, name="skip"),
-    path("c/<slug:slug>/progress/", views_participant.progress, name="progress"),
     path("c/<slug:slug>/organise/provision/", views_organiser.provision, name="provision"),
 ]

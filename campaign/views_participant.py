@@ -24,11 +24,10 @@ from campaign.assignment import next_assignment
 from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
 from campaign.forms import SKIP_REASONS, JudgmentForm, SkipForm
 from campaign.judgments import Outcome, allowed_choices, judge_and_next, skip_and_next
-from campaign.models import Assignment, Campaign, Comparison, Enrollment
+from campaign.models import Assignment, Comparison, Enrollment
 from campaign.participation import (
     enroll_self,
     get_participation,
-    participant_progress,
     progress_of,
 )
 from campaign.selectors import get_visible_campaign
@@ -139,16 +138,6 @@ def skip(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
     return _answer(request, enrollment, outcome, notice="Skipped. Thanks for flagging it.")
 
 
-@login_required
-@require_GET
-def progress(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _participant_campaign_or_none(request, slug)
-    if campaign is None:
-        return _not_enrolled(request, slug)
-    counts = participant_progress(annotator=request.user, campaign=campaign)
-    return render(request, "campaign/progress.html", {"campaign": campaign, "progress": counts})
-
-
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -175,11 +164,6 @@ def _participation_or_none(request: HttpRequest, slug: str) -> Enrollment | None
         return get_participation(slug=slug, user=request.user)
     except NotEnrolled:
         return None
-
-
-def _participant_campaign_or_none(request: HttpRequest, slug: str) -> Campaign | None:
-    enrollment = _participation_or_none(request, slug)
-    return None if enrollment is None else enrollment.campaign
 
 
 def _not_enrolled(request: HttpRequest, slug: str) -> HttpResponse:

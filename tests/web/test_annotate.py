@@ -207,7 +207,7 @@ def test_my_progress_counts_judged_and_skipped(client, campaign):
     client.post(judge_url(campaign, key), {"choice": "1"})
     key = current_key(client.get(annotate_url(campaign)).content.decode())
     client.post(skip_url(campaign, key), {"reason": "prompt"})
-    html = client.get(reverse("campaign:progress", args=[campaign.slug])).content.decode()
+    html = client.get(reverse("scoring:progress", args=[campaign.slug])).content.decode()
     assert 'data-stat="judged">1<' in html and 'data-stat="skipped">1<' in html
 
 

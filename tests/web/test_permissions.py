@@ -53,8 +53,8 @@ def participant_key(participant, campaign) -> str:
 
 def test_stranger_cannot_open_another_campaigns_items(stranger, participant_key):
     client = logged_in(stranger)
-    for name in ("annotate", "progress"):
-        response = client.get(reverse(f"campaign:{name}", args=["ours"]))
+    for name in ("campaign:annotate", "scoring:progress"):
+        response = client.get(reverse(name, args=["ours"]))
         assert response.status_code == 403
         body = response.content.decode()
         assert "Question number" not in body and "Alpha answer" not in body
@@ -114,7 +114,7 @@ def test_anonymous_visitors_are_sent_to_log_in(campaign, participant_key):
     client = Client()
     urls = [
         reverse("campaign:annotate", args=["ours"]),
-        reverse("campaign:progress", args=["ours"]),
+        reverse("scoring:progress", args=["ours"]),
         reverse("campaign:provision", args=["ours"]),
     ]
     for url in urls:

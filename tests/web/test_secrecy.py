@@ -48,7 +48,7 @@ def test_no_page_fragment_or_progress_names_a_contender_or_gold():
     key = current_key(bodies[-1])
     skip = reverse("campaign:skip", args=[campaign.slug, key])
     bodies.append(client.post(skip, {"reason": "broken"}, **fetch_headers()).content.decode())
-    bodies.append(client.get(reverse("campaign:progress", args=[campaign.slug])).content.decode())
+    bodies.append(client.get(reverse("scoring:progress", args=[campaign.slug])).content.decode())
     bodies.append(client.get(reverse("campaign:detail", args=[campaign.slug])).content.decode())
     for body in bodies:
         assert_reveals_nothing(body)

@@ -1,0 +1,231 @@
+"""The organiser dashboard: campaign statistics beside the latest snapshot's annotator scores.
+
+The campaign half (progress, coverage, gold pool, skips) comes from campaign.dashboard; the
+annotator table and the winner come from the snapshot. Sorting and filtering happen here on
+the snapshot's rows (one per annotator, a few hundred), so the page works without JavaScript
+and a sorted view has a URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Page, Paginator
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import User
+from campaign.dashboard import (
+    CampaignProgress,
+    GoldPoolHealth,
+    campaign_progress,
+    gold_pool_health,
+    skip_reports,
+)
+from campaign.models import Campaign
+from scoring.charts import coverage_histogram
+from scoring.leaderboard import from_row, participant_rows
+from scoring.models import Snapshot
+from scoring.participants import Participant, pick_winners
+from scoring.snapshots import latest_snapshot
+
+SHOW_CHOICES = {"all": "Everyone", "flagged": "Flagged only", "untrusted": "Untrusted only"}
+MAX_QUERY_CHARS = 100
+SKIPS_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class AnnotatorRow:
+    """One annotator's scores (the snapshot's ``annotators`` row) and their username."""
+
+    user_id: int
+    handle: str
+    judgments: int
+    gold_seen: int
+    gold_correct: int
+    accuracy: float
+    accuracy_lower: float
+    trusted: bool
+    accepted: int
+    agreement: float | None
+    median_seconds: float | None
+    flags: list[str]
+    username: str = ""
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [flag.replace("_", " ") for flag in self.flags]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    numeric: bool = True  # right-aligned
+    descending_first: bool = True  # the first click shows the largest values first
+
+
+COLUMNS = [
+    Column("handle", "Handle", numeric=False, descending_first=False),
+    Column("username", "Username", numeric=False, descending_first=False),
+    Column("judgments", "Judgments"),
+    Column("gold_seen", "Gold seen"),
+    Column("gold_correct", "Gold correct"),
+    Column("accuracy", "Accuracy"),
+    Column("accuracy_lower", "Lower bound"),
+    Column("agreement", "Agreement"),
+    Column("median_seconds", "Median seconds"),
+    Column("flags", "Flags", numeric=False),
+    Column("trusted", "Trusted", numeric=False, descending_first=False),
+]
+SORT_KEYS = {column.key for column in COLUMNS}
+DEFAULT_SORT = "-judgments"
+
+
+@dataclass(frozen=True)
+class AnnotatorQuery:
+    """What the organiser asked to see: a sort key (``-`` for descending), a filter, a text."""
+
+    sort: str = DEFAULT_SORT
+    show: str = "all"
+    text: str = ""
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> AnnotatorQuery:
+        """Parse query parameters; anything unknown falls back to the default view."""
+        sort = params.get("sort", DEFAULT_SORT)
+        show = params.get("show", "all")
+        return cls(
+            sort=sort if sort.removeprefix("-") in SORT_KEYS else DEFAULT_SORT,
+            show=show if show in SHOW_CHOICES else "all",
+            text=params.get("q", "").strip()[:MAX_QUERY_CHARS],
+        )
+
+    @property
+    def key(self) -> str:
+        return self.sort.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    def params(self, **changes: str) -> str:
+        """This view's query string with ``changes`` applied (for header and filter links)."""
+        query = replace(self, **changes)
+        values = {"sort": query.sort, "show": query.show, "q": query.text}
+        return urlencode({name: value for name, value in values.items() if value})
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    column: Column
+    query: str  # the query string that sorts by this column (toggling the direction)
+    aria_sort: str  # "ascending" / "descending" / "none"
+
+
+@dataclass(frozen=True)
+class AnnotatorTable:
+    rows: list[AnnotatorRow]
+    total: int  # annotators in the snapshot, before filtering
+    headers: list[HeaderCell]
+    query: AnnotatorQuery
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    campaign: Campaign
+    snapshot: Snapshot | None
+    progress: CampaignProgress
+    coverage_chart: SafeString
+    gold: GoldPoolHealth
+    annotators: AnnotatorTable
+    winners: list[Participant]  # only once the campaign is closed
+    skips: Page
+    skips_previous: str  # query strings of the neighbouring pages of skip reports
+    skips_next: str
+
+
+def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
+    """Everything the dashboard shows, from ``params`` (the page's query string)."""
+    snapshot = latest_snapshot(campaign)
+    progress = campaign_progress(campaign)
+    query = AnnotatorQuery.from_params(params)
+    skips = Paginator(skip_reports(campaign), SKIPS_PER_PAGE).get_page(params.get("skips"))
+    closed = campaign.status == Campaign.Status.CLOSED
+    chart = coverage_histogram(progress.coverage, target=campaign.judgments_per_comparison)
+    return Dashboard(
+        campaign=campaign,
+        snapshot=snapshot,
+        progress=progress,
+        coverage_chart=mark_safe(chart),  # noqa: S308 - numbers only, built by scoring.charts
+        gold=gold_pool_health(campaign),
+        annotators=annotator_table(snapshot, query),
+        winners=winners(snapshot) if closed else [],
+        skips=skips,
+        skips_previous=_page_query(query, skips.previous_page_number())
+        if skips.has_previous()
+        else "",
+        skips_next=_page_query(query, skips.next_page_number()) if skips.has_next() else "",
+    )
+
+
+def annotator_table(snapshot: Snapshot | None, query: AnnotatorQuery) -> AnnotatorTable:
+    """The snapshot's annotators with their usernames, filtered and sorted as asked."""
+    rows = annotator_rows(snapshot) if snapshot is not None else []
+    shown = [row for row in rows if _matches(row, query)]
+    shown.sort(key=lambda row: row.handle)
+    present = [row for row in shown if _sort_value(row, query.key) is not None]
+    missing = [row for row in shown if _sort_value(row, query.key) is None]
+    present.sort(key=lambda row: _sort_value(row, query.key), reverse=query.descending)
+    return AnnotatorTable(
+        rows=present + missing,  # rows without the figure (no agreement yet…) always last
+        total=len(rows),
+        headers=[_header(column, query) for column in COLUMNS],
+        query=query,
+    )
+
+
+def annotator_rows(snapshot: Snapshot) -> list[AnnotatorRow]:
+    ids = [row["user_id"] for row in snapshot.annotators]
+    usernames = dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
+    return [
+        replace(from_row(AnnotatorRow, row), username=usernames.get(row["user_id"], ""))
+        for row in snapshot.annotators
+    ]
+
+
+def winners(snapshot: Snapshot | None) -> list[Participant]:
+    """The top trusted participant (several only on an exact tie); empty without a snapshot."""
+    return pick_winners(participant_rows(snapshot)) if snapshot is not None else []
+
+
+def _matches(row: AnnotatorRow, query: AnnotatorQuery) -> bool:
+    if query.show == "flagged" and not row.flags:
+        return False
+    if query.show == "untrusted" and row.trusted:
+        return False
+    text = query.text.lower()
+    return not text or text in row.handle.lower() or text in row.username.lower()
+
+
+def _sort_value(row: AnnotatorRow, key: str) -> Any:
+    if key == "flags":
+        return len(row.flags)
+    return getattr(row, key)
+
+
+def _header(column: Column, query: AnnotatorQuery) -> HeaderCell:
+    if column.key == query.key:
+        aria = "descending" if query.descending else "ascending"
+        sort = column.key if query.descending else f"-{column.key}"
+    else:
+        aria = "none"
+        sort = f"-{column.key}" if column.descending_first else column.key
+    return HeaderCell(column=column, query=query.params(sort=sort), aria_sort=aria)
+
+
+def _page_query(query: AnnotatorQuery, page: int) -> str:
+    current = query.params()
+    return f"{current}&skips={page}" if current else f"skips={page}"

@@ -1,0 +1,60 @@
+"""The public leaderboard page's content, read from a stored snapshot (never computed here).
+
+Turns a Snapshot's JSON columns (shapes in scoring.models) into typed rows and server-side
+SVG charts. Nothing here touches judgments: a page view costs the snapshot lookup only.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+from django.utils.safestring import SafeString, mark_safe
+
+from scoring.charts import RatingPoint, rating_chart, win_rate_heatmap
+from scoring.models import Snapshot
+from scoring.participants import Participant
+from scoring.ratings import ContenderRating
+
+RowT = TypeVar("RowT")
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    computed_at: datetime.datetime
+    judgments: int
+    rated_judgments: int
+    contenders: list[ContenderRating]
+    participants: list[Participant]
+    rating_chart: SafeString
+    heatmap: SafeString
+
+
+def from_row(cls: type[RowT], row: Mapping[str, Any]) -> RowT:
+    """A dataclass from one snapshot row, keeping only the fields it declares."""
+    return cls(**{field.name: row.get(field.name) for field in fields(cls)})  # type: ignore[arg-type]
+
+
+def participant_rows(snapshot: Snapshot) -> list[Participant]:
+    return [from_row(Participant, row) for row in snapshot.participants]
+
+
+def build_leaderboard(snapshot: Snapshot) -> Leaderboard:
+    contenders = [from_row(ContenderRating, row) for row in snapshot.contenders]
+    matrices = snapshot.matrices or {}
+    points = [RatingPoint(c.name, c.rating, c.ci_lower, c.ci_upper) for c in contenders]
+    # The charts escape every name themselves (scoring.charts), so their markup is safe.
+    heatmap = win_rate_heatmap(
+        matrices.get("names", []), matrices.get("win_rate", []), matrices.get("votes", [])
+    )
+    return Leaderboard(
+        computed_at=snapshot.computed_at,
+        judgments=snapshot.judgments,
+        rated_judgments=snapshot.rated_judgments,
+        contenders=contenders,
+        participants=participant_rows(snapshot),
+        rating_chart=mark_safe(rating_chart(points)),  # noqa: S308
+        heatmap=mark_safe(heatmap),  # noqa: S308
+    )

@@ -1,0 +1,120 @@
+"""Leaderboard pages and downloads: thin adapters over the latest snapshot.
+
+A request never computes ratings (PRODUCT.md "Scoring"); it reads the latest snapshot, or
+says that there is none yet. Who may see a leaderboard is campaign.selectors'
+``can_view_leaderboard``: public ones live, hidden ones once the campaign has closed, and
+organisers always.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from campaign.exceptions import NotEnrolled
+from campaign.models import Campaign
+from campaign.participation import get_participation, progress_of
+from campaign.selectors import can_view_leaderboard, get_visible_campaign, is_organiser
+from scoring.exports import leaderboard_csv_rows, leaderboard_document
+from scoring.leaderboard import build_leaderboard
+from scoring.models import Snapshot
+from scoring.snapshots import latest_snapshot
+from scoring.trust import trust_status
+
+HIDDEN_MESSAGE = "This leaderboard is hidden until the campaign closes."
+NOT_SCORED_MESSAGE = "This campaign has not been scored yet."
+
+
+@login_required
+@require_GET
+def my_progress(request: HttpRequest, slug: str) -> HttpResponse:
+    """A participant's own counts (live) and trust state (from the latest snapshot)."""
+    try:
+        enrollment = get_participation(slug=slug, user=request.user)
+    except NotEnrolled:
+        campaign = get_visible_campaign(slug, request.user)
+        return render(request, "campaign/not_enrolled.html", {"campaign": campaign}, status=403)
+    context = {
+        "campaign": enrollment.campaign,
+        "progress": progress_of(enrollment),
+        "trust": trust_status(annotator_id=request.user.pk, campaign=enrollment.campaign),
+    }
+    return render(request, "campaign/progress.html", context)
+
+
+@require_GET
+def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_visible_campaign(slug, request.user)
+    if not can_view_leaderboard(request.user, campaign):
+        return render(
+            request, "scoring/leaderboard_hidden.html", {"campaign": campaign}, status=403
+        )
+    snapshot = latest_snapshot(campaign)
+    context = {
+        "campaign": campaign,
+        "board": build_leaderboard(snapshot) if snapshot is not None else None,
+        "is_organiser": is_organiser(request.user, campaign),
+    }
+    return render(request, "scoring/leaderboard.html", context)
+
+
+@require_GET
+def leaderboard_json(request: HttpRequest, slug: str) -> HttpResponseBase:
+    try:
+        campaign, snapshot = _downloadable(request, slug)
+    except _Unavailable as refusal:
+        return JsonResponse({"error": str(refusal)}, status=refusal.status)
+    response = JsonResponse(leaderboard_document(snapshot), json_dumps_params={"indent": 2})
+    return _attachment(response, f"{campaign.slug}-leaderboard.json")
+
+
+@require_GET
+def leaderboard_csv(request: HttpRequest, slug: str) -> HttpResponseBase:
+    try:
+        campaign, snapshot = _downloadable(request, slug)
+    except _Unavailable as refusal:
+        return HttpResponse(str(refusal), status=refusal.status, content_type="text/plain")
+    lines = _csv_lines(leaderboard_csv_rows(snapshot))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    return _attachment(response, f"{campaign.slug}-leaderboard.csv")
+
+
+class _Unavailable(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _downloadable(request: HttpRequest, slug: str) -> tuple[Campaign, Snapshot]:
+    """The campaign and its latest snapshot, if this visitor may download its leaderboard."""
+    campaign = get_visible_campaign(slug, request.user)
+    if not can_view_leaderboard(request.user, campaign):
+        raise _Unavailable(403, HIDDEN_MESSAGE)
+    snapshot = latest_snapshot(campaign)
+    if snapshot is None:
+        raise _Unavailable(404, NOT_SCORED_MESSAGE)
+    return campaign, snapshot
+
+
+class _Line:
+    """A file-like object whose write returns the line, for csv.writer over a stream."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

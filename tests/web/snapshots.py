@@ -1,0 +1,117 @@
+"""Stored scoring results for page tests: Snapshot rows in the shapes of scoring.models.
+
+Pages read snapshots only, so their tests write one directly; the participant ranking in it
+is the real one (scoring.participants) over the annotator figures given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from accounts.models import User
+from campaign.models import Campaign
+from scoring.annotators import AnnotatorScore, gold_accuracy
+from scoring.models import Snapshot
+from scoring.participants import rank_participants
+from tests.web.helpers import SECRET_CONTENDERS
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One annotator's figures; trust follows the campaign's default thresholds (5, 0.70)."""
+
+    user: User
+    judgments: int = 30
+    gold_seen: int = 6
+    gold_correct: int = 6
+    agreement: float | None = 0.7
+    median_seconds: float | None = 14.0
+    flags: tuple[str, ...] = field(default=())
+
+
+def make_snapshot(
+    campaign: Campaign,
+    *,
+    contenders: Sequence[str] = SECRET_CONTENDERS,
+    annotators: Sequence[Scored] = (),
+    computed_at: datetime.datetime | None = None,
+    judgments: int = 120,
+) -> Snapshot:
+    n = len(contenders)
+    votes = [[0 if i == j else 10 for j in range(n)] for i in range(n)]
+    win_rate = [
+        [0.5 if i == j else min(max(0.5 + 0.15 * (j - i), 0.0), 1.0) for j in range(n)]
+        for i in range(n)
+    ]
+    contender_rows = []
+    for k, name in enumerate(contenders):
+        rating = 1000.0 + 40.0 * (n - 1) / 2 - 40.0 * k
+        wins = sum(round(10 * rate) for j, rate in enumerate(win_rate[k]) if j != k)
+        contender_rows.append(
+            {
+                "name": name,
+                "rating": rating,
+                "ci_lower": rating - 25.5,
+                "ci_upper": rating + 24.5,
+                "rank": 1 + sum(1 for other in range(k) if 40.0 * (k - other) > 50.0),
+                "votes": 10 * (n - 1),
+                "wins": wins,
+                "losses": 10 * (n - 1) - wins,
+                "ties": 0,
+                "win_rate": wins / (10 * (n - 1)) if n > 1 else 0.0,
+                "online_elo": rating + 3.0,
+            }
+        )
+    scores = [_score(index, spec) for index, spec in enumerate(annotators)]
+    ranking = rank_participants([spec.user.handle for spec in annotators], scores)
+    return Snapshot.objects.create(
+        campaign=campaign,
+        computed_at=computed_at or timezone.now(),
+        judgments=judgments,
+        rated_judgments=judgments // 2,
+        fingerprint=f"test-{timezone.now().timestamp()}",
+        contenders=contender_rows,
+        participants=[dataclasses.asdict(row) for row in ranking],
+        annotators=[
+            {
+                "user_id": spec.user.pk,
+                "handle": spec.user.handle,
+                **{
+                    name: value
+                    for name, value in dataclasses.asdict(score).items()
+                    if name != "annotator"
+                },
+                "flags": list(score.flags),
+            }
+            for spec, score in zip(annotators, scores, strict=True)
+        ],
+        matrices={"names": list(contenders), "votes": votes, "win_rate": win_rate},
+        stats={"rounds": 100, "seed": 0, "alpha": 0.42, "annotators": len(annotators)},
+    )
+
+
+def _score(index: int, spec: Scored) -> AnnotatorScore:
+    mean, lower = gold_accuracy([spec.gold_seen], [spec.gold_correct])
+    trusted = spec.gold_seen >= 5 and float(mean[0]) >= 0.70
+    flags = spec.flags if trusted else (*spec.flags, "untrusted")
+    return AnnotatorScore(
+        annotator=index,
+        judgments=spec.judgments,
+        gold_seen=spec.gold_seen,
+        gold_correct=spec.gold_correct,
+        accuracy=float(mean[0]),
+        accuracy_lower=float(lower[0]),
+        trusted=trusted,
+        accepted=spec.judgments - spec.gold_seen if trusted else 0,
+        agreement=spec.agreement,
+        agreement_judgments=spec.judgments - spec.gold_seen,
+        median_seconds=spec.median_seconds,
+        left_share=0.5,
+        top_verdict_share=0.3,
+        flags=flags,
+    )

@@ -87,20 +87,43 @@ def get_participation(*, slug: str, user: User) -> Enrollment:
     Http404 when the user may not even see the campaign (unknown slug, or a draft for a
     non-organiser); NotEnrolled when they may see it but are not a participant.
     """
-    if user.is_authenticated:
-        enrollment = (
-            Enrollment.objects.select_related("campaign")
-            .filter(campaign__slug=slug, user=user)
-            .first()
-        )
-        if enrollment is not None:
-            if enrollment.campaign.status == Campaign.Status.DRAFT and not is_organiser(
-                user, enrollment.campaign
-            ):
-                raise Http404("No such campaign.")
-            return enrollment
-    get_visible_campaign(slug, user)  # the 404 for a campaign this user may not see
-    raise NotEnrolled()
+    if not user.is_authenticated:
+        get_visible_campaign(slug, user)  # the 404 for a campaign nobody may see
+        raise NotEnrolled()
+    campaign = next(iter(Campaign.objects.raw(_participation_sql(), [user.pk, slug])), None)
+    if campaign is None or (
+        campaign.status == Campaign.Status.DRAFT and not is_organiser(user, campaign)
+    ):
+        raise Http404("No such campaign.")
+    if campaign.enrollment_id is None:
+        raise NotEnrolled()
+    enrollment = Enrollment.from_db(
+        connection.alias,
+        _LOOP_FIELDS,
+        (
+            campaign.enrollment_id,
+            campaign.pk,
+            user.pk,
+            campaign.enrollment_judged,
+            campaign.enrollment_skipped,
+            campaign.enrollment_gold_served,
+        ),
+    )
+    enrollment.campaign = campaign
+    return enrollment
+
+
+def _participation_sql() -> str:
+    # Every annotate request starts here: written out (a raw queryset still converts each
+    # column for the database) because building the equivalent ORM join cost three times
+    # the CPU of running it. The LEFT JOIN tells "no such campaign" from "not enrolled".
+    campaign, enrollment = Campaign._meta.db_table, Enrollment._meta.db_table
+    return (
+        f"SELECT c.*, e.id AS enrollment_id, e.judged AS enrollment_judged,"  # noqa: S608
+        " e.skipped AS enrollment_skipped, e.gold_served AS enrollment_gold_served"
+        f" FROM {campaign} c LEFT JOIN {enrollment} e"
+        " ON e.campaign_id = c.id AND e.user_id = %s WHERE c.slug = %s"
+    )
 
 
 def get_enrolled_campaign_for_user(*, slug: str, user: User) -> Campaign:

@@ -30,7 +30,7 @@ from campaign.participation import (
     get_participation,
     progress_of,
 )
-from campaign.selectors import get_visible_campaign
+from campaign.selectors import comparison_texts, get_visible_campaign
 
 FETCH_HEADER = "X-Requested-With"
 FETCH_VALUE = "fetch"
@@ -57,12 +57,10 @@ class ScaleOption:
 
 
 def item_display(assignment: Assignment) -> ItemDisplay:
-    prompt_text, a_text, b_text = Comparison.objects.values_list(
-        "prompt__text", "response_a__text", "response_b__text"
-    ).get(pk=assignment.comparison_id)
-    left, right = (
-        (b_text, a_text) if assignment.left_side == Comparison.Side.B else (a_text, b_text)
-    )
+    prompt_text, a_text, b_text = comparison_texts(assignment.comparison_id)
+    left, right = a_text, b_text
+    if assignment.left_side == Comparison.Side.B:
+        left, right = right, left
     return ItemDisplay(
         key=assignment.key, prompt_text=prompt_text, left_text=left, right_text=right
     )

@@ -132,6 +132,15 @@ def _expire(assignment: Assignment) -> None:
     # Caller holds the assignment's row lock; the comparison's is taken second (lock order).
     assignment.status = Assignment.Status.EXPIRED
     assignment.save(update_fields=["status"])
+    release_room(assignment)
+
+
+def release_room(assignment: Assignment) -> None:
+    """An open lease ends without a judgment: its comparison's room goes back to the pool.
+
+    Gold has no target, so a gold lease holds no room. The caller holds the assignment's row
+    lock. (The reclaim sweep releases many at once in ``_reclaim_batch``.)
+    """
     if not assignment.is_gold:
         Comparison.objects.filter(pk=assignment.comparison_id).update(load=F("load") - 1)
 

@@ -12,6 +12,7 @@ has no target) — generous to slow participants, never over the target.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import uuid
@@ -22,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from campaign.assignment import lease_next
+from campaign.assignment import lease_next, release_room
 from campaign.events import judgments_recorded
 from campaign.exceptions import (
     AlreadyJudged,
@@ -79,6 +80,7 @@ class Outcome:
     enrollment: Enrollment  # with its counters as of this step
     next_assignment: Assignment | None
     halted: str | None = None  # set when the participant may not continue (blocked)
+    judgment: Judgment | None = None  # the judgment stored (or found again) by this step
 
 
 @transaction.atomic
@@ -123,10 +125,18 @@ def judge_and_next(
     campaign = enrollment.campaign
     require_open(campaign, now)
     enrollment = lock_participation(user=enrollment.user_id, campaign=campaign, count_judgment=True)
-    _judgment, closed_open_lease = _judge(
+    judgment, closed_open_lease = _judge(
         enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
     )
-    return _next(enrollment, now=now, resume=not closed_open_lease)
+    outcome = _next(enrollment, now=now, resume=not closed_open_lease)
+    return dataclasses.replace(outcome, judgment=judgment)
+
+
+@transaction.atomic
+def current_outcome(enrollment: Enrollment) -> Outcome:
+    """The item on screen now, outside a judge or skip step (page loads, refused posts)."""
+    enrollment = lock_participation(user=enrollment.user_id, campaign=enrollment.campaign)
+    return _next(enrollment, now=timezone.now(), resume=True)
 
 
 @transaction.atomic
@@ -214,9 +224,9 @@ def _skip(enrollment: Enrollment, key: uuid.UUID | str, *, reason: str) -> Assig
         return assignment
     if assignment.status == Assignment.Status.JUDGED:
         raise AlreadyJudged()
-    if assignment.status == Assignment.Status.OPEN and not assignment.is_gold:
+    if assignment.status == Assignment.Status.OPEN:
         # The lease's room goes back to the pool; a reclaimed lease already gave it back.
-        Comparison.objects.filter(pk=assignment.comparison_id).update(load=F("load") - 1)
+        release_room(assignment)
     assignment.status = Assignment.Status.SKIPPED
     assignment.skip_reason = reason
     assignment.save(update_fields=["status", "skip_reason"])

@@ -81,6 +81,10 @@ def role_in_campaign(*, user: User, campaign: Campaign) -> Role:
     return Role.VIEWER
 
 
+# The enrolment columns the annotate loop reads (plain integers); the rest stay deferred.
+_LOOP_FIELDS = ("id", "campaign_id", "user_id", "judged", "skipped", "gold_served")
+
+
 def get_participation(*, slug: str, user: User) -> Enrollment:
     """The user's enrolment in the campaign named by ``slug``, its campaign loaded (one query).
 
@@ -126,11 +130,6 @@ def _participation_sql() -> str:
     )
 
 
-def get_enrolled_campaign_for_user(*, slug: str, user: User) -> Campaign:
-    """The campaign named by ``slug`` if ``user`` participates in it (see get_participation)."""
-    return get_participation(slug=slug, user=user).campaign
-
-
 def lock_participation(
     *, user: User | int, campaign: Campaign, count_judgment: bool = False
 ) -> Enrollment:
@@ -155,10 +154,6 @@ def lock_participation(
         raise NotEnrolled()
     enrollment.campaign = campaign
     return enrollment
-
-
-# The enrolment columns the annotate loop reads (plain integers); the rest stay deferred.
-_LOOP_FIELDS = ("id", "campaign_id", "user_id", "judged", "skipped", "gold_served")
 
 
 def _count_judgment(*, campaign_id: int, user_id: int) -> Enrollment | None:
@@ -195,11 +190,6 @@ def require_open(campaign: Campaign, now: datetime.datetime | None = None) -> No
         raise CampaignNotOpen()
 
 
-def require_enrolled(*, user: User, campaign: Campaign) -> None:
-    if not is_enrolled(user=user, campaign=campaign):
-        raise NotEnrolled()
-
-
 def gold_record(*, annotator: User | int, campaign: Campaign) -> GoldRecord:
     """Gold judged and judged correctly by one annotator (small: bounded by the gold pool)."""
     totals = Judgment.objects.filter(
@@ -219,16 +209,6 @@ def is_untrusted(*, annotator: User | int, campaign: Campaign) -> bool:
     if record.seen < max(campaign.min_gold_seen, 1):
         return False
     return record.accuracy_mean < campaign.min_gold_accuracy
-
-
-def participant_progress(*, annotator: User, campaign: Campaign) -> Progress:
-    """Judged and skipped counts, gold included and indistinguishable from the rest."""
-    counts = (
-        Enrollment.objects.filter(campaign=campaign, user=annotator)
-        .values_list("judged", "skipped")
-        .first()
-    )
-    return Progress(*counts) if counts else Progress(judged=0, skipped=0)
 
 
 def progress_of(enrollment: Enrollment) -> Progress:

@@ -20,10 +20,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from campaign.assignment import next_assignment
 from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
 from campaign.forms import SKIP_REASONS, JudgmentForm, SkipForm
-from campaign.judgments import Outcome, allowed_choices, judge_and_next, skip_and_next
+from campaign.judgments import (
+    Outcome,
+    allowed_choices,
+    current_outcome,
+    judge_and_next,
+    skip_and_next,
+)
 from campaign.models import Assignment, Comparison, Enrollment
 from campaign.participation import (
     enroll_self,
@@ -85,7 +90,7 @@ def annotate(request: HttpRequest, slug: str) -> HttpResponse:
     enrollment = _participation_or_none(request, slug)
     if enrollment is None:
         return _not_enrolled(request, slug)
-    outcome = _current_outcome(request, enrollment)
+    outcome = _current_outcome(enrollment)
     return render(request, "campaign/annotate.html", _item_context(outcome))
 
 
@@ -186,7 +191,7 @@ def _answer_refused(request: HttpRequest, enrollment: Enrollment, *, notice: str
     if not _is_fetch(request):
         messages.info(request, notice)
         return redirect("campaign:annotate", slug=enrollment.campaign.slug)
-    outcome = _current_outcome(request, enrollment)
+    outcome = _current_outcome(enrollment)
     return render(request, "campaign/_item.html", _item_context(outcome, notice=notice))
 
 
@@ -199,20 +204,17 @@ def _answer_invalid(
     skip_form: SkipForm | None = None,
 ) -> HttpResponse:
     """The same item again with the form's errors, its entries kept (422 for both clients)."""
-    outcome = _current_outcome(request, enrollment)
+    outcome = _current_outcome(enrollment)
     context = _item_context(outcome, form=form, skip_form=skip_form, posted_key=key)
     template = "campaign/_item.html" if _is_fetch(request) else "campaign/annotate.html"
     return render(request, template, context, status=422)
 
 
-def _current_outcome(request: HttpRequest, enrollment: Enrollment) -> Outcome:
-    """The item on screen now, outside the judge/skip step (page loads, refused posts)."""
+def _current_outcome(enrollment: Enrollment) -> Outcome:
     try:
-        assignment = next_assignment(annotator=request.user, campaign=enrollment.campaign)
-    except CampaignError as error:
+        return current_outcome(enrollment)
+    except CampaignError as error:  # e.g. no longer enrolled since the page was opened
         return Outcome(enrollment, next_assignment=None, halted=str(error))
-    enrollment.refresh_from_db(fields=["judged", "skipped"])
-    return Outcome(enrollment, next_assignment=assignment)
 
 
 def _item_context(

@@ -22,7 +22,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from campaign.assignment import next_assignment, reclaim_expired_leases
-from campaign.judgments import skip_assignment, submit_judgment
+from campaign.judgments import judge_and_next, skip_and_next
 from campaign.models import Assignment, Comparison, Enrollment, Judgment
 from tests.factories import make_campaign, make_comparisons, make_participants
 
@@ -48,70 +48,82 @@ class Acknowledged:
 
 
 def _nothing_left_for(annotator, campaign) -> bool:
-    """No regular comparison below target that this participant never had, ignoring locks.
+    """Nothing can come this participant's way any more, ignoring locks.
 
-    The engine skips rows other requests hold locked; a participant only stops once nothing
-    is left for them at all, so the run ends with the campaign full, not merely busy.
+    The engine skips rows other requests hold locked; a participant only stops once no
+    regular comparison below target is left that they never had, and nobody else holds a
+    lease whose room could still come back (a walked-away lease, once expired and reclaimed,
+    reopens its comparison). Stopping earlier could leave that room with nobody to take it.
     """
-    return not (
+    free = (
         Comparison.objects.filter(campaign=campaign, gold_side="", load__lt=TARGET)
         .exclude(assignments__annotator=annotator)
         .exists()
     )
+    held = (
+        Assignment.objects.filter(campaign=campaign, status=Assignment.Status.OPEN)
+        .exclude(annotator=annotator)
+        .exists()
+    )
+    return not (free or held)
 
 
 def _participate(annotator, campaign, start, acknowledged, errors, index) -> None:
+    """What the annotate page does: load the page, then judge (or skip) and get the next item."""
     try:
         start.wait()
+        enrollment = Enrollment.objects.select_related("campaign").get(
+            campaign=campaign, user=annotator
+        )
         deadline = time.monotonic() + DEADLINE_SECONDS
         served = 0
+        assignment = next_assignment(annotator=annotator, campaign=campaign)
         while time.monotonic() < deadline:
-            assignment = next_assignment(annotator=annotator, campaign=campaign)
             if assignment is None:
                 if _nothing_left_for(annotator, campaign):
                     return
+                time.sleep(0.005)  # others hold what is left; ask again shortly
+                assignment = next_assignment(annotator=annotator, campaign=campaign)
                 continue
             served += 1
             if served % 11 == 0:
-                # Walks away: the lease runs out (time travel instead of waiting 15 minutes).
+                # Walks away: the lease runs out (time travel instead of waiting 15 minutes),
+                # and the next page load leases something else.
                 now = timezone.now()
                 Assignment.objects.filter(pk=assignment.pk).update(
                     leased_at=now - datetime.timedelta(minutes=20),
                     expires_at=now - datetime.timedelta(minutes=5),
                 )
+                assignment = next_assignment(annotator=annotator, campaign=campaign)
                 continue
             if served % 7 == 0:
-                skip_assignment(
-                    annotator=annotator,
-                    campaign=campaign,
-                    assignment_key=assignment.key,
-                    reason="looks truncated",
+                outcome = skip_and_next(
+                    enrollment=enrollment, assignment_key=assignment.key, reason="looks truncated"
                 )
+                assignment = outcome.next_assignment
                 continue
             if served % 4 == 0:
                 # A page reload before answering resumes the same lease.
                 again = next_assignment(annotator=annotator, campaign=campaign)
                 assert again.key == assignment.key
             choice = (index + served) % 5 - 2
-            judgment = submit_judgment(
-                annotator=annotator,
-                campaign=campaign,
-                assignment_key=assignment.key,
-                choice=choice,
-                seconds=1.0,
+            outcome = judge_and_next(
+                enrollment=enrollment, assignment_key=assignment.key, choice=choice, seconds=1.0
             )
+            judgment = outcome.judgment
             acknowledged.append(
                 Acknowledged(judgment.pk, annotator.pk, judgment.comparison_id, judgment.verdict)
             )
             if served % 5 == 0:
-                # A retried request gets the same judgment back.
-                retried = submit_judgment(
-                    annotator=annotator,
-                    campaign=campaign,
-                    assignment_key=assignment.key,
-                    choice=-choice or 1,
+                # A retried request gets the same judgment back, and resumes the next item
+                # the first answer leased (when it found one: locked rows may free up since).
+                retried = judge_and_next(
+                    enrollment=enrollment, assignment_key=assignment.key, choice=-choice or 1
                 )
-                assert retried.pk == judgment.pk
+                assert retried.judgment.pk == judgment.pk
+                if outcome.next_assignment is not None:
+                    assert retried.next_assignment.key == outcome.next_assignment.key
+            assignment = outcome.next_assignment
         errors.append(f"participant {annotator.pk} still working at the deadline")
     except BaseException as error:  # collected and re-raised by the main thread
         errors.append(f"participant {annotator.pk}: {error!r}")

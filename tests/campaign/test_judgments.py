@@ -23,8 +23,8 @@ from campaign.exceptions import (
     SkipReasonRequired,
 )
 from campaign.judgments import allowed_choices, skip_assignment, submit_judgment
-from campaign.models import Assignment, Campaign, Comparison, Judgment
-from campaign.participation import participant_progress
+from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
+from campaign.participation import progress_of
 from tests.factories import make_campaign, make_comparisons, make_participant
 
 pytestmark = pytest.mark.django_db
@@ -339,7 +339,7 @@ def test_progress_counts_judged_and_skipped_items_without_telling_gold_apart():
     skipped = lease(annotator, campaign)
     skip_assignment(annotator=annotator, campaign=campaign, assignment_key=skipped.key, reason="x")
 
-    progress = participant_progress(annotator=annotator, campaign=campaign)
+    progress = progress_of(Enrollment.objects.get(campaign=campaign, user=annotator))
 
     assert (progress.judged, progress.skipped, progress.handled) == (3, 1, 4)
     assert not any("gold" in name for name in vars(progress))

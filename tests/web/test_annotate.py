@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from django.db.models import F
 from django.urls import reverse
+from django.utils.html import escape
 
+from campaign.exceptions import ParticipationBlocked
 from campaign.models import Assignment, Campaign, Judgment
 from tests.web.helpers import (
     current_key,
@@ -224,3 +226,48 @@ def test_annotate_page_costs_the_same_queries_for_a_large_campaign(
             client.get(annotate_url(campaign))  # resumes
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_judging_and_getting_the_next_item_costs_the_same_statements_at_any_size(
+    django_assert_max_num_queries,
+):
+    # Session, user, participation; then one transaction (two savepoint statements here, as
+    # the test runs inside its own): count and lock, the lease, the judgment, its status, the
+    # next pick with its load, the new lease; then the next item's texts.
+    small = make_judgeable_campaign(regular=2)
+    large = make_judgeable_campaign(regular=60)
+    counts = []
+    for campaign in (small, large):
+        client = logged_in(make_web_participant(campaign))
+        key = current_key(client.get(annotate_url(campaign)).content.decode())
+        with django_assert_max_num_queries(12) as captured:
+            response = client.post(judge_url(campaign, key), {"choice": "1"}, **fetch_headers())
+        assert response.status_code == 200 and "/judge/" in response.content.decode()
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_a_judgment_that_leaves_the_participant_blocked_is_still_stored():
+    campaign = make_judgeable_campaign(
+        regular=2,
+        gold=2,
+        qualification_gold=2,
+        min_gold_seen=1,
+        min_gold_accuracy=0.7,
+        block_untrusted=True,
+    )
+    participant = make_web_participant(campaign)
+    client = logged_in(participant)
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    served = Assignment.objects.get(key=key)
+    assert served.is_gold
+    # Gold prefers side a; choosing the side b is shown on is wrong.
+    wrong = "1" if served.left_side == "a" else "-1"
+
+    response = client.post(judge_url(campaign, key), {"choice": wrong}, **fetch_headers())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert escape(str(ParticipationBlocked())) in html and "/judge/" not in html
+    judgment = Judgment.objects.get(assignment=served)
+    assert judgment.correct is False

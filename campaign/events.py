@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from celery import current_app
 from django.conf import settings
@@ -36,7 +35,7 @@ from django.db import connections
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from config.redis import redis_client, redis_configured
+from config.redis import Breaker, redis_client, redis_configured
 
 logger = logging.getLogger(__name__)
 
@@ -135,28 +134,6 @@ def _run_scoring_here(campaign_id: int) -> None:
         connections.close_all()  # this thread's own database connections
 
 
-class _Breaker:
-    """Open for a while after a Redis failure: calls return at once instead of trying."""
-
-    def __init__(self) -> None:
-        self._until = 0.0
-        self._lock = threading.Lock()
-
-    def is_open(self) -> bool:
-        return time.monotonic() < self._until
-
-    def trip(self, error: Exception) -> None:
-        with self._lock:
-            if not self.is_open():
-                logger.warning(
-                    "Redis unavailable (%s); scoring requests paused for %s s, judgments go on",
-                    error,
-                    settings.SCORING_REDIS_RETRY_SECONDS,
-                )
-            self._until = time.monotonic() + settings.SCORING_REDIS_RETRY_SECONDS
-
-    def reset(self) -> None:
-        self._until = 0.0
-
-
-_breaker = _Breaker()
+_breaker = Breaker(
+    lambda: settings.SCORING_REDIS_RETRY_SECONDS, "scoring is not requested; judgments go on"
+)

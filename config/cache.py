@@ -10,15 +10,13 @@ Redis does not cost every call a connection attempt; values written meanwhile st
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 
-logger = logging.getLogger(__name__)
+from config.redis import Breaker
 
 RETRY_SECONDS = 10.0
 
@@ -27,15 +25,14 @@ class RedisCacheWithLocalFallback(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._memory = LocMemCache(f"redis-fallback-{server}", {"TIMEOUT": self.default_timeout})
-        self._redis_down_until = 0.0
+        self._breaker = Breaker(lambda: RETRY_SECONDS, "the cache uses local memory")
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        if time.monotonic() >= self._redis_down_until:
+        if not self._breaker.is_open():
             try:
                 return getattr(self.client, method)(*args, **kwargs)
             except ConnectionInterrupted as error:
-                logger.warning("Cache: Redis unavailable (%s); using local memory", error.__cause__)
-                self._redis_down_until = time.monotonic() + RETRY_SECONDS
+                self._breaker.trip(error.__cause__)
         return getattr(self._memory, method)(*args, **kwargs)
 
     def add(self, *args: Any, **kwargs: Any) -> bool:

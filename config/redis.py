@@ -8,12 +8,18 @@ decides what a failure means (the annotate path gives up, a scoring job fails an
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable
 from functools import lru_cache
 
 import redis
 from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+logger = logging.getLogger(__name__)
 
 
 def redis_configured() -> bool:
@@ -36,3 +42,30 @@ def _client(url: str, timeout: float) -> redis.Redis:
         # Retry a broken connection once (it may be stale); a timeout is not worth repeating.
         retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
     )
+
+
+class Breaker:
+    """Open for a while after a Redis failure, so callers skip Redis instead of waiting on it.
+
+    ``retry_seconds`` is read at each failure (a setting may change under tests); ``what``
+    names, in the warning logged once per outage, what goes on without Redis meanwhile.
+    """
+
+    def __init__(self, retry_seconds: Callable[[], float], what: str) -> None:
+        self._retry_seconds = retry_seconds
+        self._what = what
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self._until
+
+    def trip(self, error: BaseException | None) -> None:
+        with self._lock:
+            seconds = self._retry_seconds()
+            if not self.is_open():
+                logger.warning("Redis unavailable (%s); for %s s %s", error, seconds, self._what)
+            self._until = time.monotonic() + seconds
+
+    def reset(self) -> None:
+        self._until = 0.0

@@ -26,10 +26,11 @@ SIGNUP_CAMPAIGN_SESSION_KEY = "crowdeval_signup_campaign"
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
+        campaigns = campaigns_open_for_signup()
         slug = signup_campaign_slug(request)
         if slug is not None:
-            return signup_campaign(request) is not None
-        return campaigns_open_for_signup().exists()
+            campaigns = campaigns.filter(slug=slug)
+        return campaigns.exists()
 
     def new_user(self, request: HttpRequest) -> Any:
         user = super().new_user(request)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 from accounts.handles import random_handle
+
+LOOKUP_WINDOW = 500  # values per `__in` query when checking a batch for ones already taken
 
 
 class CrowdevalUserManager(UserManager["User"]):
@@ -16,13 +19,37 @@ class CrowdevalUserManager(UserManager["User"]):
         return super()._create_user(username, email, password, **extra)
 
 
-def unused_handle(taken: set[str] | None = None) -> str:
-    """A handle not used by any account (nor in ``taken``, for batches not yet saved)."""
-    taken = taken or set()
+def unused_handle() -> str:
+    """A handle not used by any account."""
     while True:
         handle = random_handle()
-        if handle not in taken and not User.objects.filter(handle=handle).exists():
+        if not User.objects.filter(handle=handle).exists():
             return handle
+
+
+def unused_handles(count: int) -> list[str]:
+    """``count`` distinct handles no account uses, for accounts created in bulk."""
+    return unused_values(count, random_handle, "handle")
+
+
+def unused_values(count: int, draw: Callable[[], str], field: str) -> list[str]:
+    """``count`` distinct values not yet used in ``User.<field>``: a few bulk queries."""
+    chosen: list[str] = []
+    seen: set[str] = set()
+    while len(chosen) < count:
+        candidates = []
+        while len(candidates) < count - len(chosen):
+            value = draw()
+            if value not in seen:
+                seen.add(value)
+                candidates.append(value)
+        for start in range(0, len(candidates), LOOKUP_WINDOW):
+            window = candidates[start : start + LOOKUP_WINDOW]
+            taken = set(
+                User.objects.filter(**{f"{field}__in": window}).values_list(field, flat=True)
+            )
+            chosen.extend(value for value in window if value not in taken)
+    return chosen
 
 
 class User(AbstractUser):

@@ -26,8 +26,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.db import IntegrityError, transaction
 
 from accounts.exceptions import InvalidProvisioningRequest
-from accounts.handles import random_handle
-from accounts.models import User
+from accounts.models import User, unused_handles, unused_values
 from campaign.models import Campaign, Enrollment
 
 MAX_ACCOUNTS_PER_REQUEST = 5000
@@ -120,8 +119,8 @@ def _create_accounts(
     *, campaign: Campaign, passwords: list[str], hashes: list[str]
 ) -> list[Credential]:
     count = len(passwords)
-    usernames = _unused_values(count, lambda: _random_username(campaign), "username")
-    handles = _unused_values(count, random_handle, "handle")
+    usernames = unused_values(count, lambda: _random_username(campaign), "username")
+    handles = unused_handles(count)
     users = User.objects.bulk_create(
         [
             User(username=username, handle=handle, password=password_hash)
@@ -141,23 +140,3 @@ def _create_accounts(
 def _random_username(campaign: Campaign) -> str:
     suffix = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(USERNAME_SUFFIX_LENGTH))
     return f"{campaign.slug[:40]}-{suffix}"
-
-
-def _unused_values(count: int, draw: Callable[[], str], field: str) -> list[str]:
-    """``count`` distinct values not yet used in ``User.<field>``: a few bulk queries."""
-    chosen: list[str] = []
-    seen: set[str] = set()
-    while len(chosen) < count:
-        candidates = []
-        while len(candidates) < count - len(chosen):
-            value = draw()
-            if value not in seen:
-                seen.add(value)
-                candidates.append(value)
-        for start in range(0, len(candidates), BATCH_SIZE):
-            window = candidates[start : start + BATCH_SIZE]
-            taken = set(
-                User.objects.filter(**{f"{field}__in": window}).values_list(field, flat=True)
-            )
-            chosen.extend(value for value in window if value not in taken)
-    return chosen

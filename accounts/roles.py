@@ -21,11 +21,6 @@ class Role(enum.StrEnum):
     VIEWER = "viewer"
 
 
-def is_staff_organiser(user: Any) -> bool:
-    """Staff organise every campaign."""
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
-
-
 def is_organiser(user: Any, campaign: OwnedCampaign) -> bool:
     """Staff organise every campaign; an owner organises their own."""
     if not (user.is_authenticated and user.is_active):

@@ -9,9 +9,12 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.models import User
+from accounts.provisioning import random_password
 from campaign.item_files import jsonl_source
 from campaign.item_import import ImportReport, import_items
 from campaign.models import Campaign
+from campaign.participation import enroll
 from campaign.services import create_campaign
 
 PANDALM_FILE = Path(__file__).resolve().parent / "demo" / "pandalm" / "testset-v1.json"
@@ -38,9 +41,13 @@ class DemoSummary:
     report: ImportReport
 
 
-def pandalm_items(path: Path = PANDALM_FILE) -> list[dict[str, Any]]:
-    """PandaLM rows as explicit comparisons in PRODUCT.md's import format."""
-    rows = json.loads(path.read_text(encoding="utf-8"))
+def read_pandalm(path: Path = PANDALM_FILE) -> list[dict[str, Any]]:
+    """The rows of PandaLM's test set, as the file gives them."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def pandalm_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """PandaLM rows as explicit comparisons in PRODUCT.md's import format, in row order."""
     unanimous = [row["idx"] for row in rows if _unanimous_winner(row)]
     gold_ids = set(unanimous[::GOLD_EVERY])
     items = []
@@ -90,7 +97,7 @@ def load_demo() -> DemoSummary:
             guidelines=DEMO_GUIDELINES,
             status=Campaign.Status.OPEN,
         )
-    source = jsonl_source(pandalm_items(), "pandalm.jsonl")
+    source = jsonl_source(pandalm_items(read_pandalm()), "pandalm.jsonl")
     report = import_items(campaign, source)
     if not report.ok:
         raise RuntimeError(f"The bundled PandaLM data failed to import: {report.errors[:3]}")
@@ -115,10 +122,6 @@ def ensure_demo_accounts(campaign: Campaign) -> list[DemoLogin]:
     Passwords are random and only hashes are stored, so each run sets and prints fresh ones:
     a demo database never carries a password anyone could read from this repository.
     """
-    from accounts.models import User
-    from accounts.provisioning import random_password
-    from campaign.participation import enroll
-
     logins = []
     for username, role in [(DEMO_ORGANISER, "organiser")] + [
         (name, "participant") for name in DEMO_PARTICIPANTS

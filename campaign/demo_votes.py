@@ -8,13 +8,12 @@ the same prompt ids and text conversions as the open campaign (``campaign.demo.p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 
-from campaign.demo import PANDALM_FILE, pandalm_items
+from campaign.demo import PANDALM_FILE, pandalm_items, read_pandalm
 from campaign.item_files import jsonl_source
 from campaign.judgment_import import JudgmentImportReport, import_judgments
 from campaign.models import Campaign
@@ -38,9 +37,9 @@ class DemoVotesSummary:
 
 def pandalm_votes(path: Path = PANDALM_FILE) -> list[dict[str, object]]:
     """One vote row per PandaLM annotator verdict, row by row, annotator1 to annotator3."""
-    rows = json.loads(path.read_text(encoding="utf-8"))
+    rows = read_pandalm(path)
     votes: list[dict[str, object]] = []
-    for row, item in zip(rows, pandalm_items(path), strict=True):
+    for row, item in zip(rows, pandalm_items(rows), strict=True):
         for key in ANNOTATOR_KEYS:
             votes.append(
                 {

@@ -6,6 +6,11 @@ from __future__ import annotations
 class CampaignError(Exception):
     """Base class: a request the campaign rules refuse, with a message fit for the user."""
 
+    default_message = ""  # shown when the error is raised without a message
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(self.default_message if message is None else message)
+
 
 class UnsupportedFileFormat(CampaignError):
     pass
@@ -23,57 +28,41 @@ class InvalidCampaignSettings(CampaignError):
 
 
 class NotEnrolled(CampaignError):
-    def __init__(self, message: str = "You are not a participant of this campaign.") -> None:
-        super().__init__(message)
+    default_message = "You are not a participant of this campaign."
 
 
 class SignupClosed(CampaignError):
-    def __init__(self, message: str = "This campaign does not accept new participants.") -> None:
-        super().__init__(message)
+    default_message = "This campaign does not accept new participants."
 
 
 class CampaignNotOpen(CampaignError):
-    def __init__(self, message: str = "This campaign is not open for judgments.") -> None:
-        super().__init__(message)
+    default_message = "This campaign is not open for judgments."
 
 
 class ParticipationBlocked(CampaignError):
-    def __init__(
-        self,
-        message: str = (
-            "Your answers on the control items did not reach this campaign's accuracy "
-            "threshold, so you cannot judge more items."
-        ),
-    ) -> None:
-        super().__init__(message)
+    default_message = (
+        "Your answers on the control items did not reach this campaign's accuracy "
+        "threshold, so you cannot judge more items."
+    )
 
 
 class LeaseNotFound(CampaignError):
-    def __init__(self, message: str = "This item is not assigned to you.") -> None:
-        super().__init__(message)
+    default_message = "This item is not assigned to you."
 
 
 class LeaseExpired(CampaignError):
-    def __init__(
-        self,
-        message: str = (
-            "Your time on this item ran out and it has been given to someone else; "
-            "your answer was not stored."
-        ),
-    ) -> None:
-        super().__init__(message)
+    default_message = (
+        "Your time on this item ran out and it has been given to someone else; "
+        "your answer was not stored."
+    )
 
 
 class AlreadySkipped(CampaignError):
-    def __init__(self, message: str = "You skipped this item; it can no longer be judged.") -> None:
-        super().__init__(message)
+    default_message = "You skipped this item; it can no longer be judged."
 
 
 class AlreadyJudged(CampaignError):
-    def __init__(
-        self, message: str = "You already judged this item; it cannot be skipped."
-    ) -> None:
-        super().__init__(message)
+    default_message = "You already judged this item; it cannot be skipped."
 
 
 class InvalidVerdict(CampaignError):
@@ -81,8 +70,7 @@ class InvalidVerdict(CampaignError):
 
 
 class RationaleRequired(CampaignError):
-    def __init__(self, message: str = "This campaign asks for a short rationale.") -> None:
-        super().__init__(message)
+    default_message = "This campaign asks for a short rationale."
 
 
 class RationaleTooLong(CampaignError):
@@ -94,8 +82,7 @@ class InvalidTiming(CampaignError):
 
 
 class SkipReasonRequired(CampaignError):
-    def __init__(self, message: str = "Say briefly what is wrong with this item.") -> None:
-        super().__init__(message)
+    default_message = "Say briefly what is wrong with this item."
 
 
 class SkipReasonTooLong(CampaignError):

@@ -13,7 +13,6 @@ consistency checks across lines).
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import itertools
 import json
@@ -29,7 +28,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count
 
 from campaign.item_files import source_format, validated_batches
-from campaign.item_validation import ItemRecord, validate_item
+from campaign.item_validation import ItemRecord, digest, validate_item
 from campaign.models import Campaign, Comparison, Contender, Prompt, Response
 from campaign.services import lock_campaign_for_import
 
@@ -102,7 +101,6 @@ class _BatchPlan:
     # an earlier line, or new. Known only when ids are drawn while planning (PostgreSQL).
     prompt_pks: dict[str, int | None] = field(default_factory=dict)
     response_pks: dict[tuple[str, str], int | None] = field(default_factory=dict)
-    prompt_new_pks: list[int] = field(default_factory=list)  # in the order of ``prompts``
 
 
 def import_items(
@@ -126,7 +124,7 @@ def import_items(
             ):
                 # Once a line is bad nothing will be written: stop drawing ids and spooling.
                 spooling = spool is not None and report.ok
-                plan = planner.plan(batch, report, count=True, draw_ids=spooling)
+                plan = planner.plan(batch, report, draw_ids=spooling)
                 if spooling:
                     spool.add(plan, planner.contenders)
             report.errors.sort(key=lambda problem: problem.line)
@@ -140,16 +138,12 @@ def import_items(
                 for batch in validated_batches(
                     source, file_format, validate_item, BATCH_SIZE, None, progress, "writing"
                 ):
-                    writer.write(planner.plan(batch, None, count=False, draw_ids=False))
+                    writer.write(planner.plan(batch, None, draw_ids=False))
             report.written = True
         finally:
             if spool is not None:
                 spool.close()
     return report
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
 
 def _draw_ids(model: type[models.Model], count: int) -> list[int]:
@@ -214,9 +208,9 @@ class _Planner:
         batch: list[ItemRecord],
         report: ImportReport | None,
         *,
-        count: bool,
         draw_ids: bool,
     ) -> _BatchPlan:
+        """Plan the batch's valid lines; with a ``report``, add its problems and counts."""
         if self.campaign_empty:
             stored = _StoredState({}, {}, {})
         else:
@@ -233,7 +227,7 @@ class _Planner:
                 continue
             if record.explicit_pair:
                 self._recall_created(record, plan)
-            self._plan_record(record, stored, plan, report if count else None)
+            self._plan_record(record, stored, plan, report)
         if draw_ids:
             self._draw_ids(plan)
         return plan
@@ -251,8 +245,8 @@ class _Planner:
                 plan.response_pks.setdefault(key, response_pk)
 
     def _draw_ids(self, plan: _BatchPlan) -> None:
-        plan.prompt_new_pks = _draw_ids(Prompt, len(plan.prompts))
-        for record, pk in zip(plan.prompts, plan.prompt_new_pks, strict=True):
+        prompt_ids = _draw_ids(Prompt, len(plan.prompts))
+        for record, pk in zip(plan.prompts, prompt_ids, strict=True):
             plan.prompt_pks[record.prompt_id] = pk
             if record.prompt_id in self.created_prompts:
                 self.created_prompts[record.prompt_id] = pk
@@ -273,7 +267,7 @@ class _Planner:
         if earlier is not None:
             if not explicit or earlier > 0:
                 return [f"duplicate id {record.prompt_id!r} (first on line {abs(earlier)})"]
-            if self.explicit_digests[record.prompt_id] != _digest(record.prompt):
+            if self.explicit_digests[record.prompt_id] != digest(record.prompt):
                 problems.append(
                     f"id {record.prompt_id!r} has a different prompt text than on line {-earlier}"
                 )
@@ -287,7 +281,7 @@ class _Planner:
                 )
             for model, text in record.responses.items():
                 known = self.seen_responses.get((record.prompt_id, model))
-                if known is not None and known != _digest(text):
+                if known is not None and known != digest(text):
                     problems.append(
                         f"response of {model!r} to {record.prompt_id!r} differs from an "
                         "earlier line"
@@ -296,10 +290,10 @@ class _Planner:
             if earlier is None:
                 self.seen_prompts[record.prompt_id] = -record.line if explicit else record.line
             if record.explicit_pair:
-                self.explicit_digests.setdefault(record.prompt_id, _digest(record.prompt))
+                self.explicit_digests.setdefault(record.prompt_id, digest(record.prompt))
                 self.seen_pairs[(record.prompt_id, frozenset(record.explicit_pair))] = record.line
                 for model, text in record.responses.items():
-                    self.seen_responses[(record.prompt_id, model)] = _digest(text)
+                    self.seen_responses[(record.prompt_id, model)] = digest(text)
         return problems
 
     def _plan_record(
@@ -366,7 +360,7 @@ class _Planner:
         candidates.sort(
             key=lambda pair: (
                 self.pair_usage[frozenset(pair)],
-                _digest(record.prompt_id + pair[0] + pair[1]),
+                digest(record.prompt_id + pair[0] + pair[1]),
             )
         )
         return [(a, b, "") for a, b in candidates[:room]]
@@ -542,9 +536,10 @@ class _Spool:
             f"{contender_pks[name]}\t{campaign}\t{_copy_text(name)}" for name in plan.contenders
         )
         self.prompts.write(
-            f"{pk}\t{campaign}\t{_copy_text(record.prompt_id)}\t{_copy_text(record.prompt)}\t"
-            f"{_copy_text(record.category)}\t{metadata_text(record.metadata)}"
-            for record, pk in zip(plan.prompts, plan.prompt_new_pks, strict=True)
+            f"{prompt_pks[record.prompt_id]}\t{campaign}\t{_copy_text(record.prompt_id)}\t"
+            f"{_copy_text(record.prompt)}\t{_copy_text(record.category)}\t"
+            f"{metadata_text(record.metadata)}"
+            for record in plan.prompts
         )
         self.responses.write(
             f"{response_pks[(prompt_id, model)]}\t{prompt_pks[prompt_id]}\t"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +34,8 @@ def validate_item(line: int, data: dict[str, Any], *, max_chars: int) -> ItemRec
     if unknown:
         errors.append("unknown key " + ", ".join(repr(key) for key in unknown))
 
-    prompt_id = _required_text(data, "id", errors, max_chars=MAX_ID_CHARS, allow_int=True)
-    prompt = _required_text(data, "prompt", errors, max_chars=max_chars)
+    prompt_id = required_text(data, "id", errors, max_chars=MAX_ID_CHARS, allow_int=True)
+    prompt = required_text(data, "prompt", errors, max_chars=max_chars)
     category = _optional_text(data, "category", errors, max_chars=MAX_CATEGORY_CHARS)
     metadata = data.get("metadata", {})
     if not isinstance(metadata, dict):
@@ -79,7 +80,12 @@ def validate_item(line: int, data: dict[str, Any], *, max_chars: int) -> ItemRec
     )
 
 
-def _required_text(
+def digest(*parts: str) -> bytes:
+    """An 8-byte fingerprint of texts (joined by NUL): compares texts without keeping them."""
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=8).digest()
+
+
+def required_text(
     data: dict[str, Any],
     key: str,
     errors: list[str],
@@ -88,6 +94,10 @@ def _required_text(
     allow_int: bool = False,
     label: str | None = None,
 ) -> str:
+    """``data[key]`` as non-empty text within ``max_chars``, or "" with the reason in ``errors``.
+
+    ``allow_int`` accepts an integer (an id written as a number) as its decimal string.
+    """
     name = label or key
     if key not in data:
         errors.append(f"missing field {name!r}")
@@ -110,7 +120,7 @@ def _required_text(
 def _optional_text(data: dict[str, Any], key: str, errors: list[str], *, max_chars: int) -> str:
     if key not in data:
         return ""
-    return _required_text(data, key, errors, max_chars=max_chars)
+    return required_text(data, key, errors, max_chars=max_chars)
 
 
 def _validate_responses(value: Any, errors: list[str], *, max_chars: int) -> dict[str, str]:
@@ -152,8 +162,8 @@ def _validate_side(
     unknown = sorted(set(value) - SIDE_KEYS)
     if unknown:
         errors.append(f"unknown key in {side!r}: " + ", ".join(repr(key) for key in unknown))
-    model = _required_text(value, "model", errors, max_chars=MAX_MODEL_CHARS, label=f"{side}.model")
-    text = _required_text(value, "text", errors, max_chars=max_chars, label=f"{side}.text")
+    model = required_text(value, "model", errors, max_chars=MAX_MODEL_CHARS, label=f"{side}.model")
+    text = required_text(value, "text", errors, max_chars=max_chars, label=f"{side}.text")
     return model, text
 
 

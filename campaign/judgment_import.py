@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,12 +35,11 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.handles import random_handle
-from accounts.models import User
+from accounts.models import User, unused_handles
 from campaign.events import judgments_recorded
 from campaign.item_files import source_format, validated_batches
 from campaign.item_import import ImportReport, ProgressCallback
-from campaign.item_validation import _required_text
+from campaign.item_validation import digest, required_text
 from campaign.judgments import is_correct
 from campaign.models import Campaign, Comparison, Contender, Enrollment, Judgment, Prompt, Response
 from campaign.participation import refresh_progress_counters
@@ -141,12 +139,12 @@ def validate_vote(line: int, data: dict[str, Any], *, max_chars: int) -> VoteRec
     unknown = sorted(set(data) - ALLOWED_KEYS)
     if unknown:
         errors.append("unknown key " + ", ".join(repr(key) for key in unknown))
-    annotator = _required_text(
+    annotator = required_text(
         data, "annotator", errors, max_chars=MAX_ANNOTATOR_CHARS, allow_int=True
     )
-    prompt_id = _required_text(data, "prompt", errors, max_chars=MAX_NAME_CHARS, allow_int=True)
-    model_a = _required_text(data, "model_a", errors, max_chars=MAX_NAME_CHARS)
-    model_b = _required_text(data, "model_b", errors, max_chars=MAX_NAME_CHARS)
+    prompt_id = required_text(data, "prompt", errors, max_chars=MAX_NAME_CHARS, allow_int=True)
+    model_a = required_text(data, "model_a", errors, max_chars=MAX_NAME_CHARS)
+    model_b = required_text(data, "model_b", errors, max_chars=MAX_NAME_CHARS)
     if model_a and model_a == model_b:
         errors.append(f"same model on both sides ({model_a!r})")
     verdict = _parse_winner(data["winner"]) if "winner" in data else None
@@ -156,7 +154,7 @@ def validate_vote(line: int, data: dict[str, Any], *, max_chars: int) -> VoteRec
         errors.append(f"winner must be 'a', 'b', 'tie' or an integer -2…2, got {data['winner']!r}")
     created_at = _parse_created_at(data["created_at"], errors) if "created_at" in data else None
     texts = {
-        key: _required_text(data, key, errors, max_chars=max_chars) if key in data else None
+        key: required_text(data, key, errors, max_chars=max_chars) if key in data else None
         for key in TEXT_KEYS
     }
     if errors or verdict is None:
@@ -189,10 +187,6 @@ def _parse_created_at(value: Any, errors: list[str]) -> datetime.datetime | None
     return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
 
 
-def _digest(*parts: str) -> bytes:
-    return hashlib.blake2b("\0".join(parts).encode(), digest_size=8).digest()
-
-
 @dataclass
 class _Vote:
     annotator: str
@@ -207,6 +201,7 @@ class _Vote:
 @dataclass
 class _BatchPlan:
     annotators: list[str] = field(default_factory=list)  # new ones only
+    annotator_ids: dict[str, int] = field(default_factory=dict)  # stored ones the votes name
     contenders: set[str] = field(default_factory=set)
     prompts: dict[str, str] = field(default_factory=dict)  # prompt id -> text
     responses: dict[tuple[str, str], str] = field(default_factory=dict)  # (prompt id, model)
@@ -279,12 +274,12 @@ class _Planner:
         """Texts, comparisons and imported annotators' votes stored for these prompts."""
         prompts = Prompt.objects.filter(campaign=self.campaign, external_id__in=prompt_ids)
         for prompt_id, text in prompts.values_list("external_id", "text"):
-            self.prompt_texts.setdefault(prompt_id, (0, _digest(text)))
+            self.prompt_texts.setdefault(prompt_id, (0, digest(text)))
         responses = Response.objects.filter(
             prompt__campaign=self.campaign, prompt__external_id__in=prompt_ids
         ).values_list("prompt__external_id", "contender__name", "text")
         for prompt_id, model, text in responses:
-            self.response_texts.setdefault((prompt_id, model), (0, _digest(text)))
+            self.response_texts.setdefault((prompt_id, model), (0, digest(text)))
         comparisons = Comparison.objects.filter(
             campaign=self.campaign, prompt__external_id__in=prompt_ids
         ).values_list(
@@ -318,7 +313,7 @@ class _Planner:
                 f"{record.annotator!r} already judged {record.prompt_id!r} "
                 f"{record.model_a} vs {record.model_b} (stored)"
             )
-        earlier = self.votes.get(_digest(record.annotator, record.prompt_id, *sorted(pair)))
+        earlier = self.votes.get(digest(record.annotator, record.prompt_id, *sorted(pair)))
         if earlier is not None:
             problems.append(
                 f"{record.annotator!r} judges {record.prompt_id!r} {record.model_a} vs "
@@ -346,13 +341,16 @@ class _Planner:
     def _plan_vote(
         self, record: VoteRecord, plan: _BatchPlan, report: JudgmentImportReport
     ) -> None:
-        if self.annotators[record.annotator] is None and record.annotator not in self.new_names:
+        user_id = self.annotators[record.annotator]
+        if user_id is not None:
+            plan.annotator_ids[record.annotator] = user_id  # the writer needs no lookup
+        elif record.annotator not in self.new_names:
             self.new_names.add(record.annotator)
             plan.annotators.append(record.annotator)
             report.annotators_created += 1
         if record.prompt_id not in self.prompt_texts:
             text = record.prompt_text
-            self.prompt_texts[record.prompt_id] = (record.line, text and _digest(text))
+            self.prompt_texts[record.prompt_id] = (record.line, text and digest(text))
             plan.prompts[record.prompt_id] = text or ""
             report.prompts_created += 1
         for model, text in (
@@ -366,7 +364,7 @@ class _Planner:
             if (record.prompt_id, model) not in self.response_texts:
                 self.response_texts[(record.prompt_id, model)] = (
                     record.line,
-                    text and _digest(text),
+                    text and digest(text),
                 )
                 plan.responses[(record.prompt_id, model)] = text or ""
                 report.responses_created += 1
@@ -377,7 +375,7 @@ class _Planner:
             report.comparisons_created += 1
         model_a, gold_side = self.comparisons[(record.prompt_id, pair)]
         swapped = model_a != record.model_a
-        self.votes[_digest(record.annotator, record.prompt_id, *sorted(pair))] = record.line
+        self.votes[digest(record.annotator, record.prompt_id, *sorted(pair))] = record.line
         plan.votes.append(
             _Vote(
                 annotator=record.annotator,
@@ -397,12 +395,12 @@ def _text_problem(what: str, known: tuple[int, bytes | None] | None, text: str |
     """Why a text given on this line disagrees with the stored one or an earlier line's."""
     if text is None or known is None:
         return ""
-    line, digest = known
-    if digest == _digest(text):
+    line, known_digest = known
+    if known_digest == digest(text):
         return ""
     if line == 0:
         return f"{what} has a different text than the one stored"
-    if digest is None:
+    if known_digest is None:
         return (
             f"{what} first appears without a text on line {line}; give its text on every "
             "line that names it, or on none"
@@ -425,7 +423,7 @@ class _Writer:
             )
             self.contender_ids = dict(self.campaign.contenders.values_list("name", "id"))
         self._create_annotators(plan.annotators)
-        self._resolve_annotators({vote.annotator for vote in plan.votes})
+        self.annotator_ids |= plan.annotator_ids
         prompt_ids = self._create_prompts(plan, {vote.prompt_id for vote in plan.votes})
         response_ids = self._create_responses(plan, prompt_ids)
         comparison_ids = self._create_comparisons(plan, prompt_ids, response_ids)
@@ -463,7 +461,7 @@ class _Writer:
     def _create_annotators(self, names: list[str]) -> None:
         if not names:
             return
-        handles = _unused_handles(len(names))
+        handles = unused_handles(len(names))
         users = User.objects.bulk_create(
             [
                 User(
@@ -479,16 +477,6 @@ class _Writer:
             [Enrollment(campaign=self.campaign, user=user) for user in users]
         )
         self.annotator_ids |= {name: user.pk for name, user in zip(names, users, strict=True)}
-
-    def _resolve_annotators(self, names: set[str]) -> None:
-        usernames = {
-            imported_username(self.campaign, name): name
-            for name in names - self.annotator_ids.keys()
-        }
-        for username, pk in User.objects.filter(username__in=usernames).values_list(
-            "username", "id"
-        ):
-            self.annotator_ids[usernames[username]] = pk
 
     def _create_prompts(self, plan: _BatchPlan, needed: set[str]) -> dict[str, int]:
         _insert(
@@ -567,13 +555,3 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     # One multi-row INSERT per table and batch (PostgreSQL: INSERT … SELECT FROM UNNEST).
     if rows:
         model.objects.bulk_create([model(**row) for row in rows])
-
-
-def _unused_handles(count: int) -> list[str]:
-    """``count`` distinct handles no account uses: a query per round, rarely more than one."""
-    chosen: set[str] = set()
-    while len(chosen) < count:
-        candidates = {random_handle() for _ in range(count - len(chosen))} - chosen
-        taken = set(User.objects.filter(handle__in=candidates).values_list("handle", flat=True))
-        chosen |= candidates - taken
-    return list(chosen)

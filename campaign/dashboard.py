@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment, Prompt
 
@@ -149,26 +149,28 @@ def _coverage_rows(campaign: Campaign) -> list[tuple[str, int, int]]:
         return [(category, int(judgments), int(count)) for category, judgments, count in cursor]
 
 
-def gold_pool_health(campaign: Campaign, *, threshold: int = LOW_GOLD_LEFT) -> GoldPoolHealth:
+def gold_pool_health(
+    campaign: Campaign,
+    *,
+    threshold: int = LOW_GOLD_LEFT,
+    active_participants: int | None = None,
+) -> GoldPoolHealth:
     """The gold pool's size and the active participants about to have met all of it.
 
     A participant meets each gold comparison at most once (one assignment per comparison and
     annotator, whatever became of it), so gold left = pool size - gold served, a counter the
-    enrolment keeps.
+    enrolment keeps. ``active_participants`` is counted here unless the caller has it already
+    (``CampaignProgress.active_participants``).
     """
     gold = Comparison.objects.filter(campaign=campaign).exclude(gold_side="").count()
-    active = (
-        Enrollment.objects.filter(campaign=campaign)
-        .filter(Exists(_served(campaign)))
-        .annotate(gold_met=F("gold_served"))
-    )
-    low = active.filter(gold_met__gt=gold - threshold)
-    rows = low.order_by("-gold_met", "user__handle").values_list(
-        "user__handle", "user__username", "gold_met"
+    active = Enrollment.objects.filter(campaign=campaign).filter(Exists(_served(campaign)))
+    low = active.filter(gold_served__gt=gold - threshold)
+    rows = low.order_by("-gold_served", "user__handle").values_list(
+        "user__handle", "user__username", "gold_served"
     )[:LOW_GOLD_LISTED]
     return GoldPoolHealth(
         gold_comparisons=gold,
-        active_participants=active.count(),
+        active_participants=active.count() if active_participants is None else active_participants,
         threshold=threshold,
         running_low=[
             GoldLeft(handle=handle, username=username, met=count, left=max(gold - count, 0))

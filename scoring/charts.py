@@ -46,6 +46,26 @@ def _number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def _grid_line(x1: float, y1: float, x2: float, y2: float) -> str:
+    return (
+        f'<line x1="{_number(x1)}" y1="{_number(y1)}" x2="{_number(x2)}" y2="{_number(y2)}" '
+        f'stroke="{GRID}"/>'
+    )
+
+
+def _tick_label(x: float, y: float, value: float, *, anchor: str, centred: bool = False) -> str:
+    """An axis label; ``centred`` puts its middle, not its baseline, at ``y``."""
+    dy = ' dy="0.35em"' if centred else ""
+    return (
+        f'<text x="{_number(x)}" y="{_number(y)}"{dy} text-anchor="{anchor}" '
+        f'fill="{MUTED}">{_number(value)}</text>'
+    )
+
+
 def _open_svg(width: float, height: float, *, chart_id: str, title: str, desc: str) -> list[str]:
     return [
         # width/height are the natural size: CSS shrinks a chart to its box, never enlarges
@@ -102,12 +122,9 @@ def rating_chart(points: Sequence[RatingPoint], *, chart_id: str = "ratings") ->
     )
     axis_y = height - bottom
     for tick in ticks:
-        tx = _number(x(tick))
+        tx = x(tick)
         parts.append(
-            f'<line x1="{tx}" y1="{_number(top)}" x2="{tx}" y2="{_number(axis_y)}" '
-            f'stroke="{GRID}"/>'
-            f'<text x="{tx}" y="{_number(axis_y + 18)}" text-anchor="middle" '
-            f'fill="{MUTED}">{_number(tick)}</text>'
+            _grid_line(tx, top, tx, axis_y) + _tick_label(tx, axis_y + 18, tick, anchor="middle")
         )
     for index, point in enumerate(points):
         cy = _number(top + row_height * (index + 0.5))
@@ -195,8 +212,8 @@ def win_rate_heatmap(
             else:
                 fill = win_rate_colour(rate)
                 summary = (
-                    f"{row_name} vs {column_name}: {rate:.0%} win rate over {count} "
-                    f"vote{'s' if count != 1 else ''}"
+                    f"{row_name} vs {column_name}: {rate:.0%} win rate over "
+                    f"{_plural(count, 'vote')}"
                 )
             parts.append(
                 f"<g><title>{_text(summary)}</title>"
@@ -241,20 +258,18 @@ def coverage_histogram(counts: Sequence[int], *, target: int, chart_id: str = "c
         ),
     )
     for tick in ticks:
-        ty = _number(y(tick))
+        ty = y(tick)
         parts.append(
-            f'<line x1="{_number(left)}" y1="{ty}" x2="{_number(width - right)}" y2="{ty}" '
-            f'stroke="{GRID}"/>'
-            f'<text x="{_number(left - 8)}" y="{ty}" dy="0.35em" text-anchor="end" '
-            f'fill="{MUTED}">{_number(tick)}</text>'
+            _grid_line(left, ty, width - right, ty)
+            + _tick_label(left - 8, ty, tick, anchor="end", centred=True)
         )
     for judgments, count in enumerate(counts):
         x = left + bar * judgments
         top_y = y(count)
         fill = "#1d7a46" if judgments >= target else ACCENT
         parts.append(
-            f"<g><title>{count} comparison{'s' if count != 1 else ''} with {judgments} "
-            f"judgment{'s' if judgments != 1 else ''}</title>"
+            f"<g><title>{_plural(count, 'comparison')} with {_plural(judgments, 'judgment')}"
+            "</title>"
             f'<rect x="{_number(x + 2)}" y="{_number(top_y)}" width="{_number(bar - 4)}" '
             f'height="{_number(plot_bottom - top_y)}" rx="2" fill="{fill}"/>'
             f'<text x="{_number(x + bar / 2)}" y="{_number(plot_bottom + 16)}" '

@@ -160,7 +160,7 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
         snapshot=snapshot,
         progress=progress,
         coverage_chart=mark_safe(chart),  # noqa: S308 - numbers only, built by scoring.charts
-        gold=gold_pool_health(campaign),
+        gold=gold_pool_health(campaign, active_participants=progress.active_participants),
         annotators=annotator_table(snapshot, query),
         winners=winners(snapshot) if closed else [],
         skips=skips,

@@ -1,7 +1,8 @@
 """The scoring job: one run of one campaign at a time, whoever starts it.
 
 The Celery task scoring.score_campaign, `manage.py score_campaign` and, without Redis, the
-judgments and the Recompute button themselves all run `run_scoring_job`.
+judgments and the Recompute button themselves all run `run_scoring_job`. Recompute
+(`request_recompute`) queues it at once with a broker and runs it in the request without one.
 
 The lock. One Redis lock per campaign, taken without waiting. Its timeout outlives the task's
 hard time limit, so a live run never loses it. Its token is the Celery task id: a worker
@@ -27,9 +28,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import LockError
 
-from campaign.events import clear_queued, queue_scoring
+from campaign.events import clear_queued, queue_scoring, send_scoring_task
 from campaign.models import Campaign
 from config.redis import redis_client, redis_configured
 from scoring.models import Snapshot
@@ -82,6 +84,34 @@ def run_scoring_job(
         snapshot = compute_snapshot(campaign, rounds=rounds)
     status = JobStatus.UNCHANGED if snapshot is None else JobStatus.STORED
     return JobOutcome(campaign_id, status, snapshot, time.perf_counter() - start)
+
+
+class Recompute(enum.StrEnum):
+    """What `request_recompute` did, for the organiser's message."""
+
+    QUEUED = "queued"  # a worker will run it shortly
+    DONE = "done"  # no broker: it ran in the request and its snapshot is stored (or unchanged)
+    BUSY = "busy"  # no broker, and another run of the campaign (a judgment's) is in progress
+    UNAVAILABLE = "unavailable"  # the broker is unreachable: beat will catch up later
+
+
+def request_recompute(campaign: Campaign) -> Recompute:
+    """The organiser's Recompute: score the campaign now, not after the debounce delay.
+
+    With Redis the run is queued at once (the job's lock keeps it from overlapping a running
+    one). Without Redis (the embedded demo) there is no worker: the job runs here, in the
+    request, unless the background run a judgment started holds the lock; that run's result
+    is then the one the page will show.
+    """
+    if not redis_configured():
+        outcome = run_scoring_job(campaign.pk)
+        return Recompute.BUSY if outcome.status == JobStatus.BUSY else Recompute.DONE
+    try:
+        send_scoring_task(campaign.pk)
+    except BrokerError:
+        logger.warning("Recompute of %s not queued: the broker is unreachable", campaign.slug)
+        return Recompute.UNAVAILABLE
+    return Recompute.QUEUED
 
 
 def queue_open_campaigns() -> int:

@@ -13,26 +13,27 @@ which adds the per-campaign lock; nothing here knows about Celery or Redis.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hashlib
 import json
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from celery import current_app
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from campaign.events import SCORING_TASK, send_scoring_task
 from campaign.models import Campaign
-from config.redis import redis_configured
 from scoring.agreement import krippendorff_alpha
-from scoring.annotators import AnnotatorScore, GoldSettings, Judgments, score_annotators
+from scoring.annotators import (
+    AnnotatorScore,
+    GoldSettings,
+    Judgments,
+    accepted_judgments,
+    score_annotators,
+)
 from scoring.campaign_data import (
     JudgmentColumns,
     comparison_contenders,
@@ -54,9 +55,15 @@ SCORING_VERSION = 1
 SEED = 0  # the bootstrap's seed: the same data gives the same intervals
 
 
-def latest_snapshot(campaign: Campaign) -> Snapshot | None:
-    """The campaign's newest snapshot, or None before its first scoring run."""
-    return _newest_first(campaign).first()
+def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snapshot | None:
+    """The campaign's newest snapshot (Snapshot.Meta.ordering), or None before its first run.
+
+    Read through ``campaign.snapshots``, so ``snapshot.campaign`` is ``campaign`` itself and
+    costs no query. ``with_annotators=False`` leaves out the largest column, one row per
+    annotator, for the pages that never show it (the leaderboard and its downloads).
+    """
+    snapshots = campaign.snapshots.all()
+    return (snapshots if with_annotators else snapshots.defer("annotators")).first()
 
 
 def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapshot | None:
@@ -85,11 +92,13 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
                 min_gold_accuracy=campaign.min_gold_accuracy,
             ),
         )
-        trusted = np.array([score.trusted for score in scores], dtype=bool)
+        accepted = accepted_judgments(judgments, scores)
         clock.lap("annotator_scores")
-        counts = rated_pair_counts(campaign, annotator_ids[trusted].tolist(), contender_ids)
+        # The annotators whose votes count: the database counts their non-gold judgments.
+        voters = np.unique(columns.annotator_id[accepted]).tolist()
+        counts = rated_pair_counts(campaign, voters, contender_ids)
         clock.lap("sql_aggregation")
-        votes = _rated_votes_in_order(campaign, columns, judgments, trusted, contender_ids)
+        votes = _rated_votes_in_order(campaign, columns, accepted, contender_ids)
         clock.lap("vote_order")
         handles = dict(
             User.objects.filter(pk__in=annotator_ids.tolist()).values_list("pk", "handle")
@@ -113,7 +122,7 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         fingerprint=fingerprint,
         contenders=[dataclasses.asdict(row) for row in ratings],
         participants=[dataclasses.asdict(row) for row in participants],
-        annotators=_annotator_rows(annotator_ids, annotator_handles, scores),
+        annotators=snapshot_annotator_rows(annotator_ids.tolist(), annotator_handles, scores),
         matrices=_matrices(names, ratings, counts),
         stats={
             "version": SCORING_VERSION,
@@ -121,7 +130,7 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
             "seed": SEED,
             "alpha": alpha,
             "annotators": len(scores),
-            "trusted_annotators": int(trusted.sum()),
+            "trusted_annotators": sum(score.trusted for score in scores),
             "gold_judgments": int(judgments.is_gold.sum()),
             "seconds": round(clock.total(), 3),
             "timings": clock.laps,
@@ -135,31 +144,6 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         clock.total(),
     )
     return snapshot
-
-
-class Recompute(enum.StrEnum):
-    """What `request_recompute` did, for the organiser's message."""
-
-    QUEUED = "queued"  # a worker will run it shortly
-    DONE = "done"  # no broker (eager mode): it ran inline and the snapshot is stored
-    UNAVAILABLE = "unavailable"  # the broker is unreachable: beat will catch up later
-
-
-def request_recompute(campaign: Campaign) -> Recompute:
-    """The organiser's Recompute: score the campaign now, not after the debounce delay.
-
-    With Redis the run is queued at once (the job's lock keeps it from overlapping a running
-    one); without Redis (eager Celery) it runs here, inline.
-    """
-    if not redis_configured():
-        current_app.tasks[SCORING_TASK].apply(args=(campaign.pk,), throw=True)
-        return Recompute.DONE
-    try:
-        send_scoring_task(campaign.pk)
-    except BrokerError:
-        logger.warning("Recompute of %s not queued: the broker is unreachable", campaign.slug)
-        return Recompute.UNAVAILABLE
-    return Recompute.QUEUED
 
 
 def _fingerprint(campaign: Campaign, contenders: list[tuple[int, str]], rounds: int) -> str:
@@ -179,11 +163,7 @@ def _fingerprint(campaign: Campaign, contenders: list[tuple[int, str]], rounds: 
 
 
 def _latest_fingerprint(campaign: Campaign) -> str | None:
-    return _newest_first(campaign).values_list("fingerprint", flat=True).first()
-
-
-def _newest_first(campaign: Campaign) -> QuerySet[Snapshot]:
-    return Snapshot.objects.filter(campaign=campaign).order_by("-computed_at", "-pk")
+    return campaign.snapshots.values_list("fingerprint", flat=True).first()
 
 
 def _judgments(columns: JudgmentColumns) -> tuple[np.ndarray, Judgments]:
@@ -202,14 +182,9 @@ def _judgments(columns: JudgmentColumns) -> tuple[np.ndarray, Judgments]:
 
 
 def _rated_votes_in_order(
-    campaign: Campaign,
-    columns: JudgmentColumns,
-    judgments: Judgments,
-    trusted: np.ndarray,
-    contender_ids: list[int],
+    campaign: Campaign, columns: JudgmentColumns, rated: np.ndarray, contender_ids: list[int]
 ) -> Votes:
-    """The votes the ratings count, in the order cast, for online Elo."""
-    rated = ~judgments.is_gold & trusted[judgments.annotator]
+    """The votes the ratings count (the ``rated`` judgments), in the order cast, for online Elo."""
     if not rated.any() or len(contender_ids) < 2:
         empty = np.empty(0, dtype=np.intp)
         return Votes(empty, empty, empty, n_contenders=len(contender_ids))
@@ -223,14 +198,15 @@ def _rated_votes_in_order(
     )
 
 
-def _annotator_rows(
-    annotator_ids: np.ndarray, handles: list[str], scores: list[AnnotatorScore]
+def snapshot_annotator_rows(
+    user_ids: Sequence[int], handles: Sequence[str], scores: Sequence[AnnotatorScore]
 ) -> list[dict[str, Any]]:
+    """The snapshot's ``annotators`` column: ``scores[k]`` of user ``user_ids[k]``."""
     rows = []
-    for pk, handle, score in zip(annotator_ids.tolist(), handles, scores, strict=True):
+    for pk, handle, score in zip(user_ids, handles, scores, strict=True):
         row = dataclasses.asdict(score)
         del row["annotator"]  # an index of this run only; user_id names the person
-        row.update(user_id=pk, handle=handle, flags=list(score.flags))
+        row.update(user_id=int(pk), handle=handle, flags=list(score.flags))
         rows.append(row)
     return rows
 

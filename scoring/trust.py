@@ -13,7 +13,6 @@ import enum
 from dataclasses import dataclass
 
 from campaign.models import Campaign
-from scoring.snapshots import latest_snapshot
 
 
 class TrustState(enum.StrEnum):
@@ -29,7 +28,9 @@ class TrustStatus:
 
 
 def trust_status(*, annotator_id: int, campaign: Campaign) -> TrustStatus:
-    snapshot = latest_snapshot(campaign)
+    # The newest snapshot (Snapshot.Meta.ordering) with the two columns read here; "campaign"
+    # too, or the related manager would load the deferred key to attach ``campaign``.
+    snapshot = campaign.snapshots.only("campaign", "computed_at", "annotators").first()
     if snapshot is None:
         return TrustStatus(state=TrustState.QUALIFYING, as_of=None)
     row = next((row for row in snapshot.annotators if row.get("user_id") == annotator_id), None)

@@ -55,7 +55,7 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "scoring/leaderboard_hidden.html", {"campaign": campaign}, status=403
         )
-    snapshot = latest_snapshot(campaign)
+    snapshot = latest_snapshot(campaign, with_annotators=False)
     context = {
         "campaign": campaign,
         "board": build_leaderboard(snapshot) if snapshot is not None else None,
@@ -96,7 +96,7 @@ def _downloadable(request: HttpRequest, slug: str) -> tuple[Campaign, Snapshot]:
     campaign = get_visible_campaign(slug, request.user)
     if not can_view_leaderboard(request.user, campaign):
         raise _Unavailable(403, HIDDEN_MESSAGE)
-    snapshot = latest_snapshot(campaign)
+    snapshot = latest_snapshot(campaign, with_annotators=False)
     if snapshot is None:
         raise _Unavailable(404, NOT_SCORED_MESSAGE)
     return campaign, snapshot

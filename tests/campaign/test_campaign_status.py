@@ -86,3 +86,6 @@ def test_gold_left_counts_every_gold_assignment_whatever_became_of_it():
     assert health.running_low_count == 1 and health.warning
     [low] = health.running_low
     assert (low.handle, low.met, low.left) == (busy.handle, 3, 3)
+    # The dashboard hands over the count campaign_progress made instead of counting again.
+    active = campaign_progress(campaign).active_participants
+    assert gold_pool_health(campaign, active_participants=active) == health

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from campaign.models import Campaign, Comparison, Contender, Enrollment, Judgment
+from scoring.models import Snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,11 @@ def test_load_demo_twice_creates_everything_once(capsys):
     output = capsys.readouterr().out
     assert "Created demo campaign 'pandalm'" in output
     assert "Kept demo campaign 'pandalm'" in output
+    # Both demo campaigns are scored by the first run; the second finds nothing new.
+    assert Snapshot.objects.filter(campaign=campaign).count() == 1
+    [scored] = Snapshot.objects.filter(campaign=human)
+    best = scored.contenders[0]
+    assert (best["name"], best["rank"]) == ("llama-7b", 1)
 
 
 def test_load_demo_prints_working_logins_for_an_organiser_and_participants(capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -50,6 +51,16 @@ def test_score_campaign_refuses_while_another_run_holds_the_lock(campaign) -> No
         assert held
         with pytest.raises(CommandError, match="in progress"):
             run("score_campaign", campaign.slug)
+    assert not Snapshot.objects.filter(campaign=campaign).exists()
+
+
+def test_score_campaign_with_redis_unreachable_refuses_with_a_message(campaign, settings) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed}/0"
+    with pytest.raises(CommandError, match=r"Redis is unreachable \(.+\); the job needs its lock"):
+        run("score_campaign", campaign.slug)
     assert not Snapshot.objects.filter(campaign=campaign).exists()
 
 

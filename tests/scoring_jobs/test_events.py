@@ -15,9 +15,16 @@ from campaign import events
 from campaign.events import clear_queued, judgments_recorded, queued_key
 from campaign.judgment_import import import_judgments
 from campaign.models import Campaign
-from scoring.jobs import JobStatus, campaign_lock, lock_key, queue_open_campaigns, run_scoring_job
+from scoring.jobs import (
+    JobStatus,
+    Recompute,
+    campaign_lock,
+    lock_key,
+    queue_open_campaigns,
+    request_recompute,
+    run_scoring_job,
+)
 from scoring.models import Snapshot
-from scoring.snapshots import Recompute, request_recompute
 from tests.campaign.import_helpers import write_jsonl
 from tests.scoring_jobs.builders import CampaignBuilder
 from tests.scoring_jobs.conftest import PrivateRedis, _aim_celery_at
@@ -173,6 +180,16 @@ def test_eager_mode_scores_in_the_background_at_most_once_per_interval(eager, ca
     assert Snapshot.objects.filter(campaign=campaign).count() == 1
     assert request_recompute(campaign) == Recompute.DONE
     assert Snapshot.objects.filter(campaign=campaign).count() == 2
+
+
+def test_eager_recompute_while_another_run_holds_the_lock_says_busy(eager, campaign) -> None:
+    # Like the background run a judgment starts: the request must not claim it scored.
+    with campaign_lock(campaign.pk, token="the-background-run") as held:
+        assert held
+        assert request_recompute(campaign) == Recompute.BUSY
+    assert not Snapshot.objects.exists()
+    assert request_recompute(campaign) == Recompute.DONE
+    assert Snapshot.objects.filter(campaign=campaign).count() == 1
 
 
 def test_beat_schedule_and_redelivery_settings() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from campaign.models import Contender
 from scoring.models import Snapshot
 from scoring.ratings import online_elo
 from scoring.snapshots import compute_snapshot, latest_snapshot
@@ -132,6 +133,17 @@ def test_a_new_judgment_or_a_changed_threshold_gives_a_new_snapshot(contest) -> 
     third = compute_snapshot(campaign)
     assert third is not None and third.stats["trusted_annotators"] == 0
     assert latest_snapshot(campaign) == third
+
+
+def test_a_new_contender_gives_a_new_snapshot(contest) -> None:
+    campaign = contest["campaign"]
+    first = compute_snapshot(campaign)
+    Contender.objects.create(campaign=campaign, name="delta")
+    second = compute_snapshot(campaign)
+    assert second is not None and second.fingerprint != first.fingerprint
+    assert second.judgments == first.judgments
+    assert "delta" in rows_by_name(second) and "delta" not in rows_by_name(first)
+    assert latest_snapshot(campaign) == second
 
 
 def test_bootstrap_rounds_come_from_the_setting(contest, settings) -> None:

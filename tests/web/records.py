@@ -10,6 +10,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import User
+from campaign.judgments import is_correct
 from campaign.models import Assignment, Comparison, Judgment
 from campaign.participation import refresh_progress_counters
 
@@ -33,7 +34,7 @@ def serve(
 
 
 def judge(user: User, comparison: Comparison, verdict: int = -1) -> Judgment:
-    """A judgment through a judged assignment; on gold, negative verdicts prefer side a."""
+    """A judgment through a judged assignment, marked correct or not by the service's rule."""
     assignment = serve(user, comparison)
     judgment = Judgment.objects.create(
         campaign=comparison.campaign,
@@ -43,7 +44,9 @@ def judge(user: User, comparison: Comparison, verdict: int = -1) -> Judgment:
         verdict=verdict,
         left_side="a",
         is_gold=comparison.is_gold,
-        correct=((verdict < 0) == (comparison.gold_side == "a")) if comparison.is_gold else None,
+        correct=is_correct(verdict=verdict, gold_side=comparison.gold_side)
+        if comparison.is_gold
+        else None,
     )
     refresh_progress_counters(campaign=comparison.campaign, user_ids=[user.pk])
     return judgment

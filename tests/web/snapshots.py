@@ -15,15 +15,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign.models import Campaign
-from scoring.annotators import AnnotatorScore, gold_accuracy
+from scoring.annotators import AnnotatorScore, GoldSettings, gold_accuracy
 from scoring.models import Snapshot
 from scoring.participants import rank_participants
+from scoring.snapshots import snapshot_annotator_rows
 from tests.web.helpers import SECRET_CONTENDERS
+
+GOLD = GoldSettings()  # the campaign's default thresholds
 
 
 @dataclass(frozen=True)
 class Scored:
-    """One annotator's figures; trust follows the campaign's default thresholds (5, 0.70)."""
+    """One annotator's figures; trust follows the campaign's default thresholds (GOLD)."""
 
     user: User
     judgments: int = 30
@@ -68,7 +71,8 @@ def make_snapshot(
             }
         )
     scores = [_score(index, spec) for index, spec in enumerate(annotators)]
-    ranking = rank_participants([spec.user.handle for spec in annotators], scores)
+    handles = [spec.user.handle for spec in annotators]
+    ranking = rank_participants(handles, scores)
     return Snapshot.objects.create(
         campaign=campaign,
         computed_at=computed_at or timezone.now(),
@@ -77,19 +81,7 @@ def make_snapshot(
         fingerprint=f"test-{timezone.now().timestamp()}",
         contenders=contender_rows,
         participants=[dataclasses.asdict(row) for row in ranking],
-        annotators=[
-            {
-                "user_id": spec.user.pk,
-                "handle": spec.user.handle,
-                **{
-                    name: value
-                    for name, value in dataclasses.asdict(score).items()
-                    if name != "annotator"
-                },
-                "flags": list(score.flags),
-            }
-            for spec, score in zip(annotators, scores, strict=True)
-        ],
+        annotators=snapshot_annotator_rows([spec.user.pk for spec in annotators], handles, scores),
         matrices={"names": list(contenders), "votes": votes, "win_rate": win_rate},
         stats={"rounds": 100, "seed": 0, "alpha": 0.42, "annotators": len(annotators)},
     )
@@ -97,7 +89,7 @@ def make_snapshot(
 
 def _score(index: int, spec: Scored) -> AnnotatorScore:
     mean, lower = gold_accuracy([spec.gold_seen], [spec.gold_correct])
-    trusted = spec.gold_seen >= 5 and float(mean[0]) >= 0.70
+    trusted = spec.gold_seen >= GOLD.min_gold_seen and float(mean[0]) >= GOLD.min_gold_accuracy
     flags = spec.flags if trusted else (*spec.flags, "untrusted")
     return AnnotatorScore(
         annotator=index,

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from campaign.models import Campaign, Comparison, Prompt
 from scoring import views_organiser
+from scoring.jobs import Recompute, campaign_lock
 from scoring.models import Snapshot
-from scoring.snapshots import Recompute
 from tests.factories import make_user
 from tests.web.helpers import csrf_token, logged_in, make_judgeable_campaign, make_web_participant
 from tests.web.records import judge, serve
@@ -122,6 +122,7 @@ def test_recompute_requests_a_scoring_run_and_says_so(owner, campaign, recompute
     ("outcome", "message"),
     [
         (Recompute.DONE, "Scores recomputed."),
+        (Recompute.BUSY, "A scoring run is already in progress"),
         (Recompute.UNAVAILABLE, "The scoring queue cannot be reached right now"),
     ],
 )
@@ -142,6 +143,18 @@ def test_without_a_broker_recompute_scores_the_campaign_at_once(owner, campaign,
     assert "Scores recomputed." in html
     assert Snapshot.objects.filter(campaign=campaign).count() == 1
     assert participant.handle in html[html.index('class="data annotators"') :]
+
+
+def test_without_a_broker_recompute_during_another_run_does_not_claim_to_have_scored(
+    owner, campaign, settings
+):
+    settings.REDIS_URL = ""
+    with campaign_lock(campaign.pk, token="a-judgment's-background-run"):
+        response = logged_in(owner).post(reverse("scoring:recompute", args=["dash"]), follow=True)
+    html = response.content.decode()
+    assert "A scoring run is already in progress" in html
+    assert "Scores recomputed." not in html
+    assert not Snapshot.objects.filter(campaign=campaign).exists()
 
 
 def test_close_then_reopen_explicitly(owner, campaign, recomputes):

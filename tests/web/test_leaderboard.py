@@ -167,6 +167,19 @@ def test_the_page_reads_the_latest_snapshot_and_computes_nothing(
     assert "old-model-a" not in body and SECRET_CONTENDERS[0] in body
 
 
+@pytest.mark.parametrize("name", ["scoring:leaderboard", "scoring:leaderboard_json"])
+def test_the_page_and_download_read_the_snapshot_without_its_annotator_rows(
+    name, campaign, participant, django_assert_max_num_queries
+):
+    make_snapshot(campaign, annotators=[Scored(participant)])
+    # The campaign, then the snapshot; the JSON's campaign slug costs no third query.
+    with django_assert_max_num_queries(2) as captured:
+        assert Client().get(reverse(name, args=["board"])).status_code == 200
+    snapshot_sql = captured.captured_queries[-1]["sql"]
+    assert '"scoring_snapshot"."contenders"' in snapshot_sql
+    assert '"scoring_snapshot"."annotators"' not in snapshot_sql
+
+
 def test_json_download_is_the_documented_document(campaign, participant):
     make_snapshot(campaign, annotators=[Scored(participant)])
     response = Client().get(reverse("scoring:leaderboard_json", args=["board"]))

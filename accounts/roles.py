@@ -1,7 +1,7 @@
 """Who someone is to a campaign: organiser, participant or anonymous viewer.
 
 Organisers are decided here from the user and the campaign's owner alone. Whether someone is a
-participant needs the campaign's enrolments, so `campaign.participation.role_in_campaign`
+participant needs the campaign's enrolments, so `campaign.participants.enrolment.role_in_campaign`
 completes the picture; `accounts` never imports `campaign` (dependencies point one way).
 """
 

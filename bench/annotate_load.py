@@ -217,8 +217,8 @@ def create_campaign(slug: str, comparisons: int) -> int:
 
 def create_participants(campaign_ids: list[int], count: int) -> list[tuple[str, str, int]]:
     from accounts.models import User
-    from accounts.provisioning import provision_annotators
     from campaign.models import Campaign, Enrollment
+    from campaign.participants.provisioning import provision_annotators
 
     first = Campaign.objects.get(pk=campaign_ids[0])
     credentials = provision_annotators(campaign=first, count=count)

@@ -17,8 +17,8 @@ import time
 import krippendorff
 import numpy as np
 
-from scoring.agreement import krippendorff_alpha
-from scoring.annotators import Judgments, score_annotators
+from scoring.numerics.agreement import krippendorff_alpha
+from scoring.numerics.annotators import Judgments, score_annotators
 
 
 def synthetic_judgments(n_annotators: int, n_judgments: int, seed: int = 0) -> Judgments:

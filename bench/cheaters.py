@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import kendalltau
 
-from scoring.annotators import Judgments, accepted_judgments, score_annotators
-from scoring.ratings import fit_bradley_terry
-from scoring.votes import Votes, outcome_from_verdict
+from scoring.numerics.annotators import Judgments, accepted_judgments, score_annotators
+from scoring.numerics.ratings import fit_bradley_terry
+from scoring.numerics.votes import Votes, outcome_from_verdict
 
 BEHAVIOURS = {  # name: (count, seconds median)
     "honest": (250, 25.0),

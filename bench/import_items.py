@@ -61,7 +61,7 @@ import json, resource, sys, time
 from pathlib import Path
 import django
 django.setup()
-from campaign.item_import import import_items
+from campaign.imports.items import import_items
 from campaign.models import Campaign
 campaign = Campaign.objects.get(slug="bench")
 start = time.perf_counter()

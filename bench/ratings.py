@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from scoring.ratings import bootstrap_ratings, fit_bradley_terry
-from scoring.votes import A_WINS, B_WINS, TIE, Votes, count_votes
+from scoring.numerics.ratings import bootstrap_ratings, fit_bradley_terry
+from scoring.numerics.votes import A_WINS, B_WINS, TIE, Votes, count_votes
 
 WINNER_NAMES = np.array(["model_a", "tie", "model_b"], dtype=object)
 

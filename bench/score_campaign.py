@@ -326,7 +326,7 @@ def run_job(args: argparse.Namespace) -> None:
     from scoring.campaign_data import rated_pair_counts
     from scoring.jobs import run_scoring_job
     from scoring.models import Snapshot
-    from scoring.ratings import fit_bradley_terry, rate_contenders
+    from scoring.numerics.ratings import fit_bradley_terry, rate_contenders
 
     campaign = Campaign.objects.get(slug=SLUG)
     runs = []

@@ -201,9 +201,9 @@ class Comparison(models.Model):
         Response, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     gold_side = models.CharField(max_length=1, choices=Side.choices, blank=True, default="")
-    # Maintained by campaign.assignment and campaign.judgments inside their transactions
-    # (never by signals): judgments plus open leases, for regular comparisons only. Gold has no
-    # target, so its rows are never locked or counted.
+    # Maintained by campaign.annotate.assignment and campaign.annotate.judging inside their
+    # transactions (never by signals): judgments plus open leases, for regular comparisons
+    # only. Gold has no target, so its rows are never locked or counted.
     load = models.PositiveIntegerField(
         default=0, help_text="Judgments plus open leases (regular comparisons only)."
     )
@@ -264,7 +264,7 @@ class Enrollment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     # Running counts of this participant's own work, changed only by the services, in the same
-    # transactions as the rows they count (campaign.participation.refresh_progress_counters
+    # transactions as the rows they count (campaign.participants.enrolment.refresh_progress_counters
     # recomputes them): the annotate loop reads progress and qualification on every request
     # without counting rows that grow with the participant's work.
     judged = models.PositiveIntegerField(default=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from campaign.assignment import reclaim_expired_leases
+from campaign.annotate.assignment import reclaim_expired_leases
 from campaign.models import Campaign
 
 

@@ -1,15 +1,17 @@
 from django.urls import path
 
-from campaign import views, views_organiser, views_participant
+from campaign import views
+from campaign.annotate import views as annotate_views
+from campaign.organise import views as organise_views
 
 app_name = "campaign"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("c/<slug:slug>/", views.campaign_detail, name="detail"),
-    path("c/<slug:slug>/start/", views_participant.start, name="start"),
-    path("c/<slug:slug>/annotate/", views_participant.annotate, name="annotate"),
-    path("c/<slug:slug>/annotate/<uuid:key>/judge/", views_participant.judge, name="judge"),
-    path("c/<slug:slug>/annotate/<uuid:key>/skip/", views_participant.skip, name="skip"),
-    path("c/<slug:slug>/organise/provision/", views_organiser.provision, name="provision"),
+    path("c/<slug:slug>/start/", annotate_views.start, name="start"),
+    path("c/<slug:slug>/annotate/", annotate_views.annotate, name="annotate"),
+    path("c/<slug:slug>/annotate/<uuid:key>/judge/", annotate_views.judge, name="judge"),
+    path("c/<slug:slug>/annotate/<uuid:key>/skip/", annotate_views.skip, name="skip"),
+    path("c/<slug:slug>/organise/provision/", organise_views.provision, name="provision"),
 ]

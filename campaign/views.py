@@ -11,7 +11,7 @@ from django.shortcuts import render
 from accounts.models import User
 from campaign import selectors
 from campaign.models import Campaign
-from campaign.participation import is_enrolled
+from campaign.participants.enrolment import is_enrolled
 
 
 @dataclass(frozen=True)

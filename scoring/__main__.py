@@ -14,8 +14,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from scoring.ratings import ContenderRating, rate_contenders
-from scoring.votes import RatingError, VoteFileError, read_votes
+from scoring.numerics.ratings import ContenderRating, rate_contenders
+from scoring.numerics.votes import RatingError, VoteFileError, read_votes
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from numpy.typing import NDArray
 
 from campaign.models import Campaign, Comparison
-from scoring.votes import PairCounts
+from scoring.numerics.votes import PairCounts
 
 # SQL type of a column → (big-endian wire dtype of COPY BINARY, numpy dtype we keep).
 _WIRE = {"bigint": (">i8", np.int64), "integer": (">i4", np.int32), "double": (">f8", np.float64)}

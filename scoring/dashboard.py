@@ -1,6 +1,7 @@
 """The organiser dashboard: campaign statistics beside the latest snapshot's annotator scores.
 
-The campaign half (progress, coverage, gold pool, skips) comes from campaign.dashboard; the
+The campaign half (progress, coverage, gold pool, skips) comes from
+campaign.organise.statistics; the
 annotator table and the winner come from the snapshot. Sorting and filtering happen here on
 the snapshot's rows (one per annotator, a few hundred), so the page works without JavaScript
 and a sorted view has a URL.
@@ -17,18 +18,18 @@ from django.core.paginator import Page, Paginator
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
-from campaign.dashboard import (
+from campaign.models import Campaign
+from campaign.organise.statistics import (
     CampaignProgress,
     GoldPoolHealth,
     campaign_progress,
     gold_pool_health,
     skip_reports,
 )
-from campaign.models import Campaign
-from scoring.charts import coverage_histogram
 from scoring.leaderboard import from_row, participant_rows
 from scoring.models import Snapshot
-from scoring.participants import Participant, pick_winners
+from scoring.numerics.charts import coverage_histogram
+from scoring.numerics.participants import Participant, pick_winners
 from scoring.snapshots import latest_snapshot
 
 SHOW_CHOICES = {"all": "Everyone", "flagged": "Flagged only", "untrusted": "Untrusted only"}
@@ -159,7 +160,7 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
         campaign=campaign,
         snapshot=snapshot,
         progress=progress,
-        coverage_chart=mark_safe(chart),  # noqa: S308 - numbers only, built by scoring.charts
+        coverage_chart=mark_safe(chart),  # noqa: S308 - numbers only, built by scoring.numerics.charts
         gold=gold_pool_health(campaign, active_participants=progress.active_participants),
         annotators=annotator_table(snapshot, query),
         winners=winners(snapshot) if closed else [],

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 from django.utils.safestring import SafeString, mark_safe
 
-from scoring.charts import RatingPoint, rating_chart, win_rate_heatmap
 from scoring.models import Snapshot
-from scoring.participants import Participant
-from scoring.ratings import ContenderRating
+from scoring.numerics.charts import RatingPoint, rating_chart, win_rate_heatmap
+from scoring.numerics.participants import Participant
+from scoring.numerics.ratings import ContenderRating
 
 RowT = TypeVar("RowT")
 
@@ -45,7 +45,7 @@ def build_leaderboard(snapshot: Snapshot) -> Leaderboard:
     contenders = [from_row(ContenderRating, row) for row in snapshot.contenders]
     matrices = snapshot.matrices or {}
     points = [RatingPoint(c.name, c.rating, c.ci_lower, c.ci_upper) for c in contenders]
-    # The charts escape every name themselves (scoring.charts), so their markup is safe.
+    # The charts escape every name themselves (scoring.numerics.charts), so their markup is safe.
     heatmap = win_rate_heatmap(
         matrices.get("names", []), matrices.get("win_rate", []), matrices.get("votes", [])
     )

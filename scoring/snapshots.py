@@ -26,14 +26,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign.models import Campaign
-from scoring.agreement import krippendorff_alpha
-from scoring.annotators import (
-    AnnotatorScore,
-    GoldSettings,
-    Judgments,
-    accepted_judgments,
-    score_annotators,
-)
 from scoring.campaign_data import (
     JudgmentColumns,
     comparison_contenders,
@@ -43,9 +35,17 @@ from scoring.campaign_data import (
     rated_pair_counts,
 )
 from scoring.models import Snapshot
-from scoring.participants import rank_participants
-from scoring.ratings import ContenderRating, online_elo, pairwise_matrices, rate_contenders
-from scoring.votes import PairCounts, Votes, outcome_from_verdict
+from scoring.numerics.agreement import krippendorff_alpha
+from scoring.numerics.annotators import (
+    AnnotatorScore,
+    GoldSettings,
+    Judgments,
+    accepted_judgments,
+    score_annotators,
+)
+from scoring.numerics.participants import rank_participants
+from scoring.numerics.ratings import ContenderRating, online_elo, pairwise_matrices, rate_contenders
+from scoring.numerics.votes import PairCounts, Votes, outcome_from_verdict
 
 logger = logging.getLogger(__name__)
 

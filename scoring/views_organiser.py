@@ -1,6 +1,6 @@
 """The organiser dashboard and its actions (recompute, open, close); others get a 404.
 
-Like campaign.views_organiser, every view fetches the campaign through
+Like campaign.organise.views, every view fetches the campaign through
 ``get_organised_campaign_for_user``, so a participant or a stranger learns nothing, and every
 action is a CSRF-protected POST answered by a redirect back to the dashboard with a message.
 """
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaign.exceptions import CampaignStatusChangeRefused
 from campaign.models import Campaign
-from campaign.participation import get_organised_campaign_for_user
+from campaign.participants.enrolment import get_organised_campaign_for_user
 from campaign.services import close_campaign, open_campaign
 from scoring.dashboard import SHOW_CHOICES, build_dashboard
 from scoring.jobs import Recompute, request_recompute

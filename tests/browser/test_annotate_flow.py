@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from accounts.provisioning import provision_annotators
 from campaign.models import Assignment, Campaign, Judgment
+from campaign.participants.provisioning import provision_annotators
 from tests.factories import PASSWORD, make_organiser
 from tests.web.helpers import SECRET_CONTENDERS, XSS_PAYLOAD, make_judgeable_campaign
 

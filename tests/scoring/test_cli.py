@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scoring.__main__ import main
-from scoring.votes import read_votes
+from scoring.numerics.votes import read_votes
 
 CONTENDER_FIELDS = set(
     "name rating ci_lower ci_upper rank votes wins losses ties win_rate online_elo".split()

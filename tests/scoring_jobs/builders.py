@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
-from campaign.judgments import is_correct
+from campaign.annotate.judging import is_correct
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
 from tests.factories import make_campaign, make_participant
 

@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 
 from campaign import events
 from campaign.events import clear_queued, judgments_recorded, queued_key
-from campaign.judgment_import import import_judgments
+from campaign.imports.votes import import_judgments
 from campaign.models import Campaign
 from scoring.jobs import (
     JobStatus,
@@ -25,7 +25,7 @@ from scoring.jobs import (
     run_scoring_job,
 )
 from scoring.models import Snapshot
-from tests.campaign.import_helpers import write_jsonl
+from tests.campaign.imports.helpers import write_jsonl
 from tests.scoring_jobs.builders import CampaignBuilder
 from tests.scoring_jobs.conftest import PrivateRedis, _aim_celery_at
 

@@ -7,9 +7,9 @@ import pytest
 
 from campaign.models import Contender
 from scoring.models import Snapshot
-from scoring.ratings import online_elo
+from scoring.numerics.ratings import online_elo
+from scoring.numerics.votes import A_WINS, B_WINS, TIE, Votes
 from scoring.snapshots import compute_snapshot, latest_snapshot
-from scoring.votes import A_WINS, B_WINS, TIE, Votes
 from tests.scoring_jobs.builders import CampaignBuilder
 
 pytestmark = pytest.mark.django_db

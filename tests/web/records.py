@@ -10,9 +10,9 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import User
-from campaign.judgments import is_correct
+from campaign.annotate.judging import is_correct
 from campaign.models import Assignment, Comparison, Judgment
-from campaign.participation import refresh_progress_counters
+from campaign.participants.enrolment import refresh_progress_counters
 
 
 def serve(

@@ -1,7 +1,7 @@
 """Stored scoring results for page tests: Snapshot rows in the shapes of scoring.models.
 
 Pages read snapshots only, so their tests write one directly; the participant ranking in it
-is the real one (scoring.participants) over the annotator figures given.
+is the real one (scoring.numerics.participants) over the annotator figures given.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign.models import Campaign
-from scoring.annotators import AnnotatorScore, GoldSettings, gold_accuracy
 from scoring.models import Snapshot
-from scoring.participants import rank_participants
+from scoring.numerics.annotators import AnnotatorScore, GoldSettings, gold_accuracy
+from scoring.numerics.participants import rank_participants
 from scoring.snapshots import snapshot_annotator_rows
 from tests.web.helpers import SECRET_CONTENDERS
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from campaign.item_import import import_items
-from campaign.management.file_import import FileImportCommand
+from campaign.imports.command import FileImportCommand
+from campaign.imports.items import import_items
 
 
 class Command(FileImportCommand):

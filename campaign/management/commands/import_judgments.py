@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from campaign.judgment_import import import_judgments
-from campaign.management.file_import import FileImportCommand
+from campaign.imports.command import FileImportCommand
+from campaign.imports.votes import import_judgments
 
 
 class Command(FileImportCommand):

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from campaign.demo import ensure_demo_accounts, load_demo
-from campaign.demo_votes import load_pandalm_votes
+from campaign.demo.loader import ensure_demo_accounts, load_demo
+from campaign.demo.votes import load_pandalm_votes
 
 
 class Command(BaseCommand):

@@ -11,9 +11,9 @@ from django.db import transaction
 from tqdm import tqdm
 
 from accounts.exceptions import AccountsError
-from accounts.provisioning import provision_annotators, write_credentials_csv
 from campaign import services
 from campaign.exceptions import CampaignError
+from campaign.participants.provisioning import provision_annotators, write_credentials_csv
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Annotate: the assignment engine, judging and skipping, and the participant's pages."""

@@ -1,0 +1,324 @@
+"""Judging and skipping an assignment: the two ways a participant closes a lease.
+
+The page speaks in screen terms: ``choice`` -2 means "left much better", +2 "right much
+better". The stored verdict is canonical, relative to the comparison's own a/b (PRODUCT.md
+"Verdicts"), so this module is the only place that knows about left and right.
+
+Late answers: a lease still open after its expiry time is still counted in the comparison's
+load, so its judgment is accepted as usual. A lease already reclaimed has given its room back;
+its judgment is accepted only while the comparison is below target (and always for gold, which
+has no target) — generous to slow participants, never over the target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import math
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from campaign.annotate.assignment import lease_next, release_room
+from campaign.events import judgments_recorded
+from campaign.exceptions import (
+    AlreadyJudged,
+    AlreadySkipped,
+    CampaignNotOpen,
+    InvalidTiming,
+    InvalidVerdict,
+    LeaseExpired,
+    LeaseNotFound,
+    ParticipationBlocked,
+    RationaleRequired,
+    RationaleTooLong,
+    SkipReasonRequired,
+    SkipReasonTooLong,
+)
+from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
+from campaign.participants.enrolment import accepts_judgments, lock_participation, require_open
+
+RATIONALE_MAX_CHARS = 5000
+SKIP_REASON_MAX_CHARS = Assignment._meta.get_field("skip_reason").max_length
+
+CHOICE_LABELS: dict[int, list[tuple[int, str]]] = {
+    Campaign.Scale.FIVE_POINT: [
+        (-2, "Left much better"),
+        (-1, "Left better"),
+        (0, "Tie"),
+        (1, "Right better"),
+        (2, "Right much better"),
+    ],
+    Campaign.Scale.THREE_POINT: [(-1, "Left better"), (0, "Tie"), (1, "Right better")],
+    Campaign.Scale.TWO_POINT: [(-1, "Left better"), (1, "Right better")],
+}
+
+
+def allowed_choices(campaign: Campaign) -> list[tuple[int, str]]:
+    """The buttons of the annotate page, left to right: (choice value, label)."""
+    return list(CHOICE_LABELS[campaign.scale])
+
+
+def canonical_verdict(*, choice: int, left_side: str) -> int:
+    """Screen choice (negative prefers the left response) to verdict (negative prefers a)."""
+    return choice if left_side == Comparison.Side.A else -choice
+
+
+def is_correct(*, verdict: int, gold_side: str) -> bool:
+    """A gold judgment is correct when it prefers the gold side, at any strength; ties are not."""
+    return verdict < 0 if gold_side == Comparison.Side.A else verdict > 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What judging or skipping led to: the participant's next item, or why there is none."""
+
+    enrollment: Enrollment  # with its counters as of this step
+    next_assignment: Assignment | None
+    halted: str | None = None  # set when the participant may not continue (blocked)
+    judgment: Judgment | None = None  # the judgment stored (or found again) by this step
+
+
+@transaction.atomic
+def submit_judgment(
+    *,
+    annotator: User,
+    campaign: Campaign,
+    assignment_key: uuid.UUID | str,
+    choice: int,
+    rationale: str = "",
+    seconds: float | None = None,
+) -> Judgment:
+    """Store the participant's verdict on their assignment; a repeated submit returns the first.
+
+    ``seconds`` is the client's measure of time spent; without it (or when it claims more than
+    the lease has existed) the server's measure from the lease time is stored.
+    """
+    now = timezone.now()
+    require_open(campaign, now)
+    enrollment = lock_participation(user=annotator, campaign=campaign, count_judgment=True)
+    judgment, _closed_open_lease = _judge(
+        enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
+    )
+    return judgment
+
+
+@transaction.atomic
+def judge_and_next(
+    *,
+    enrollment: Enrollment,
+    assignment_key: uuid.UUID | str,
+    choice: int,
+    rationale: str = "",
+    seconds: float | None = None,
+) -> Outcome:
+    """The annotate loop's step: store the verdict and lease the next item, in one transaction.
+
+    ``enrollment`` is the participant's (campaign.participants.enrolment.get_participation); its
+    counters are refreshed under its row lock. Raises what submit_judgment raises.
+    """
+    now = timezone.now()
+    campaign = enrollment.campaign
+    require_open(campaign, now)
+    enrollment = lock_participation(user=enrollment.user_id, campaign=campaign, count_judgment=True)
+    judgment, closed_open_lease = _judge(
+        enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
+    )
+    outcome = _next(enrollment, now=now, resume=not closed_open_lease)
+    return dataclasses.replace(outcome, judgment=judgment)
+
+
+@transaction.atomic
+def current_outcome(enrollment: Enrollment) -> Outcome:
+    """The item on screen now, outside a judge or skip step (page loads, refused posts)."""
+    enrollment = lock_participation(user=enrollment.user_id, campaign=enrollment.campaign)
+    return _next(enrollment, now=timezone.now(), resume=True)
+
+
+@transaction.atomic
+def skip_assignment(
+    *, annotator: User, campaign: Campaign, assignment_key: uuid.UUID | str, reason: str
+) -> Assignment:
+    """Flag the item as broken for organisers and release it; skipping twice changes nothing."""
+    enrollment = lock_participation(user=annotator, campaign=campaign)
+    return _skip(enrollment, assignment_key, reason=reason)
+
+
+@transaction.atomic
+def skip_and_next(
+    *, enrollment: Enrollment, assignment_key: uuid.UUID | str, reason: str
+) -> Outcome:
+    """Skip with a reason and lease the next item, in one transaction."""
+    now = timezone.now()
+    enrollment = lock_participation(user=enrollment.user_id, campaign=enrollment.campaign)
+    _skip(enrollment, assignment_key, reason=reason)
+    return _next(enrollment, now=now, resume=True)
+
+
+def _judge(
+    enrollment: Enrollment,
+    key: uuid.UUID | str,
+    *,
+    choice: int,
+    rationale: str,
+    seconds: float | None,
+    now: datetime.datetime,
+) -> tuple[Judgment, bool]:
+    """The judgment, and whether it closed the participant's open lease (then none is left).
+
+    The caller holds the enrolment's lock, taken with ``count_judgment`` (so ``judged``
+    already includes this judgment), and has checked that the campaign is open.
+    """
+    campaign = enrollment.campaign
+    assignment = _locked_assignment(enrollment, key)
+    if assignment.status == Assignment.Status.JUDGED:
+        # Idempotent: a double click or a retried request gets the stored judgment, unchanged.
+        Enrollment.objects.filter(pk=enrollment.pk).update(judged=F("judged") - 1)
+        enrollment.judged -= 1
+        return Judgment.objects.get(assignment=assignment), False
+    if assignment.status == Assignment.Status.SKIPPED:
+        raise AlreadySkipped()
+    verdict = canonical_verdict(
+        choice=_valid_choice(campaign, choice), left_side=assignment.left_side
+    )
+    rationale = _valid_rationale(campaign, rationale)
+    spent = _valid_seconds(seconds, leased_at=assignment.leased_at, now=now)
+    was_open = assignment.status == Assignment.Status.OPEN
+    if not was_open:
+        _retake_room(assignment, campaign)
+    comparison = assignment.comparison
+    judgment = Judgment.objects.create(
+        campaign=campaign,
+        comparison=comparison,
+        annotator_id=enrollment.user_id,
+        assignment=assignment,
+        verdict=verdict,
+        left_side=assignment.left_side,
+        seconds=spent,
+        rationale=rationale,
+        is_gold=comparison.is_gold,
+        correct=is_correct(verdict=verdict, gold_side=comparison.gold_side)
+        if comparison.is_gold
+        else None,
+        created_at=now,
+    )
+    assignment.status = Assignment.Status.JUDGED
+    assignment.save(update_fields=["status"])
+    campaign_id = campaign.pk
+    transaction.on_commit(lambda: judgments_recorded(campaign_id))
+    return judgment, was_open
+
+
+def _skip(enrollment: Enrollment, key: uuid.UUID | str, *, reason: str) -> Assignment:
+    reason = (reason or "").strip()
+    if not reason:
+        raise SkipReasonRequired()
+    if len(reason) > SKIP_REASON_MAX_CHARS:
+        raise SkipReasonTooLong(f"Keep the reason under {SKIP_REASON_MAX_CHARS} characters.")
+    assignment = _locked_assignment(enrollment, key)
+    if assignment.status == Assignment.Status.SKIPPED:
+        return assignment
+    if assignment.status == Assignment.Status.JUDGED:
+        raise AlreadyJudged()
+    if assignment.status == Assignment.Status.OPEN:
+        # The lease's room goes back to the pool; a reclaimed lease already gave it back.
+        release_room(assignment)
+    assignment.status = Assignment.Status.SKIPPED
+    assignment.skip_reason = reason
+    assignment.save(update_fields=["status", "skip_reason"])
+    Enrollment.objects.filter(pk=enrollment.pk).update(skipped=F("skipped") + 1)
+    enrollment.skipped += 1
+    return assignment
+
+
+def _next(enrollment: Enrollment, *, now: datetime.datetime, resume: bool) -> Outcome:
+    # Both refusals come before anything is written: the judgment or skip above still commits.
+    if not accepts_judgments(enrollment.campaign, now):
+        return Outcome(enrollment, next_assignment=None, halted=str(CampaignNotOpen()))
+    try:
+        return Outcome(enrollment, next_assignment=lease_next(enrollment, now=now, resume=resume))
+    except ParticipationBlocked as error:
+        return Outcome(enrollment, next_assignment=None, halted=str(error))
+
+
+def _locked_assignment(enrollment: Enrollment, key: uuid.UUID | str) -> Assignment:
+    """The participant's own assignment, row-locked; anyone else's key is simply not found.
+
+    Its comparison comes with it, loaded with the one field judging needs (``gold_side``).
+    """
+    try:
+        key = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
+    except ValueError:
+        raise LeaseNotFound() from None
+    key_value = Assignment._meta.get_field("key").get_db_prep_value(key, connection)
+    rows = Assignment.objects.raw(
+        _locked_assignment_sql(), [key_value, enrollment.user_id, enrollment.campaign_id]
+    )
+    assignment = next(iter(rows), None)
+    if assignment is None:
+        raise LeaseNotFound()
+    assignment.comparison = Comparison.from_db(
+        connection.alias,
+        ("id", "campaign_id", "gold_side"),
+        (assignment.comparison_id, assignment.campaign_id, assignment.comparison_gold_side),
+    )
+    return assignment
+
+
+def _locked_assignment_sql() -> str:
+    # The judge path's lock, written out: the ORM's select_related join cost more CPU to
+    # build than to run (see bench/judge_cost.py).
+    assignment, comparison = Assignment._meta.db_table, Comparison._meta.db_table
+    lock = " FOR UPDATE OF a" if connection.vendor == "postgresql" else ""
+    return (
+        f"SELECT a.*, c.gold_side AS comparison_gold_side FROM {assignment} a"  # noqa: S608
+        f" JOIN {comparison} c ON c.id = a.comparison_id"
+        f" WHERE a.key = %s AND a.annotator_id = %s AND a.campaign_id = %s{lock}"
+    )
+
+
+def _retake_room(assignment: Assignment, campaign: Campaign) -> None:
+    """A reclaimed lease's judgment counts again only if the comparison has room left."""
+    if assignment.is_gold:
+        return
+    taken = Comparison.objects.filter(
+        pk=assignment.comparison_id, load__lt=campaign.judgments_per_comparison
+    ).update(load=F("load") + 1)
+    if not taken:
+        raise LeaseExpired()
+
+
+def _valid_choice(campaign: Campaign, choice: object) -> int:
+    allowed = [value for value, _label in CHOICE_LABELS[campaign.scale]]
+    if isinstance(choice, bool) or not isinstance(choice, int) or choice not in allowed:
+        raise InvalidVerdict(
+            f"Choose one of {', '.join(str(value) for value in allowed)} on this scale."
+        )
+    return choice
+
+
+def _valid_rationale(campaign: Campaign, rationale: str) -> str:
+    rationale = (rationale or "").strip()
+    if campaign.require_rationale and not rationale:
+        raise RationaleRequired()
+    if len(rationale) > RATIONALE_MAX_CHARS:
+        raise RationaleTooLong(f"Keep the rationale under {RATIONALE_MAX_CHARS} characters.")
+    return rationale
+
+
+def _valid_seconds(
+    seconds: float | None, *, leased_at: datetime.datetime, now: datetime.datetime
+) -> float:
+    elapsed = max((now - leased_at).total_seconds(), 0.0)
+    if seconds is None:
+        return round(elapsed, 3)
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise InvalidTiming("The time spent must be a number of seconds.")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InvalidTiming("The time spent must be a non-negative number of seconds.")
+    # The client cannot claim more time than the lease has existed (it would game "too fast").
+    return round(min(float(seconds), elapsed), 3)

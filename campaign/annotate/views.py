@@ -1,0 +1,259 @@
+"""Participant pages: start, annotate (page and fetch fragment), judge, skip, my progress.
+
+Each view parses, calls a service from campaign.participants.enrolment / assignment / judgments and
+renders. The page speaks only of "left" and "right": which of the comparison's responses is
+which, the contenders behind them and whether a comparison is gold never reach a template.
+With JavaScript the judge and skip forms are POSTed by fetch and answered with the next item
+as an HTML fragment; without it they are plain forms answered by a redirect (POST/redirect/GET).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from campaign.annotate.forms import SKIP_REASONS, JudgmentForm, SkipForm
+from campaign.annotate.judging import (
+    Outcome,
+    allowed_choices,
+    current_outcome,
+    judge_and_next,
+    skip_and_next,
+)
+from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
+from campaign.models import Assignment, Comparison, Enrollment
+from campaign.participants.enrolment import (
+    enroll_self,
+    get_participation,
+    progress_of,
+)
+from campaign.selectors import comparison_texts, get_visible_campaign
+
+FETCH_HEADER = "X-Requested-With"
+FETCH_VALUE = "fetch"
+# The progress bar fills towards the next round number: a soft goal, not a quota.
+MILESTONE = 10
+
+
+@dataclass(frozen=True)
+class ItemDisplay:
+    """One assignment as the participant sees it: texts placed left and right, nothing else."""
+
+    key: uuid.UUID
+    prompt_text: str
+    left_text: str
+    right_text: str
+
+
+@dataclass(frozen=True)
+class ScaleOption:
+    number: int  # the key that chooses it, 1 = leftmost
+    value: int  # the on-screen verdict sent to submit_judgment
+    label: str
+    checked: bool
+
+
+def item_display(assignment: Assignment) -> ItemDisplay:
+    prompt_text, a_text, b_text = comparison_texts(assignment.comparison_id)
+    left, right = a_text, b_text
+    if assignment.left_side == Comparison.Side.B:
+        left, right = right, left
+    return ItemDisplay(
+        key=assignment.key, prompt_text=prompt_text, left_text=left, right_text=right
+    )
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_visible_campaign(slug, request.user)
+    try:
+        enroll_self(user=request.user, campaign=campaign)
+    except CampaignError as error:
+        messages.error(request, str(error))
+        return redirect("campaign:detail", slug=campaign.slug)
+    return redirect("campaign:annotate", slug=campaign.slug)
+
+
+@never_cache
+@login_required
+@require_GET
+def annotate(request: HttpRequest, slug: str) -> HttpResponse:
+    enrollment = _participation_or_none(request, slug)
+    if enrollment is None:
+        return _not_enrolled(request, slug)
+    outcome = _current_outcome(enrollment)
+    return render(request, "campaign/annotate.html", _item_context(outcome))
+
+
+@login_required
+def judge(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
+    if request.method != "POST":
+        return _back_to_annotate(slug)
+    enrollment = _participation(request, slug)
+    campaign = enrollment.campaign
+    form = JudgmentForm(
+        request.POST,
+        choices=allowed_choices(campaign),
+        require_rationale=campaign.require_rationale,
+    )
+    if not form.is_valid():
+        return _answer_invalid(request, enrollment, key=key, form=form)
+    try:
+        outcome = judge_and_next(
+            enrollment=enrollment,
+            assignment_key=key,
+            choice=form.cleaned_data["choice"],
+            rationale=form.cleaned_data["rationale"],
+            seconds=form.cleaned_data["seconds"],
+        )
+    except LeaseNotFound:
+        raise Http404("No such item.") from None
+    except CampaignError as error:
+        return _answer_refused(request, enrollment, notice=str(error))
+    return _answer(request, enrollment, outcome, notice=None)
+
+
+@login_required
+def skip(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
+    if request.method != "POST":
+        return _back_to_annotate(slug)
+    enrollment = _participation(request, slug)
+    form = SkipForm(request.POST)
+    if not form.is_valid():
+        return _answer_invalid(request, enrollment, key=key, skip_form=form)
+    try:
+        outcome = skip_and_next(
+            enrollment=enrollment, assignment_key=key, reason=form.reason_text()
+        )
+    except LeaseNotFound:
+        raise Http404("No such item.") from None
+    except CampaignError as error:
+        return _answer_refused(request, enrollment, notice=str(error))
+    return _answer(request, enrollment, outcome, notice="Skipped. Thanks for flagging it.")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _back_to_annotate(slug: str) -> HttpResponse:
+    # A GET here comes from the login page: the session ended while an item was on screen, and
+    # login's ?next= points at the form's action. The annotate page resumes the same item.
+    return redirect("campaign:annotate", slug=slug)
+
+
+def _is_fetch(request: HttpRequest) -> bool:
+    return request.headers.get(FETCH_HEADER) == FETCH_VALUE
+
+
+def _participation(request: HttpRequest, slug: str) -> Enrollment:
+    """For POSTs: someone who is not a participant gets a plain 404, as for a wrong key."""
+    try:
+        return get_participation(slug=slug, user=request.user)
+    except NotEnrolled:
+        raise Http404("No such item.") from None
+
+
+def _participation_or_none(request: HttpRequest, slug: str) -> Enrollment | None:
+    try:
+        return get_participation(slug=slug, user=request.user)
+    except NotEnrolled:
+        return None
+
+
+def _not_enrolled(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_visible_campaign(slug, request.user)
+    return render(request, "campaign/not_enrolled.html", {"campaign": campaign}, status=403)
+
+
+def _answer(
+    request: HttpRequest, enrollment: Enrollment, outcome: Outcome, *, notice: str | None
+) -> HttpResponse:
+    """After a judgment or skip: the next item as a fragment (fetch) or a redirect (form)."""
+    if _is_fetch(request):
+        context = _item_context(outcome, notice=notice)
+        return render(request, "campaign/_item.html", context)
+    if notice:
+        messages.info(request, notice)
+    return redirect("campaign:annotate", slug=enrollment.campaign.slug)
+
+
+def _answer_refused(request: HttpRequest, enrollment: Enrollment, *, notice: str) -> HttpResponse:
+    """The judgment or skip was refused (its transaction rolled back): say why, show the next."""
+    if not _is_fetch(request):
+        messages.info(request, notice)
+        return redirect("campaign:annotate", slug=enrollment.campaign.slug)
+    outcome = _current_outcome(enrollment)
+    return render(request, "campaign/_item.html", _item_context(outcome, notice=notice))
+
+
+def _answer_invalid(
+    request: HttpRequest,
+    enrollment: Enrollment,
+    *,
+    key: uuid.UUID,
+    form: JudgmentForm | None = None,
+    skip_form: SkipForm | None = None,
+) -> HttpResponse:
+    """The same item again with the form's errors, its entries kept (422 for both clients)."""
+    outcome = _current_outcome(enrollment)
+    context = _item_context(outcome, form=form, skip_form=skip_form, posted_key=key)
+    template = "campaign/_item.html" if _is_fetch(request) else "campaign/annotate.html"
+    return render(request, template, context, status=422)
+
+
+def _current_outcome(enrollment: Enrollment) -> Outcome:
+    try:
+        return current_outcome(enrollment)
+    except CampaignError as error:  # e.g. no longer enrolled since the page was opened
+        return Outcome(enrollment, next_assignment=None, halted=str(error))
+
+
+def _item_context(
+    outcome: Outcome,
+    *,
+    notice: str | None = None,
+    form: JudgmentForm | None = None,
+    skip_form: SkipForm | None = None,
+    posted_key: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    enrollment = outcome.enrollment
+    campaign = enrollment.campaign
+    assignment = outcome.next_assignment
+    item = item_display(assignment) if assignment is not None else None
+    if item is None or item.key != posted_key:
+        # Entries typed for another item (an expired lease, a stale tab) must not carry over.
+        form, skip_form = None, None
+    choices = allowed_choices(campaign)
+    form = form or JudgmentForm(choices=choices, require_rationale=campaign.require_rationale)
+    chosen = form.data.get("choice") if form.is_bound else None
+    counts = progress_of(enrollment)
+    goal = (counts.judged // MILESTONE + 1) * MILESTONE
+    return {
+        "campaign": campaign,
+        "item": item,
+        "halted": outcome.halted,
+        "notice": notice,
+        "form": form,
+        "skip_form": skip_form or SkipForm(),
+        "skip_reasons": SKIP_REASONS,
+        "options": _scale_options(choices, chosen),
+        "progress": counts,
+        "goal": goal,
+        "goal_percent": round(100 * counts.judged / goal),
+    }
+
+
+def _scale_options(choices: list[tuple[int, str]], chosen: str | None) -> list[ScaleOption]:
+    return [
+        ScaleOption(number=number, value=value, label=label, checked=str(value) == chosen)
+        for number, (value, label) in enumerate(choices, start=1)
+    ]

@@ -1,0 +1,1 @@
+"""Imports: files, validation, verdict vocabulary, and the item and vote imports."""

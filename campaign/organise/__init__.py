@@ -1,0 +1,1 @@
+"""Organise: the campaign's life cycle, dashboard statistics and organiser pages."""

@@ -1,0 +1,1 @@
+"""Participants: enrolment, provisioning of accounts for a campaign, and sign-up."""

@@ -1,0 +1,84 @@
+"""allauth glue: sign-up is open only for campaigns that allow it, and enrols the new account.
+
+A sign-up names its campaign with ``?campaign=SLUG`` (on the page or the form) or through
+``?next=/c/SLUG/…``; the slug is remembered in the session because allauth's form posts to a
+bare URL. Without a campaign, sign-up is open while any open campaign allows it, and the new
+account joins a campaign later from that campaign's page.
+
+The campaign rules themselves live in campaign.participants.enrolment; this adapter only
+applies them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+from django.urls import Resolver404, resolve
+
+from accounts.models import unused_handle
+from campaign.models import Campaign
+from campaign.participants.enrolment import campaigns_open_for_signup, enroll
+
+SIGNUP_CAMPAIGN_SESSION_KEY = "crowdeval_signup_campaign"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        campaigns = campaigns_open_for_signup()
+        slug = signup_campaign_slug(request)
+        if slug is not None:
+            campaigns = campaigns.filter(slug=slug)
+        return campaigns.exists()
+
+    def new_user(self, request: HttpRequest) -> Any:
+        user = super().new_user(request)
+        # The field default draws a handle without looking at the table; make sure it is free.
+        user.handle = unused_handle()
+        return user
+
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        user = super().save_user(request, user, form, commit=commit)
+        if commit:
+            campaign = signup_campaign(request)
+            if campaign is not None:
+                enroll(user=user, campaign=campaign)
+            if hasattr(request, "session"):
+                request.session.pop(SIGNUP_CAMPAIGN_SESSION_KEY, None)
+        return user
+
+
+def signup_campaign(request: HttpRequest) -> Campaign | None:
+    """The open, sign-up-allowing campaign this sign-up is for, if it names one."""
+    slug = signup_campaign_slug(request)
+    if slug is None:
+        return None
+    return campaigns_open_for_signup().filter(slug=slug).first()
+
+
+def signup_campaign_slug(request: HttpRequest) -> str | None:
+    slug = request.POST.get("campaign") or request.GET.get("campaign")
+    if not slug:
+        slug = _slug_from_next(request.POST.get("next") or request.GET.get("next") or "")
+    session = getattr(request, "session", None)
+    if slug:
+        if session is not None:
+            session[SIGNUP_CAMPAIGN_SESSION_KEY] = slug
+        return slug
+    if session is not None:
+        return session.get(SIGNUP_CAMPAIGN_SESSION_KEY)
+    return None
+
+
+def _slug_from_next(next_url: str) -> str | None:
+    path = urlparse(next_url).path
+    if not path.startswith("/"):
+        return None
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    slug = match.kwargs.get("slug")
+    return slug if isinstance(slug, str) else None

@@ -1,0 +1,163 @@
+"""Annotator scores: gold accuracy, trust, agreement and quality flags, per annotator.
+
+Pure numpy/scipy (no Django, no I/O), vectorised over all judgments of a campaign at once
+(grouping by annotator with `np.bincount`, never a Python loop over judgments), so a job can
+score 200,000 judgments in well under a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import beta
+
+from scoring.numerics.agreement import consensus_agreement
+from scoring.numerics.flags import FlagSettings, flag_annotators
+
+CREDIBLE_MASS = 0.95  # accuracy_lower is the 2.5% quantile of the equal-tailed 95% interval
+
+
+class ScoringError(ValueError):
+    """Judgments that cannot be scored: mismatched lengths, verdicts off the scale, bad ids."""
+
+
+@dataclass(frozen=True)
+class GoldSettings:
+    """The campaign's gold thresholds (PRODUCT.md defaults)."""
+
+    min_gold_seen: int = 5
+    min_gold_accuracy: float = 0.70
+
+
+@dataclass(frozen=True)
+class Judgments:
+    """All judgments of a campaign as parallel arrays, one entry per judgment.
+
+    `verdict` is -2…+2 in canonical a/b terms (negative prefers a); `a_on_left` is True when
+    response a was shown on the left; `seconds` is NaN when unknown; `gold` is 0 for an
+    ordinary comparison, -1 when the gold answer is a and +1 when it is b (the verdict's sign
+    convention, so a gold judgment is correct exactly when sign(verdict) == gold).
+    """
+
+    annotator: NDArray[np.intp]
+    comparison: NDArray[np.intp]
+    verdict: NDArray[np.intp]
+    a_on_left: NDArray[np.bool_]
+    seconds: NDArray[np.float64]
+    gold: NDArray[np.intp]
+    n_annotators: int
+
+    def __post_init__(self) -> None:
+        arrays = {
+            "annotator": np.asarray(self.annotator, dtype=np.intp).ravel(),
+            "comparison": np.asarray(self.comparison, dtype=np.intp).ravel(),
+            "verdict": np.asarray(self.verdict, dtype=np.intp).ravel(),
+            "a_on_left": np.asarray(self.a_on_left, dtype=bool).ravel(),
+            "seconds": np.asarray(self.seconds, dtype=np.float64).ravel(),
+            "gold": np.asarray(self.gold, dtype=np.intp).ravel(),
+        }
+        if len({a.size for a in arrays.values()}) > 1:
+            raise ScoringError("all judgment arrays must have the same length")
+        annotator, verdict, gold = arrays["annotator"], arrays["verdict"], arrays["gold"]
+        if annotator.size and (annotator.min() < 0 or annotator.max() >= self.n_annotators):
+            raise ScoringError(f"annotator indices must lie in 0..{self.n_annotators - 1}")
+        if annotator.size and arrays["comparison"].min() < 0:
+            raise ScoringError("comparison ids must be non-negative")
+        if verdict.size and (verdict.min() < -2 or verdict.max() > 2):
+            raise ScoringError("verdicts must lie in -2…+2")
+        if not np.isin(gold, (-1, 0, 1)).all():
+            raise ScoringError("gold must be -1 (a), 0 (not gold) or +1 (b)")
+        for name, array in arrays.items():
+            object.__setattr__(self, name, array)
+
+    @property
+    def is_gold(self) -> NDArray[np.bool_]:
+        return self.gold != 0
+
+
+@dataclass(frozen=True)
+class AnnotatorScore:
+    """Everything the dashboard and the participant ranking need about one annotator."""
+
+    annotator: int
+    judgments: int
+    gold_seen: int
+    gold_correct: int
+    accuracy: float  # posterior mean of gold accuracy under a Beta(1, 1) prior
+    accuracy_lower: float  # 2.5% quantile of that posterior
+    trusted: bool
+    accepted: int  # non-gold judgments that count (all of them if trusted, else none)
+    agreement: float | None  # share agreeing with the others' consensus; None without overlap
+    agreement_judgments: int  # judgments that had a consensus of others to compare with
+    median_seconds: float | None  # None when no judgment carries a time
+    left_share: float | None  # share of decisive verdicts preferring the left side
+    top_verdict_share: float  # share of the annotator's most frequent verdict
+    flags: tuple[str, ...]
+
+
+def gold_accuracy(
+    seen: NDArray[np.int64], correct: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Posterior mean and 95% lower bound of accuracy: Beta(1 + correct, 1 + seen - correct).
+
+    The lower bound (2.5% quantile of the equal-tailed interval) rewards evidence: 9/10 and
+    90/100 share a mean near 0.9, but only the second has a lower bound near it.
+    """
+    seen, correct = np.asarray(seen, dtype=float), np.asarray(correct, dtype=float)
+    a, b = 1.0 + correct, 1.0 + seen - correct
+    return a / (a + b), beta.ppf((1.0 - CREDIBLE_MASS) / 2.0, a, b)
+
+
+def score_annotators(
+    judgments: Judgments,
+    *,
+    gold: GoldSettings | None = None,
+    flags: FlagSettings | None = None,
+) -> list[AnnotatorScore]:
+    """Score every annotator index 0..n_annotators-1 (annotators without judgments included).
+
+    Gold judgments measure accuracy only; agreement and flags other than `untrusted` look at
+    all judgments' behaviour (agreement: non-gold comparisons only, see `consensus_agreement`).
+    """
+    gold = gold or GoldSettings()
+    flags = flags or FlagSettings()
+    j, n = judgments, judgments.n_annotators
+    counted = np.bincount(j.annotator, minlength=n)
+    seen = np.bincount(j.annotator[j.is_gold], minlength=n)
+    correct_mask = j.is_gold & (np.sign(j.verdict) == j.gold)
+    correct = np.bincount(j.annotator[correct_mask], minlength=n)
+    mean, lower = gold_accuracy(seen, correct)
+    trusted = (seen >= gold.min_gold_seen) & (mean >= gold.min_gold_accuracy)
+    ordinary = ~j.is_gold
+    accepted = np.where(trusted, np.bincount(j.annotator[ordinary], minlength=n), 0)
+    agreement, overlap = consensus_agreement(
+        j.annotator[ordinary], j.comparison[ordinary], j.verdict[ordinary], n
+    )
+    behaviour = flag_annotators(j.annotator, j.verdict, j.a_on_left, j.seconds, trusted, n, flags)
+    return [
+        AnnotatorScore(
+            annotator=k,
+            judgments=int(counted[k]),
+            gold_seen=int(seen[k]),
+            gold_correct=int(correct[k]),
+            accuracy=float(mean[k]),
+            accuracy_lower=float(lower[k]),
+            trusted=bool(trusted[k]),
+            accepted=int(accepted[k]),
+            agreement=None if overlap[k] == 0 else float(agreement[k]),
+            agreement_judgments=int(overlap[k]),
+            median_seconds=behaviour.median_seconds[k],
+            left_share=behaviour.left_share[k],
+            top_verdict_share=behaviour.top_verdict_share[k],
+            flags=behaviour.flags[k],
+        )
+        for k in range(n)
+    ]
+
+
+def accepted_judgments(judgments: Judgments, scores: list[AnnotatorScore]) -> NDArray[np.bool_]:
+    """Mask of judgments that feed the model ratings: non-gold, by a trusted annotator."""
+    trusted = np.array([score.trusted for score in scores], dtype=bool)
+    return ~judgments.is_gold & trusted[judgments.annotator]

@@ -1,0 +1,128 @@
+"""Quality flags on annotators' behaviour, each a documented rule (PRODUCT.md, "Flags").
+
+Pure numpy/scipy (no Django, no I/O), vectorised over all judgments. A flag is a prompt for
+an organiser to look, not a verdict: only `untrusted` (failing gold) excludes votes.
+
+The rules, in PRODUCT.md terms:
+
+- `too_fast` — "median seconds per judgment far below the campaign's": at least
+  `min_timed` timed judgments and a median under `too_fast_ratio` (0.3) x the median of all
+  timed judgments in the campaign. A reader needs time; a third of the typical time is not
+  reading both responses.
+- `position_bias` — "share of left preferences far from one half": among decisive (non-tie)
+  verdicts, the share preferring the response shown on the left differs from ½ by at least
+  `position_margin` (0.15) and a two-sided binomial test rejects ½ at `position_p` (0.001).
+  Placement is randomised per assignment, so an honest annotator's share is ½ whatever
+  the models; the test keeps a handful of votes from tripping it (one in a thousand honest
+  annotators at most), the margin keeps a slight lean of a prolific one from tripping it.
+- `straight_lining` — "one verdict nearly always": at least `min_straight` judgments and
+  one canonical verdict (e.g. always "Tie") in at least `straight_share` (0.9) of them.
+  (Always pressing the left-hand button shows up as position bias instead.)
+- `untrusted` — not trusted: fewer than `min_gold_seen` gold judgments or a posterior mean
+  accuracy below `min_gold_accuracy` (see `scoring.numerics.annotators`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import binom
+
+TOO_FAST = "too_fast"
+POSITION_BIAS = "position_bias"
+STRAIGHT_LINING = "straight_lining"
+UNTRUSTED = "untrusted"
+
+
+@dataclass(frozen=True)
+class FlagSettings:
+    """Thresholds of the flag rules; the defaults are the documented campaign rules."""
+
+    too_fast_ratio: float = 0.3
+    min_timed: int = 10
+    position_margin: float = 0.15
+    position_p: float = 0.001
+    straight_share: float = 0.9
+    min_straight: int = 20
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """Per annotator (index = annotator) behaviour figures and the flags they raise."""
+
+    median_seconds: list[float | None]
+    left_share: list[float | None]
+    top_verdict_share: list[float]
+    flags: list[tuple[str, ...]]
+
+
+def group_medians(
+    group: NDArray[np.intp], value: NDArray[np.float64], n_groups: int
+) -> NDArray[np.float64]:
+    """Median of `value` per group in one sort (NaN values dropped; NaN for empty groups)."""
+    keep = ~np.isnan(value)
+    group, value = group[keep], value[keep]
+    order = np.lexsort((value, group))
+    ordered = value[order]
+    size = np.bincount(group, minlength=n_groups)
+    first = np.concatenate([[0], np.cumsum(size)[:-1]])
+    low = first + np.maximum(size - 1, 0) // 2
+    high = first + size // 2
+    medians = np.full(n_groups, np.nan)
+    has = size > 0
+    medians[has] = (ordered[low[has]] + ordered[np.minimum(high[has], ordered.size - 1)]) / 2.0
+    return medians
+
+
+def flag_annotators(
+    annotator: NDArray[np.intp],
+    verdict: NDArray[np.intp],
+    a_on_left: NDArray[np.bool_],
+    seconds: NDArray[np.float64],
+    trusted: NDArray[np.bool_],
+    n_annotators: int,
+    settings: FlagSettings | None = None,
+) -> Behaviour:
+    """Apply the module's rules to every annotator's judgments (gold included: it is behaviour)."""
+    settings = settings or FlagSettings()
+    n = n_annotators
+    counted = np.bincount(annotator, minlength=n)
+
+    timed = np.bincount(annotator[~np.isnan(seconds)], minlength=n)
+    median = group_medians(annotator, seconds, n)
+    campaign_median = np.nanmedian(seconds) if timed.sum() else np.nan
+    too_fast = (timed >= settings.min_timed) & (median < settings.too_fast_ratio * campaign_median)
+
+    decisive = verdict != 0
+    # Left preferred: a preferred (verdict < 0) shown on the left, or b preferred shown on the left.
+    prefers_left = decisive & ((verdict < 0) == a_on_left)
+    n_decisive = np.bincount(annotator[decisive], minlength=n)
+    n_left = np.bincount(annotator[prefers_left], minlength=n)
+    left_share = n_left / np.maximum(n_decisive, 1)
+    tail = np.minimum(binom.cdf(n_left, n_decisive, 0.5), binom.sf(n_left - 1, n_decisive, 0.5))
+    p_value = np.minimum(1.0, 2.0 * tail)
+    position_bias = (
+        (n_decisive > 0)
+        & (np.abs(left_share - 0.5) >= settings.position_margin)
+        & (p_value < settings.position_p)
+    )
+
+    per_verdict = np.bincount(annotator * 5 + (verdict + 2), minlength=n * 5).reshape(n, 5)
+    top_share = per_verdict.max(axis=1) / np.maximum(counted, 1)
+    straight = (counted >= settings.min_straight) & (top_share >= settings.straight_share)
+
+    rules = (
+        (TOO_FAST, too_fast),
+        (POSITION_BIAS, position_bias),
+        (STRAIGHT_LINING, straight),
+        (UNTRUSTED, ~trusted),
+    )
+    flags = [tuple(name for name, hit in rules if hit[k]) for k in range(n)]
+    return Behaviour(
+        median_seconds=[None if np.isnan(m) else float(m) for m in median],
+        left_share=[float(s) if d else None for s, d in zip(left_share, n_decisive, strict=True)],
+        top_verdict_share=[float(s) for s in top_share],
+        flags=flags,
+    )

@@ -1,0 +1,88 @@
+"""The participant ranking and the winner rule of PRODUCT.md ("Participant ranking").
+
+Pure Python over `AnnotatorScore` values (no Django, no I/O).
+
+Score = accepted judgments (non-gold, by a trusted annotator) x the accuracy's 95% lower
+bound, so volume counts only as far as gold shows it is trustworthy, and a short lucky run
+on gold does not beat a long solid one. Higher score ranks first; equal scores are broken by
+agreement with the others' consensus (no agreement figure counts as lowest); participants
+equal on both share a rank (competition ranking "1, 2, 2, 4") and are listed by handle. The
+winner is the best-ranked trusted participant with a positive score; several only if they
+tie exactly on score and agreement, which the organiser must then settle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scoring.numerics.annotators import AnnotatorScore
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One row of the participant leaderboard (PRODUCT.md leaderboard JSON `participants`)."""
+
+    handle: str
+    judgments: int
+    accepted: int
+    gold_seen: int
+    gold_correct: int
+    accuracy: float  # posterior mean
+    trusted: bool
+    score: float
+    rank: int
+    agreement: float | None  # the tie-breaker, shown for transparency
+
+
+def rank_participants(
+    handles: Sequence[str], scores: Sequence[AnnotatorScore]
+) -> list[Participant]:
+    """Rank annotators; `handles[k]` is the handle of `scores[k]`. Best first."""
+    if len(handles) != len(scores):
+        raise ValueError("one handle per annotator score")
+    rows = [
+        (
+            score.accepted * score.accuracy_lower,
+            -1.0 if score.agreement is None else score.agreement,
+            handle,
+            score,
+        )
+        for handle, score in zip(handles, scores, strict=True)
+    ]
+    rows.sort(key=lambda row: (-row[0], -row[1], row[2]))
+    ranked: list[Participant] = []
+    for position, (points, agreement, handle, score) in enumerate(rows, start=1):
+        previous = ranked[-1] if ranked else None
+        same = previous is not None and (points, agreement) == (
+            rows[position - 2][0],
+            rows[position - 2][1],
+        )
+        ranked.append(
+            Participant(
+                handle=handle,
+                judgments=score.judgments,
+                accepted=score.accepted,
+                gold_seen=score.gold_seen,
+                gold_correct=score.gold_correct,
+                accuracy=score.accuracy,
+                trusted=score.trusted,
+                score=points,
+                rank=previous.rank if same and previous is not None else position,
+                agreement=score.agreement,
+            )
+        )
+    return ranked
+
+
+def pick_winners(ranking: Sequence[Participant]) -> list[Participant]:
+    """The winner: the best-ranked trusted participant with a positive score.
+
+    Empty when nobody qualifies; more than one only on an exact tie (same score and
+    agreement), which the rule cannot break and the organiser must.
+    """
+    eligible = [row for row in ranking if row.trusted and row.score > 0]
+    if not eligible:
+        return []
+    best = min(row.rank for row in eligible)
+    return [row for row in eligible if row.rank == best]

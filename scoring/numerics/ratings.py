@@ -1,0 +1,392 @@
+"""Model ratings: Bradley-Terry maximum likelihood on the Elo scale, with bootstrap intervals.
+
+Pure numpy/scipy (no Django, no I/O) so jobs, commands, notebooks and benchmarks share it.
+
+Model. P(i beats j) = 1 / (1 + 10^((r_j - r_i) / 400)); a tie counts as half a win for each
+side (Chatbot Arena's convention). The likelihood then depends on the votes only through the
+per-pair vote counts and each contender's score (wins + ties / 2), so every fit runs on
+aggregated counts (`PairCounts`): one bootstrap round over a million votes is a multinomial
+draw over at most 3·C(n, 2) (pair, outcome) cells and a Newton solve on an n-by-n matrix, and all
+rounds are solved together as one batch of matrices.
+
+Awkward data. The maximum-likelihood estimate exists (finite, unique up to a shift) exactly
+when the graph "i scored against j" (a win or a tie) is strongly connected (Zermelo, Ford
+1957). When it is not — a contender that never loses or never wins, a disconnected graph, a
+single vote — the fit adds one virtual tie per contender against a phantom contender rated at
+the mean (a logistic prior, as BayesElo's virtual draws), which makes every rating finite and
+leaves them ordered as the data say. The prior is used only in fits (and bootstrap rounds)
+whose MLE does not exist, so on ordinary data the ratings are the exact MLE. Contenders with
+no votes at all are left out of the fit: they are shown at the mean rating with an interval
+spanning the whole board ("we know nothing"). No input yields NaN or infinity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+from scipy.special import expit, log_expit
+
+from scoring.numerics.votes import PairCounts, RatingError, Votes, count_votes
+
+BASE_RATING = 1000.0
+ELO_PER_NAT = 400.0 / math.log(10.0)  # Elo points per unit of natural-log odds
+PRIOR_TIES = 1.0  # virtual ties per contender against the mean, only when the MLE does not exist
+ONLINE_ELO_K = 4.0  # FastChat's K for the online Elo shown for reference
+_TOLERANCE = 1e-9  # Newton stops when no rating moves more than this (natural-log units)
+_MAX_STEP = 2.0  # cap per Newton step: keeps far-apart ratings (never-loses + prior) stable
+_CHECKED_STEP = 0.5  # steps longer than this are halved until the likelihood does not drop
+_MAX_ITERATIONS = 200
+_CELLS_PER_CHUNK = 3_000_000  # rounds x contenders² solved at once; bounds memory at ~100 MB
+
+
+@dataclass(frozen=True)
+class RatingIntervals:
+    """Point ratings and 95% percentile-bootstrap intervals, all on the Elo scale."""
+
+    rating: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    rounds: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class ContenderRating:
+    """One leaderboard row; the fields of PRODUCT.md's leaderboard JSON `contenders`."""
+
+    name: str
+    rating: float
+    ci_lower: float
+    ci_upper: float
+    rank: int
+    votes: int
+    wins: int
+    losses: int
+    ties: int
+    win_rate: float  # (wins + ties / 2) / votes; 0.0 with no votes
+    online_elo: float | None  # None only when rated from counts without a vote order
+
+
+@dataclass(frozen=True)
+class PairwiseMatrices:
+    """Head-to-head tables; entry [i, j] is about row contender i against column contender j."""
+
+    votes: NDArray[np.int64]  # symmetric
+    wins: NDArray[np.int64]  # i beat j
+    ties: NDArray[np.int64]  # symmetric
+    win_rate: NDArray[np.float64]  # (wins + ties / 2) / votes; 0.5 where votes == 0
+
+
+def _as_counts(data: Votes | PairCounts) -> PairCounts:
+    return count_votes(data) if isinstance(data, Votes) else data
+
+
+def _pair_cells(counts: PairCounts) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.int64]]:
+    """Unordered pairs i < j, their (i wins, ties, j wins) counts; pairs without votes dropped."""
+    n = counts.n_contenders
+    swap = counts.a > counts.b
+    i = np.where(swap, counts.b, counts.a)
+    j = np.where(swap, counts.a, counts.b)
+    i_wins = np.where(swap, counts.b_wins, counts.a_wins)
+    j_wins = np.where(swap, counts.a_wins, counts.b_wins)
+    key = i * n + j
+    cells = np.stack(
+        [np.bincount(key, c, minlength=n * n) for c in (i_wins, counts.ties, j_wins)], 1
+    )
+    pair = np.flatnonzero(cells.sum(axis=1))
+    return pair // n, pair % n, cells[pair].round().astype(np.int64)
+
+
+def _strongly_connected(i: np.ndarray, j: np.ndarray, cells: np.ndarray, n: int) -> bool:
+    """True when the 'scored against' graph is strongly connected, i.e. the MLE exists."""
+    if n <= 1:
+        return True
+    i_scored = cells[:, 0] + cells[:, 1] > 0
+    j_scored = cells[:, 2] + cells[:, 1] > 0
+    rows = np.concatenate([i[i_scored], j[j_scored]])
+    cols = np.concatenate([j[i_scored], i[j_scored]])
+    graph = coo_array((np.ones(rows.size), (rows, cols)), shape=(n, n)).tocsr()
+    return connected_components(graph, directed=True, connection="strong")[0] == 1
+
+
+def _log_likelihood(
+    theta: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    games: np.ndarray,
+    score_i: np.ndarray,
+    prior: np.ndarray,
+) -> np.ndarray:
+    """Per-round log-likelihood (plus the prior's virtual ties where `prior` is set)."""
+    difference = theta[:, i] - theta[:, j]
+    value = (score_i * log_expit(difference) + (games - score_i) * log_expit(-difference)).sum(
+        axis=1
+    )
+    virtual = 0.5 * PRIOR_TIES * (log_expit(theta) + log_expit(-theta)).sum(axis=1)
+    return value + np.where(prior, virtual, 0.0)
+
+
+def _solve(
+    i: np.ndarray,
+    j: np.ndarray,
+    cells: np.ndarray,
+    n: int,
+    prior: np.ndarray,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """Batched Newton-Raphson for log-strengths; cells is (rounds, pairs, 3), prior (rounds,).
+
+    Works per pair (not per nxn entry) and only scatters the Hessian. Rows without the prior
+    are gauge-fixed by adding a multiple of 11ᵀ to the singular (Laplacian) Hessian: the
+    gradient sums to zero, so every step keeps the log-strengths summing to zero. Steps are
+    capped and then halved until the likelihood does not drop: plain Newton can overshoot
+    in the flat tails of a contender rated thousands of points away.
+    """
+    rounds, pairs = cells.shape[:2]
+    games = cells.sum(axis=2).astype(np.float64)
+    score_i = cells[:, :, 0] + 0.5 * cells[:, :, 1]  # i's score against j
+    signed = np.zeros((pairs, n))  # +1 at i, -1 at j: maps a pair quantity onto both ends
+    signed[np.arange(pairs), i] = 1.0
+    signed[np.arange(pairs), j] = -1.0
+    ends = np.abs(signed)
+    theta = (
+        np.zeros((rounds, n)) if start is None else np.array(np.broadcast_to(start, (rounds, n)))
+    )
+    todo = np.arange(rounds)
+    diagonal = np.arange(n)
+    for _ in range(_MAX_ITERATIONS):
+        t, g, w, use_prior = theta[todo], games[todo], score_i[todo], prior[todo]
+        difference = t[:, i] - t[:, j]
+        p, p_j = expit(difference), expit(-difference)
+        # w·sig(-d) - (g-w)·sig(d) is w - g·p without cancelling two near-equal large numbers.
+        gradient = (w * p_j - (g - w) * p) @ signed
+        q = g * p * p_j
+        hessian = np.zeros((todo.size, n, n))
+        hessian[:, i, j] = -q
+        hessian[:, j, i] = -q
+        curvature = q @ ends
+        # Prior: a virtual tie with a phantom at 0: gradient τ(½ - s(θ)), curvature τ·s(1 - s).
+        s = expit(t)
+        gradient += use_prior[:, None] * PRIOR_TIES * 0.5 * (expit(-t) - s)
+        curvature += use_prior[:, None] * PRIOR_TIES * s * expit(-t)
+        hessian[:, diagonal, diagonal] = curvature
+        hessian += (~use_prior * curvature.mean(axis=1) / n)[:, None, None]
+        step = np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
+        step *= np.minimum(1.0, _MAX_STEP / np.maximum(np.abs(step).max(axis=1), 1e-300))[:, None]
+        # Small steps are in Newton's region of fast convergence; only long ones are checked.
+        worse = np.flatnonzero(np.abs(step).max(axis=1) > _CHECKED_STEP)
+        before = _log_likelihood(t[worse], i, j, g[worse], w[worse], use_prior[worse])
+        slack = 1e-12 * np.maximum(np.abs(before), 1.0)  # rounding noise is not a drop
+        for _halving in range(40):
+            if worse.size == 0:
+                break
+            trial = t[worse] + step[worse]
+            after = _log_likelihood(trial, i, j, g[worse], w[worse], use_prior[worse])
+            keep = after < before - slack
+            worse, before, slack = worse[keep], before[keep], slack[keep]
+            step[worse] *= 0.5
+        theta[todo] = t + step
+        todo = todo[np.abs(step).max(axis=1) > _TOLERANCE]
+        if todo.size == 0:
+            return theta
+    raise RatingError("Bradley-Terry fit did not converge")  # not seen in tests; a bug if raised
+
+
+def _prepare(
+    counts: PairCounts, anchor: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int | None]:
+    """Re-index to contenders with votes: voted ids, pairs i < j, their cells, anchor's place."""
+    i, j, cells = _pair_cells(counts)
+    voted = np.union1d(i, j)
+    if anchor is not None and anchor not in voted:
+        raise RatingError("the anchor contender has no votes, so it cannot carry the scale")
+    place = None if anchor is None else int(np.searchsorted(voted, anchor))
+    return voted, np.searchsorted(voted, i), np.searchsorted(voted, j), cells, place
+
+
+def _to_elo(
+    theta: np.ndarray, voted: np.ndarray, n: int, anchor_place: int | None, base: float
+) -> np.ndarray:
+    """Log-strengths (..., voted) → Elo (..., n): mean or anchor at `base`; no votes → the mean."""
+    elo = theta * ELO_PER_NAT
+    reference = (
+        elo.mean(axis=-1, keepdims=True) if anchor_place is None else elo[..., [anchor_place]]
+    )
+    elo = elo - reference + base
+    out = np.empty((*elo.shape[:-1], n))
+    out[...] = elo.mean(axis=-1, keepdims=True)
+    out[..., voted] = elo
+    return out
+
+
+def fit_bradley_terry(
+    data: Votes | PairCounts, *, anchor: int | None = None, base_rating: float = BASE_RATING
+) -> NDArray[np.float64]:
+    """Bradley-Terry ratings (Elo scale) of all `n_contenders`, ties counted as half a win.
+
+    Mean `base_rating` over contenders with votes, or `anchor`'s rating set to `base_rating`.
+    The exact MLE whenever it exists; otherwise see the module docstring.
+    """
+    counts = _as_counts(data)
+    n = counts.n_contenders
+    voted, i, j, cells, anchor_place = _prepare(counts, anchor)
+    if voted.size == 0:
+        return np.full(n, float(base_rating))
+    prior = np.array([not _strongly_connected(i, j, cells, voted.size)])
+    theta = _solve(i, j, cells[None], voted.size, prior)
+    return _to_elo(theta, voted, n, anchor_place, base_rating)[0]
+
+
+def bootstrap_ratings(
+    data: Votes | PairCounts,
+    *,
+    rounds: int = 1000,
+    seed: int = 0,
+    anchor: int | None = None,
+    base_rating: float = BASE_RATING,
+) -> RatingIntervals:
+    """Point ratings with 95% percentile intervals from `rounds` resamples of the votes.
+
+    A resample of N votes is one multinomial draw of N over the observed (pair, outcome)
+    cells — the same distribution as drawing votes with replacement — so the cost does not
+    grow with N. Same seed, same intervals. Each round gets the same finite-rating rule as
+    the point fit. The interval is widened to contain the point rating if needed, so a
+    leaderboard never shows a rating outside its own interval (only on degenerate data).
+    """
+    if rounds < 1:
+        raise RatingError("rounds must be at least 1")
+    counts = _as_counts(data)
+    n = counts.n_contenders
+    rating = fit_bradley_terry(counts, anchor=anchor, base_rating=base_rating)
+    voted, i, j, cells, anchor_place = _prepare(counts, anchor)
+    if voted.size == 0:
+        return RatingIntervals(rating, rating.copy(), rating.copy(), rounds, seed)
+    k = voted.size
+    flat = cells.ravel()
+    nonzero = np.flatnonzero(flat)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(int(flat.sum()), flat[nonzero] / flat.sum(), size=rounds)
+    full_exists = _strongly_connected(i, j, cells, k)
+    samples = np.empty((rounds, n))
+    warm = (rating[voted] - rating[voted].mean()) / ELO_PER_NAT  # warm start saves ~2 Newton steps
+    chunk = max(1, _CELLS_PER_CHUNK // (k * k))
+    for first in range(0, rounds, chunk):
+        resampled = np.zeros((min(chunk, rounds - first), flat.size), dtype=np.int64)
+        resampled[:, nonzero] = draws[first : first + chunk]
+        resampled = resampled.reshape(-1, *cells.shape)
+        # A resample only loses edges, so it keeps the full data's MLE verdict unless a cell
+        # emptied; only those rounds need a connectivity check of their own.
+        prior = np.full(resampled.shape[0], not full_exists)
+        if full_exists:
+            lost = np.flatnonzero(np.any((resampled == 0) & (cells > 0), axis=(1, 2)))
+            for r in lost:
+                prior[r] = not _strongly_connected(i, j, resampled[r], k)
+        theta = _solve(i, j, resampled, k, prior, start=warm)
+        samples[first : first + chunk] = _to_elo(theta, voted, n, anchor_place, base_rating)
+    lower, upper = np.percentile(samples, [2.5, 97.5], axis=0)
+    lower, upper = np.minimum(lower, rating), np.maximum(upper, rating)
+    unvoted = np.setdiff1d(np.arange(n), voted)
+    lower[unvoted], upper[unvoted] = lower[voted].min(), upper[voted].max()
+    return RatingIntervals(rating, lower, upper, rounds, seed)
+
+
+def rank_with_intervals(lower: ArrayLike, upper: ArrayLike) -> NDArray[np.int64]:
+    """1 + the number of contenders whose lower bound is above this one's upper bound."""
+    lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    return 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
+
+
+def pairwise_matrices(data: Votes | PairCounts) -> PairwiseMatrices:
+    """Vote-count, win, tie and win-rate matrices for charts and head-to-head tables."""
+    counts = _as_counts(data)
+    n = counts.n_contenders
+    wins = np.zeros((n, n), dtype=np.int64)
+    ties = np.zeros((n, n), dtype=np.int64)
+    np.add.at(wins, (counts.a, counts.b), counts.a_wins)
+    np.add.at(wins, (counts.b, counts.a), counts.b_wins)
+    np.add.at(ties, (counts.a, counts.b), counts.ties)
+    ties = ties + ties.T
+    votes = wins + wins.T + ties
+    with np.errstate(invalid="ignore", divide="ignore"):
+        win_rate = np.where(votes > 0, (wins + 0.5 * ties) / votes, 0.5)
+    return PairwiseMatrices(votes, wins, ties, win_rate)
+
+
+def predicted_win_probabilities(ratings: ArrayLike) -> NDArray[np.float64]:
+    """Matrix of P(row beats column) under the fitted model (a tie counts as half)."""
+    r = np.asarray(ratings, dtype=float)
+    return expit((r[:, None] - r[None, :]) / ELO_PER_NAT)
+
+
+def online_elo(
+    votes: Votes, *, k: float = ONLINE_ELO_K, base_rating: float = BASE_RATING
+) -> NDArray[np.float64]:
+    """Sequential Elo in vote order (FastChat's `compute_elo`), shown only for reference.
+
+    Inherently sequential, so a plain loop over Python floats (about 1 µs per vote).
+    """
+    rating = [float(base_rating)] * votes.n_contenders
+    score_a = (1.0, 0.5, 0.0)
+    for a, b, outcome in zip(
+        votes.a.tolist(), votes.b.tolist(), votes.outcome.tolist(), strict=True
+    ):
+        expected_a = 1.0 / (1.0 + 10.0 ** ((rating[b] - rating[a]) / 400.0))
+        delta = k * (score_a[outcome] - expected_a)
+        rating[a] += delta
+        rating[b] -= delta
+    return np.array(rating)
+
+
+def rate_contenders(
+    names: Sequence[str],
+    data: Votes | PairCounts,
+    *,
+    rounds: int = 1000,
+    seed: int = 0,
+    anchor: str | None = None,
+    base_rating: float = BASE_RATING,
+    online: ArrayLike | None = None,
+) -> list[ContenderRating]:
+    """The model leaderboard: one row per contender, best rating first (name breaks ties).
+
+    `names[k]` names contender index k. Online Elo is computed from `Votes`; from
+    `PairCounts` pass `online` (computed by `online_elo` over the ordered votes) or get None.
+    """
+    counts = _as_counts(data)
+    if len(names) != counts.n_contenders:
+        raise RatingError("names must name every contender index")
+    if anchor is not None and anchor not in names:
+        raise RatingError(f"unknown anchor contender {anchor!r}")
+    anchor_index = None if anchor is None else list(names).index(anchor)
+    intervals = bootstrap_ratings(
+        counts, rounds=rounds, seed=seed, anchor=anchor_index, base_rating=base_rating
+    )
+    ranks = rank_with_intervals(intervals.lower, intervals.upper)
+    tables = pairwise_matrices(counts)
+    votes, wins, ties = tables.votes.sum(1), tables.wins.sum(1), tables.ties.sum(1)
+    if isinstance(data, Votes):
+        online = online_elo(data, base_rating=base_rating)
+    elo = None if online is None else np.asarray(online, dtype=float)
+    rows = [
+        ContenderRating(
+            name=str(name),
+            rating=float(intervals.rating[k]),
+            ci_lower=float(intervals.lower[k]),
+            ci_upper=float(intervals.upper[k]),
+            rank=int(ranks[k]),
+            votes=int(votes[k]),
+            wins=int(wins[k]),
+            losses=int(votes[k] - wins[k] - ties[k]),
+            ties=int(ties[k]),
+            win_rate=float((wins[k] + 0.5 * ties[k]) / votes[k]) if votes[k] else 0.0,
+            online_elo=None if elo is None else float(elo[k]),
+        )
+        for k, name in enumerate(names)
+    ]
+    return sorted(rows, key=lambda row: (-row.rating, row.name))

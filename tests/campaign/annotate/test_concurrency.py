@@ -1,0 +1,257 @@
+"""The assignment engine under real concurrency on PostgreSQL.
+
+Many participants at once, each in its own thread and database connection, request and
+submit until the campaign is full; along the way some reload the page, retry a submit, skip an
+item or walk away from one (its lease runs out), while a background sweep reclaims expired
+leases. Then the invariants of PRODUCT.md "Reliability" must hold: no comparison over its
+target, nobody served one comparison twice, every acknowledged submission stored exactly
+once, full coverage, and counters that agree with the rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from django.db import close_old_connections, connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
+from campaign.annotate.judging import judge_and_next, skip_and_next
+from campaign.models import Assignment, Comparison, Enrollment, Judgment
+from tests.factories import make_campaign, make_comparisons, make_participants
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+]
+
+PARTICIPANTS = 55
+REGULAR = 150
+GOLD = 30
+TARGET = 3
+DEADLINE_SECONDS = 240
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    judgment_id: int
+    annotator_id: int
+    comparison_id: int
+    verdict: int
+
+
+def _nothing_left_for(annotator, campaign) -> bool:
+    """Nothing can come this participant's way any more, ignoring locks.
+
+    The engine skips rows other requests hold locked; a participant only stops once no
+    regular comparison below target is left that they never had, and nobody else holds a
+    lease whose room could still come back (a walked-away lease, once expired and reclaimed,
+    reopens its comparison). Stopping earlier could leave that room with nobody to take it.
+    """
+    free = (
+        Comparison.objects.filter(campaign=campaign, gold_side="", load__lt=TARGET)
+        .exclude(assignments__annotator=annotator)
+        .exists()
+    )
+    held = (
+        Assignment.objects.filter(campaign=campaign, status=Assignment.Status.OPEN)
+        .exclude(annotator=annotator)
+        .exists()
+    )
+    return not (free or held)
+
+
+def _participate(annotator, campaign, start, acknowledged, errors, index) -> None:
+    """What the annotate page does: load the page, then judge (or skip) and get the next item."""
+    try:
+        start.wait()
+        enrollment = Enrollment.objects.select_related("campaign").get(
+            campaign=campaign, user=annotator
+        )
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        served = 0
+        assignment = next_assignment(annotator=annotator, campaign=campaign)
+        while time.monotonic() < deadline:
+            if assignment is None:
+                if _nothing_left_for(annotator, campaign):
+                    return
+                time.sleep(0.005)  # others hold what is left; ask again shortly
+                assignment = next_assignment(annotator=annotator, campaign=campaign)
+                continue
+            served += 1
+            if served % 11 == 0:
+                # Walks away: the lease runs out (time travel instead of waiting 15 minutes),
+                # and the next page load leases something else.
+                now = timezone.now()
+                Assignment.objects.filter(pk=assignment.pk).update(
+                    leased_at=now - datetime.timedelta(minutes=20),
+                    expires_at=now - datetime.timedelta(minutes=5),
+                )
+                assignment = next_assignment(annotator=annotator, campaign=campaign)
+                continue
+            if served % 7 == 0:
+                outcome = skip_and_next(
+                    enrollment=enrollment, assignment_key=assignment.key, reason="looks truncated"
+                )
+                assignment = outcome.next_assignment
+                continue
+            if served % 4 == 0:
+                # A page reload before answering resumes the same lease.
+                again = next_assignment(annotator=annotator, campaign=campaign)
+                assert again.key == assignment.key
+            choice = (index + served) % 5 - 2
+            outcome = judge_and_next(
+                enrollment=enrollment, assignment_key=assignment.key, choice=choice, seconds=1.0
+            )
+            judgment = outcome.judgment
+            acknowledged.append(
+                Acknowledged(judgment.pk, annotator.pk, judgment.comparison_id, judgment.verdict)
+            )
+            if served % 5 == 0:
+                # A retried request gets the same judgment back, and resumes the next item
+                # the first answer leased (when it found one: locked rows may free up since).
+                retried = judge_and_next(
+                    enrollment=enrollment, assignment_key=assignment.key, choice=-choice or 1
+                )
+                assert retried.judgment.pk == judgment.pk
+                if outcome.next_assignment is not None:
+                    assert retried.next_assignment.key == outcome.next_assignment.key
+            assignment = outcome.next_assignment
+        errors.append(f"participant {annotator.pk} still working at the deadline")
+    except BaseException as error:  # collected and re-raised by the main thread
+        errors.append(f"participant {annotator.pk}: {error!r}")
+    finally:
+        connection.close()
+
+
+def _sweep(campaign, stop, errors, sweeps) -> None:
+    try:
+        while not stop.is_set():
+            reclaim_expired_leases(campaign=campaign)
+            sweeps.append(1)
+    except BaseException as error:
+        errors.append(f"reclaimer: {error!r}")
+    finally:
+        connection.close()
+
+
+def test_many_participants_fill_the_campaign_without_breaking_an_invariant():
+    campaign = make_campaign(judgments_per_comparison=TARGET, qualification_gold=3, gold_rate=0.1)
+    make_comparisons(campaign, REGULAR, gold=GOLD)
+    annotators = make_participants(campaign, PARTICIPANTS)
+    close_old_connections()
+    acknowledged: list[Acknowledged] = []
+    errors: list[str] = []
+    start = threading.Barrier(PARTICIPANTS)
+    threads = [
+        threading.Thread(
+            target=_participate,
+            args=(annotator, campaign, start, acknowledged, errors, index),
+        )
+        for index, annotator in enumerate(annotators)
+    ]
+
+    stop, sweeps = threading.Event(), []
+    reclaimer = threading.Thread(target=_sweep, args=(campaign, stop, errors, sweeps))
+
+    began = time.monotonic()
+    reclaimer.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    duration = time.monotonic() - began
+    stop.set()
+    reclaimer.join()
+
+    assert errors == []
+    stored = list(
+        Judgment.objects.filter(campaign=campaign).values_list(
+            "pk", "annotator_id", "comparison_id", "verdict"
+        )
+    )
+    statuses = Counter(
+        Assignment.objects.filter(campaign=campaign).values_list("status", flat=True)
+    )
+    print(
+        f"\n{PARTICIPANTS} participants stored {len(stored)} judgments "
+        f"({REGULAR} regular x {TARGET} + gold) in {duration:.1f} s, "
+        f"{len(stored) / duration:.0f} judgments/s; leases {dict(statuses)}; "
+        f"{len(sweeps)} reclaim sweeps"
+    )
+
+    # Every acknowledged submission is stored exactly once, and nothing else is.
+    assert Counter(stored) == Counter(
+        (ack.judgment_id, ack.annotator_id, ack.comparison_id, ack.verdict) for ack in acknowledged
+    )
+    # Nobody judged or was served one comparison twice.
+    assert not (
+        Judgment.objects.values("comparison", "annotator").annotate(n=Count("pk")).filter(n__gt=1)
+    )
+    assert not (
+        Assignment.objects.values("comparison", "annotator").annotate(n=Count("pk")).filter(n__gt=1)
+    )
+    # No comparison over its target; every one exactly at it (full coverage); counters agree.
+    regular = Comparison.objects.filter(campaign=campaign, gold_side="").annotate(
+        judged=Count("judgments", distinct=True),
+        open=Count("assignments", filter=Q(assignments__status="open"), distinct=True),
+    )
+    assert sorted({row.judged for row in regular}) == [TARGET]
+    assert all(row.load == row.judged + row.open for row in regular)
+    assert not Assignment.objects.filter(campaign=campaign, status="open").exists()
+    # The counters the annotate loop reads agree with the rows they count.
+    for enrollment in Enrollment.objects.filter(campaign=campaign):
+        mine = Assignment.objects.filter(campaign=campaign, annotator_id=enrollment.user_id)
+        assert (
+            enrollment.judged
+            == Judgment.objects.filter(campaign=campaign, annotator_id=enrollment.user_id).count()
+        )
+        assert enrollment.skipped == mine.filter(status="skipped").count()
+        assert enrollment.gold_served == mine.filter(is_gold=True).count()
+    # Every participant qualified on gold first.
+    for annotator in annotators:
+        first = Assignment.objects.filter(annotator=annotator).order_by("pk")[:3]
+        assert [assignment.is_gold for assignment in first] == [True, True, True]
+
+
+def test_a_double_click_from_one_participant_yields_a_single_lease():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 40)
+    annotators = make_participants(campaign, 10)
+    close_old_connections()
+    results: dict[int, list[str]] = {annotator.pk: [] for annotator in annotators}
+    errors: list[str] = []
+
+    def request(annotator, start):
+        try:
+            start.wait()
+            assignment = next_assignment(annotator=annotator, campaign=campaign)
+            results[annotator.pk].append(str(assignment.key))
+        except BaseException as error:
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    start = threading.Barrier(2 * len(annotators))
+    threads = [
+        threading.Thread(target=request, args=(annotator, start))
+        for annotator in annotators
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    for keys in results.values():
+        assert len(keys) == 2 and keys[0] == keys[1]
+    assert Assignment.objects.filter(campaign=campaign).count() == len(annotators)
+    assert sum(Comparison.objects.values_list("load", flat=True)) == len(annotators)

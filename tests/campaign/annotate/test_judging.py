@@ -1,0 +1,350 @@
+"""Submitting and skipping: canonical verdicts, idempotency, validation, late answers."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
+from campaign.annotate.judging import allowed_choices, skip_assignment, submit_judgment
+from campaign.exceptions import (
+    AlreadyJudged,
+    AlreadySkipped,
+    CampaignError,
+    CampaignNotOpen,
+    InvalidTiming,
+    InvalidVerdict,
+    LeaseExpired,
+    LeaseNotFound,
+    RationaleRequired,
+    RationaleTooLong,
+    SkipReasonRequired,
+)
+from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
+from campaign.participants.enrolment import progress_of
+from tests.factories import make_campaign, make_comparisons, make_participant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 3)
+    return campaign
+
+
+@pytest.fixture
+def annotator(campaign):
+    return make_participant(campaign)
+
+
+def lease(annotator, campaign, *, left_side=None):
+    assignment = next_assignment(annotator=annotator, campaign=campaign)
+    if left_side is not None:
+        Assignment.objects.filter(pk=assignment.pk).update(left_side=left_side)
+        assignment.left_side = left_side
+    return assignment
+
+
+def submit(annotator, campaign, assignment, choice=-1, **extra):
+    return submit_judgment(
+        annotator=annotator,
+        campaign=campaign,
+        assignment_key=assignment.key,
+        choice=choice,
+        **extra,
+    )
+
+
+def expire(assignment):
+    past = timezone.now() - datetime.timedelta(hours=1)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        leased_at=past - datetime.timedelta(minutes=15), expires_at=past
+    )
+
+
+@pytest.mark.parametrize(
+    ("left_side", "choice", "verdict"),
+    [("a", -2, -2), ("a", 1, 1), ("b", -2, 2), ("b", 1, -1), ("b", 0, 0)],
+)
+def test_the_screen_choice_is_stored_as_a_canonical_verdict(
+    campaign, annotator, left_side, choice, verdict
+):
+    assignment = lease(annotator, campaign, left_side=left_side)
+
+    judgment = submit(annotator, campaign, assignment, choice=choice)
+
+    assert judgment.verdict == verdict
+    assert judgment.left_side == left_side
+    assert judgment.comparison_id == assignment.comparison_id
+    assert judgment.is_gold is False
+    assert judgment.correct is None
+
+
+def test_submitting_closes_the_lease(campaign, annotator):
+    assignment = lease(annotator, campaign)
+    submit(annotator, campaign, assignment)
+    assignment.refresh_from_db()
+    assert assignment.status == Assignment.Status.JUDGED
+
+
+def test_a_repeated_submit_returns_the_first_judgment_unchanged(campaign, annotator):
+    assignment = lease(annotator, campaign, left_side="a")
+    first = submit(annotator, campaign, assignment, choice=-2)
+
+    again = submit(annotator, campaign, assignment, choice=2, rationale="changed my mind")
+
+    assert again.pk == first.pk
+    assert again.verdict == -2
+    assert again.rationale == ""
+    assert Judgment.objects.count() == 1
+
+
+def test_someone_elses_assignment_is_not_found(campaign, annotator):
+    assignment = lease(annotator, campaign)
+    stranger = make_participant(campaign)
+
+    with pytest.raises(LeaseNotFound):
+        submit(stranger, campaign, assignment)
+    with pytest.raises(LeaseNotFound):
+        skip_assignment(
+            annotator=stranger, campaign=campaign, assignment_key=assignment.key, reason="x"
+        )
+    assert Judgment.objects.count() == 0
+
+
+def test_an_assignment_of_another_campaign_is_not_found(campaign, annotator):
+    other = make_campaign(qualification_gold=0)
+    make_comparisons(other, 1)
+    from campaign.participants.enrolment import enroll
+
+    enroll(user=annotator, campaign=other)
+    foreign = next_assignment(annotator=annotator, campaign=other)
+
+    with pytest.raises(LeaseNotFound):
+        submit(annotator, campaign, foreign)
+
+
+@pytest.mark.parametrize("key", ["not-a-uuid", "", str(uuid.uuid4())])
+def test_a_malformed_or_unknown_key_is_not_found(campaign, annotator, key):
+    with pytest.raises(LeaseNotFound):
+        submit_judgment(annotator=annotator, campaign=campaign, assignment_key=key, choice=0)
+
+
+@pytest.mark.parametrize(
+    ("scale", "bad_choice"),
+    [(5, 3), (5, -3), (3, 2), (3, -2), (2, 0), (2, 2), (5, True), (5, "1"), (5, 1.0)],
+)
+def test_a_verdict_outside_the_campaigns_scale_is_refused(scale, bad_choice):
+    campaign = make_campaign(scale=scale, qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 1)
+    annotator = make_participant(campaign)
+    assignment = lease(annotator, campaign)
+
+    with pytest.raises(InvalidVerdict):
+        submit(annotator, campaign, assignment, choice=bad_choice)
+    assert Judgment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("scale", "choices"), [(5, [-2, -1, 0, 1, 2]), (3, [-1, 0, 1]), (2, [-1, 1])]
+)
+def test_allowed_choices_speak_in_left_and_right_terms(scale, choices):
+    campaign = make_campaign(scale=scale)
+    offered = allowed_choices(campaign)
+    assert [value for value, _ in offered] == choices
+    assert offered[0][1].startswith("Left") and offered[-1][1].startswith("Right")
+    assert all("A" not in label.split() and "B" not in label.split() for _, label in offered)
+
+
+def test_a_rationale_is_required_when_the_campaign_asks_for_one():
+    campaign = make_campaign(require_rationale=True, qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 1)
+    annotator = make_participant(campaign)
+    assignment = lease(annotator, campaign)
+
+    with pytest.raises(RationaleRequired):
+        submit(annotator, campaign, assignment, rationale="   ")
+    judgment = submit(annotator, campaign, assignment, rationale="  B is truncated  ")
+    assert judgment.rationale == "B is truncated"
+
+
+def test_an_overlong_rationale_is_refused(campaign, annotator):
+    with pytest.raises(RationaleTooLong):
+        submit(annotator, campaign, lease(annotator, campaign), rationale="x" * 5001)
+
+
+def test_gold_judgments_are_marked_correct_when_they_prefer_the_gold_side():
+    campaign = make_campaign(qualification_gold=3, gold_rate=0.0)
+    make_comparisons(campaign, 1, gold=3)
+    annotator = make_participant(campaign)
+    outcomes = []
+    for strength in (1, 2, 0):  # right side weakly, strongly, tie
+        assignment = lease(annotator, campaign)
+        gold_on_left = assignment.comparison.gold_side == assignment.left_side
+        choice = -strength if gold_on_left else strength
+        outcomes.append(submit(annotator, campaign, assignment, choice=choice))
+
+    assert [(judgment.is_gold, judgment.correct) for judgment in outcomes] == [
+        (True, True),
+        (True, True),
+        (True, False),
+    ]
+
+
+def test_gold_judgments_that_prefer_the_wrong_side_are_incorrect():
+    campaign = make_campaign(qualification_gold=1, gold_rate=0.0)
+    make_comparisons(campaign, 1, gold=1)
+    annotator = make_participant(campaign)
+    assignment = lease(annotator, campaign, left_side="a")
+    wrong = 1 if assignment.comparison.gold_side == "a" else -1
+
+    assert submit(annotator, campaign, assignment, choice=wrong).correct is False
+
+
+def test_seconds_default_to_the_server_measure_from_the_lease(campaign, annotator):
+    assignment = lease(annotator, campaign)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        leased_at=timezone.now() - datetime.timedelta(seconds=42)
+    )
+    judgment = submit(annotator, campaign, assignment)
+    assert 42 <= judgment.seconds < 60
+
+
+def test_client_seconds_are_kept_but_never_exceed_the_lease_age(campaign, annotator):
+    first = lease(annotator, campaign)
+    Assignment.objects.filter(pk=first.pk).update(
+        leased_at=timezone.now() - datetime.timedelta(seconds=30)
+    )
+    assert submit(annotator, campaign, first, seconds=12.5).seconds == 12.5
+
+    second = lease(annotator, campaign)
+    Assignment.objects.filter(pk=second.pk).update(
+        leased_at=timezone.now() - datetime.timedelta(seconds=30)
+    )
+    assert submit(annotator, campaign, second, seconds=9999).seconds < 60
+
+
+@pytest.mark.parametrize("seconds", [-1, float("nan"), float("inf"), "12"])
+def test_nonsense_seconds_are_refused(campaign, annotator, seconds):
+    with pytest.raises(InvalidTiming):
+        submit(annotator, campaign, lease(annotator, campaign), seconds=seconds)
+
+
+def test_a_lease_past_its_expiry_but_not_yet_reclaimed_is_still_accepted(campaign, annotator):
+    assignment = lease(annotator, campaign)
+    expire(assignment)
+
+    judgment = submit(annotator, campaign, assignment)
+
+    assert judgment.assignment_id == assignment.pk
+    assert Comparison.objects.get(pk=assignment.comparison_id).load == 1
+
+
+def test_a_reclaimed_lease_is_accepted_while_the_comparison_has_room():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0, judgments_per_comparison=2)
+    (comparison,) = make_comparisons(campaign, 1)
+    slow = make_participant(campaign)
+    assignment = lease(slow, campaign)
+    expire(assignment)
+    reclaim_expired_leases(campaign=campaign)
+    lease(make_participant(campaign), campaign)  # re-leased, but one place is still free
+
+    submit(slow, campaign, assignment)
+
+    comparison.refresh_from_db()
+    assert comparison.load == 2
+    assignment.refresh_from_db()
+    assert assignment.status == Assignment.Status.JUDGED
+
+
+def test_a_reclaimed_lease_is_refused_once_the_comparison_is_full_again():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0, judgments_per_comparison=1)
+    (comparison,) = make_comparisons(campaign, 1)
+    slow, quick = make_participant(campaign), make_participant(campaign)
+    assignment = lease(slow, campaign)
+    expire(assignment)
+    reclaim_expired_leases(campaign=campaign)
+    submit(quick, campaign, lease(quick, campaign))
+
+    with pytest.raises(LeaseExpired):
+        submit(slow, campaign, assignment)
+
+    comparison.refresh_from_db()
+    assert comparison.load == 1
+    assert Judgment.objects.filter(comparison=comparison).count() == 1
+
+
+def test_nothing_is_accepted_once_the_campaign_is_closed(campaign, annotator):
+    assignment = lease(annotator, campaign)
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
+    campaign.refresh_from_db()
+
+    with pytest.raises(CampaignNotOpen):
+        submit(annotator, campaign, assignment)
+
+
+def test_skip_needs_a_reason_and_records_it(campaign, annotator):
+    assignment = lease(annotator, campaign)
+    with pytest.raises(SkipReasonRequired):
+        skip_assignment(
+            annotator=annotator, campaign=campaign, assignment_key=assignment.key, reason=" "
+        )
+
+    skipped = skip_assignment(
+        annotator=annotator,
+        campaign=campaign,
+        assignment_key=assignment.key,
+        reason=" response B is cut off ",
+    )
+
+    assert skipped.status == Assignment.Status.SKIPPED
+    assert skipped.skip_reason == "response B is cut off"
+    assert next_assignment(annotator=annotator, campaign=campaign).key != assignment.key
+
+
+def test_skipping_twice_changes_nothing(campaign, annotator):
+    assignment = lease(annotator, campaign)
+    for _ in range(2):
+        skip_assignment(
+            annotator=annotator, campaign=campaign, assignment_key=assignment.key, reason="bad"
+        )
+    assert Comparison.objects.get(pk=assignment.comparison_id).load == 0
+
+
+def test_a_skipped_item_cannot_be_judged_and_a_judged_one_cannot_be_skipped(campaign, annotator):
+    skipped = lease(annotator, campaign)
+    skip_assignment(annotator=annotator, campaign=campaign, assignment_key=skipped.key, reason="x")
+    with pytest.raises(AlreadySkipped):
+        submit(annotator, campaign, skipped)
+
+    judged = lease(annotator, campaign)
+    submit(annotator, campaign, judged)
+    with pytest.raises(AlreadyJudged):
+        skip_assignment(
+            annotator=annotator, campaign=campaign, assignment_key=judged.key, reason="x"
+        )
+
+
+def test_progress_counts_judged_and_skipped_items_without_telling_gold_apart():
+    campaign = make_campaign(qualification_gold=2, gold_rate=0.0)
+    make_comparisons(campaign, 3, gold=2)
+    annotator = make_participant(campaign)
+    for _ in range(3):
+        submit(annotator, campaign, lease(annotator, campaign))
+    skipped = lease(annotator, campaign)
+    skip_assignment(annotator=annotator, campaign=campaign, assignment_key=skipped.key, reason="x")
+
+    progress = progress_of(Enrollment.objects.get(campaign=campaign, user=annotator))
+
+    assert (progress.judged, progress.skipped, progress.handled) == (3, 1, 4)
+    assert not any("gold" in name for name in vars(progress))
+
+
+def test_every_refusal_is_a_campaign_error_with_a_message(campaign, annotator):
+    with pytest.raises(CampaignError, match=r"\w"):
+        submit_judgment(annotator=annotator, campaign=campaign, assignment_key="x", choice=0)

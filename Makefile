@@ -38,9 +38,12 @@ browser:
 services:
 	@$(PY) scripts/check_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
 
+# Style, the import contracts and types (both configured in pyproject.toml), then migrations.
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/mypy
 	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py makemigrations --check --dry-run
 
 # The whole suite against the local PostgreSQL and Redis (CI runs exactly this).

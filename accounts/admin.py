@@ -8,5 +8,5 @@ from accounts.models import User
 class CrowdevalUserAdmin(UserAdmin):
     list_display = ("username", "handle", "email", "is_staff", "is_imported", "date_joined")
     search_fields = ("username", "handle", "email")
-    fieldsets = (*UserAdmin.fieldsets, ("Crowdeval", {"fields": ("handle", "is_imported")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Crowdeval", {"fields": ("handle", "is_imported")}))
     readonly_fields = ("handle",)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -14,9 +14,12 @@ LOOKUP_WINDOW = 500  # values per `__in` query when checking a batch for ones al
 
 
 class CrowdevalUserManager(UserManager["User"]):
-    def _create_user(self, username: str, email: str | None, password: str | None, **extra: Any):
+    def _create_user(
+        self, username: str, email: str | None, password: str | None, **extra: Any
+    ) -> User:
         extra.setdefault("handle", unused_handle())
-        return super()._create_user(username, email, password, **extra)
+        # The hook every create_user/create_superuser goes through; private, so not in the stubs.
+        return super()._create_user(username, email, password, **extra)  # type: ignore[misc]
 
 
 def unused_handle() -> str:
@@ -37,7 +40,7 @@ def unused_values(count: int, draw: Callable[[], str], field: str) -> list[str]:
     chosen: list[str] = []
     seen: set[str] = set()
     while len(chosen) < count:
-        candidates = []
+        candidates: list[str] = []
         while len(candidates) < count - len(chosen):
             value = draw()
             if value not in seen:
@@ -64,7 +67,7 @@ class User(AbstractUser):
         help_text="Created by a vote import: cannot log in; only a name for imported judgments.",
     )
 
-    objects = CrowdevalUserManager()
+    objects: ClassVar[CrowdevalUserManager] = CrowdevalUserManager()
 
     def __str__(self) -> str:
         return self.handle or self.username

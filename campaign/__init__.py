@@ -1,1 +1,1 @@
-"""Campaign: contests and their content, imports, the annotate flow, organiser pages, API."""
+"""Campaign: contests and their content, imports, the annotate flow, the campaign's pages."""

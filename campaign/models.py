@@ -360,10 +360,6 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"assignment {self.key}"
 
-    @property
-    def right_side(self) -> str:
-        return Comparison.Side.B if self.left_side == Comparison.Side.A else Comparison.Side.A
-
 
 class Judgment(models.Model):
     """One annotator's verdict on one comparison, in canonical a/b terms (negative prefers a)."""

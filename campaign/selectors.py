@@ -1,4 +1,4 @@
-"""Reads that pages and the API need, written once and query-bounded."""
+"""Reads that pages need, written once and query-bounded."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A snapshot is written in one INSERT inside the scoring job's final transaction, so a run that
 dies half-way leaves nothing behind and the previous snapshot stays the latest. Its JSON
-columns hold plain lists of dicts (shapes below) so pages, exports and the API read them
+columns hold plain lists of dicts (shapes below) so pages and exports read them
 without touching the numerics.
 
 ``contenders``  — PRODUCT.md's leaderboard rows, best first: name, rating, ci_lower, ci_upper,

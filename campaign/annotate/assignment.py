@@ -45,6 +45,7 @@ from collections import Counter
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
+from django.db.models.expressions import Combinable, NegatedExpression
 from django.utils import timezone
 
 from accounts.models import User
@@ -183,7 +184,7 @@ def _gold_is_due(enrollment: Enrollment) -> bool:
     return _random.random() < enrollment.campaign.gold_rate
 
 
-def _not_served_to(annotator_id: int) -> Exists:
+def _not_served_to(annotator_id: int) -> NegatedExpression[Combinable]:
     return ~Exists(Assignment.objects.filter(annotator_id=annotator_id, comparison=OuterRef("pk")))
 
 

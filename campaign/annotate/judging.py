@@ -17,6 +17,7 @@ import datetime
 import math
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -43,7 +44,7 @@ from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgme
 from campaign.participants.enrolment import accepts_judgments, lock_participation, require_open
 
 RATIONALE_MAX_CHARS = 5000
-SKIP_REASON_MAX_CHARS = Assignment._meta.get_field("skip_reason").max_length
+SKIP_REASON_MAX_CHARS = cast(int, Assignment._meta.get_field("skip_reason").max_length)
 
 CHOICE_LABELS: dict[int, list[tuple[int, str]]] = {
     Campaign.Scale.FIVE_POINT: [
@@ -261,10 +262,12 @@ def _locked_assignment(enrollment: Enrollment, key: uuid.UUID | str) -> Assignme
     assignment = next(iter(rows), None)
     if assignment is None:
         raise LeaseNotFound()
+    # A column of the raw query, not a model field, so the stubs cannot know it.
+    gold_side: str = assignment.comparison_gold_side  # type: ignore[attr-defined]
     assignment.comparison = Comparison.from_db(
         connection.alias,
         ("id", "campaign_id", "gold_side"),
-        (assignment.comparison_id, assignment.campaign_id, assignment.comparison_gold_side),
+        (assignment.comparison_id, assignment.campaign_id, gold_side),
     )
     return assignment
 

@@ -1,7 +1,7 @@
 """Provisioning: N ready-to-use annotator accounts for a campaign, credentials handed over once.
 
 Only password hashes are stored; the plain passwords exist in the returned credentials and
-nowhere else, so the caller (command, page, API) must hand them over immediately.
+nowhere else, so the caller (the command or the provision page) must hand them over at once.
 
 Speed: Django's default PBKDF2 (1,000,000 rounds, ~0.3 s a hash here) would take minutes for
 500 accounts. Key stretching exists to protect guessable human passwords; these are 16

@@ -9,6 +9,7 @@ be a quarter of a gigabyte of mostly-missing cells.
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import krippendorff
 import numpy as np
@@ -58,9 +59,9 @@ def cohen_kappa(first: ArrayLike, second: ArrayLike) -> float | None:
     table = np.bincount(codes[: first.size] * k + codes[first.size :], minlength=k * k).reshape(
         k, k
     )
-    table = table / first.size
-    observed = np.trace(table)
-    expected = float(table.sum(axis=1) @ table.sum(axis=0))
+    shares = table / first.size
+    observed = np.trace(shares)
+    expected = float(shares.sum(axis=1) @ shares.sum(axis=0))
     if math.isclose(expected, 1.0):
         return None
     return float((observed - expected) / (1.0 - expected))
@@ -71,7 +72,7 @@ def krippendorff_alpha(
     verdict: ArrayLike,
     *,
     values: tuple[int, ...] = VERDICTS,
-    level: str = "ordinal",
+    level: Literal["nominal", "ordinal", "interval", "ratio"] = "ordinal",
 ) -> float | None:
     """Krippendorff's alpha over all judgments (ordinal on the 5-point verdicts by default).
 

@@ -107,7 +107,7 @@ def gold_accuracy(
     """
     seen, correct = np.asarray(seen, dtype=float), np.asarray(correct, dtype=float)
     a, b = 1.0 + correct, 1.0 + seen - correct
-    return a / (a + b), beta.ppf((1.0 - CREDIBLE_MASS) / 2.0, a, b)
+    return a / (a + b), np.asarray(beta.ppf((1.0 - CREDIBLE_MASS) / 2.0, a, b), dtype=float)
 
 
 def score_annotators(

@@ -98,7 +98,8 @@ def count_votes(votes: Votes) -> PairCounts:
     cell = (votes.a * n + votes.b) * 3 + votes.outcome
     table = np.bincount(cell, minlength=n * n * 3).reshape(n * n, 3)
     pair = np.flatnonzero(table.sum(axis=1))
-    return PairCounts(pair // n, pair % n, *table[pair].T, n_contenders=n)
+    a_wins, ties, b_wins = table[pair].T
+    return PairCounts(pair // n, pair % n, a_wins, ties, b_wins, n_contenders=n)
 
 
 # Winner values understood, case-insensitive. "left" means the --a column. FastChat's

@@ -1,7 +1,7 @@
-"""What the campaign app announces after its data changed, for whoever reacts (scoring).
+"""Scoring's queue: the debounce after new judgments and sending the scoring task.
 
-Called by the services after their transaction commits. The campaign app never imports the
-scoring app: the reaction is wired here by task name, so annotation does not depend on it.
+The campaign app announces new judgments (campaign.events.judgments_recorded) without
+importing scoring; scoring/apps.py registers `score_soon` below as the reaction.
 
 Debounce (with Redis). The first new judgment of a quiet campaign sets the key
 ``crowdeval:scoring:queued:<id>`` (SET NX EX) and queues one scoring run
@@ -10,11 +10,12 @@ at the cost of that one round trip. The run deletes the key as it starts, before
 a judgment committed after the deletion queues the next run, and one committed before it is
 in this run's data: the last run always sees the last judgment.
 
-Redis down or slow. Every call here gives up after SCORING_REDIS_TIMEOUT and never raises;
-after a failure the process leaves Redis alone for SCORING_REDIS_RETRY_SECONDS (a circuit
-breaker), so a dead Redis does not cost each judgment a connection attempt. Judgments are
-stored as usual; what was not queued is caught up by the next judgment after Redis is back,
-by the beat schedule (scoring.score_open_campaigns) or by the organiser's Recompute.
+Redis down or slow. Every Redis call here gives up after SCORING_REDIS_TIMEOUT; after a
+failure the process leaves Redis alone for SCORING_REDIS_RETRY_SECONDS (a circuit breaker),
+so a dead Redis does not cost each judgment a connection attempt. Judgments are stored as
+usual (campaign.events never lets a failure here reach the request); what was not queued is
+caught up by the next judgment after Redis is back, by the beat schedule
+(scoring.score_open_campaigns) or by the organiser's Recompute.
 
 Without Redis (the embedded default, Celery eager) there is nothing to debounce with and no
 worker, so a judgment starts the scoring task in a background thread of this process, at most
@@ -50,21 +51,17 @@ def queued_key(campaign_id: int) -> str:
     return f"crowdeval:scoring:queued:{campaign_id}"
 
 
-def judgments_recorded(campaign_id: int) -> threading.Thread | None:
-    """New judgments of this campaign were committed (one or many): have them scored soon.
+def score_soon(campaign_id: int) -> threading.Thread | None:
+    """New judgments of this campaign were committed: have them scored soon (debounced).
 
-    Never raises: the judgments are already stored, and scoring is not a reason to fail the
-    request that stored them. Returns the background run it started in eager mode (tests wait
-    for it), else None.
+    Returns the background run it started in eager mode (tests wait for it), else None.
+    May raise on an unexpected failure; campaign.events.judgments_recorded, its caller,
+    is the boundary that keeps such a failure away from the request.
     """
-    try:
-        if redis_configured():
-            queue_scoring(campaign_id, countdown=settings.SCORING_DEBOUNCE_SECONDS)
-        else:
-            return _score_in_background_now_and_then(campaign_id)
-    except Exception:  # the isolation boundary between annotation and scoring, on purpose
-        logger.exception("Could not request scoring of campaign %s", campaign_id)
-    return None
+    if redis_configured():
+        queue_scoring(campaign_id, countdown=settings.SCORING_DEBOUNCE_SECONDS)
+        return None
+    return _score_in_background_now_and_then(campaign_id)
 
 
 def queue_scoring(campaign_id: int, *, countdown: float) -> bool:

@@ -13,12 +13,13 @@ from campaign import services
 from campaign.exceptions import CampaignError
 from campaign.models import Campaign
 
-# The settings this command takes, each as --its-name; defaults and help come from the model.
-SETTINGS = (
-    "description", "status", "scale", "judgments_per_comparison", "gold_rate",
-    "qualification_gold", "min_gold_seen", "min_gold_accuracy", "block_untrusted",
-    "lease_minutes", "require_rationale", "allow_signup", "pairs_per_prompt", "leaderboard",
-)  # fmt: skip
+# The settings this command takes, each as --its-name, with the model's defaults and help;
+# the guidelines come from a file, and dates are not offered here.
+SETTINGS = tuple(
+    name
+    for name in services.CAMPAIGN_SETTINGS
+    if name not in ("guidelines", "starts_at", "ends_at")
+)
 
 
 class Command(BaseCommand):

@@ -1,139 +1,74 @@
 """What the campaign app announces after its data changed, for whoever reacts (scoring).
 
-Called by the services after their transaction commits. The campaign app never imports the
-scoring app: the reaction is wired here by task name, so annotation does not depend on it.
+The campaign app never imports the scoring app (an import-linter contract checks it, function
+bodies included), so annotation does not depend on it. Instead scoring registers its
+reactions here when Django starts (scoring/apps.py `ready()` calls `register_scoring`):
 
-Debounce (with Redis). The first new judgment of a quiet campaign sets the key
-``crowdeval:scoring:queued:<id>`` (SET NX EX) and queues one scoring run
-SCORING_DEBOUNCE_SECONDS later; every judgment after it finds the key set and queues nothing,
-at the cost of that one round trip. The run deletes the key as it starts, before it reads, so
-a judgment committed after the deletion queues the next run, and one committed before it is
-in this run's data: the last run always sees the last judgment.
+- `judgments_recorded(campaign_id)`: services call it after their transaction commits; the
+  reaction (scoring.queue.score_soon) has the new judgments scored soon, debounced.
+- `request_scoring(campaign)`: score now, not after the debounce delay (closing a campaign
+  asks for its final scores); the reaction is scoring.jobs.request_recompute.
 
-Redis down or slow. Every call here gives up after SCORING_REDIS_TIMEOUT and never raises;
-after a failure the process leaves Redis alone for SCORING_REDIS_RETRY_SECONDS (a circuit
-breaker), so a dead Redis does not cost each judgment a connection attempt. Judgments are
-stored as usual; what was not queued is caught up by the next judgment after Redis is back,
-by the beat schedule (scoring.score_open_campaigns) or by the organiser's Recompute.
-
-Without Redis (the embedded default, Celery eager) there is nothing to debounce with and no
-worker, so a judgment starts the scoring task in a background thread of this process, at most
-once per SCORING_EAGER_INTERVAL_SECONDS; the request itself never fits ratings. The
-leaderboard may lag that long behind (Recompute or `manage.py score_campaign` brings it up
-to date).
+Nothing registered (scoring not installed) means nobody reacts: both calls then do nothing.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from celery import current_app
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connections
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import RedisError
-
-from config.redis import Breaker, redis_client, redis_configured
+from campaign.models import Campaign
 
 logger = logging.getLogger(__name__)
 
-SCORING_TASK = "scoring.score_campaign"
-# The queued flag outlives the run's countdown by this much, then lapses by itself, so a run
-# that was queued but lost (its worker's machine gone, say) blocks nothing for long.
-QUEUED_GRACE_SECONDS = 60
-PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+
+class ScoringRequest(enum.StrEnum):
+    """What became of a request to score a campaign now, for the organiser's message."""
+
+    QUEUED = "queued"  # a worker will run it shortly
+    DONE = "done"  # no broker: it ran in the request and its snapshot is stored (or unchanged)
+    BUSY = "busy"  # no broker, and another run of the campaign (a judgment's) is in progress
+    UNAVAILABLE = "unavailable"  # the broker is unreachable: beat will catch up later
 
 
-def queued_key(campaign_id: int) -> str:
-    return f"crowdeval:scoring:queued:{campaign_id}"
+@dataclass(frozen=True)
+class ScoringReactions:
+    """What scoring does when the campaign app announces something (see the module docstring)."""
+
+    judgments_recorded: Callable[[int], threading.Thread | None]
+    scoring_requested: Callable[[Campaign], ScoringRequest]
+
+
+_reactions: ScoringReactions | None = None
+
+
+def register_scoring(reactions: ScoringReactions) -> None:
+    """Install scoring's reactions (once, from its AppConfig.ready; again replaces them)."""
+    global _reactions  # the registry is this module's one piece of state
+    _reactions = reactions
 
 
 def judgments_recorded(campaign_id: int) -> threading.Thread | None:
     """New judgments of this campaign were committed (one or many): have them scored soon.
 
     Never raises: the judgments are already stored, and scoring is not a reason to fail the
-    request that stored them. Returns the background run it started in eager mode (tests wait
-    for it), else None.
+    request that stored them. Returns the background run scoring started in eager mode
+    (tests wait for it), else None.
     """
+    if _reactions is None:
+        return None
     try:
-        if redis_configured():
-            queue_scoring(campaign_id, countdown=settings.SCORING_DEBOUNCE_SECONDS)
-        else:
-            return _score_in_background_now_and_then(campaign_id)
+        return _reactions.judgments_recorded(campaign_id)
     except Exception:  # the isolation boundary between annotation and scoring, on purpose
         logger.exception("Could not request scoring of campaign %s", campaign_id)
     return None
 
 
-def queue_scoring(campaign_id: int, *, countdown: float) -> bool:
-    """Queue one scoring run in ``countdown`` seconds unless one is queued already.
-
-    True when this call queued it; False when one was queued already or Redis is unavailable
-    (logged; the breaker then skips Redis for a while).
-    """
-    if _breaker.is_open():
-        return False
-    client = redis_client(timeout=settings.SCORING_REDIS_TIMEOUT)
-    key = queued_key(campaign_id)
-    try:
-        if not client.set(key, b"1", nx=True, ex=int(countdown) + QUEUED_GRACE_SECONDS):
-            return False
-        try:
-            send_scoring_task(campaign_id, countdown=countdown)
-        except BrokerError:
-            client.delete(key)  # nothing is queued after all; let the next judgment try
-            raise
-    except (RedisError, BrokerError, OSError) as error:
-        _breaker.trip(error)
-        return False
-    return True
-
-
-def clear_queued(campaign_id: int) -> None:
-    """A run is starting: judgments from now on must queue the next one."""
-    redis_client(timeout=settings.SCORING_REDIS_TIMEOUT).delete(queued_key(campaign_id))
-
-
-def send_scoring_task(campaign_id: int, *, countdown: float = 0) -> str:
-    """Publish one scoring run to the broker and return its task id.
-
-    Raises kombu's OperationalError when the broker is down. One immediate retry replaces a
-    connection that went stale (Redis restarted); Celery's default policy would retry for
-    seconds inside the request.
-    """
-    result = current_app.send_task(
-        SCORING_TASK,
-        args=(campaign_id,),
-        countdown=countdown,
-        retry=True,
-        retry_policy=PUBLISH_RETRY,
-    )
-    return str(result.id)
-
-
-def _score_in_background_now_and_then(campaign_id: int) -> threading.Thread | None:
-    """Eager mode: run the scoring task in a thread, unless this process did within the interval."""
-    key = f"crowdeval:scoring:inline:{campaign_id}"
-    if not cache.add(key, True, timeout=settings.SCORING_EAGER_INTERVAL_SECONDS):
+def request_scoring(campaign: Campaign) -> ScoringRequest | None:
+    """Score ``campaign`` now; what became of it, or None when nothing scores campaigns."""
+    if _reactions is None:
         return None
-    thread = threading.Thread(
-        target=_run_scoring_here, args=(campaign_id,), name=f"scoring-{campaign_id}", daemon=True
-    )
-    thread.start()
-    return thread
-
-
-def _run_scoring_here(campaign_id: int) -> None:
-    try:
-        current_app.tasks[SCORING_TASK].apply(args=(campaign_id,), throw=True)
-    except Exception:  # a background thread has nobody to raise to
-        logger.exception("Scoring campaign %s in the background failed", campaign_id)
-    finally:
-        connections.close_all()  # this thread's own database connections
-
-
-_breaker = Breaker(
-    lambda: settings.SCORING_REDIS_RETRY_SECONDS, "scoring is not requested; judgments go on"
-)
+    return _reactions.scoring_requested(campaign)

@@ -6,6 +6,7 @@ first to give friendly errors, the constraints are the backstop under concurrenc
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import uuid
 
@@ -108,6 +109,15 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def accepts_judgments(self, now: datetime.datetime | None = None) -> bool:
+        """Open, and inside its dates when it has any."""
+        now = now or timezone.now()
+        if self.status != Campaign.Status.OPEN:
+            return False
+        if self.starts_at is not None and now < self.starts_at:
+            return False
+        return not (self.ends_at is not None and now >= self.ends_at)
 
 
 class Contender(models.Model):
@@ -264,9 +274,9 @@ class Enrollment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     # Running counts of this participant's own work, changed only by the services, in the same
-    # transactions as the rows they count (campaign.participants.enrolment.refresh_progress_counters
-    # recomputes them): the annotate loop reads progress and qualification on every request
-    # without counting rows that grow with the participant's work.
+    # transactions as the rows they count (refresh_progress_counters in
+    # campaign.participants.progress recomputes them): the annotate loop reads progress and
+    # qualification on every request without counting rows that grow with the participant's work.
     judged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     gold_served = models.PositiveIntegerField(default=0)

@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from campaign.exceptions import (
     CampaignNotFound,
-    CampaignStatusChangeRefused,
     InvalidCampaignSettings,
 )
 from campaign.models import Campaign
@@ -62,39 +61,6 @@ def create_campaign(
     except IntegrityError:
         raise InvalidCampaignSettings(f"A campaign with slug {slug!r} already exists.") from None
     return campaign
-
-
-@transaction.atomic
-def open_campaign(*, campaign: Campaign, reopen: bool = False) -> Campaign:
-    """Draft → open. A closed campaign opens again only with ``reopen``: closing it named a
-    winner, so taking more judgments afterwards must be a deliberate choice."""
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if locked.status == Campaign.Status.OPEN:
-        raise CampaignStatusChangeRefused("This campaign is already open.")
-    if locked.status == Campaign.Status.CLOSED and not reopen:
-        raise CampaignStatusChangeRefused(
-            "This campaign is closed. Reopen it explicitly to collect more judgments."
-        )
-    return _set_status(locked, Campaign.Status.OPEN, original=campaign)
-
-
-@transaction.atomic
-def close_campaign(*, campaign: Campaign) -> Campaign:
-    """Open → closed: no more judgments; a hidden leaderboard becomes public."""
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if locked.status != Campaign.Status.OPEN:
-        status = locked.get_status_display().lower()
-        raise CampaignStatusChangeRefused(
-            f"Only an open campaign can be closed; this one is {status}."
-        )
-    return _set_status(locked, Campaign.Status.CLOSED, original=campaign)
-
-
-def _set_status(locked: Campaign, status: str, *, original: Campaign) -> Campaign:
-    locked.status = status
-    locked.save(update_fields=["status"])
-    original.status = status
-    return locked
 
 
 def lock_campaign_for_import(campaign: Campaign) -> None:

@@ -14,4 +14,6 @@ urlpatterns = [
     path("c/<slug:slug>/annotate/<uuid:key>/judge/", annotate_views.judge, name="judge"),
     path("c/<slug:slug>/annotate/<uuid:key>/skip/", annotate_views.skip, name="skip"),
     path("c/<slug:slug>/organise/provision/", organise_views.provision, name="provision"),
+    path("c/<slug:slug>/organise/open/", organise_views.open_, name="open"),
+    path("c/<slug:slug>/organise/close/", organise_views.close, name="close"),
 ]

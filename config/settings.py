@@ -216,7 +216,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Scoring jobs (scoring/jobs.py, campaign/events.py; README "Scoring jobs").
+# Scoring jobs (scoring/jobs.py, scoring/queue.py; README "Scoring jobs").
 SCORING_BOOTSTRAP_ROUNDS = env_int("SCORING_BOOTSTRAP_ROUNDS", 1000)
 # A run starts this long after the first new judgment; later ones until then ride along.
 SCORING_DEBOUNCE_SECONDS = env_int("SCORING_DEBOUNCE_SECONDS", 10)
@@ -228,8 +228,6 @@ SCORING_REDIS_RETRY_SECONDS = env_float("SCORING_REDIS_RETRY_SECONDS", 30.0)
 SCORING_LOCK_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 # Without Redis (eager Celery) a judgment scores its campaign inline, at most this often.
 SCORING_EAGER_INTERVAL_SECONDS = env_int("SCORING_EAGER_INTERVAL_SECONDS", 30)
-# Fault injection for tests only: sleep this long between computing and storing a snapshot.
-SCORING_PAUSE_BEFORE_INSERT_SECONDS = env_float("SCORING_PAUSE_BEFORE_INSERT_SECONDS", 0.0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -4,8 +4,8 @@ from django.apps import AppConfig
 class ScoringConfig(AppConfig):
     """The Django side of scoring: snapshots, Celery tasks and leaderboard views.
 
-    The numeric modules beside it (votes, ratings, annotators, agreement, flags, participants)
-    import nothing from Django; only the modules of this app's Django side import them.
+    The numeric modules beside it (scoring.numerics) import nothing from Django; only the
+    modules of this app's Django side import them.
     """
 
     default_auto_field = "django.db.models.BigAutoField"
@@ -13,5 +13,14 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the tasks in every process, not only in workers (which autodiscover them):
-        # without a broker the campaign app runs scoring.score_campaign by name, in-process.
+        # without a broker scoring.queue runs scoring.score_campaign by name, in-process.
+        from campaign.events import ScoringReactions, register_scoring
         from scoring import tasks  # noqa: F401
+        from scoring.jobs import request_recompute
+        from scoring.queue import score_soon
+
+        # The campaign app announces new judgments and asks for final scores without
+        # importing scoring: these are scoring's answers (campaign/events.py).
+        register_scoring(
+            ScoringReactions(judgments_recorded=score_soon, scoring_requested=request_recompute)
+        )

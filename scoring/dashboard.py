@@ -30,7 +30,7 @@ from scoring.leaderboard import from_row, participant_rows
 from scoring.models import Snapshot
 from scoring.numerics.charts import coverage_histogram
 from scoring.numerics.participants import Participant, pick_winners
-from scoring.snapshots import latest_snapshot
+from scoring.selectors import latest_snapshot
 
 SHOW_CHOICES = {"all": "Everyone", "flagged": "Flagged only", "untrusted": "Untrusted only"}
 MAX_QUERY_CHARS = 100

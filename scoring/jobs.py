@@ -31,10 +31,11 @@ from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import LockError
 
-from campaign.events import clear_queued, queue_scoring, send_scoring_task
+from campaign.events import ScoringRequest
 from campaign.models import Campaign
 from config.redis import redis_client, redis_configured
 from scoring.models import Snapshot
+from scoring.queue import clear_queued, queue_scoring, send_scoring_task
 from scoring.snapshots import compute_snapshot
 
 logger = logging.getLogger(__name__)
@@ -86,17 +87,8 @@ def run_scoring_job(
     return JobOutcome(campaign_id, status, snapshot, time.perf_counter() - start)
 
 
-class Recompute(enum.StrEnum):
-    """What `request_recompute` did, for the organiser's message."""
-
-    QUEUED = "queued"  # a worker will run it shortly
-    DONE = "done"  # no broker: it ran in the request and its snapshot is stored (or unchanged)
-    BUSY = "busy"  # no broker, and another run of the campaign (a judgment's) is in progress
-    UNAVAILABLE = "unavailable"  # the broker is unreachable: beat will catch up later
-
-
-def request_recompute(campaign: Campaign) -> Recompute:
-    """The organiser's Recompute: score the campaign now, not after the debounce delay.
+def request_recompute(campaign: Campaign) -> ScoringRequest:
+    """Score the campaign now, not after the debounce delay (Recompute, and closing).
 
     With Redis the run is queued at once (the job's lock keeps it from overlapping a running
     one). Without Redis (the embedded demo) there is no worker: the job runs here, in the
@@ -105,13 +97,13 @@ def request_recompute(campaign: Campaign) -> Recompute:
     """
     if not redis_configured():
         outcome = run_scoring_job(campaign.pk)
-        return Recompute.BUSY if outcome.status == JobStatus.BUSY else Recompute.DONE
+        return ScoringRequest.BUSY if outcome.status == JobStatus.BUSY else ScoringRequest.DONE
     try:
         send_scoring_task(campaign.pk)
     except BrokerError:
         logger.warning("Recompute of %s not queued: the broker is unreachable", campaign.slug)
-        return Recompute.UNAVAILABLE
-    return Recompute.QUEUED
+        return ScoringRequest.UNAVAILABLE
+    return ScoringRequest.QUEUED
 
 
 def queue_open_campaigns() -> int:

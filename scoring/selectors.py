@@ -1,24 +1,36 @@
-"""A participant's own standing on the checks, as they may see it: the state, nothing more.
+"""Reads of scoring results for pages, exports and commands: snapshots and trust states.
 
-It is read from the latest snapshot, not from live judgments. Live counts (checks answered,
-passed, or still needed) would change right after a gold item and give it away, and a
-participant could share which items are checks. A snapshot changes only when a scoring run
-has folded in a batch of judgments, so the state lags and does not point at an item.
+Everything here reads the stored snapshots and never computes scores (PRODUCT.md "Scoring":
+the web reads the latest snapshot).
+
+A participant's own standing on the checks is read from the latest snapshot, not from live
+judgments. Live counts (checks answered, passed, or still needed) would change right after a
+gold item and give it away, and a participant could share which items are checks. A snapshot
+changes only when a scoring run has folded in a batch of judgments, so the state lags and
+does not point at an item.
 """
 
 from __future__ import annotations
 
 import datetime
-import enum
 from dataclasses import dataclass
 
 from campaign.models import Campaign
+from campaign.participants.trust import TrustState, trust_state
+from scoring.models import Snapshot
+
+__all__ = ["TrustState", "TrustStatus", "latest_snapshot", "trust_status"]
 
 
-class TrustState(enum.StrEnum):
-    QUALIFYING = "qualifying"  # not enough checks scored yet (or no scoring run yet)
-    TRUSTED = "trusted"
-    UNTRUSTED = "untrusted"
+def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snapshot | None:
+    """The campaign's newest snapshot (Snapshot.Meta.ordering), or None before its first run.
+
+    Read through ``campaign.snapshots``, so ``snapshot.campaign`` is ``campaign`` itself and
+    costs no query. ``with_annotators=False`` leaves out the largest column, one row per
+    annotator, for the pages that never show it (the leaderboard and its downloads).
+    """
+    snapshots = campaign.snapshots.all()
+    return (snapshots if with_annotators else snapshots.defer("annotators")).first()
 
 
 @dataclass(frozen=True)
@@ -28,16 +40,17 @@ class TrustStatus:
 
 
 def trust_status(*, annotator_id: int, campaign: Campaign) -> TrustStatus:
+    """The participant's state by the trust rule (campaign.participants.trust), as of the
+    latest snapshot: qualifying before any scoring run or before enough gold."""
     # The newest snapshot (Snapshot.Meta.ordering) with the two columns read here; "campaign"
     # too, or the related manager would load the deferred key to attach ``campaign``.
     snapshot = campaign.snapshots.only("campaign", "computed_at", "annotators").first()
     if snapshot is None:
         return TrustStatus(state=TrustState.QUALIFYING, as_of=None)
     row = next((row for row in snapshot.annotators if row.get("user_id") == annotator_id), None)
-    if row is None or row["gold_seen"] < max(campaign.min_gold_seen, 1):
-        state = TrustState.QUALIFYING
-    elif row["trusted"]:
-        state = TrustState.TRUSTED
-    else:
-        state = TrustState.UNTRUSTED
+    if row is None:
+        return TrustStatus(state=TrustState.QUALIFYING, as_of=snapshot.computed_at)
+    state = trust_state(
+        seen=row["gold_seen"], votes_count=row["trusted"], min_gold_seen=campaign.min_gold_seen
+    )
     return TrustStatus(state=state, as_of=snapshot.computed_at)

@@ -55,17 +55,6 @@ SCORING_VERSION = 1
 SEED = 0  # the bootstrap's seed: the same data gives the same intervals
 
 
-def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snapshot | None:
-    """The campaign's newest snapshot (Snapshot.Meta.ordering), or None before its first run.
-
-    Read through ``campaign.snapshots``, so ``snapshot.campaign`` is ``campaign`` itself and
-    costs no query. ``with_annotators=False`` leaves out the largest column, one row per
-    annotator, for the pages that never show it (the leaderboard and its downloads).
-    """
-    snapshots = campaign.snapshots.all()
-    return (snapshots if with_annotators else snapshots.defer("annotators")).first()
-
-
 def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapshot | None:
     """Score the campaign and store the snapshot; None if the latest one already says it all.
 
@@ -113,7 +102,6 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
     clock.lap("alpha")
     annotator_handles = [handles.get(int(pk), "") for pk in annotator_ids]
     participants = rank_participants(annotator_handles, scores)
-    _pause_for_tests(campaign)
     snapshot = Snapshot.objects.create(
         campaign=campaign,
         computed_at=computed_at,
@@ -222,14 +210,6 @@ def _matrices(
         "votes": tables.votes[np.ix_(order, order)].tolist(),
         "win_rate": tables.win_rate[np.ix_(order, order)].round(4).tolist(),
     }
-
-
-def _pause_for_tests(campaign: Campaign) -> None:
-    """Fault injection for the crash test: a window between computing and storing."""
-    pause = settings.SCORING_PAUSE_BEFORE_INSERT_SECONDS
-    if pause > 0:
-        logger.warning("Pausing %s s before storing the snapshot of %s", pause, campaign.slug)
-        time.sleep(pause)
 
 
 class _Stopwatch:

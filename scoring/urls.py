@@ -11,6 +11,4 @@ urlpatterns = [
     path("c/<slug:slug>/leaderboard.csv", views.leaderboard_csv, name="leaderboard_csv"),
     path("c/<slug:slug>/organise/", views_organiser.dashboard, name="dashboard"),
     path("c/<slug:slug>/organise/recompute/", views_organiser.recompute, name="recompute"),
-    path("c/<slug:slug>/organise/open/", views_organiser.open_, name="open"),
-    path("c/<slug:slug>/organise/close/", views_organiser.close, name="close"),
 ]

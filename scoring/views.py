@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET
 
 from campaign.exceptions import NotEnrolled
 from campaign.models import Campaign
-from campaign.participants.enrolment import get_participation, progress_of
+from campaign.participants.enrolment import get_participation
+from campaign.participants.progress import progress_of
 from campaign.selectors import can_view_leaderboard, get_visible_campaign, is_organiser
 from scoring.exports import leaderboard_csv_rows, leaderboard_document
 from scoring.leaderboard import build_leaderboard
 from scoring.models import Snapshot
-from scoring.selectors import trust_status
-from scoring.snapshots import latest_snapshot
+from scoring.selectors import latest_snapshot, trust_status
 
 HIDDEN_MESSAGE = "This leaderboard is hidden until the campaign closes."
 NOT_SCORED_MESSAGE = "This campaign has not been scored yet."

@@ -51,7 +51,8 @@ from django.utils import timezone
 from accounts.models import User
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import SHUFFLE_KEY_LIMIT, Assignment, Campaign, Comparison, Enrollment
-from campaign.participants.enrolment import is_untrusted, lock_participation, require_open
+from campaign.participants.enrolment import lock_participation, require_open
+from campaign.participants.trust import is_untrusted
 
 SIDES = (Comparison.Side.A, Comparison.Side.B)
 RECLAIM_BATCH_SIZE = 1000

@@ -41,7 +41,7 @@ from campaign.exceptions import (
     SkipReasonTooLong,
 )
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
-from campaign.participants.enrolment import accepts_judgments, lock_participation, require_open
+from campaign.participants.enrolment import lock_participation, require_open
 
 RATIONALE_MAX_CHARS = 5000
 SKIP_REASON_MAX_CHARS = cast(int, Assignment._meta.get_field("skip_reason").max_length)
@@ -238,7 +238,7 @@ def _skip(enrollment: Enrollment, key: uuid.UUID | str, *, reason: str) -> Assig
 
 def _next(enrollment: Enrollment, *, now: datetime.datetime, resume: bool) -> Outcome:
     # Both refusals come before anything is written: the judgment or skip above still commits.
-    if not accepts_judgments(enrollment.campaign, now):
+    if not enrollment.campaign.accepts_judgments(now):
         return Outcome(enrollment, next_assignment=None, halted=str(CampaignNotOpen()))
     try:
         return Outcome(enrollment, next_assignment=lease_next(enrollment, now=now, resume=resume))

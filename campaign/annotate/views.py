@@ -30,11 +30,8 @@ from campaign.annotate.judging import (
 )
 from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
 from campaign.models import Assignment, Comparison, Enrollment
-from campaign.participants.enrolment import (
-    enroll_self,
-    get_participation,
-    progress_of,
-)
+from campaign.participants.enrolment import enroll_self, get_participation
+from campaign.participants.progress import progress_of
 from campaign.selectors import comparison_texts, get_visible_campaign
 
 FETCH_HEADER = "X-Requested-With"

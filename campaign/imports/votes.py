@@ -42,7 +42,7 @@ from campaign.imports.files import source_format, validated_batches
 from campaign.imports.items import ImportReport, ProgressCallback
 from campaign.imports.validation import digest, required_text
 from campaign.models import Campaign, Comparison, Contender, Enrollment, Judgment, Prompt, Response
-from campaign.participants.enrolment import refresh_progress_counters
+from campaign.participants.progress import refresh_progress_counters
 from campaign.services import lock_campaign_for_import
 
 BATCH_SIZE = 5000

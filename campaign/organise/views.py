@@ -1,16 +1,26 @@
-"""Organiser pages of a campaign; anyone who does not organise it gets a 404."""
+"""Organiser pages and actions of a campaign; anyone who does not organise it gets a 404.
+
+Every view fetches the campaign through ``get_organised_campaign_for_user``, so a participant
+or a stranger learns nothing. The open and close actions are CSRF-protected POSTs answered
+by a redirect to the organiser dashboard (the scoring app's page, by URL name) with a message.
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from accounts.exceptions import AccountsError
 from campaign.annotate.forms import ProvisionForm
-from campaign.participants.enrolment import get_organised_campaign_for_user
+from campaign.events import ScoringRequest
+from campaign.exceptions import CampaignStatusChangeRefused
+from campaign.organise.access import get_organised_campaign_for_user
+from campaign.organise.status import close_campaign, open_campaign
 from campaign.participants.provisioning import credentials_csv, provision_annotators
 
 
@@ -40,3 +50,59 @@ def provision(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "campaign/provision.html", {"campaign": campaign, "form": form}, status=status
     )
+
+
+# The organiser dashboard, where the status actions answer (served by the scoring app).
+DASHBOARD = "scoring:dashboard"
+
+
+@login_required
+@require_POST
+def open_(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_organised_campaign_for_user(slug=slug, user=request.user)
+    try:
+        open_campaign(campaign=campaign, reopen=request.POST.get("reopen") == "1")
+    except CampaignStatusChangeRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The campaign is open: participants can judge.")
+    return redirect(DASHBOARD, slug=campaign.slug)
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_organised_campaign_for_user(slug=slug, user=request.user)
+    try:
+        closed = close_campaign(campaign=campaign)
+    except CampaignStatusChangeRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The campaign is closed: it takes no more judgments.")
+        if closed.final_scoring is not None:
+            report_scoring_request(request, closed.final_scoring)
+    return redirect(DASHBOARD, slug=campaign.slug)
+
+
+SCORING_REQUEST_MESSAGES = {
+    ScoringRequest.QUEUED: (
+        messages.SUCCESS,
+        "Scoring queued: the new scores appear here once a worker has run it.",
+    ),
+    ScoringRequest.DONE: (messages.SUCCESS, "Scores recomputed."),
+    ScoringRequest.BUSY: (
+        messages.INFO,
+        "A scoring run is already in progress; the page will show its result when it finishes.",
+    ),
+    ScoringRequest.UNAVAILABLE: (
+        messages.WARNING,
+        "The scoring queue cannot be reached right now; the scores will catch up on the "
+        "next scheduled run.",
+    ),
+}
+
+
+def report_scoring_request(request: HttpRequest, outcome: ScoringRequest) -> None:
+    """Tell the organiser what became of a request to score now (close, Recompute)."""
+    level, text = SCORING_REQUEST_MESSAGES[outcome]
+    messages.add_message(request, level, text)

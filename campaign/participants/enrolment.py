@@ -1,49 +1,23 @@
-"""Participants in a campaign: enrolment, permission-checked getters, trust and progress.
+"""Participants in a campaign: enrolment, the participation getter and lock, the open gate.
 
 Every function here costs a fixed number of indexed queries, whatever the campaign's size,
-because the annotate flow calls them on each request.
+because the annotate flow calls them on each request. Trust is in
+campaign.participants.trust, progress counters in campaign.participants.progress.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role, is_organiser
 from campaign.exceptions import CampaignNotOpen, NotEnrolled, SignupClosed
-from campaign.models import Assignment, Campaign, Enrollment, Judgment
+from campaign.models import Campaign, Enrollment
 from campaign.selectors import get_visible_campaign
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What a participant may know about their own work: never which items were gold."""
-
-    judged: int
-    skipped: int
-
-    @property
-    def handled(self) -> int:
-        return self.judged + self.skipped
-
-
-@dataclass(frozen=True)
-class GoldRecord:
-    seen: int
-    correct: int
-
-    @property
-    def accuracy_mean(self) -> float:
-        """Posterior mean under a Beta(1, 1) prior (PRODUCT.md "Scoring")."""
-        return (self.correct + 1) / (self.seen + 2)
 
 
 @transaction.atomic
@@ -58,7 +32,7 @@ def enroll_self(*, user: User, campaign: Campaign) -> Enrollment:
     """A logged-in user joins an open campaign that accepts sign-ups (the "start" button)."""
     if is_enrolled(user=user, campaign=campaign):
         return Enrollment.objects.get(campaign=campaign, user=user)
-    if not (campaign.allow_signup and accepts_judgments(campaign)):
+    if not (campaign.allow_signup and campaign.accepts_judgments()):
         raise SignupClosed()
     return enroll(user=user, campaign=campaign)
 
@@ -167,74 +141,7 @@ def _count_judgment(*, campaign_id: int, user_id: int) -> Enrollment | None:
     return None if row is None else Enrollment.from_db(connection.alias, _LOOP_FIELDS, row)
 
 
-def get_organised_campaign_for_user(*, slug: str, user: User) -> Campaign:
-    """The campaign if ``user`` organises it; 404 otherwise, so strangers learn nothing."""
-    campaign = get_visible_campaign(slug, user)
-    if not is_organiser(user, campaign):
-        raise Http404("No such campaign.")
-    return campaign
-
-
-def accepts_judgments(campaign: Campaign, now: datetime.datetime | None = None) -> bool:
-    """Open, and inside its dates when it has any."""
-    now = now or timezone.now()
-    if campaign.status != Campaign.Status.OPEN:
-        return False
-    if campaign.starts_at is not None and now < campaign.starts_at:
-        return False
-    return not (campaign.ends_at is not None and now >= campaign.ends_at)
-
-
 def require_open(campaign: Campaign, now: datetime.datetime | None = None) -> None:
-    if not accepts_judgments(campaign, now):
+    """Refuse work on a campaign that takes no judgments now (Campaign.accepts_judgments)."""
+    if not campaign.accepts_judgments(now):
         raise CampaignNotOpen()
-
-
-def gold_record(*, annotator: User | int, campaign: Campaign) -> GoldRecord:
-    """Gold judged and judged correctly by one annotator (small: bounded by the gold pool)."""
-    totals = Judgment.objects.filter(
-        annotator=annotator, campaign=campaign, is_gold=True
-    ).aggregate(seen=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
-    return GoldRecord(seen=totals["seen"], correct=totals["correct"])
-
-
-def is_untrusted(*, annotator: User | int, campaign: Campaign) -> bool:
-    """Enough gold seen and an accuracy below the campaign's threshold.
-
-    Before ``min_gold_seen`` gold judgments nobody is untrusted yet: they are still qualifying.
-    The scoring job applies the same rule (PRODUCT.md "Scoring"); this is the cheap per-request
-    form used to stop untrusted participants when ``block_untrusted`` is on.
-    """
-    record = gold_record(annotator=annotator, campaign=campaign)
-    if record.seen < max(campaign.min_gold_seen, 1):
-        return False
-    return record.accuracy_mean < campaign.min_gold_accuracy
-
-
-def progress_of(enrollment: Enrollment) -> Progress:
-    """The progress an enrolment already loaded carries (no query)."""
-    return Progress(judged=enrollment.judged, skipped=enrollment.skipped)
-
-
-def refresh_progress_counters(*, campaign: Campaign, user_ids: Iterable[int] | None = None) -> int:
-    """Recompute enrolment counters from the rows they count; returns enrolments updated.
-
-    For writers that bypass the annotate services (the vote import) and for repairs; one
-    UPDATE with correlated counts, whatever the number of participants.
-    """
-
-    def counted(model: type[Judgment] | type[Assignment], condition: Q | None = None) -> Coalesce:
-        rows = model.objects.filter(campaign=campaign, annotator=OuterRef("user"))
-        if condition is not None:
-            rows = rows.filter(condition)
-        total = rows.values("annotator").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(total, output_field=IntegerField()), 0)
-
-    enrollments = Enrollment.objects.filter(campaign=campaign)
-    if user_ids is not None:
-        enrollments = enrollments.filter(user_id__in=list(user_ids))
-    return enrollments.update(
-        judged=counted(Judgment),
-        skipped=counted(Assignment, Q(status=Assignment.Status.SKIPPED)),
-        gold_served=counted(Assignment, Q(is_gold=True)),
-    )

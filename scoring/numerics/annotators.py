@@ -25,7 +25,7 @@ class ScoringError(ValueError):
 
 @dataclass(frozen=True)
 class GoldSettings:
-    """The campaign's gold thresholds (PRODUCT.md defaults)."""
+    """The campaign's gold thresholds (the defaults of Campaign's fields, PRODUCT.md's)."""
 
     min_gold_seen: int = 5
     min_gold_accuracy: float = 0.70
@@ -110,6 +110,18 @@ def gold_accuracy(
     return a / (a + b), np.asarray(beta.ppf((1.0 - CREDIBLE_MASS) / 2.0, a, b), dtype=float)
 
 
+def trusted_mask(
+    seen: NDArray[np.int64], mean: NDArray[np.float64], gold: GoldSettings
+) -> NDArray[np.bool_]:
+    """Whose votes count: the trust rule of campaign.participants.trust, for all at once.
+
+    ``min_gold_seen`` gold judged and a posterior mean of at least ``min_gold_accuracy``. With
+    ``min_gold_seen`` 0 the prior mean (0.5) of someone who met no gold is compared too; that
+    module says why, and tests/scoring/numerics/test_trust_rule.py that the two forms agree.
+    """
+    return (np.asarray(seen) >= gold.min_gold_seen) & (np.asarray(mean) >= gold.min_gold_accuracy)
+
+
 def score_annotators(
     judgments: Judgments,
     *,
@@ -129,7 +141,7 @@ def score_annotators(
     correct_mask = j.is_gold & (np.sign(j.verdict) == j.gold)
     correct = np.bincount(j.annotator[correct_mask], minlength=n)
     mean, lower = gold_accuracy(seen, correct)
-    trusted = (seen >= gold.min_gold_seen) & (mean >= gold.min_gold_accuracy)
+    trusted = trusted_mask(seen, mean, gold)
     ordinary = ~j.is_gold
     accepted = np.where(trusted, np.bincount(j.annotator[ordinary], minlength=n), 0)
     agreement, overlap = consensus_agreement(

@@ -22,8 +22,8 @@ import redis
 from django.db import connection
 from kombu import pools as kombu_pools
 
-from campaign import events
 from config.celery import app as celery_app
+from scoring import queue
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
@@ -110,9 +110,9 @@ def scoring_redis(private_redis: PrivateRedis, settings) -> Iterator[PrivateRedi
     if "LOCATION" in cache:
         settings.CACHES = {"default": {**cache, "LOCATION": private_redis.url}}
     _aim_celery_at(private_redis.url)
-    events._breaker.reset()
+    queue._breaker.reset()
     yield private_redis
-    events._breaker.reset()
+    queue._breaker.reset()
     _aim_celery_at(saved_broker)
 
 
@@ -152,6 +152,9 @@ def worker_database_url() -> str:
 def start_worker(transactional_db, scoring_redis: PrivateRedis, tmp_path: Path):
     """Start real workers on the test database and the private broker; killed at teardown.
 
+    ``app`` names the Celery app module (tests.scoring_jobs.paused_worker for one that stops
+    before storing a snapshot); ``environment`` adds settings through environment variables.
+
     Requesting transactional_db makes the data committed (the worker sees it) and tears the
     workers down before the tables are flushed.
     """
@@ -159,7 +162,7 @@ def start_worker(transactional_db, scoring_redis: PrivateRedis, tmp_path: Path):
         pytest.skip("worker tests share the PostgreSQL test database")
     workers: list[Worker] = []
 
-    def start(**environment: str) -> Worker:
+    def start(*, app: str = "config", **environment: str) -> Worker:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings",
@@ -171,7 +174,7 @@ def start_worker(transactional_db, scoring_redis: PrivateRedis, tmp_path: Path):
             **environment,
         )
         log = tmp_path / f"worker-{len(workers)}.log"
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+        command = [sys.executable, "-m", "celery", "-A", app, "worker", "--pool=solo"]
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         command += ["--loglevel=INFO", "-n", f"scoring-test-{len(workers)}@%h"]
         with log.open("wb") as output:

@@ -11,13 +11,12 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings as django_settings
 
-from campaign import events
-from campaign.events import clear_queued, judgments_recorded, queued_key
+from campaign.events import ScoringRequest, judgments_recorded
 from campaign.imports.votes import import_judgments
 from campaign.models import Campaign
+from scoring import queue
 from scoring.jobs import (
     JobStatus,
-    Recompute,
     campaign_lock,
     lock_key,
     queue_open_campaigns,
@@ -25,6 +24,7 @@ from scoring.jobs import (
     run_scoring_job,
 )
 from scoring.models import Snapshot
+from scoring.queue import clear_queued, queued_key
 from tests.campaign.imports.helpers import write_jsonl
 from tests.scoring_jobs.builders import CampaignBuilder
 from tests.scoring_jobs.conftest import PrivateRedis, _aim_celery_at
@@ -80,7 +80,7 @@ def test_judgments_of_one_campaign_queue_one_run_until_it_starts(scoring_redis) 
         ("scoring.score_campaign", [42]),
     ]
     ttl = scoring_redis.client().ttl(queued_key(41))
-    assert 0 < ttl <= django_settings.SCORING_DEBOUNCE_SECONDS + events.QUEUED_GRACE_SECONDS
+    assert 0 < ttl <= django_settings.SCORING_DEBOUNCE_SECONDS + queue.QUEUED_GRACE_SECONDS
     clear_queued(41)  # what a starting run does
     judgments_recorded(41)
     assert len(queued_runs(scoring_redis)) == 3
@@ -90,7 +90,7 @@ def test_a_hung_redis_costs_one_short_attempt_then_none(settings, silent_server)
     settings.REDIS_URL = f"redis://127.0.0.1:{silent_server.getsockname()[1]}/0"
     settings.SCORING_REDIS_TIMEOUT = 0.1
     judgments_recorded(7)  # times out, logs, does not raise
-    assert events._breaker.is_open()
+    assert queue._breaker.is_open()
     judgments_recorded(7)
     judgments_recorded(8)
     assert connections_made(silent_server) == 1
@@ -102,7 +102,7 @@ def test_a_dead_broker_does_not_raise_and_leaves_no_stale_flag(scoring_redis) ->
         closed = probe.getsockname()[1]
     _aim_celery_at(f"redis://127.0.0.1:{closed}/0")
     judgments_recorded(9)
-    assert events._breaker.is_open()
+    assert queue._breaker.is_open()
     assert not scoring_redis.client().exists(queued_key(9))  # the next try is not blocked
 
 
@@ -147,7 +147,7 @@ def test_beat_queues_each_open_campaign_once(scoring_redis) -> None:
 
 
 def test_recompute_queues_a_run_now(scoring_redis, campaign) -> None:
-    assert request_recompute(campaign) == Recompute.QUEUED
+    assert request_recompute(campaign) == ScoringRequest.QUEUED
     assert queued_runs(scoring_redis) == [("scoring.score_campaign", [campaign.pk])]
 
 
@@ -156,7 +156,7 @@ def test_recompute_with_the_broker_down_says_so(campaign) -> None:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     _aim_celery_at(f"redis://127.0.0.1:{closed}/0")
-    assert request_recompute(campaign) == Recompute.UNAVAILABLE
+    assert request_recompute(campaign) == ScoringRequest.UNAVAILABLE
 
 
 @pytest.fixture
@@ -178,7 +178,7 @@ def test_eager_mode_scores_in_the_background_at_most_once_per_interval(eager, ca
     build.judge(build.annotator(), comparison, 1)
     assert judgments_recorded(campaign.pk) is None  # within the interval: not scored again
     assert Snapshot.objects.filter(campaign=campaign).count() == 1
-    assert request_recompute(campaign) == Recompute.DONE
+    assert request_recompute(campaign) == ScoringRequest.DONE
     assert Snapshot.objects.filter(campaign=campaign).count() == 2
 
 
@@ -186,9 +186,9 @@ def test_eager_recompute_while_another_run_holds_the_lock_says_busy(eager, campa
     # Like the background run a judgment starts: the request must not claim it scored.
     with campaign_lock(campaign.pk, token="the-background-run") as held:
         assert held
-        assert request_recompute(campaign) == Recompute.BUSY
+        assert request_recompute(campaign) == ScoringRequest.BUSY
     assert not Snapshot.objects.exists()
-    assert request_recompute(campaign) == Recompute.DONE
+    assert request_recompute(campaign) == ScoringRequest.DONE
     assert Snapshot.objects.filter(campaign=campaign).count() == 1
 
 

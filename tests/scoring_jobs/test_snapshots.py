@@ -9,7 +9,8 @@ from campaign.models import Contender
 from scoring.models import Snapshot
 from scoring.numerics.ratings import online_elo
 from scoring.numerics.votes import A_WINS, B_WINS, TIE, Votes
-from scoring.snapshots import compute_snapshot, latest_snapshot
+from scoring.selectors import latest_snapshot
+from scoring.snapshots import compute_snapshot
 from tests.scoring_jobs.builders import CampaignBuilder
 
 pytestmark = pytest.mark.django_db

@@ -12,11 +12,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from campaign import events
-from campaign.events import send_scoring_task
 from campaign.models import Campaign, Judgment
+from scoring import queue
 from scoring.jobs import lock_key
 from scoring.models import Snapshot
+from scoring.queue import send_scoring_task
 from scoring.tasks import score_open_campaigns
 from tests.factories import PASSWORD
 from tests.scoring_jobs.builders import CampaignBuilder
@@ -79,7 +79,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_redelivered_job_complete
     campaign = build.campaign
     # Unacknowledged messages come back after 1 s, and workers look for them every second.
     redelivery = {"CELERY_VISIBILITY_TIMEOUT": "1", "CELERY_UNACKED_RESTORE_SECONDS": "1"}
-    doomed = start_worker(SCORING_PAUSE_BEFORE_INSERT_SECONDS="600", **redelivery)
+    doomed = start_worker(app="tests.scoring_jobs.paused_worker", **redelivery)
     task_id = send_scoring_task(campaign.pk)
     doomed.wait_for_output("Pausing", timeout=SNAPSHOT_SECONDS)  # computed, not yet stored
     assert scoring_redis.client().get(lock_key(campaign.pk)) == task_id.encode()
@@ -118,11 +118,11 @@ def test_annotation_goes_on_while_redis_is_down_and_scoring_catches_up(
     assert response.status_code == 302  # logged in: the cache's outage is a miss
     judge_items(client, campaign, 3)
     assert Judgment.objects.filter(campaign=campaign).count() == 3
-    assert events._breaker.is_open()  # the first failure paused further attempts
+    assert queue._breaker.is_open()  # the first failure paused further attempts
 
     scoring_redis.start()
     start_worker()
-    wait_until(lambda: not events._breaker.is_open(), timeout=5, what="the breaker to close")
+    wait_until(lambda: not queue._breaker.is_open(), timeout=5, what="the breaker to close")
     assert score_open_campaigns.apply().get() == 1  # what beat runs every few minutes
     wait_until(
         lambda: latest_judgments(campaign) == 3,

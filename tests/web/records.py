@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from campaign.annotate.judging import is_correct
 from campaign.models import Assignment, Comparison, Judgment
-from campaign.participants.enrolment import refresh_progress_counters
+from campaign.participants.progress import refresh_progress_counters
 
 
 def serve(

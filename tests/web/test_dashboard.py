@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -10,9 +11,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from campaign import events
+from campaign.events import ScoringRequest
 from campaign.models import Campaign, Comparison, Prompt
 from scoring import views_organiser
-from scoring.jobs import Recompute, campaign_lock
+from scoring.jobs import campaign_lock
 from scoring.models import Snapshot
 from tests.factories import make_user
 from tests.web.helpers import csrf_token, logged_in, make_judgeable_campaign, make_web_participant
@@ -21,7 +24,8 @@ from tests.web.snapshots import Scored, make_snapshot
 
 pytestmark = pytest.mark.django_db
 
-ACTIONS = ("recompute", "open", "close")
+# The dashboard's actions by URL name: Recompute is scoring's, open and close the campaign's.
+ACTIONS = ("scoring:recompute", "campaign:open", "campaign:close")
 
 
 @pytest.fixture
@@ -49,11 +53,16 @@ def recomputes(monkeypatch) -> list[Campaign]:
     """The campaigns whose scoring was requested (the job itself is scoring.tasks' business)."""
     requested: list[Campaign] = []
 
-    def request_recompute(campaign: Campaign) -> Recompute:
+    def request_recompute(campaign: Campaign) -> ScoringRequest:
         requested.append(campaign)
-        return Recompute.QUEUED
+        return ScoringRequest.QUEUED
 
     monkeypatch.setattr(views_organiser, "request_recompute", request_recompute)
+    reactions = events._reactions
+    assert reactions is not None  # scoring registered them (scoring/apps.py)
+    monkeypatch.setattr(
+        events, "_reactions", dataclasses.replace(reactions, scoring_requested=request_recompute)
+    )
     return requested
 
 
@@ -75,7 +84,7 @@ def test_participants_and_strangers_get_a_404_everywhere(request, who, campaign,
     client = logged_in(request.getfixturevalue(who))
     assert client.get(dashboard_url()).status_code == 404
     for action in ACTIONS:
-        assert client.post(reverse(f"scoring:{action}", args=["dash"])).status_code == 404
+        assert client.post(reverse(action, args=["dash"])).status_code == 404
     assert recomputes == []
     campaign.refresh_from_db()
     assert campaign.status == "open"
@@ -83,7 +92,7 @@ def test_participants_and_strangers_get_a_404_everywhere(request, who, campaign,
 
 def test_anonymous_visitors_are_sent_to_log_in(campaign, recomputes):
     client = Client()
-    urls = [dashboard_url()] + [reverse(f"scoring:{action}", args=["dash"]) for action in ACTIONS]
+    urls = [dashboard_url()] + [reverse(action, args=["dash"]) for action in ACTIONS]
     for url in urls:
         response = client.post(url) if url != dashboard_url() else client.get(url)
         assert response.status_code == 302
@@ -94,7 +103,7 @@ def test_anonymous_visitors_are_sent_to_log_in(campaign, recomputes):
 def test_actions_without_a_csrf_token_are_refused(owner, campaign, recomputes):
     client = logged_in(owner, enforce_csrf_checks=True)
     for action in ACTIONS:
-        assert client.post(reverse(f"scoring:{action}", args=["dash"])).status_code == 403
+        assert client.post(reverse(action, args=["dash"])).status_code == 403
     assert recomputes == []
     campaign.refresh_from_db()
     assert campaign.status == "open"
@@ -106,7 +115,7 @@ def test_actions_without_a_csrf_token_are_refused(owner, campaign, recomputes):
 
 def test_actions_are_posts_only(owner, campaign):
     for action in ACTIONS:
-        assert logged_in(owner).get(reverse(f"scoring:{action}", args=["dash"])).status_code == 405
+        assert logged_in(owner).get(reverse(action, args=["dash"])).status_code == 405
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -121,9 +130,9 @@ def test_recompute_requests_a_scoring_run_and_says_so(owner, campaign, recompute
 @pytest.mark.parametrize(
     ("outcome", "message"),
     [
-        (Recompute.DONE, "Scores recomputed."),
-        (Recompute.BUSY, "A scoring run is already in progress"),
-        (Recompute.UNAVAILABLE, "The scoring queue cannot be reached right now"),
+        (ScoringRequest.DONE, "Scores recomputed."),
+        (ScoringRequest.BUSY, "A scoring run is already in progress"),
+        (ScoringRequest.UNAVAILABLE, "The scoring queue cannot be reached right now"),
     ],
 )
 def test_recompute_says_what_became_of_the_request(owner, campaign, monkeypatch, outcome, message):
@@ -159,18 +168,18 @@ def test_without_a_broker_recompute_during_another_run_does_not_claim_to_have_sc
 
 def test_close_then_reopen_explicitly(owner, campaign, recomputes):
     client = logged_in(owner)
-    response = client.post(reverse("scoring:close", args=["dash"]), follow=True)
+    response = client.post(reverse("campaign:close", args=["dash"]), follow=True)
     campaign.refresh_from_db()
     assert campaign.status == "closed" and recomputes == [campaign]
     assert "The campaign is closed" in response.content.decode()
     assert "Reopen campaign" in response.content.decode()
 
-    response = client.post(reverse("scoring:open", args=["dash"]), follow=True)
+    response = client.post(reverse("campaign:open", args=["dash"]), follow=True)
     campaign.refresh_from_db()
     assert campaign.status == "closed"
     assert "Reopen it explicitly" in response.content.decode()
 
-    client.post(reverse("scoring:open", args=["dash"]), {"reopen": "1"})
+    client.post(reverse("campaign:open", args=["dash"]), {"reopen": "1"})
     campaign.refresh_from_db()
     assert campaign.status == "open"
 
@@ -179,11 +188,11 @@ def test_a_draft_opens_and_cannot_be_closed(owner, campaign, recomputes):
     campaign.status = "draft"
     campaign.save(update_fields=["status"])
     client = logged_in(owner)
-    response = client.post(reverse("scoring:close", args=["dash"]), follow=True)
+    response = client.post(reverse("campaign:close", args=["dash"]), follow=True)
     assert "Only an open campaign can be closed" in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.status == "draft" and recomputes == []
-    client.post(reverse("scoring:open", args=["dash"]))
+    client.post(reverse("campaign:open", args=["dash"]))
     campaign.refresh_from_db()
     assert campaign.status == "open"
 

@@ -6,11 +6,20 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import BooleanField, Field, FloatField, IntegerField
 
 from accounts.models import User
 from campaign import services
 from campaign.exceptions import CampaignError
 from campaign.models import Campaign
+
+# The settings this command takes, each as --its-name, with the model's defaults and help;
+# the guidelines come from a file, and dates are not offered here.
+SETTINGS = tuple(
+    name
+    for name in services.CAMPAIGN_SETTINGS
+    if name not in ("guidelines", "starts_at", "ends_at")
+)
 
 
 class Command(BaseCommand):
@@ -19,22 +28,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="URL name of the campaign, e.g. summer-eval")
         parser.add_argument("--title", required=True)
-        parser.add_argument("--description", default="")
         parser.add_argument("--guidelines", type=Path, help="a Markdown file for participants")
         parser.add_argument("--owner", help="username of the organiser who owns the campaign")
-        parser.add_argument("--status", choices=Campaign.Status.values, default="draft")
-        parser.add_argument("--scale", type=int, choices=Campaign.Scale.values, default=5)
-        parser.add_argument("--judgments-per-comparison", type=int, default=3)
-        parser.add_argument("--gold-rate", type=float, default=0.10)
-        parser.add_argument("--qualification-gold", type=int, default=3)
-        parser.add_argument("--min-gold-seen", type=int, default=5)
-        parser.add_argument("--min-gold-accuracy", type=float, default=0.70)
-        parser.add_argument("--block-untrusted", action="store_true")
-        parser.add_argument("--lease-minutes", type=int, default=15)
-        parser.add_argument("--require-rationale", action="store_true")
-        parser.add_argument("--allow-signup", action="store_true")
-        parser.add_argument("--pairs-per-prompt", type=int, help="default: every pair")
-        parser.add_argument("--leaderboard", choices=Campaign.Leaderboard.values, default="public")
+        for name in SETTINGS:
+            _add_setting(parser, Campaign._meta.get_field(name))
 
     def handle(self, *args: Any, **options: Any) -> None:
         guidelines = ""
@@ -48,15 +45,8 @@ class Command(BaseCommand):
             owner = User.objects.filter(username=options["owner"]).first()
             if owner is None:
                 raise CommandError(f"No user named {options['owner']!r}.")
-        settings = {
-            name: options[name]
-            for name in (
-                "description", "status", "scale", "judgments_per_comparison", "gold_rate",
-                "qualification_gold", "min_gold_seen", "min_gold_accuracy", "block_untrusted",
-                "lease_minutes", "require_rationale", "allow_signup", "pairs_per_prompt",
-                "leaderboard",
-            )
-        }  # fmt: skip
+        # Only the settings given: the model supplies the rest, so its defaults are the only ones.
+        settings = {name: options[name] for name in SETTINGS if options[name] is not None}
         try:
             campaign = services.create_campaign(
                 slug=options["slug"],
@@ -70,3 +60,29 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Created campaign {campaign.slug!r} ({campaign.status}).")
         )
+
+
+def _add_setting(parser: CommandParser, field: Field) -> None:
+    """--field-name for one Campaign setting: its type, choices, help text and default."""
+    flag = "--" + field.name.replace("_", "-")
+    if isinstance(field, BooleanField):
+        parser.add_argument(flag, action="store_true", default=None, help=field.help_text or None)
+        return
+    default = field.get_default()
+    help_text = str(field.help_text)
+    if default not in ("", None):  # an empty default is the help text's to explain
+        help_text = f"{help_text} (default: {default})" if help_text else f"default: {default}"
+    parser.add_argument(
+        flag,
+        type=_python_type(field),
+        choices=[value for value, _label in field.choices] if field.choices else None,
+        help=help_text or None,
+    )
+
+
+def _python_type(field: Field) -> type:
+    if isinstance(field, IntegerField):  # the positive and small integer fields too
+        return int
+    if isinstance(field, FloatField):
+        return float
+    return str

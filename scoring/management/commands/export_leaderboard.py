@@ -14,7 +14,7 @@ from campaign import services
 from campaign.exceptions import CampaignError
 from scoring.exports import leaderboard_csv_rows, leaderboard_document
 from scoring.models import Snapshot
-from scoring.snapshots import latest_snapshot
+from scoring.selectors import latest_snapshot
 
 
 class Command(BaseCommand):

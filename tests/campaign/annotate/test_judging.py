@@ -24,7 +24,7 @@ from campaign.exceptions import (
     SkipReasonRequired,
 )
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
-from campaign.participants.enrolment import progress_of
+from campaign.participants.progress import progress_of
 from tests.factories import make_campaign, make_comparisons, make_participant
 
 pytestmark = pytest.mark.django_db

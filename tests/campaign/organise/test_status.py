@@ -1,13 +1,16 @@
-"""Opening and closing a campaign (campaign.services) and the organiser statistics over it."""
+"""Opening and closing a campaign (organise.status) and the organiser statistics over it."""
 
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
+from campaign import events
+from campaign.events import ScoringReactions, ScoringRequest
 from campaign.exceptions import CampaignStatusChangeRefused
 from campaign.models import Campaign, Comparison
 from campaign.organise.statistics import campaign_progress, gold_pool_health
-from campaign.services import close_campaign, open_campaign
+from campaign.organise.status import close_campaign, open_campaign
 from tests.factories import make_campaign, make_comparisons, make_participant
 from tests.web.records import judge, serve
 
@@ -45,6 +48,38 @@ def test_refused_changes_say_why_and_change_nothing(status, change, message):
     with pytest.raises(CampaignStatusChangeRefused, match=message):
         change(campaign=campaign)
     assert Campaign.objects.get(pk=campaign.pk).status == status
+
+
+@pytest.fixture
+def scoring_requests(monkeypatch) -> list[tuple[int, str, bool]]:
+    """Each request to score now: (campaign id, its stored status, inside a transaction?)."""
+    requests: list[tuple[int, str, bool]] = []
+
+    def scoring_requested(campaign: Campaign) -> ScoringRequest:
+        stored = Campaign.objects.get(pk=campaign.pk).status
+        requests.append((campaign.pk, stored, connection.in_atomic_block))
+        return ScoringRequest.QUEUED
+
+    reactions = ScoringReactions(
+        judgments_recorded=lambda campaign_id: None, scoring_requested=scoring_requested
+    )
+    monkeypatch.setattr(events, "_reactions", reactions)
+    return requests
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_requests_the_final_scores_once_the_change_has_committed(scoring_requests):
+    campaign = make_campaign(status="open")
+    closed = close_campaign(campaign=campaign)
+    assert scoring_requests == [(campaign.pk, "closed", False)]
+    assert closed.final_scoring == ScoringRequest.QUEUED and closed.campaign.status == "closed"
+
+
+def test_a_refused_close_requests_no_scores(scoring_requests):
+    with pytest.raises(CampaignStatusChangeRefused):
+        close_campaign(campaign=make_campaign(status="draft"))
+    open_campaign(campaign=make_campaign(status="draft"))
+    assert scoring_requests == []
 
 
 def test_an_empty_campaign_has_an_empty_histogram_up_to_the_target():

@@ -8,6 +8,7 @@ campaign.participants.trust, progress counters in campaign.participants.progress
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -73,18 +74,19 @@ def get_participation(*, slug: str, user: User) -> Enrollment:
         campaign.status == Campaign.Status.DRAFT and not is_organiser(user, campaign)
     ):
         raise Http404("No such campaign.")
-    if campaign.enrollment_id is None:
+    joined: Any = campaign  # carries the enrolment columns the raw query adds
+    if joined.enrollment_id is None:
         raise NotEnrolled()
     enrollment = Enrollment.from_db(
         connection.alias,
         _LOOP_FIELDS,
         (
-            campaign.enrollment_id,
+            joined.enrollment_id,
             campaign.pk,
             user.pk,
-            campaign.enrollment_judged,
-            campaign.enrollment_skipped,
-            campaign.enrollment_gold_served,
+            joined.enrollment_judged,
+            joined.enrollment_skipped,
+            joined.enrollment_gold_served,
         ),
     )
     enrollment.campaign = campaign

@@ -12,8 +12,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from campaign.models import Assignment, Campaign, Judgment
 from campaign.participants.provisioning import provision_annotators
-from tests.factories import PASSWORD, make_organiser
-from tests.web.helpers import SECRET_CONTENDERS, XSS_PAYLOAD, make_judgeable_campaign
+from tests.builders import (
+    PASSWORD,
+    SECRET_CONTENDERS,
+    XSS_PAYLOAD,
+    make_judgeable_campaign,
+    make_organiser,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

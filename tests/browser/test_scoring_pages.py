@@ -13,10 +13,15 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import User
 from campaign.models import Comparison, Prompt
 from scoring.models import Snapshot
-from tests.factories import make_organiser
-from tests.web.helpers import make_judgeable_campaign, make_web_participant
-from tests.web.records import judge, serve
-from tests.web.snapshots import Scored, make_snapshot
+from tests.builders import (
+    Scored,
+    judge,
+    make_judgeable_campaign,
+    make_organiser,
+    make_snapshot,
+    make_web_participant,
+    serve,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

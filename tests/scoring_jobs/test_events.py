@@ -25,8 +25,7 @@ from scoring.jobs import (
     run_scoring_job,
 )
 from scoring.models import Snapshot
-from tests.campaign.imports.helpers import write_jsonl
-from tests.scoring_jobs.builders import CampaignBuilder
+from tests.builders import CampaignBuilder, write_jsonl
 from tests.scoring_jobs.conftest import PrivateRedis, _aim_celery_at
 
 pytestmark = pytest.mark.django_db

@@ -18,15 +18,9 @@ from campaign.models import Campaign, Judgment
 from scoring.jobs import lock_key
 from scoring.models import Snapshot
 from scoring.tasks import score_open_campaigns
-from tests.factories import PASSWORD
-from tests.scoring_jobs.builders import CampaignBuilder
+from tests.builders import PASSWORD, CampaignBuilder, make_judgeable_campaign, make_web_participant
+from tests.pages import current_key, fetch_headers
 from tests.scoring_jobs.conftest import wait_until
-from tests.web.helpers import (
-    current_key,
-    fetch_headers,
-    make_judgeable_campaign,
-    make_web_participant,
-)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -14,10 +14,16 @@ from campaign.models import Campaign, Comparison, Prompt
 from scoring import views_organiser
 from scoring.jobs import Recompute, campaign_lock
 from scoring.models import Snapshot
-from tests.factories import make_user
-from tests.web.helpers import csrf_token, logged_in, make_judgeable_campaign, make_web_participant
-from tests.web.records import judge, serve
-from tests.web.snapshots import Scored, make_snapshot
+from tests.builders import (
+    Scored,
+    judge,
+    logged_in,
+    make_judgeable_campaign,
+    make_snapshot,
+    make_web_participant,
+    serve,
+)
+from tests.pages import csrf_token
 
 pytestmark = pytest.mark.django_db
 
@@ -25,23 +31,8 @@ ACTIONS = ("recompute", "open", "close")
 
 
 @pytest.fixture
-def owner():
-    return make_user(username="owner-login", handle="owner-handle-001")
-
-
-@pytest.fixture
 def campaign(owner):
     return make_judgeable_campaign("dash", regular=4, gold=3, owner=owner)
-
-
-@pytest.fixture
-def participant(campaign):
-    return make_web_participant(campaign, handle="brave-otter-042")
-
-
-@pytest.fixture
-def stranger():
-    return make_web_participant(make_judgeable_campaign("elsewhere"), handle="stranger-001")
 
 
 @pytest.fixture
@@ -65,9 +56,9 @@ def dashboard_url(slug: str = "dash", **query: str) -> str:
 # --- who reaches it -----------------------------------------------------------------------
 
 
-def test_owner_and_staff_see_the_dashboard(owner, campaign):
+def test_owner_and_staff_see_the_dashboard(owner, teammate, campaign):
     assert logged_in(owner).get(dashboard_url()).status_code == 200
-    assert logged_in(make_user(is_staff=True)).get(dashboard_url()).status_code == 200
+    assert logged_in(teammate).get(dashboard_url()).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["participant", "stranger"])

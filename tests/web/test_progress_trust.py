@@ -10,9 +10,14 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Comparison
-from tests.web.helpers import logged_in, make_judgeable_campaign, make_web_participant
-from tests.web.records import judge
-from tests.web.snapshots import Scored, make_snapshot
+from tests.builders import (
+    Scored,
+    judge,
+    logged_in,
+    make_judgeable_campaign,
+    make_snapshot,
+    make_web_participant,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,16 +8,14 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Assignment, Comparison
-from tests.web.helpers import (
+from tests.builders import (
     SECRET_CONTENDERS,
     XSS_PAYLOAD,
-    current_key,
-    fetch_headers,
     logged_in,
     make_judgeable_campaign,
     make_web_participant,
-    open_assignment,
 )
+from tests.pages import current_key, fetch_headers, open_assignment
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,13 @@ from scoring.models import Snapshot
 from scoring.tasks import score_open_campaigns
 from tests.builders import PASSWORD, CampaignBuilder, make_judgeable_campaign, make_web_participant
 from tests.pages import current_key, fetch_headers
-from tests.scoring_jobs.conftest import wait_until
+from tests.scoring.conftest import wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("scoring_redis"),
+]
 
 SNAPSHOT_SECONDS = 60  # generous: the machine may be busy; the wait ends as soon as it is there
 

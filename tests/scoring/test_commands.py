@@ -14,7 +14,7 @@ from scoring.jobs import campaign_lock
 from scoring.models import Snapshot
 from tests.builders import CampaignBuilder
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scoring_redis")]
 
 
 @pytest.fixture

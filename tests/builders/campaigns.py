@@ -90,6 +90,8 @@ class CampaignBuilder:
             name: Contender.objects.create(campaign=self.campaign, name=name) for name in contenders
         }
         self._clock = timezone.now() - datetime.timedelta(hours=1)
+        prefix = f"q{next(_sequence)}"
+        self._prompt_ids = (f"{prefix}-{index}" for index in itertools.count())
 
     def comparison(
         self,
@@ -102,10 +104,11 @@ class CampaignBuilder:
     ) -> Comparison:
         """``a``'s response (side a) against ``b``'s (side b) on a new prompt.
 
-        The responses' texts are the contenders' names unless ``texts`` gives both.
+        Prompts are numbered in order ("q7-0", "q7-1", ...); the responses' texts are the
+        contenders' names unless ``texts`` gives both.
         """
         row = Prompt.objects.create(
-            campaign=self.campaign, external_id=f"q{next(_sequence)}", text=prompt
+            campaign=self.campaign, external_id=next(self._prompt_ids), text=prompt
         )
         response_a, response_b = (
             Response.objects.create(prompt=row, contender=self.contenders[name], text=text)

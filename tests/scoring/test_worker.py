@@ -18,7 +18,7 @@ from campaign.models import Campaign, Judgment
 from scoring.jobs import lock_key
 from scoring.models import Snapshot
 from scoring.tasks import score_open_campaigns
-from tests.builders import PASSWORD, CampaignBuilder, make_judgeable_campaign, make_web_participant
+from tests.builders import PASSWORD, CampaignBuilder, make_judgeable_campaign
 from tests.pages import current_key, fetch_headers
 from tests.scoring.conftest import wait_until
 
@@ -49,18 +49,18 @@ def latest_judgments(campaign: Campaign) -> int | None:
     return None if snapshot is None else snapshot.judgments
 
 
-def judgeable_campaign() -> Campaign:
+@pytest.fixture
+def campaign() -> Campaign:
     # Everyone trusted without gold, so the judgments are rated too.
     return make_judgeable_campaign(regular=6, min_gold_seen=0, min_gold_accuracy=0.5)
 
 
-def test_judgments_made_on_the_web_are_scored_by_a_worker(start_worker, settings) -> None:
+def test_judgments_made_on_the_web_are_scored_by_a_worker(
+    start_worker, settings, campaign, participant_client
+) -> None:
     settings.SCORING_DEBOUNCE_SECONDS = 0
     start_worker()
-    campaign = judgeable_campaign()
-    client = Client()
-    client.force_login(make_web_participant(campaign))
-    judge_items(client, campaign, 3)
+    judge_items(participant_client, campaign, 3)
     wait_until(lambda: latest_judgments(campaign) == 3, timeout=SNAPSHOT_SECONDS, what="a snapshot")
     snapshot = Snapshot.objects.filter(campaign=campaign).latest()
     assert snapshot.rated_judgments == 3
@@ -101,12 +101,10 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_redelivered_job_complete
 
 
 def test_annotation_goes_on_while_redis_is_down_and_scoring_catches_up(
-    start_worker, scoring_redis, settings
+    start_worker, scoring_redis, settings, campaign, participant
 ) -> None:
     settings.SCORING_DEBOUNCE_SECONDS = 0
     settings.SCORING_REDIS_RETRY_SECONDS = 0.5
-    campaign = judgeable_campaign()
-    participant = make_web_participant(campaign)
     scoring_redis.stop()
 
     client = Client()

@@ -24,8 +24,8 @@ from tests.builders import (
     logged_in,
     make_judgeable_campaign,
     make_organiser,
+    make_participant,
     make_user,
-    make_web_participant,
 )
 
 
@@ -64,12 +64,12 @@ def other_campaign(db) -> Campaign:
 
 @pytest.fixture
 def participant(campaign) -> User:
-    return make_web_participant(campaign, handle="brave-otter-042")
+    return make_participant(campaign, handle="brave-otter-042")
 
 
 @pytest.fixture
 def stranger(other_campaign) -> User:
-    return make_web_participant(other_campaign, handle="stranger-001")
+    return make_participant(other_campaign, handle="stranger-001")
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from tests.builders import (
     judge,
     make_judgeable_campaign,
     make_organiser,
+    make_participant,
     make_snapshot,
-    make_web_participant,
     serve,
 )
 
@@ -50,7 +50,7 @@ def build_scored_campaign():
     )
     Prompt.objects.filter(campaign=campaign, external_id__endswith="-1").update(category="coding")
     Prompt.objects.filter(campaign=campaign, external_id__endswith="-2").update(category="writing")
-    people = [make_web_participant(campaign, handle=handle) for handle in HANDLES]
+    people = [make_participant(campaign, handle=handle) for handle in HANDLES]
     regular = list(Comparison.objects.filter(campaign=campaign, gold_side="").order_by("pk"))
     gold = list(Comparison.objects.filter(campaign=campaign, gold_side="a").order_by("pk"))
     for comparison, count in zip(regular, [3, 3, 3, 2, 2, 1, 1, 0], strict=True):

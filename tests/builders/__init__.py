@@ -17,28 +17,24 @@ from tests.builders.campaigns import (
     make_judgment,
     serve,
 )
-from tests.builders.files import explicit, flatten, multi, write_csv, write_jsonl, write_parquet
+from tests.builders.files import explicit, multi, write_csv, write_jsonl, write_parquet
 from tests.builders.people import (
     PASSWORD,
-    PASSWORD_HASH,
     logged_in,
     make_organiser,
     make_participant,
     make_participants,
     make_user,
-    make_web_participant,
 )
 from tests.builders.snapshots import Scored, make_snapshot
 
 __all__ = [
     "PASSWORD",
-    "PASSWORD_HASH",
     "SECRET_CONTENDERS",
     "XSS_PAYLOAD",
     "CampaignBuilder",
     "Scored",
     "explicit",
-    "flatten",
     "judge",
     "logged_in",
     "make_campaign",
@@ -50,7 +46,6 @@ __all__ = [
     "make_participants",
     "make_snapshot",
     "make_user",
-    "make_web_participant",
     "multi",
     "serve",
     "write_csv",

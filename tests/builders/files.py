@@ -37,7 +37,7 @@ def write_jsonl(path: Path, rows: list[Any]) -> Path:
     return path
 
 
-def flatten(item: dict[str, Any]) -> dict[str, Any]:
+def _flatten(item: dict[str, Any]) -> dict[str, Any]:
     """A row's nested objects as dotted columns, metadata as a JSON string (CSV, Parquet)."""
     flat: dict[str, Any] = {}
     for key, value in item.items():
@@ -52,7 +52,7 @@ def flatten(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_csv(path: Path, items: list[dict[str, Any]]) -> Path:
-    rows = [flatten(item) for item in items]
+    rows = [_flatten(item) for item in items]
     columns = sorted({column for row in rows for column in row})
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)
@@ -63,7 +63,7 @@ def write_csv(path: Path, items: list[dict[str, Any]]) -> Path:
 
 
 def write_parquet(path: Path, items: list[dict[str, Any]]) -> Path:
-    rows = [flatten(item) for item in items]
+    rows = [_flatten(item) for item in items]
     columns = sorted({column for row in rows for column in row})
     table = pa.table({column: [row.get(column) for row in rows] for column in columns})
     pq.write_table(table, path)

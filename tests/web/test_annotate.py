@@ -11,7 +11,7 @@ from django.utils.html import escape
 
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import Assignment, Campaign, Judgment
-from tests.builders import logged_in, make_judgeable_campaign, make_web_participant
+from tests.builders import logged_in, make_judgeable_campaign, make_participant
 from tests.pages import current_key, fetch_headers, open_assignment
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_a_choice_outside_the_scale_is_refused(participant_client, campaign):
 
 def test_required_rationale_is_marked_and_enforced():
     campaign = make_judgeable_campaign(require_rationale=True)
-    client = logged_in(make_web_participant(campaign))
+    client = logged_in(make_participant(campaign))
     html = client.get(annotate_url(campaign)).content.decode()
     assert 'class="required">required' in html
     response = client.post(judge_url(campaign, current_key(html)), {"choice": "0"})
@@ -138,7 +138,7 @@ def test_required_rationale_is_marked_and_enforced():
 )
 def test_smaller_scales_number_their_choices_from_one(scale, labels):
     campaign = make_judgeable_campaign(scale=scale)
-    client = logged_in(make_web_participant(campaign))
+    client = logged_in(make_participant(campaign))
     html = client.get(annotate_url(campaign)).content.decode()
     for number, label in enumerate(labels, start=1):
         assert f"<kbd>{number}</kbd><span>{label}</span>" in html
@@ -214,7 +214,7 @@ def test_annotate_page_costs_the_same_queries_for_a_large_campaign(
     large = make_judgeable_campaign(regular=60)
     counts = []
     for campaign in (small, large):
-        client = logged_in(make_web_participant(campaign))
+        client = logged_in(make_participant(campaign))
         client.get(annotate_url(campaign))  # leases
         with django_assert_max_num_queries(12) as captured:
             client.get(annotate_url(campaign))  # resumes
@@ -232,7 +232,7 @@ def test_judging_and_getting_the_next_item_costs_the_same_statements_at_any_size
     large = make_judgeable_campaign(regular=60)
     counts = []
     for campaign in (small, large):
-        client = logged_in(make_web_participant(campaign))
+        client = logged_in(make_participant(campaign))
         key = current_key(client.get(annotate_url(campaign)).content.decode())
         with django_assert_max_num_queries(12) as captured:
             response = client.post(judge_url(campaign, key), {"choice": "1"}, **fetch_headers())
@@ -250,7 +250,7 @@ def test_a_judgment_that_leaves_the_participant_blocked_is_still_stored():
         min_gold_accuracy=0.7,
         block_untrusted=True,
     )
-    participant = make_web_participant(campaign)
+    participant = make_participant(campaign)
     client = logged_in(participant)
     key = current_key(client.get(annotate_url(campaign)).content.decode())
     served = Assignment.objects.get(key=key)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from campaign.models import Assignment, Enrollment, Judgment
-from tests.builders import logged_in, make_judgeable_campaign, make_user, make_web_participant
+from tests.builders import logged_in, make_judgeable_campaign, make_participant, make_user
 from tests.pages import csrf_token, current_key, fetch_headers
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def campaign():
 
 
 def test_judge_and_skip_without_token_are_refused(campaign):
-    client = logged_in(make_web_participant(campaign), enforce_csrf_checks=True)
+    client = logged_in(make_participant(campaign), enforce_csrf_checks=True)
     html = client.get(reverse("campaign:annotate", args=["guarded"])).content.decode()
     key = current_key(html)
     judge = reverse("campaign:judge", args=["guarded", key])

@@ -16,8 +16,8 @@ from tests.builders import (
     Scored,
     logged_in,
     make_judgeable_campaign,
+    make_participant,
     make_snapshot,
-    make_web_participant,
 )
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_before_the_first_scoring_run_the_page_says_so(campaign):
 def test_the_page_shows_ranked_contenders_with_intervals_and_participants_by_handle(
     campaign, participant
 ):
-    second = make_web_participant(campaign, handle="calm-heron-007")
+    second = make_participant(campaign, handle="calm-heron-007")
     make_snapshot(
         campaign,
         annotators=[Scored(participant, judgments=50), Scored(second, gold_correct=2)],

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from campaign.models import Assignment, Enrollment, Judgment
-from tests.builders import logged_in, make_judgeable_campaign, make_web_participant
+from tests.builders import logged_in, make_judgeable_campaign, make_participant
 from tests.pages import current_key
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_stranger_cannot_judge_or_skip_someone_elses_lease(stranger, participant
 
 
 def test_a_fellow_participant_cannot_use_someone_elses_lease(campaign, participant_key):
-    fellow = logged_in(make_web_participant(campaign))
+    fellow = logged_in(make_participant(campaign))
     response = fellow.post(
         reverse("campaign:judge", args=["ours", participant_key]), {"choice": "1"}
     )

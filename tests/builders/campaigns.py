@@ -13,15 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign.annotate.judging import is_correct
-from campaign.models import (
-    Assignment,
-    Campaign,
-    Comparison,
-    Contender,
-    Judgment,
-    Prompt,
-    Response,
-)
+from campaign.models import Assignment, Campaign, Comparison, Contender, Judgment, Prompt, Response
 from campaign.participants.enrolment import refresh_progress_counters
 from campaign.services import create_campaign
 from tests.builders.people import make_participant

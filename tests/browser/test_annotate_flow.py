@@ -12,8 +12,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from campaign.models import Assignment, Campaign, Judgment
 from campaign.participants.provisioning import provision_annotators
-from tests.factories import PASSWORD, make_organiser
-from tests.web.helpers import SECRET_CONTENDERS, XSS_PAYLOAD, make_judgeable_campaign
+from tests.builders import (
+    PASSWORD,
+    SECRET_CONTENDERS,
+    XSS_PAYLOAD,
+    make_judgeable_campaign,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -204,14 +208,13 @@ def test_the_page_works_as_a_plain_form_without_javascript(live_server, browser:
 
 
 def test_organiser_downloads_credentials_once_and_they_log_in(
-    live_server, browser: Browser, shots: Path
+    live_server, browser: Browser, shots: Path, teammate
 ):
     campaign = build_campaign()
-    organiser = make_organiser(handle="organiser-handle-003")
     context = browser.new_context(accept_downloads=True, viewport={"width": 1100, "height": 700})
     page = context.new_page()
     provision = f"/c/{campaign.slug}/organise/provision/"
-    log_in(page, live_server.url, organiser.username, PASSWORD, provision)
+    log_in(page, live_server.url, teammate.username, PASSWORD, provision)
     page.fill("#id_count", "2")
     page.screenshot(path=str(shots / "provision.png"))
     with page.expect_download() as download_info:

@@ -13,10 +13,15 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import User
 from campaign.models import Comparison, Prompt
 from scoring.models import Snapshot
-from tests.factories import make_organiser
-from tests.web.helpers import make_judgeable_campaign, make_web_participant
-from tests.web.records import judge, serve
-from tests.web.snapshots import Scored, make_snapshot
+from tests.builders import (
+    Scored,
+    judge,
+    make_judgeable_campaign,
+    make_organiser,
+    make_participant,
+    make_snapshot,
+    serve,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +50,7 @@ def build_scored_campaign():
     )
     Prompt.objects.filter(campaign=campaign, external_id__endswith="-1").update(category="coding")
     Prompt.objects.filter(campaign=campaign, external_id__endswith="-2").update(category="writing")
-    people = [make_web_participant(campaign, handle=handle) for handle in HANDLES]
+    people = [make_participant(campaign, handle=handle) for handle in HANDLES]
     regular = list(Comparison.objects.filter(campaign=campaign, gold_side="").order_by("pk"))
     gold = list(Comparison.objects.filter(campaign=campaign, gold_side="a").order_by("pk"))
     for comparison, count in zip(regular, [3, 3, 3, 2, 2, 1, 1, 0], strict=True):

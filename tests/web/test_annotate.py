@@ -11,14 +11,8 @@ from django.utils.html import escape
 
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import Assignment, Campaign, Judgment
-from tests.web.helpers import (
-    current_key,
-    fetch_headers,
-    logged_in,
-    make_judgeable_campaign,
-    make_web_participant,
-    open_assignment,
-)
+from tests.builders import logged_in, make_judgeable_campaign, make_participant
+from tests.pages import current_key, fetch_headers, open_assignment
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def campaign() -> Campaign:
     return make_judgeable_campaign("arena", regular=3)
-
-
-@pytest.fixture
-def participant(campaign):
-    return make_web_participant(campaign)
-
-
-@pytest.fixture
-def client(participant):
-    return logged_in(participant)
 
 
 def annotate_url(campaign: Campaign) -> str:
@@ -50,8 +34,8 @@ def skip_url(campaign: Campaign, key) -> str:
     return reverse("campaign:skip", args=[campaign.slug, key])
 
 
-def test_page_shows_prompt_two_responses_and_five_numbered_choices(client, campaign):
-    response = client.get(annotate_url(campaign))
+def test_page_shows_prompt_two_responses_and_five_numbered_choices(participant_client, campaign):
+    response = participant_client.get(annotate_url(campaign))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Question number" in html
@@ -66,27 +50,29 @@ def test_page_shows_prompt_two_responses_and_five_numbered_choices(client, campa
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_left_and_right_follow_the_assignments_left_side(client, campaign, participant):
-    client.get(annotate_url(campaign))
+def test_left_and_right_follow_the_assignments_left_side(participant_client, campaign, participant):
+    participant_client.get(annotate_url(campaign))
     assignment = open_assignment(participant, campaign)
     index = assignment.comparison.prompt.text.split()[-1].rstrip("?")
     for left_side, first, second in (("a", "Alpha", "Omega"), ("b", "Omega", "Alpha")):
         Assignment.objects.filter(pk=assignment.pk).update(left_side=left_side)
-        html = client.get(annotate_url(campaign)).content.decode()
+        html = participant_client.get(annotate_url(campaign)).content.decode()
         assert html.index(f"{first} answer {index}") < html.index(f"{second} answer {index}")
 
 
-def test_reloading_resumes_the_open_lease(client, campaign):
-    first = current_key(client.get(annotate_url(campaign)).content.decode())
-    again = current_key(client.get(annotate_url(campaign)).content.decode())
+def test_reloading_resumes_the_open_lease(participant_client, campaign):
+    first = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    again = current_key(participant_client.get(annotate_url(campaign)).content.decode())
     assert first == again
 
 
-def test_plain_form_post_stores_canonical_verdict_and_redirects(client, campaign, participant):
-    client.get(annotate_url(campaign))
+def test_plain_form_post_stores_canonical_verdict_and_redirects(
+    participant_client, campaign, participant
+):
+    participant_client.get(annotate_url(campaign))
     assignment = open_assignment(participant, campaign)
     Assignment.objects.filter(pk=assignment.pk).update(left_side="b")
-    response = client.post(
+    response = participant_client.post(
         judge_url(campaign, assignment.key), {"choice": "-2", "rationale": "left is right"}
     )
     assert response.status_code == 302 and response["Location"] == annotate_url(campaign)
@@ -94,15 +80,17 @@ def test_plain_form_post_stores_canonical_verdict_and_redirects(client, campaign
     # "Left much better" with b shown on the left is "b much better": +2.
     assert judgment.verdict == 2 and judgment.rationale == "left is right"
     assert judgment.seconds is not None  # the server's measure when the page sent none
-    html = client.get(annotate_url(campaign)).content.decode()
+    html = participant_client.get(annotate_url(campaign)).content.decode()
     assert "1</strong> judged" in html and current_key(html) != str(assignment.key)
 
 
-def test_fetch_post_answers_with_the_next_item_as_a_fragment(client, campaign, participant):
-    key = current_key(client.get(annotate_url(campaign)).content.decode())
+def test_fetch_post_answers_with_the_next_item_as_a_fragment(
+    participant_client, campaign, participant
+):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
     # The page was shown a minute ago (the service never credits more than the lease's age).
     Assignment.objects.filter(key=key).update(leased_at=F("leased_at") - timedelta(minutes=1))
-    response = client.post(
+    response = participant_client.post(
         judge_url(campaign, key), {"choice": "1", "seconds": "4.5"}, **fetch_headers()
     )
     assert response.status_code == 200
@@ -113,10 +101,12 @@ def test_fetch_post_answers_with_the_next_item_as_a_fragment(client, campaign, p
     assert Judgment.objects.get(assignment__key=key).seconds == pytest.approx(4.5, abs=0.1)
 
 
-def test_missing_choice_shows_the_same_item_with_an_error(client, campaign):
-    key = current_key(client.get(annotate_url(campaign)).content.decode())
+def test_missing_choice_shows_the_same_item_with_an_error(participant_client, campaign):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
     for headers in ({}, fetch_headers()):
-        response = client.post(judge_url(campaign, key), {"rationale": "kept"}, **headers)
+        response = participant_client.post(
+            judge_url(campaign, key), {"rationale": "kept"}, **headers
+        )
         assert response.status_code == 422
         html = response.content.decode()
         assert "Choose which response is better." in html
@@ -124,16 +114,16 @@ def test_missing_choice_shows_the_same_item_with_an_error(client, campaign):
     assert not Judgment.objects.exists()
 
 
-def test_a_choice_outside_the_scale_is_refused(client, campaign):
-    key = current_key(client.get(annotate_url(campaign)).content.decode())
-    response = client.post(judge_url(campaign, key), {"choice": "7"})
+def test_a_choice_outside_the_scale_is_refused(participant_client, campaign):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    response = participant_client.post(judge_url(campaign, key), {"choice": "7"})
     assert response.status_code == 422
     assert not Judgment.objects.exists()
 
 
 def test_required_rationale_is_marked_and_enforced():
     campaign = make_judgeable_campaign(require_rationale=True)
-    client = logged_in(make_web_participant(campaign))
+    client = logged_in(make_participant(campaign))
     html = client.get(annotate_url(campaign)).content.decode()
     assert 'class="required">required' in html
     response = client.post(judge_url(campaign, current_key(html)), {"choice": "0"})
@@ -148,16 +138,18 @@ def test_required_rationale_is_marked_and_enforced():
 )
 def test_smaller_scales_number_their_choices_from_one(scale, labels):
     campaign = make_judgeable_campaign(scale=scale)
-    client = logged_in(make_web_participant(campaign))
+    client = logged_in(make_participant(campaign))
     html = client.get(annotate_url(campaign)).content.decode()
     for number, label in enumerate(labels, start=1):
         assert f"<kbd>{number}</kbd><span>{label}</span>" in html
     assert f"<kbd>{len(labels) + 1}</kbd>" not in html
 
 
-def test_skip_records_the_reason_and_serves_the_next_item(client, campaign, participant):
-    key = current_key(client.get(annotate_url(campaign)).content.decode())
-    response = client.post(
+def test_skip_records_the_reason_and_serves_the_next_item(
+    participant_client, campaign, participant
+):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    response = participant_client.post(
         skip_url(campaign, key), {"reason": "broken", "detail": "cut off"}, **fetch_headers()
     )
     assert response.status_code == 200
@@ -166,50 +158,52 @@ def test_skip_records_the_reason_and_serves_the_next_item(client, campaign, part
     assert skipped.status == "skipped" and skipped.skip_reason.endswith(": cut off")
 
 
-def test_skip_as_other_needs_a_detail(client, campaign):
-    key = current_key(client.get(annotate_url(campaign)).content.decode())
-    response = client.post(skip_url(campaign, key), {"reason": "other"})
+def test_skip_as_other_needs_a_detail(participant_client, campaign):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    response = participant_client.post(skip_url(campaign, key), {"reason": "other"})
     assert response.status_code == 422
     assert Assignment.objects.get(key=key).status == "open"
 
 
-def test_judging_a_skipped_item_explains_instead_of_failing(client, campaign):
-    key = current_key(client.get(annotate_url(campaign)).content.decode())
-    client.post(skip_url(campaign, key), {"reason": "broken"})
-    response = client.post(judge_url(campaign, key), {"choice": "0"}, **fetch_headers())
+def test_judging_a_skipped_item_explains_instead_of_failing(participant_client, campaign):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    participant_client.post(skip_url(campaign, key), {"reason": "broken"})
+    response = participant_client.post(judge_url(campaign, key), {"choice": "0"}, **fetch_headers())
     assert response.status_code == 200
     assert "You skipped this item" in response.content.decode()
 
 
-def test_double_submit_stores_one_judgment(client, campaign):
-    key = current_key(client.get(annotate_url(campaign)).content.decode())
-    client.post(judge_url(campaign, key), {"choice": "2"})
-    client.post(judge_url(campaign, key), {"choice": "-2"})
+def test_double_submit_stores_one_judgment(participant_client, campaign):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    participant_client.post(judge_url(campaign, key), {"choice": "2"})
+    participant_client.post(judge_url(campaign, key), {"choice": "-2"})
     assert Judgment.objects.get().verdict in (2, -2)
     assert Judgment.objects.count() == 1
 
 
-def test_all_done_when_nothing_is_left(client, campaign):
+def test_all_done_when_nothing_is_left(participant_client, campaign):
     for _ in range(3):
-        key = current_key(client.get(annotate_url(campaign)).content.decode())
-        client.post(judge_url(campaign, key), {"choice": "0"})
-    html = client.get(annotate_url(campaign)).content.decode()
+        key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+        participant_client.post(judge_url(campaign, key), {"choice": "0"})
+    html = participant_client.get(annotate_url(campaign)).content.decode()
     assert "All done" in html and "/judge/" not in html
     assert "3</strong> judged" in html
 
 
-def test_a_closed_campaign_says_so_instead_of_serving_items(campaign, client):
+def test_a_closed_campaign_says_so_instead_of_serving_items(campaign, participant_client):
     Campaign.objects.filter(pk=campaign.pk).update(status="closed")
-    html = client.get(annotate_url(campaign)).content.decode()
+    html = participant_client.get(annotate_url(campaign)).content.decode()
     assert "not open" in html and "/judge/" not in html
 
 
-def test_my_progress_counts_judged_and_skipped(client, campaign):
-    key = current_key(client.get(annotate_url(campaign)).content.decode())
-    client.post(judge_url(campaign, key), {"choice": "1"})
-    key = current_key(client.get(annotate_url(campaign)).content.decode())
-    client.post(skip_url(campaign, key), {"reason": "prompt"})
-    html = client.get(reverse("scoring:progress", args=[campaign.slug])).content.decode()
+def test_my_progress_counts_judged_and_skipped(participant_client, campaign):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    participant_client.post(judge_url(campaign, key), {"choice": "1"})
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    participant_client.post(skip_url(campaign, key), {"reason": "prompt"})
+    html = participant_client.get(
+        reverse("scoring:progress", args=[campaign.slug])
+    ).content.decode()
     assert 'data-stat="judged">1<' in html and 'data-stat="skipped">1<' in html
 
 
@@ -220,7 +214,7 @@ def test_annotate_page_costs_the_same_queries_for_a_large_campaign(
     large = make_judgeable_campaign(regular=60)
     counts = []
     for campaign in (small, large):
-        client = logged_in(make_web_participant(campaign))
+        client = logged_in(make_participant(campaign))
         client.get(annotate_url(campaign))  # leases
         with django_assert_max_num_queries(12) as captured:
             client.get(annotate_url(campaign))  # resumes
@@ -238,7 +232,7 @@ def test_judging_and_getting_the_next_item_costs_the_same_statements_at_any_size
     large = make_judgeable_campaign(regular=60)
     counts = []
     for campaign in (small, large):
-        client = logged_in(make_web_participant(campaign))
+        client = logged_in(make_participant(campaign))
         key = current_key(client.get(annotate_url(campaign)).content.decode())
         with django_assert_max_num_queries(12) as captured:
             response = client.post(judge_url(campaign, key), {"choice": "1"}, **fetch_headers())
@@ -256,7 +250,7 @@ def test_a_judgment_that_leaves_the_participant_blocked_is_still_stored():
         min_gold_accuracy=0.7,
         block_untrusted=True,
     )
-    participant = make_web_participant(campaign)
+    participant = make_participant(campaign)
     client = logged_in(participant)
     key = current_key(client.get(annotate_url(campaign)).content.decode())
     served = Assignment.objects.get(key=key)

@@ -7,15 +7,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from campaign.models import Assignment, Enrollment, Judgment
-from tests.factories import make_user
-from tests.web.helpers import (
-    csrf_token,
-    current_key,
-    fetch_headers,
-    logged_in,
-    make_judgeable_campaign,
-    make_web_participant,
-)
+from tests.builders import logged_in, make_judgeable_campaign, make_participant, make_user
+from tests.pages import csrf_token, current_key, fetch_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +19,7 @@ def campaign():
 
 
 def test_judge_and_skip_without_token_are_refused(campaign):
-    client = logged_in(make_web_participant(campaign), enforce_csrf_checks=True)
+    client = logged_in(make_participant(campaign), enforce_csrf_checks=True)
     html = client.get(reverse("campaign:annotate", args=["guarded"])).content.decode()
     key = current_key(html)
     judge = reverse("campaign:judge", args=["guarded", key])
@@ -49,8 +42,8 @@ def test_start_without_token_is_refused(campaign):
     assert not Enrollment.objects.filter(user=user).exists()
 
 
-def test_provision_without_token_is_refused(campaign):
-    client = logged_in(make_user(is_staff=True), enforce_csrf_checks=True)
+def test_provision_without_token_is_refused(campaign, teammate):
+    client = logged_in(teammate, enforce_csrf_checks=True)
     users_before = User.objects.count()
     response = client.post(reverse("campaign:provision", args=["guarded"]), {"count": "2"})
     assert response.status_code == 403

@@ -17,10 +17,16 @@ from campaign.models import Campaign, Comparison, Prompt
 from scoring import views_organiser
 from scoring.jobs import campaign_lock
 from scoring.models import Snapshot
-from tests.factories import make_user
-from tests.web.helpers import csrf_token, logged_in, make_judgeable_campaign, make_web_participant
-from tests.web.records import judge, serve
-from tests.web.snapshots import Scored, make_snapshot
+from tests.builders import (
+    Scored,
+    judge,
+    logged_in,
+    make_judgeable_campaign,
+    make_participant,
+    make_snapshot,
+    serve,
+)
+from tests.pages import csrf_token
 
 pytestmark = pytest.mark.django_db
 
@@ -29,23 +35,8 @@ ACTIONS = ("scoring:recompute", "campaign:open", "campaign:close")
 
 
 @pytest.fixture
-def owner():
-    return make_user(username="owner-login", handle="owner-handle-001")
-
-
-@pytest.fixture
 def campaign(owner):
     return make_judgeable_campaign("dash", regular=4, gold=3, owner=owner)
-
-
-@pytest.fixture
-def participant(campaign):
-    return make_web_participant(campaign, handle="brave-otter-042")
-
-
-@pytest.fixture
-def stranger():
-    return make_web_participant(make_judgeable_campaign("elsewhere"), handle="stranger-001")
 
 
 @pytest.fixture
@@ -74,9 +65,9 @@ def dashboard_url(slug: str = "dash", **query: str) -> str:
 # --- who reaches it -----------------------------------------------------------------------
 
 
-def test_owner_and_staff_see_the_dashboard(owner, campaign):
+def test_owner_and_staff_see_the_dashboard(owner, teammate, campaign):
     assert logged_in(owner).get(dashboard_url()).status_code == 200
-    assert logged_in(make_user(is_staff=True)).get(dashboard_url()).status_code == 200
+    assert logged_in(teammate).get(dashboard_url()).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["participant", "stranger"])
@@ -144,7 +135,7 @@ def test_recompute_says_what_became_of_the_request(owner, campaign, monkeypatch,
 def test_without_a_broker_recompute_scores_the_campaign_at_once(owner, campaign, settings):
     # The embedded default (no Redis): the run happens inside the request, with real numerics.
     settings.REDIS_URL = ""
-    participant = make_web_participant(campaign)
+    participant = make_participant(campaign)
     for comparison in Comparison.objects.filter(campaign=campaign):
         judge(participant, comparison)
     response = logged_in(owner).post(reverse("scoring:recompute", args=["dash"]), follow=True)
@@ -203,7 +194,7 @@ def test_a_draft_opens_and_cannot_be_closed(owner, campaign, recomputes):
 def test_progress_per_category_and_coverage(owner, campaign, participant):
     regular = list(Comparison.objects.filter(campaign=campaign, gold_side="").order_by("pk"))
     Prompt.objects.filter(comparisons__in=regular[:3]).update(category="coding")
-    others = [make_web_participant(campaign) for _ in range(2)]
+    others = [make_participant(campaign) for _ in range(2)]
     for person in (participant, *others):
         judge(person, regular[0])  # complete: 3 of 3
     judge(participant, regular[1])
@@ -222,7 +213,7 @@ def test_progress_per_category_and_coverage(owner, campaign, participant):
 def test_gold_pool_warns_when_active_participants_are_running_dry(owner, campaign, participant):
     gold = list(Comparison.objects.filter(campaign=campaign).exclude(gold_side=""))
     judge(participant, gold[0])
-    idle = make_web_participant(campaign, handle="idle-person-001")
+    idle = make_participant(campaign, handle="idle-person-001")
     html = logged_in(owner).get(dashboard_url()).content.decode()
     assert "<strong>3</strong> gold comparisons" in html
     assert "1 of 1 active participant has fewer than 5 gold comparisons left" in html
@@ -232,14 +223,14 @@ def test_gold_pool_warns_when_active_participants_are_running_dry(owner, campaig
 
 def test_a_large_gold_pool_gives_no_warning(owner):
     campaign = make_judgeable_campaign("golden", regular=1, gold=8, owner=owner)
-    judge(make_web_participant(campaign), Comparison.objects.filter(campaign=campaign)[0])
+    judge(make_participant(campaign), Comparison.objects.filter(campaign=campaign)[0])
     html = logged_in(owner).get(dashboard_url("golden")).content.decode()
     assert "Every active participant has at least 5 gold comparisons left" in html
 
 
 def test_gold_left_counts_the_gold_each_participant_has_met(owner):
     campaign = make_judgeable_campaign("golden", regular=1, gold=8, owner=owner)
-    busy = make_web_participant(campaign)
+    busy = make_participant(campaign)
     for comparison in Comparison.objects.filter(campaign=campaign).exclude(gold_side="")[:4]:
         judge(busy, comparison)
     html = logged_in(owner).get(dashboard_url("golden")).content.decode()
@@ -247,8 +238,8 @@ def test_gold_left_counts_the_gold_each_participant_has_met(owner):
 
 
 def test_annotator_table_sorts_and_filters(owner, campaign, participant):
-    slow = make_web_participant(campaign, handle="slow-snail-003")
-    fast = make_web_participant(campaign, handle="fast-fox-009")
+    slow = make_participant(campaign, handle="slow-snail-003")
+    fast = make_participant(campaign, handle="fast-fox-009")
     make_snapshot(
         campaign,
         annotators=[
@@ -285,7 +276,7 @@ def test_without_a_snapshot_the_table_invites_a_recompute(owner, campaign):
 
 def test_skip_reports_are_listed_newest_first_and_paginated(owner, campaign, participant):
     regular = list(Comparison.objects.filter(campaign=campaign).select_related("prompt"))
-    people = [participant, *(make_web_participant(campaign) for _ in range(6))]
+    people = [participant, *(make_participant(campaign) for _ in range(6))]
     for index, person in enumerate(people):
         for comparison in regular[:3]:
             serve(person, comparison, status="skipped", reason=f"Broken #{index}")
@@ -299,7 +290,7 @@ def test_skip_reports_are_listed_newest_first_and_paginated(owner, campaign, par
 
 
 def test_the_winner_is_named_once_the_campaign_is_closed(owner, campaign, participant):
-    runner_up = make_web_participant(campaign, handle="second-place-002")
+    runner_up = make_participant(campaign, handle="second-place-002")
     make_snapshot(
         campaign,
         annotators=[Scored(participant, judgments=90), Scored(runner_up, judgments=20)],
@@ -318,7 +309,7 @@ def test_the_winner_is_named_once_the_campaign_is_closed(owner, campaign, partic
 
 def test_the_dashboard_costs_the_same_queries_for_more_annotators(owner, campaign):
     def queries_with(count: int) -> int:
-        people = [make_web_participant(campaign) for _ in range(count)]
+        people = [make_participant(campaign) for _ in range(count)]
         for person in people:
             judge(person, Comparison.objects.filter(campaign=campaign, gold_side="a").first())
         make_snapshot(campaign, annotators=[Scored(person) for person in people])

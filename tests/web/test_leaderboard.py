@@ -11,14 +11,14 @@ from django.test import Client
 from django.urls import reverse
 
 from scoring.models import Snapshot
-from tests.factories import make_user
-from tests.web.helpers import (
+from tests.builders import (
     SECRET_CONTENDERS,
+    Scored,
     logged_in,
     make_judgeable_campaign,
-    make_web_participant,
+    make_participant,
+    make_snapshot,
 )
-from tests.web.snapshots import Scored, make_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -26,23 +26,8 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 @pytest.fixture
-def owner():
-    return make_user(username="owner-login", handle="owner-handle-001")
-
-
-@pytest.fixture
 def campaign(owner):
     return make_judgeable_campaign("board", regular=3, owner=owner)
-
-
-@pytest.fixture
-def participant(campaign):
-    return make_web_participant(campaign, handle="brave-otter-042")
-
-
-@pytest.fixture
-def stranger():
-    return make_web_participant(make_judgeable_campaign("elsewhere"), handle="stranger-001")
 
 
 def clients(request, people: list[str]) -> dict[str, Client]:
@@ -51,7 +36,7 @@ def clients(request, people: list[str]) -> dict[str, Client]:
         if who == "anonymous":
             result[who] = Client()
         elif who == "staff":
-            result[who] = logged_in(make_user(is_staff=True))
+            result[who] = logged_in(request.getfixturevalue("teammate"))
         else:
             result[who] = logged_in(request.getfixturevalue(who))
     return result
@@ -129,7 +114,7 @@ def test_before_the_first_scoring_run_the_page_says_so(campaign):
 def test_the_page_shows_ranked_contenders_with_intervals_and_participants_by_handle(
     campaign, participant
 ):
-    second = make_web_participant(campaign, handle="calm-heron-007")
+    second = make_participant(campaign, handle="calm-heron-007")
     make_snapshot(
         campaign,
         annotators=[Scored(participant, judgments=50), Scored(second, gold_correct=2)],

@@ -9,40 +9,15 @@ from django.urls import reverse
 
 from accounts.models import User
 from campaign.models import Assignment, Enrollment, Judgment
-from tests.factories import make_user
-from tests.web.helpers import (
-    current_key,
-    logged_in,
-    make_judgeable_campaign,
-    make_web_participant,
-)
+from tests.builders import logged_in, make_judgeable_campaign, make_participant
+from tests.pages import current_key
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def organiser():
-    return make_user(username="organiser", handle="organiser-handle-001")
-
-
-@pytest.fixture
-def campaign(organiser):
-    return make_judgeable_campaign("ours", regular=4, owner=organiser)
-
-
-@pytest.fixture
-def other_campaign():
-    return make_judgeable_campaign("theirs", regular=2)
-
-
-@pytest.fixture
-def participant(campaign):
-    return make_web_participant(campaign)
-
-
-@pytest.fixture
-def stranger(other_campaign):
-    return make_web_participant(other_campaign)
+def campaign(owner):
+    return make_judgeable_campaign("ours", regular=4, owner=owner)
 
 
 @pytest.fixture
@@ -77,7 +52,7 @@ def test_stranger_cannot_judge_or_skip_someone_elses_lease(stranger, participant
 
 
 def test_a_fellow_participant_cannot_use_someone_elses_lease(campaign, participant_key):
-    fellow = logged_in(make_web_participant(campaign))
+    fellow = logged_in(make_participant(campaign))
     response = fellow.post(
         reverse("campaign:judge", args=["ours", participant_key]), {"choice": "1"}
     )
@@ -104,10 +79,10 @@ def test_only_organisers_reach_the_provisioning_page(request, who):
     assert User.objects.count() == users_before
 
 
-def test_owner_and_staff_reach_the_provisioning_page(organiser, campaign):
+def test_owner_and_staff_reach_the_provisioning_page(owner, teammate, campaign):
     url = reverse("campaign:provision", args=["ours"])
-    assert logged_in(organiser).get(url).status_code == 200
-    assert logged_in(make_user(is_staff=True)).get(url).status_code == 200
+    assert logged_in(owner).get(url).status_code == 200
+    assert logged_in(teammate).get(url).status_code == 200
 
 
 def test_anonymous_visitors_are_sent_to_log_in(campaign, participant_key):
@@ -157,8 +132,8 @@ def test_detail_page_invites_participants_to_continue(participant):
     assert reverse("campaign:provision", args=["ours"]) not in html
 
 
-def test_detail_page_links_organisers_to_provisioning(organiser, campaign):
-    html = logged_in(organiser).get(reverse("campaign:detail", args=["ours"])).content.decode()
+def test_detail_page_links_organisers_to_provisioning(owner, campaign):
+    html = logged_in(owner).get(reverse("campaign:detail", args=["ours"])).content.decode()
     assert reverse("campaign:provision", args=["ours"]) in html
 
 

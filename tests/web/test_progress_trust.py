@@ -10,9 +10,14 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Comparison
-from tests.web.helpers import logged_in, make_judgeable_campaign, make_web_participant
-from tests.web.records import judge
-from tests.web.snapshots import Scored, make_snapshot
+from tests.builders import (
+    Scored,
+    judge,
+    logged_in,
+    make_judgeable_campaign,
+    make_participant,
+    make_snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,19 +47,19 @@ def answer_gold(user, campaign, *, right: int, wrong: int) -> None:
 
 
 def test_before_any_scoring_run_a_participant_is_qualifying(campaign):
-    html = progress_page(make_web_participant(campaign), campaign)
+    html = progress_page(make_participant(campaign), campaign)
     assert 'data-trust="qualifying"' in html
     assert "last scored" not in html
 
 
 def test_too_few_scored_checks_still_qualifying(campaign):
-    participant = make_web_participant(campaign)
+    participant = make_participant(campaign)
     make_snapshot(campaign, annotators=[Scored(participant, gold_seen=3, gold_correct=3)])
     assert 'data-trust="qualifying"' in progress_page(participant, campaign)
 
 
 def test_enough_good_answers_in_the_snapshot_make_a_participant_trusted(campaign):
-    participant = make_web_participant(campaign)
+    participant = make_participant(campaign)
     make_snapshot(campaign, annotators=[Scored(participant, gold_seen=6, gold_correct=5)])
     html = progress_page(participant, campaign)
     assert 'data-trust="trusted"' in html
@@ -62,7 +67,7 @@ def test_enough_good_answers_in_the_snapshot_make_a_participant_trusted(campaign
 
 
 def test_too_many_wrong_answers_leave_a_participant_untrusted(campaign):
-    participant = make_web_participant(campaign)
+    participant = make_participant(campaign)
     make_snapshot(campaign, annotators=[Scored(participant, gold_seen=6, gold_correct=2)])
     html = progress_page(participant, campaign)
     assert 'data-trust="untrusted"' in html
@@ -70,7 +75,7 @@ def test_too_many_wrong_answers_leave_a_participant_untrusted(campaign):
 
 
 def test_answering_a_check_changes_nothing_until_the_next_scoring_run(campaign):
-    participant = make_web_participant(campaign)
+    participant = make_participant(campaign)
     make_snapshot(campaign, annotators=[Scored(participant, gold_seen=5, gold_correct=5)])
     before = trust_section(progress_page(participant, campaign))
     answer_gold(participant, campaign, right=0, wrong=1)
@@ -80,7 +85,7 @@ def test_answering_a_check_changes_nothing_until_the_next_scoring_run(campaign):
 
 
 def test_the_page_never_names_gold_or_a_checked_item_nor_counts_checks(campaign):
-    participant = make_web_participant(campaign)
+    participant = make_participant(campaign)
     answer_gold(participant, campaign, right=5, wrong=1)
     make_snapshot(campaign, annotators=[Scored(participant, gold_seen=6, gold_correct=5)])
     html = progress_page(participant, campaign).lower()

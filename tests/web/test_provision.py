@@ -11,28 +11,22 @@ from django.urls import reverse
 
 from accounts.models import User
 from campaign.models import Enrollment
-from tests.factories import make_user
-from tests.web.helpers import logged_in, make_judgeable_campaign
+from tests.builders import logged_in, make_judgeable_campaign
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def organiser():
-    return make_user(handle="organiser-handle-002")
-
-
-@pytest.fixture
-def campaign(organiser):
-    return make_judgeable_campaign("provisioned", owner=organiser)
+def campaign(owner):
+    return make_judgeable_campaign("provisioned", owner=owner)
 
 
 def provision(client: Client, count: str):
     return client.post(reverse("campaign:provision", args=["provisioned"]), {"count": count})
 
 
-def test_post_answers_with_a_csv_of_working_credentials(organiser, campaign):
-    response = provision(logged_in(organiser), "3")
+def test_post_answers_with_a_csv_of_working_credentials(owner, campaign):
+    response = provision(logged_in(owner), "3")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="provisioned-')
@@ -55,8 +49,8 @@ def test_post_answers_with_a_csv_of_working_credentials(organiser, campaign):
     assert login.get(reverse("campaign:annotate", args=["provisioned"])).status_code == 200
 
 
-def test_the_passwords_are_never_shown_again(organiser, campaign):
-    client = logged_in(organiser)
+def test_the_passwords_are_never_shown_again(owner, campaign):
+    client = logged_in(owner)
     rows = list(csv.DictReader(io.StringIO(provision(client, "2").content.decode())))
     page = client.get(reverse("campaign:provision", args=["provisioned"])).content.decode()
     for row in rows:
@@ -64,14 +58,14 @@ def test_the_passwords_are_never_shown_again(organiser, campaign):
 
 
 @pytest.mark.parametrize("count", ["0", "-3", "abc", "", "501"])
-def test_a_bad_count_is_explained_and_creates_nothing(organiser, campaign, count):
+def test_a_bad_count_is_explained_and_creates_nothing(owner, campaign, count):
     users_before = User.objects.count()
-    response = provision(logged_in(organiser), count)
+    response = provision(logged_in(owner), count)
     assert response.status_code == 422
     assert 'class="field-error"' in response.content.decode()
     assert User.objects.count() == users_before
 
 
-def test_the_form_says_the_file_is_the_only_copy(organiser, campaign):
-    html = logged_in(organiser).get(reverse("campaign:provision", args=["provisioned"]))
+def test_the_form_says_the_file_is_the_only_copy(owner, campaign):
+    html = logged_in(owner).get(reverse("campaign:provision", args=["provisioned"]))
     assert "the only copy" in html.content.decode()

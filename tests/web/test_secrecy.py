@@ -8,16 +8,14 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Assignment, Comparison
-from tests.web.helpers import (
+from tests.builders import (
     SECRET_CONTENDERS,
     XSS_PAYLOAD,
-    current_key,
-    fetch_headers,
     logged_in,
     make_judgeable_campaign,
-    make_web_participant,
-    open_assignment,
+    make_participant,
 )
+from tests.pages import current_key, fetch_headers, open_assignment
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +31,7 @@ def assert_reveals_nothing(body: str) -> None:
 def test_no_page_fragment_or_progress_names_a_contender_or_gold():
     # Every item is gold and qualification is on, so each page shown is a gold comparison.
     campaign = make_judgeable_campaign(regular=1, gold=3, qualification_gold=3)
-    participant = make_web_participant(campaign)
+    participant = make_participant(campaign)
     client = logged_in(participant)
     bodies = []
     page = client.get(reverse("campaign:annotate", args=[campaign.slug]))
@@ -64,7 +62,7 @@ def test_a_gold_item_and_a_regular_item_render_identically():
     campaign = make_judgeable_campaign(regular=1, gold=1)
     pages = {}
     for gold_side in ("", "a"):
-        participant = make_web_participant(campaign, handle=f"same-handle-{gold_side or 'x'}")
+        participant = make_participant(campaign, handle=f"same-handle-{gold_side or 'x'}")
         client = logged_in(participant)
         target = Comparison.objects.get(campaign=campaign, gold_side=gold_side)
         client.get(reverse("campaign:annotate", args=[campaign.slug]))
@@ -83,7 +81,7 @@ def test_markdown_in_responses_keeps_code_and_shows_html_as_text():
             "[click](javascript:alert(1)) and **bold**",
         ),
     )
-    client = logged_in(make_web_participant(campaign))
+    client = logged_in(make_participant(campaign))
     html = client.get(reverse("campaign:annotate", args=[campaign.slug])).content.decode()
     assert "<script>window.__pwned" not in html
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html

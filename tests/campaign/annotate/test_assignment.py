@@ -12,7 +12,7 @@ from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
 from campaign.annotate.judging import skip_assignment, submit_judgment
 from campaign.exceptions import CampaignNotOpen, NotEnrolled, ParticipationBlocked
 from campaign.models import Assignment, Campaign, Comparison, Judgment
-from tests.factories import make_campaign, make_comparisons, make_participant, make_user
+from tests.builders import make_campaign, make_comparisons, make_participant, make_user
 
 pytestmark = pytest.mark.django_db
 

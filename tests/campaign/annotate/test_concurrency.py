@@ -24,7 +24,7 @@ from django.utils import timezone
 from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
 from campaign.annotate.judging import judge_and_next, skip_and_next
 from campaign.models import Assignment, Comparison, Enrollment, Judgment
-from tests.factories import make_campaign, make_comparisons, make_participants
+from tests.builders import make_campaign, make_comparisons, make_participants
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -25,7 +25,7 @@ from campaign.exceptions import (
 )
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.progress import progress_of
-from tests.factories import make_campaign, make_comparisons, make_participant
+from tests.builders import make_campaign, make_comparisons, make_participant
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +35,6 @@ def campaign():
     campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
     make_comparisons(campaign, 3)
     return campaign
-
-
-@pytest.fixture
-def annotator(campaign):
-    return make_participant(campaign)
 
 
 def lease(annotator, campaign, *, left_side=None):
@@ -72,11 +67,11 @@ def expire(assignment):
     [("a", -2, -2), ("a", 1, 1), ("b", -2, 2), ("b", 1, -1), ("b", 0, 0)],
 )
 def test_the_screen_choice_is_stored_as_a_canonical_verdict(
-    campaign, annotator, left_side, choice, verdict
+    campaign, participant, left_side, choice, verdict
 ):
-    assignment = lease(annotator, campaign, left_side=left_side)
+    assignment = lease(participant, campaign, left_side=left_side)
 
-    judgment = submit(annotator, campaign, assignment, choice=choice)
+    judgment = submit(participant, campaign, assignment, choice=choice)
 
     assert judgment.verdict == verdict
     assert judgment.left_side == left_side
@@ -85,18 +80,18 @@ def test_the_screen_choice_is_stored_as_a_canonical_verdict(
     assert judgment.correct is None
 
 
-def test_submitting_closes_the_lease(campaign, annotator):
-    assignment = lease(annotator, campaign)
-    submit(annotator, campaign, assignment)
+def test_submitting_closes_the_lease(campaign, participant):
+    assignment = lease(participant, campaign)
+    submit(participant, campaign, assignment)
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.JUDGED
 
 
-def test_a_repeated_submit_returns_the_first_judgment_unchanged(campaign, annotator):
-    assignment = lease(annotator, campaign, left_side="a")
-    first = submit(annotator, campaign, assignment, choice=-2)
+def test_a_repeated_submit_returns_the_first_judgment_unchanged(campaign, participant):
+    assignment = lease(participant, campaign, left_side="a")
+    first = submit(participant, campaign, assignment, choice=-2)
 
-    again = submit(annotator, campaign, assignment, choice=2, rationale="changed my mind")
+    again = submit(participant, campaign, assignment, choice=2, rationale="changed my mind")
 
     assert again.pk == first.pk
     assert again.verdict == -2
@@ -104,8 +99,8 @@ def test_a_repeated_submit_returns_the_first_judgment_unchanged(campaign, annota
     assert Judgment.objects.count() == 1
 
 
-def test_someone_elses_assignment_is_not_found(campaign, annotator):
-    assignment = lease(annotator, campaign)
+def test_someone_elses_assignment_is_not_found(campaign, participant):
+    assignment = lease(participant, campaign)
     stranger = make_participant(campaign)
 
     with pytest.raises(LeaseNotFound):
@@ -117,22 +112,22 @@ def test_someone_elses_assignment_is_not_found(campaign, annotator):
     assert Judgment.objects.count() == 0
 
 
-def test_an_assignment_of_another_campaign_is_not_found(campaign, annotator):
+def test_an_assignment_of_another_campaign_is_not_found(campaign, participant):
     other = make_campaign(qualification_gold=0)
     make_comparisons(other, 1)
     from campaign.participants.enrolment import enroll
 
-    enroll(user=annotator, campaign=other)
-    foreign = next_assignment(annotator=annotator, campaign=other)
+    enroll(user=participant, campaign=other)
+    foreign = next_assignment(annotator=participant, campaign=other)
 
     with pytest.raises(LeaseNotFound):
-        submit(annotator, campaign, foreign)
+        submit(participant, campaign, foreign)
 
 
 @pytest.mark.parametrize("key", ["not-a-uuid", "", str(uuid.uuid4())])
-def test_a_malformed_or_unknown_key_is_not_found(campaign, annotator, key):
+def test_a_malformed_or_unknown_key_is_not_found(campaign, participant, key):
     with pytest.raises(LeaseNotFound):
-        submit_judgment(annotator=annotator, campaign=campaign, assignment_key=key, choice=0)
+        submit_judgment(annotator=participant, campaign=campaign, assignment_key=key, choice=0)
 
 
 @pytest.mark.parametrize(
@@ -173,9 +168,9 @@ def test_a_rationale_is_required_when_the_campaign_asks_for_one():
     assert judgment.rationale == "B is truncated"
 
 
-def test_an_overlong_rationale_is_refused(campaign, annotator):
+def test_an_overlong_rationale_is_refused(campaign, participant):
     with pytest.raises(RationaleTooLong):
-        submit(annotator, campaign, lease(annotator, campaign), rationale="x" * 5001)
+        submit(participant, campaign, lease(participant, campaign), rationale="x" * 5001)
 
 
 def test_gold_judgments_are_marked_correct_when_they_prefer_the_gold_side():
@@ -206,40 +201,40 @@ def test_gold_judgments_that_prefer_the_wrong_side_are_incorrect():
     assert submit(annotator, campaign, assignment, choice=wrong).correct is False
 
 
-def test_seconds_default_to_the_server_measure_from_the_lease(campaign, annotator):
-    assignment = lease(annotator, campaign)
+def test_seconds_default_to_the_server_measure_from_the_lease(campaign, participant):
+    assignment = lease(participant, campaign)
     Assignment.objects.filter(pk=assignment.pk).update(
         leased_at=timezone.now() - datetime.timedelta(seconds=42)
     )
-    judgment = submit(annotator, campaign, assignment)
+    judgment = submit(participant, campaign, assignment)
     assert 42 <= judgment.seconds < 60
 
 
-def test_client_seconds_are_kept_but_never_exceed_the_lease_age(campaign, annotator):
-    first = lease(annotator, campaign)
+def test_client_seconds_are_kept_but_never_exceed_the_lease_age(campaign, participant):
+    first = lease(participant, campaign)
     Assignment.objects.filter(pk=first.pk).update(
         leased_at=timezone.now() - datetime.timedelta(seconds=30)
     )
-    assert submit(annotator, campaign, first, seconds=12.5).seconds == 12.5
+    assert submit(participant, campaign, first, seconds=12.5).seconds == 12.5
 
-    second = lease(annotator, campaign)
+    second = lease(participant, campaign)
     Assignment.objects.filter(pk=second.pk).update(
         leased_at=timezone.now() - datetime.timedelta(seconds=30)
     )
-    assert submit(annotator, campaign, second, seconds=9999).seconds < 60
+    assert submit(participant, campaign, second, seconds=9999).seconds < 60
 
 
 @pytest.mark.parametrize("seconds", [-1, float("nan"), float("inf"), "12"])
-def test_nonsense_seconds_are_refused(campaign, annotator, seconds):
+def test_nonsense_seconds_are_refused(campaign, participant, seconds):
     with pytest.raises(InvalidTiming):
-        submit(annotator, campaign, lease(annotator, campaign), seconds=seconds)
+        submit(participant, campaign, lease(participant, campaign), seconds=seconds)
 
 
-def test_a_lease_past_its_expiry_but_not_yet_reclaimed_is_still_accepted(campaign, annotator):
-    assignment = lease(annotator, campaign)
+def test_a_lease_past_its_expiry_but_not_yet_reclaimed_is_still_accepted(campaign, participant):
+    assignment = lease(participant, campaign)
     expire(assignment)
 
-    judgment = submit(annotator, campaign, assignment)
+    judgment = submit(participant, campaign, assignment)
 
     assert judgment.assignment_id == assignment.pk
     assert Comparison.objects.get(pk=assignment.comparison_id).load == 1
@@ -279,24 +274,24 @@ def test_a_reclaimed_lease_is_refused_once_the_comparison_is_full_again():
     assert Judgment.objects.filter(comparison=comparison).count() == 1
 
 
-def test_nothing_is_accepted_once_the_campaign_is_closed(campaign, annotator):
-    assignment = lease(annotator, campaign)
+def test_nothing_is_accepted_once_the_campaign_is_closed(campaign, participant):
+    assignment = lease(participant, campaign)
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
     campaign.refresh_from_db()
 
     with pytest.raises(CampaignNotOpen):
-        submit(annotator, campaign, assignment)
+        submit(participant, campaign, assignment)
 
 
-def test_skip_needs_a_reason_and_records_it(campaign, annotator):
-    assignment = lease(annotator, campaign)
+def test_skip_needs_a_reason_and_records_it(campaign, participant):
+    assignment = lease(participant, campaign)
     with pytest.raises(SkipReasonRequired):
         skip_assignment(
-            annotator=annotator, campaign=campaign, assignment_key=assignment.key, reason=" "
+            annotator=participant, campaign=campaign, assignment_key=assignment.key, reason=" "
         )
 
     skipped = skip_assignment(
-        annotator=annotator,
+        annotator=participant,
         campaign=campaign,
         assignment_key=assignment.key,
         reason=" response B is cut off ",
@@ -304,29 +299,31 @@ def test_skip_needs_a_reason_and_records_it(campaign, annotator):
 
     assert skipped.status == Assignment.Status.SKIPPED
     assert skipped.skip_reason == "response B is cut off"
-    assert next_assignment(annotator=annotator, campaign=campaign).key != assignment.key
+    assert next_assignment(annotator=participant, campaign=campaign).key != assignment.key
 
 
-def test_skipping_twice_changes_nothing(campaign, annotator):
-    assignment = lease(annotator, campaign)
+def test_skipping_twice_changes_nothing(campaign, participant):
+    assignment = lease(participant, campaign)
     for _ in range(2):
         skip_assignment(
-            annotator=annotator, campaign=campaign, assignment_key=assignment.key, reason="bad"
+            annotator=participant, campaign=campaign, assignment_key=assignment.key, reason="bad"
         )
     assert Comparison.objects.get(pk=assignment.comparison_id).load == 0
 
 
-def test_a_skipped_item_cannot_be_judged_and_a_judged_one_cannot_be_skipped(campaign, annotator):
-    skipped = lease(annotator, campaign)
-    skip_assignment(annotator=annotator, campaign=campaign, assignment_key=skipped.key, reason="x")
+def test_a_skipped_item_cannot_be_judged_and_a_judged_one_cannot_be_skipped(campaign, participant):
+    skipped = lease(participant, campaign)
+    skip_assignment(
+        annotator=participant, campaign=campaign, assignment_key=skipped.key, reason="x"
+    )
     with pytest.raises(AlreadySkipped):
-        submit(annotator, campaign, skipped)
+        submit(participant, campaign, skipped)
 
-    judged = lease(annotator, campaign)
-    submit(annotator, campaign, judged)
+    judged = lease(participant, campaign)
+    submit(participant, campaign, judged)
     with pytest.raises(AlreadyJudged):
         skip_assignment(
-            annotator=annotator, campaign=campaign, assignment_key=judged.key, reason="x"
+            annotator=participant, campaign=campaign, assignment_key=judged.key, reason="x"
         )
 
 
@@ -345,6 +342,6 @@ def test_progress_counts_judged_and_skipped_items_without_telling_gold_apart():
     assert not any("gold" in name for name in vars(progress))
 
 
-def test_every_refusal_is_a_campaign_error_with_a_message(campaign, annotator):
+def test_every_refusal_is_a_campaign_error_with_a_message(campaign, participant):
     with pytest.raises(CampaignError, match=r"\w"):
-        submit_judgment(annotator=annotator, campaign=campaign, assignment_key="x", choice=0)
+        submit_judgment(annotator=participant, campaign=campaign, assignment_key="x", choice=0)

@@ -11,13 +11,7 @@ from django.core.management import CommandError, call_command
 from campaign.imports.items import ImportReport, import_items
 from campaign.models import Campaign, Comparison, Contender, Prompt, Response
 from campaign.services import create_campaign
-from tests.campaign.imports.helpers import (
-    explicit,
-    multi,
-    write_csv,
-    write_jsonl,
-    write_parquet,
-)
+from tests.builders import explicit, multi, write_csv, write_jsonl, write_parquet
 
 pytestmark = pytest.mark.django_db
 

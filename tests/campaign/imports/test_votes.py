@@ -25,7 +25,7 @@ from campaign.models import (
     Response,
 )
 from campaign.services import create_campaign
-from tests.campaign.imports.helpers import explicit, write_csv, write_jsonl, write_parquet
+from tests.builders import explicit, write_csv, write_jsonl, write_parquet
 
 pytestmark = pytest.mark.django_db
 

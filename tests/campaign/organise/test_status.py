@@ -11,8 +11,7 @@ from campaign.exceptions import CampaignStatusChangeRefused
 from campaign.models import Campaign, Comparison
 from campaign.organise.statistics import campaign_progress, gold_pool_health
 from campaign.organise.status import close_campaign, open_campaign
-from tests.factories import make_campaign, make_comparisons, make_participant
-from tests.web.records import judge, serve
+from tests.builders import judge, make_campaign, make_comparisons, make_participant, serve
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from campaign.participants.provisioning import (
     credentials_csv,
     provision_annotators,
 )
-from tests.factories import make_campaign
+from tests.builders import make_campaign
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from accounts.roles import Role, is_organiser
 from campaign.models import Campaign, Enrollment
 from campaign.participants.enrolment import role_in_campaign
 from campaign.participants.signup import SIGNUP_CAMPAIGN_SESSION_KEY
-from tests.factories import PASSWORD, make_campaign, make_participant, make_user
+from tests.builders import PASSWORD, make_campaign, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -120,15 +120,10 @@ def test_failed_logins_are_rate_limited_even_for_the_right_password_afterwards()
     assert response.status_code in (200, 429)
 
 
-def test_roles_organiser_participant_viewer():
-    owner = make_user()
-    campaign = make_campaign(owner=owner)
-    staff = make_user(is_staff=True)
-    participant = make_participant(campaign)
-    stranger = make_user()
+def test_roles_organiser_participant_viewer(owner, teammate, campaign, participant, stranger):
 
     assert role_in_campaign(user=owner, campaign=campaign) == Role.ORGANISER
-    assert role_in_campaign(user=staff, campaign=campaign) == Role.ORGANISER
+    assert role_in_campaign(user=teammate, campaign=campaign) == Role.ORGANISER
     assert role_in_campaign(user=participant, campaign=campaign) == Role.PARTICIPANT
     assert role_in_campaign(user=stranger, campaign=campaign) == Role.VIEWER
     assert role_in_campaign(user=AnonymousUser(), campaign=campaign) == Role.VIEWER

@@ -12,9 +12,9 @@ from django.core.management import CommandError, call_command
 
 from scoring.jobs import campaign_lock
 from scoring.models import Snapshot
-from tests.scoring_jobs.builders import CampaignBuilder
+from tests.builders import CampaignBuilder
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scoring_redis")]
 
 
 @pytest.fixture

@@ -1,8 +1,4 @@
-"""Stored scoring results for page tests: Snapshot rows in the shapes of scoring.models.
-
-Pages read snapshots only, so their tests write one directly; the participant ranking in it
-is the real one (scoring.numerics.participants) over the annotator figures given.
-"""
+"""Stored scoring results for page tests: Snapshot rows in the shapes of scoring.models."""
 
 from __future__ import annotations
 
@@ -19,7 +15,7 @@ from scoring.models import Snapshot
 from scoring.numerics.annotators import AnnotatorScore, GoldSettings, gold_accuracy
 from scoring.numerics.participants import rank_participants
 from scoring.snapshots import snapshot_annotator_rows
-from tests.web.helpers import SECRET_CONTENDERS
+from tests.builders.campaigns import SECRET_CONTENDERS
 
 GOLD = GoldSettings()  # the campaign's default thresholds
 
@@ -45,6 +41,11 @@ def make_snapshot(
     computed_at: datetime.datetime | None = None,
     judgments: int = 120,
 ) -> Snapshot:
+    """A Snapshot row in scoring.models' shapes, for pages (they read snapshots only).
+
+    The participant ranking in it is the real one (scoring.numerics.participants) over the
+    annotator figures given.
+    """
     n = len(contenders)
     votes = [[0 if i == j else 10 for j in range(n)] for i in range(n)]
     win_rate = [

@@ -1,6 +1,6 @@
 """A Celery app for test workers that stop between computing a snapshot and storing it.
 
-The crash test starts a worker with ``-A tests.scoring_jobs.paused_worker`` and kills it
+The crash test starts a worker with ``-A tests.scoring.paused_worker`` and kills it
 inside that window, to show a run that dies half-way leaves nothing behind. The pause is the
 test's own: production code has no hook for it. A ``pre_save`` receiver on Snapshot runs
 after the whole computation and right before the one INSERT that stores it.

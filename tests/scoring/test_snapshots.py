@@ -11,7 +11,7 @@ from scoring.numerics.ratings import online_elo
 from scoring.numerics.votes import A_WINS, B_WINS, TIE, Votes
 from scoring.selectors import latest_snapshot
 from scoring.snapshots import compute_snapshot
-from tests.scoring_jobs.builders import CampaignBuilder
+from tests.builders import CampaignBuilder
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,10 @@
 """Fixtures of the scoring-job tests: a private redis-server, Celery aimed at it, real workers.
 
-Nothing here touches the shared Redis: every test in this folder runs with REDIS_URL, the
-cache and Celery's broker on a redis-server of its own (started once, restarted by the tests
-that stop it), and worker subprocesses read the pytest test database.
+The modules that talk to Redis (commands, events, worker) mark themselves with
+``usefixtures("scoring_redis")``, so they never touch the shared Redis: REDIS_URL, the cache
+and Celery's broker are on a redis-server of their own (started once, restarted by the tests
+that stop it), and worker subprocesses read the pytest test database. The pure numerics and
+the snapshot and export tests, which need no Redis, start none.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def _aim_celery_at(url: str) -> None:
     celery_app._after_fork()  # Celery's own reset of its pool references, as after a fork
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def scoring_redis(private_redis: PrivateRedis, settings) -> Iterator[PrivateRedis]:
     """REDIS_URL, the cache and Celery's broker on the private server, emptied."""
     if not private_redis.running:
@@ -152,7 +154,7 @@ def worker_database_url() -> str:
 def start_worker(transactional_db, scoring_redis: PrivateRedis, tmp_path: Path):
     """Start real workers on the test database and the private broker; killed at teardown.
 
-    ``app`` names the Celery app module (tests.scoring_jobs.paused_worker for one that stops
+    ``app`` names the Celery app module (tests.scoring.paused_worker for one that stops
     before storing a snapshot); ``environment`` adds settings through environment variables.
 
     Requesting transactional_db makes the data committed (the worker sees it) and tears the

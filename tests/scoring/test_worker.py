@@ -18,17 +18,15 @@ from scoring.jobs import lock_key
 from scoring.models import Snapshot
 from scoring.queue import send_scoring_task
 from scoring.tasks import score_open_campaigns
-from tests.factories import PASSWORD
-from tests.scoring_jobs.builders import CampaignBuilder
-from tests.scoring_jobs.conftest import wait_until
-from tests.web.helpers import (
-    current_key,
-    fetch_headers,
-    make_judgeable_campaign,
-    make_web_participant,
-)
+from tests.builders import PASSWORD, CampaignBuilder, make_judgeable_campaign
+from tests.pages import current_key, fetch_headers
+from tests.scoring.conftest import wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("scoring_redis"),
+]
 
 SNAPSHOT_SECONDS = 60  # generous: the machine may be busy; the wait ends as soon as it is there
 
@@ -51,18 +49,18 @@ def latest_judgments(campaign: Campaign) -> int | None:
     return None if snapshot is None else snapshot.judgments
 
 
-def judgeable_campaign() -> Campaign:
+@pytest.fixture
+def campaign() -> Campaign:
     # Everyone trusted without gold, so the judgments are rated too.
     return make_judgeable_campaign(regular=6, min_gold_seen=0, min_gold_accuracy=0.5)
 
 
-def test_judgments_made_on_the_web_are_scored_by_a_worker(start_worker, settings) -> None:
+def test_judgments_made_on_the_web_are_scored_by_a_worker(
+    start_worker, settings, campaign, participant_client
+) -> None:
     settings.SCORING_DEBOUNCE_SECONDS = 0
     start_worker()
-    campaign = judgeable_campaign()
-    client = Client()
-    client.force_login(make_web_participant(campaign))
-    judge_items(client, campaign, 3)
+    judge_items(participant_client, campaign, 3)
     wait_until(lambda: latest_judgments(campaign) == 3, timeout=SNAPSHOT_SECONDS, what="a snapshot")
     snapshot = Snapshot.objects.filter(campaign=campaign).latest()
     assert snapshot.rated_judgments == 3
@@ -79,7 +77,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_redelivered_job_complete
     campaign = build.campaign
     # Unacknowledged messages come back after 1 s, and workers look for them every second.
     redelivery = {"CELERY_VISIBILITY_TIMEOUT": "1", "CELERY_UNACKED_RESTORE_SECONDS": "1"}
-    doomed = start_worker(app="tests.scoring_jobs.paused_worker", **redelivery)
+    doomed = start_worker(app="tests.scoring.paused_worker", **redelivery)
     task_id = send_scoring_task(campaign.pk)
     doomed.wait_for_output("Pausing", timeout=SNAPSHOT_SECONDS)  # computed, not yet stored
     assert scoring_redis.client().get(lock_key(campaign.pk)) == task_id.encode()
@@ -103,12 +101,10 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_redelivered_job_complete
 
 
 def test_annotation_goes_on_while_redis_is_down_and_scoring_catches_up(
-    start_worker, scoring_redis, settings
+    start_worker, scoring_redis, settings, campaign, participant
 ) -> None:
     settings.SCORING_DEBOUNCE_SECONDS = 0
     settings.SCORING_REDIS_RETRY_SECONDS = 0.5
-    campaign = judgeable_campaign()
-    participant = make_web_participant(campaign)
     scoring_redis.stop()
 
     client = Client()

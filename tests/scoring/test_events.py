@@ -25,11 +25,10 @@ from scoring.jobs import (
 )
 from scoring.models import Snapshot
 from scoring.queue import clear_queued, queued_key
-from tests.campaign.imports.helpers import write_jsonl
-from tests.scoring_jobs.builders import CampaignBuilder
-from tests.scoring_jobs.conftest import PrivateRedis, _aim_celery_at
+from tests.builders import CampaignBuilder, write_jsonl
+from tests.scoring.conftest import PrivateRedis, _aim_celery_at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scoring_redis")]
 
 
 def queued_runs(redis_server: PrivateRedis) -> list[tuple[str, list]]:

@@ -9,7 +9,7 @@ import pytest
 
 from scoring.exports import leaderboard_csv_rows, leaderboard_document
 from scoring.snapshots import compute_snapshot
-from tests.scoring_jobs.builders import CampaignBuilder
+from tests.builders import CampaignBuilder
 
 pytestmark = pytest.mark.django_db
 

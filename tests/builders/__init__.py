@@ -1,0 +1,54 @@
+"""The one test base (STYLE.md §16): small builders so a test reads as one behaviour.
+
+Tests import every builder from here; the modules split them by job: people and their
+logged-in clients, campaigns with comparisons (gold included) and judgments, stored snapshots,
+import files. The people fixtures made from them (owner, teammate, participant, stranger) are
+in tests/conftest.py.
+"""
+
+from tests.builders.campaigns import (
+    SECRET_CONTENDERS,
+    XSS_PAYLOAD,
+    CampaignBuilder,
+    judge,
+    make_campaign,
+    make_comparisons,
+    make_judgeable_campaign,
+    make_judgment,
+    serve,
+)
+from tests.builders.files import explicit, multi, write_csv, write_jsonl, write_parquet
+from tests.builders.people import (
+    PASSWORD,
+    logged_in,
+    make_organiser,
+    make_participant,
+    make_participants,
+    make_user,
+)
+from tests.builders.snapshots import Scored, make_snapshot
+
+__all__ = [
+    "PASSWORD",
+    "SECRET_CONTENDERS",
+    "XSS_PAYLOAD",
+    "CampaignBuilder",
+    "Scored",
+    "explicit",
+    "judge",
+    "logged_in",
+    "make_campaign",
+    "make_comparisons",
+    "make_judgeable_campaign",
+    "make_judgment",
+    "make_organiser",
+    "make_participant",
+    "make_participants",
+    "make_snapshot",
+    "make_user",
+    "multi",
+    "serve",
+    "write_csv",
+    "write_jsonl",
+    "write_parquet",
+]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign.models import Campaign
+from campaign.participants.trust import assess_trust
 from scoring.models import Snapshot
 from scoring.numerics.annotators import AnnotatorScore, GoldSettings, gold_accuracy
 from scoring.numerics.participants import rank_participants
@@ -90,7 +91,9 @@ def make_snapshot(
 
 def _score(index: int, spec: Scored) -> AnnotatorScore:
     mean, lower = gold_accuracy([spec.gold_seen], [spec.gold_correct])
-    trusted = spec.gold_seen >= GOLD.min_gold_seen and float(mean[0]) >= GOLD.min_gold_accuracy
+    trusted = assess_trust(
+        seen=spec.gold_seen, correct=spec.gold_correct, thresholds=GOLD
+    ).votes_count
     flags = spec.flags if trusted else (*spec.flags, "untrusted")
     return AnnotatorScore(
         annotator=index,

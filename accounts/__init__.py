@@ -1,1 +1,1 @@
-"""Accounts: the user model, public handles, provisioning, login/sign-up adapters and roles."""
+"""Accounts: the user model, public handles, account creation in bulk and roles."""

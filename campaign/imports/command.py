@@ -12,13 +12,13 @@ from tqdm import tqdm
 from campaign import services
 from campaign.exceptions import CampaignError
 from campaign.imports.files import FORMATS
-from campaign.imports.items import ImportReport
+from campaign.imports.report import FileReport
 
 
 class FileImportCommand(BaseCommand):
     """Parse SLUG FILE [--format] [--dry-run], run ``import_file``, print its report."""
 
-    import_file: Callable[..., ImportReport]
+    import_file: Callable[..., FileReport]
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="the campaign to import into")

@@ -6,11 +6,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from campaign import limits
+
 ALLOWED_KEYS = frozenset({"id", "prompt", "category", "metadata", "responses", "a", "b", "gold"})
 SIDE_KEYS = frozenset({"model", "text"})
-MAX_ID_CHARS = 200
-MAX_MODEL_CHARS = 200
-MAX_CATEGORY_CHARS = 100
+MAX_ID_CHARS = limits.PROMPT_ID_MAX_CHARS
+MAX_MODEL_CHARS = limits.CONTENDER_NAME_MAX_CHARS
+MAX_CATEGORY_CHARS = limits.CATEGORY_MAX_CHARS
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,6 @@ REQUIRED_KEYS = (ANNOTATOR, PROMPT, MODEL_A, MODEL_B, WINNER)
 TEXT_KEYS = ("prompt_text", "response_a", "response_b")
 ALLOWED_KEYS = frozenset({*REQUIRED_KEYS, *TEXT_KEYS, "created_at"})
 MAX_ANNOTATOR_CHARS = 64  # keeps "imported+<64-char slug>+<name>" within a 150-char username
-MAX_PROMPT_ID_CHARS = limits.PROMPT_ID_MAX_CHARS
-MAX_MODEL_CHARS = limits.CONTENDER_NAME_MAX_CHARS
 USERNAME_PREFIX = "imported"
 
 
@@ -75,9 +73,11 @@ def validate_vote(line: int, data: dict[str, Any], *, max_chars: int) -> VoteRec
     annotator = required_text(
         data, ANNOTATOR, errors, max_chars=MAX_ANNOTATOR_CHARS, allow_int=True
     )
-    prompt_id = required_text(data, PROMPT, errors, max_chars=MAX_PROMPT_ID_CHARS, allow_int=True)
-    model_a = required_text(data, MODEL_A, errors, max_chars=MAX_MODEL_CHARS)
-    model_b = required_text(data, MODEL_B, errors, max_chars=MAX_MODEL_CHARS)
+    prompt_id = required_text(
+        data, PROMPT, errors, max_chars=limits.PROMPT_ID_MAX_CHARS, allow_int=True
+    )
+    model_a = required_text(data, MODEL_A, errors, max_chars=limits.CONTENDER_NAME_MAX_CHARS)
+    model_b = required_text(data, MODEL_B, errors, max_chars=limits.CONTENDER_NAME_MAX_CHARS)
     if model_a and model_a == model_b:
         errors.append(f"same model on both sides ({model_a!r})")
     verdict = parse_winner(data[WINNER]) if WINNER in data else None

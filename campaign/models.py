@@ -17,6 +17,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
+from campaign import limits
+
 SHUFFLE_KEY_LIMIT = 2**31
 
 
@@ -124,7 +126,7 @@ class Contender(models.Model):
     """A model (or any system) whose responses are judged."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contenders")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=limits.CONTENDER_NAME_MAX_CHARS)
 
     class Meta:
         ordering = ["name"]
@@ -141,9 +143,11 @@ class Prompt(models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="prompts", db_index=False
     )
-    external_id = models.CharField(max_length=200, help_text="The id given in the import file.")
+    external_id = models.CharField(
+        max_length=limits.PROMPT_ID_MAX_CHARS, help_text="The id given in the import file."
+    )
     text = models.TextField()
-    category = models.CharField(max_length=100, blank=True)
+    category = models.CharField(max_length=limits.CATEGORY_MAX_CHARS, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -324,7 +328,7 @@ class Assignment(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     leased_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
-    skip_reason = models.CharField(max_length=500, blank=True)
+    skip_reason = models.CharField(max_length=limits.SKIP_REASON_MAX_CHARS, blank=True)
 
     class Meta:
         constraints = [
@@ -442,3 +446,44 @@ class Judgment(models.Model):
 
     def __str__(self) -> str:
         return f"judgment {self.pk}"
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        campaign_id: int,
+        comparison_id: int,
+        gold_side: str,
+        annotator_id: int,
+        verdict: int,
+        created_at: datetime.datetime,
+        assignment_id: int | None = None,
+        left_side: str = "",
+        seconds: float | None = None,
+        rationale: str = "",
+    ) -> Judgment:
+        """An unsaved judgment of the comparison whose gold side is ``gold_side`` ("" if none).
+
+        The one place a judgment's derived fields are set: ``is_gold`` from the comparison,
+        ``correct`` by the gold rule (judgment_correct_only_for_gold). Votes judged here pass
+        their lease; imported ones have none, nor a screen side or a time spent.
+        """
+        is_gold = bool(gold_side)
+        return cls(
+            campaign_id=campaign_id,
+            comparison_id=comparison_id,
+            annotator_id=annotator_id,
+            assignment_id=assignment_id,
+            verdict=verdict,
+            left_side=left_side,
+            seconds=seconds,
+            rationale=rationale,
+            is_gold=is_gold,
+            correct=is_correct(verdict=verdict, gold_side=gold_side) if is_gold else None,
+            created_at=created_at,
+        )
+
+
+def is_correct(*, verdict: int, gold_side: str) -> bool:
+    """A gold judgment is correct when it prefers the gold side, at any strength; ties are not."""
+    return verdict < 0 if gold_side == Comparison.Side.A else verdict > 0

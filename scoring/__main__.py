@@ -15,7 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from scoring.numerics.ratings import ContenderRating, rate_contenders
-from scoring.numerics.votes import RatingError, VoteFileError, read_votes
+from scoring.numerics.votes import RatingError
+from scoring.vote_files import VoteFileError, read_votes
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Rate contenders from a CSV or JSON Lines (.jsonl) file, one vote per row, "
         "in file order.",
     )
-    ratings.add_argument("file", help="CSV with a header row, or JSON Lines (.jsonl/.ndjson/.json)")
+    ratings.add_argument(
+        "file", help="CSV with a header row, JSON Lines (.jsonl/.ndjson/.json) or Parquet"
+    )
     ratings.add_argument(
         "--a", default="model_a", metavar="COL", help="column of contender a (default: model_a)"
     )
@@ -38,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         "--winner",
         default="winner",
         metavar="COL",
-        help="column of the winner: a/b/tie, model_a/model_b/tie, left/right/tie "
+        help="column of the winner: a/b/tie, model_a/model_b/tie (bothbad), left/right "
         "(left = the --a column) or a verdict -2…+2 (negative prefers a); default: winner",
     )
     ratings.add_argument(

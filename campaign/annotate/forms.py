@@ -10,6 +10,8 @@ from typing import Any
 
 from django import forms
 
+from campaign import limits
+
 # Longest time we believe a person spent on one item; anything larger is a stale tab, not data.
 MAX_SECONDS = 24 * 60 * 60
 MAX_PROVISION = 500  # the command provisions more; a request stays short
@@ -31,7 +33,9 @@ class JudgmentForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose which response is better."},
     )
-    rationale = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+    rationale = forms.CharField(
+        required=False, max_length=limits.RATIONALE_MAX_CHARS, widget=forms.Textarea
+    )
     seconds = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(
@@ -57,7 +61,7 @@ class SkipForm(forms.Form):
     reason = forms.ChoiceField(
         choices=SKIP_REASONS, error_messages={"required": "Say why you skip this item."}
     )
-    detail = forms.CharField(required=False, max_length=500)
+    detail = forms.CharField(required=False, max_length=limits.SKIP_REASON_MAX_CHARS)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -17,13 +17,13 @@ import datetime
 import math
 import uuid
 from dataclasses import dataclass
-from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from campaign import limits
 from campaign.annotate.assignment import lease_next, release_room
 from campaign.events import judgments_recorded
 from campaign.exceptions import (
@@ -43,8 +43,8 @@ from campaign.exceptions import (
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.enrolment import lock_participation, require_open
 
-RATIONALE_MAX_CHARS = 5000
-SKIP_REASON_MAX_CHARS = cast(int, Assignment._meta.get_field("skip_reason").max_length)
+RATIONALE_MAX_CHARS = limits.RATIONALE_MAX_CHARS
+SKIP_REASON_MAX_CHARS = limits.SKIP_REASON_MAX_CHARS
 
 CHOICE_LABELS: dict[int, list[tuple[int, str]]] = {
     Campaign.Scale.FIVE_POINT: [
@@ -67,11 +67,6 @@ def allowed_choices(campaign: Campaign) -> list[tuple[int, str]]:
 def canonical_verdict(*, choice: int, left_side: str) -> int:
     """Screen choice (negative prefers the left response) to verdict (negative prefers a)."""
     return choice if left_side == Comparison.Side.A else -choice
-
-
-def is_correct(*, verdict: int, gold_side: str) -> bool:
-    """A gold judgment is correct when it prefers the gold side, at any strength; ties are not."""
-    return verdict < 0 if gold_side == Comparison.Side.A else verdict > 0
 
 
 @dataclass(frozen=True)
@@ -191,22 +186,19 @@ def _judge(
     was_open = assignment.status == Assignment.Status.OPEN
     if not was_open:
         _retake_room(assignment, campaign)
-    comparison = assignment.comparison
-    judgment = Judgment.objects.create(
-        campaign=campaign,
-        comparison=comparison,
+    judgment = Judgment.build(
+        campaign_id=campaign.pk,
+        comparison_id=assignment.comparison_id,
+        gold_side=assignment.comparison.gold_side,
         annotator_id=enrollment.user_id,
-        assignment=assignment,
+        assignment_id=assignment.pk,
         verdict=verdict,
         left_side=assignment.left_side,
         seconds=spent,
         rationale=rationale,
-        is_gold=comparison.is_gold,
-        correct=is_correct(verdict=verdict, gold_side=comparison.gold_side)
-        if comparison.is_gold
-        else None,
         created_at=now,
     )
+    judgment.save(force_insert=True)
     assignment.status = Assignment.Status.JUDGED
     assignment.save(update_fields=["status"])
     campaign_id = campaign.pk

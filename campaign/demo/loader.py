@@ -9,12 +9,12 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.creation import random_password
 from accounts.models import User
 from campaign.imports.files import jsonl_source
 from campaign.imports.items import ImportReport, import_items
 from campaign.models import Campaign
 from campaign.participants.enrolment import enroll
-from campaign.participants.provisioning import random_password
 from campaign.services import create_campaign
 
 PANDALM_FILE = Path(__file__).resolve().parent / "pandalm" / "testset-v1.json"

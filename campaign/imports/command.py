@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -12,13 +12,13 @@ from tqdm import tqdm
 from campaign import services
 from campaign.exceptions import CampaignError
 from campaign.imports.files import FORMATS
-from campaign.imports.items import ImportReport
+from campaign.imports.report import FileReport
 
 
 class FileImportCommand(BaseCommand):
     """Parse SLUG FILE [--format] [--dry-run], run ``import_file``, print its report."""
 
-    import_file: Callable[..., ImportReport]
+    import_file: Callable[..., FileReport]
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="the campaign to import into")
@@ -40,9 +40,9 @@ class FileImportCommand(BaseCommand):
                 return
             bar = bars.get(phase)
             if bar is None:
-                bar = bars[phase] = tqdm(
-                    desc=phase, unit=" lines", file=self.stderr._out, disable=None
-                )
+                # The raw stream: the wrapper would end each carriage-return redraw with a newline.
+                stream = cast(TextIO, self.stderr._out)
+                bar = bars[phase] = tqdm(desc=phase, unit=" lines", file=stream, disable=None)
             bar.update(done - bar.n)
 
         try:

@@ -6,11 +6,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from campaign import limits
+
 ALLOWED_KEYS = frozenset({"id", "prompt", "category", "metadata", "responses", "a", "b", "gold"})
 SIDE_KEYS = frozenset({"model", "text"})
-MAX_ID_CHARS = 200
-MAX_MODEL_CHARS = 200
-MAX_CATEGORY_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,11 @@ def validate_item(line: int, data: dict[str, Any], *, max_chars: int) -> ItemRec
     if unknown:
         errors.append("unknown key " + ", ".join(repr(key) for key in unknown))
 
-    prompt_id = required_text(data, "id", errors, max_chars=MAX_ID_CHARS, allow_int=True)
+    prompt_id = required_text(
+        data, "id", errors, max_chars=limits.PROMPT_ID_MAX_CHARS, allow_int=True
+    )
     prompt = required_text(data, "prompt", errors, max_chars=max_chars)
-    category = _optional_text(data, "category", errors, max_chars=MAX_CATEGORY_CHARS)
+    category = _optional_text(data, "category", errors, max_chars=limits.CATEGORY_MAX_CHARS)
     metadata = data.get("metadata", {})
     if not isinstance(metadata, dict):
         errors.append("'metadata' must be an object")
@@ -133,8 +134,10 @@ def _validate_responses(value: Any, errors: list[str], *, max_chars: int) -> dic
     for model, text in value.items():
         if not str(model).strip():
             errors.append("empty model name in 'responses'")
-        elif len(model) > MAX_MODEL_CHARS:
-            errors.append(f"model name over {MAX_MODEL_CHARS} characters in 'responses'")
+        elif len(model) > limits.CONTENDER_NAME_MAX_CHARS:
+            errors.append(
+                f"model name over {limits.CONTENDER_NAME_MAX_CHARS} characters in 'responses'"
+            )
         elif not isinstance(text, str):
             errors.append(f"response of {model!r} must be a string")
         elif not text.strip():
@@ -162,7 +165,9 @@ def _validate_side(
     unknown = sorted(set(value) - SIDE_KEYS)
     if unknown:
         errors.append(f"unknown key in {side!r}: " + ", ".join(repr(key) for key in unknown))
-    model = required_text(value, "model", errors, max_chars=MAX_MODEL_CHARS, label=f"{side}.model")
+    model = required_text(
+        value, "model", errors, max_chars=limits.CONTENDER_NAME_MAX_CHARS, label=f"{side}.model"
+    )
     text = required_text(value, "text", errors, max_chars=max_chars, label=f"{side}.text")
     return model, text
 

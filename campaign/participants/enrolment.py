@@ -14,11 +14,14 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
+from accounts.creation import create_users
 from accounts.models import User
 from accounts.roles import Role, is_organiser
 from campaign.exceptions import CampaignNotOpen, NotEnrolled, SignupClosed
 from campaign.models import Campaign, Enrollment
 from campaign.selectors import get_visible_campaign
+
+ENROLL_BATCH_SIZE = 500
 
 
 @transaction.atomic
@@ -36,6 +39,25 @@ def enroll_self(*, user: User, campaign: Campaign) -> Enrollment:
     if not (campaign.allow_signup and campaign.accepts_judgments()):
         raise SignupClosed()
     return enroll(user=user, campaign=campaign)
+
+
+def enroll_new_accounts(
+    *,
+    campaign: Campaign,
+    usernames: list[str],
+    password_hashes: list[str] | None = None,
+    imported: bool = False,
+) -> list[User]:
+    """New accounts (accounts.creation.create_users), each enrolled in the campaign.
+
+    Provisioning makes them with passwords, the vote import without (``imported``); the
+    caller holds the transaction.
+    """
+    users = create_users(usernames=usernames, password_hashes=password_hashes, imported=imported)
+    Enrollment.objects.bulk_create(
+        [Enrollment(campaign=campaign, user=user) for user in users], batch_size=ENROLL_BATCH_SIZE
+    )
+    return users
 
 
 def campaigns_open_for_signup() -> QuerySet[Campaign]:

@@ -2,15 +2,8 @@
 
 Only password hashes are stored; the plain passwords exist in the returned credentials and
 nowhere else, so the caller (the command or the provision page) must hand them over at once.
-
-Speed: Django's default PBKDF2 (1,000,000 rounds, ~0.3 s a hash here) would take minutes for
-500 accounts. Key stretching exists to protect guessable human passwords; these are 16
-characters drawn by `secrets` from a 31-letter alphabet (~79 bits), which no amount of
-offline guessing reaches. They are therefore hashed with the same PBKDF2-SHA256 algorithm at
-PROVISIONED_PASSWORD_ITERATIONS rounds (the count is stored in each hash, so the default
-hasher verifies them), and Django re-hashes each one at full strength on its first login.
-
-The campaign app's Enrollment is imported here: provisioning is "accounts for a campaign".
+Passwords, their (deliberately cheaper) hashing and the bulk account creation are
+accounts.creation's; this module adds the campaign: usernames from its slug, and enrolment.
 """
 
 from __future__ import annotations
@@ -22,25 +15,34 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO
 
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.db import IntegrityError, transaction
 
+from accounts.creation import (
+    PASSWORD_ALPHABET,
+    PROVISIONED_PASSWORD_ITERATIONS,
+    hash_random_passwords,
+    random_password,
+)
 from accounts.exceptions import InvalidProvisioningRequest
-from accounts.models import User, unused_handles, unused_values
-from campaign.models import Campaign, Enrollment
+from accounts.models import unused_values
+from campaign.models import Campaign
+from campaign.participants.enrolment import enroll_new_accounts
 
 MAX_ACCOUNTS_PER_REQUEST = 5000
-PROVISIONED_PASSWORD_ITERATIONS = 50_000
-# No 0/o or 1/l/i: these are read off a printout.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 (an alphabet, not a password)
-PASSWORD_GROUPS = 4
-PASSWORD_GROUP_LENGTH = 4
 USERNAME_SUFFIX_LENGTH = 6
 CREDENTIAL_COLUMNS = ("username", "password", "handle")
-BATCH_SIZE = 500
 ATTEMPTS = 3
 
 ProgressCallback = Callable[[int], None]
+
+__all__ = [
+    "CREDENTIAL_COLUMNS",
+    "PROVISIONED_PASSWORD_ITERATIONS",  # accounts.creation's, named here for provisioning's readers
+    "Credential",
+    "credentials_csv",
+    "provision_annotators",
+    "write_credentials_csv",
+]
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,6 @@ class Credential:
     username: str
     password: str
     handle: str
-
-
-class ProvisionedPasswordHasher(PBKDF2PasswordHasher):
-    """PBKDF2-SHA256 at fewer rounds, for machine-generated high-entropy passwords only."""
-
-    iterations = PROVISIONED_PASSWORD_ITERATIONS
 
 
 def provision_annotators(
@@ -70,7 +66,7 @@ def provision_annotators(
             f"At most {MAX_ACCOUNTS_PER_REQUEST} accounts at a time; ask for fewer."
         )
     passwords = [random_password() for _ in range(count)]
-    hashes = _hash_all(passwords, progress)
+    hashes = hash_random_passwords(passwords, progress)
     for attempt in range(ATTEMPTS):
         try:
             return _create_accounts(campaign=campaign, passwords=passwords, hashes=hashes)
@@ -80,14 +76,6 @@ def provision_annotators(
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
-
-
-def random_password() -> str:
-    groups = (
-        "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH))
-        for _ in range(PASSWORD_GROUPS)
-    )
-    return "-".join(groups)
 
 
 def write_credentials_csv(credentials: Iterable[Credential], out: IO[str]) -> None:
@@ -104,36 +92,15 @@ def credentials_csv(credentials: Iterable[Credential]) -> str:
     return buffer.getvalue()
 
 
-def _hash_all(passwords: list[str], progress: ProgressCallback | None) -> list[str]:
-    hasher = ProvisionedPasswordHasher()
-    hashes = []
-    for done, password in enumerate(passwords, start=1):
-        hashes.append(make_password(password, hasher=hasher))
-        if progress is not None and (done % 25 == 0 or done == len(passwords)):
-            progress(done)
-    return hashes
-
-
 @transaction.atomic
 def _create_accounts(
     *, campaign: Campaign, passwords: list[str], hashes: list[str]
 ) -> list[Credential]:
-    count = len(passwords)
-    usernames = unused_values(count, lambda: _random_username(campaign), "username")
-    handles = unused_handles(count)
-    users = User.objects.bulk_create(
-        [
-            User(username=username, handle=handle, password=password_hash)
-            for username, handle, password_hash in zip(usernames, handles, hashes, strict=True)
-        ],
-        batch_size=BATCH_SIZE,
-    )
-    Enrollment.objects.bulk_create(
-        [Enrollment(campaign=campaign, user=user) for user in users], batch_size=BATCH_SIZE
-    )
+    usernames = unused_values(len(passwords), lambda: _random_username(campaign), "username")
+    users = enroll_new_accounts(campaign=campaign, usernames=usernames, password_hashes=hashes)
     return [
-        Credential(username=username, password=password, handle=handle)
-        for username, password, handle in zip(usernames, passwords, handles, strict=True)
+        Credential(username=user.username, password=password, handle=user.handle)
+        for user, password in zip(users, passwords, strict=True)
     ]
 
 

@@ -1,19 +1,14 @@
-"""Votes: the value types for individual votes and pre-aggregated counts, and vote files.
+"""Votes: the value types for individual votes and pre-aggregated counts.
 
-`Votes` (one entry per vote, in the order cast) and `PairCounts` (per pair: a-wins, ties,
-b-wins, e.g. from an SQL GROUP BY) are what `scoring.numerics.ratings` rates. `read_votes` reads
-a CSV
-or JSON Lines file for the command line; it is the only numerics code that touches files.
-Votes keep file order, which is the order online Elo replays them in.
+`Votes` (one entry per vote, in the order cast, which is the order online Elo replays them in)
+and `PairCounts` (per pair: a-wins, ties, b-wins, e.g. from an SQL GROUP BY) are what
+`scoring.numerics.ratings` rates. Vote files are read outside the numerics
+(`scoring.vote_files`, for the command line).
 """
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -100,91 +95,3 @@ def count_votes(votes: Votes) -> PairCounts:
     pair = np.flatnonzero(table.sum(axis=1))
     a_wins, ties, b_wins = table[pair].T
     return PairCounts(pair // n, pair % n, a_wins, ties, b_wins, n_contenders=n)
-
-
-# Winner values understood, case-insensitive. "left" means the --a column. FastChat's
-# "tie (bothbad)" is a tie too, so Chatbot Arena dumps load as they are.
-WINNERS = {
-    "a": A_WINS,
-    "model_a": A_WINS,
-    "left": A_WINS,
-    "b": B_WINS,
-    "model_b": B_WINS,
-    "right": B_WINS,
-    "tie": TIE,
-    "tie (bothbad)": TIE,
-    "-2": A_WINS,
-    "-1": A_WINS,
-    "0": TIE,
-    "1": B_WINS,
-    "+1": B_WINS,
-    "2": B_WINS,
-    "+2": B_WINS,
-}
-
-
-class VoteFileError(ValueError):
-    """A vote file that cannot be read; the message names the line and the reason."""
-
-
-@dataclass(frozen=True)
-class VoteFile:
-    """Votes read from a file, contender index k being `names[k]` (names sorted)."""
-
-    names: list[str]
-    votes: Votes
-
-
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
-    """(line number, row) pairs; JSON Lines for .jsonl/.ndjson/.json, CSV otherwise."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise VoteFileError(f"line {number}: bad JSON ({error.msg})") from error
-                if not isinstance(row, dict):
-                    raise VoteFileError(f"line {number}: expected a JSON object")
-                yield number, row
-        else:
-            # Line 1 is the header, so the first vote is on line 2.
-            for number, row in enumerate(csv.DictReader(handle), start=2):
-                yield number, row
-
-
-def read_votes(
-    path: str | Path, *, a: str = "model_a", b: str = "model_b", winner: str = "winner"
-) -> VoteFile:
-    """Read every row's two contenders and winner; raise VoteFileError on the first bad row."""
-    path = Path(path)
-    if not path.is_file():
-        raise VoteFileError(f"{path}: no such file")
-    firsts: list[str] = []
-    seconds: list[str] = []
-    outcomes: list[int] = []
-    for number, row in _rows(path):
-        values = []
-        for column in (a, b, winner):
-            value = row.get(column)
-            if value is None or str(value).strip() == "":
-                raise VoteFileError(f"line {number}: missing {column!r}")
-            values.append(str(value).strip())
-        first, second, said = values
-        if first == second:
-            raise VoteFileError(f"line {number}: {first!r} is on both sides")
-        outcome = WINNERS.get(said.lower())
-        if outcome is None:
-            raise VoteFileError(
-                f"line {number}: winner {said!r} is not a/b/tie, model_a/model_b, "
-                "left/right or -2…+2"
-            )
-        firsts.append(first)
-        seconds.append(second)
-        outcomes.append(outcome)
-    names, index = np.unique(np.array(firsts + seconds, dtype=object), return_inverse=True)
-    count = len(firsts)
-    votes = Votes(index[:count], index[count:], np.array(outcomes, dtype=np.intp), len(names))
-    return VoteFile([str(name) for name in names], votes)

@@ -12,8 +12,15 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
-from campaign.annotate.judging import is_correct
-from campaign.models import Assignment, Campaign, Comparison, Contender, Judgment, Prompt, Response
+from campaign.models import (
+    Assignment,
+    Campaign,
+    Comparison,
+    Contender,
+    Judgment,
+    Prompt,
+    Response,
+)
 from campaign.participants.progress import refresh_progress_counters
 from campaign.services import create_campaign
 from tests.builders.people import make_participant
@@ -170,21 +177,20 @@ def make_judgment(
     created_at: datetime.datetime | None = None,
     assignment: Assignment | None = None,
 ) -> Judgment:
-    """One Judgment row, marked correct or not on gold by the service's rule."""
-    return Judgment.objects.create(
-        campaign=comparison.campaign,
-        comparison=comparison,
-        annotator=annotator,
-        assignment=assignment,
+    """One stored Judgment row, built as the services build theirs (Judgment.build)."""
+    judgment = Judgment.build(
+        campaign_id=comparison.campaign_id,
+        comparison_id=comparison.pk,
+        gold_side=comparison.gold_side,
+        annotator_id=annotator.pk,
+        assignment_id=assignment.pk if assignment is not None else None,
         verdict=verdict,
         left_side=left,
         seconds=seconds,
-        is_gold=comparison.is_gold,
-        correct=is_correct(verdict=verdict, gold_side=comparison.gold_side)
-        if comparison.is_gold
-        else None,
         created_at=created_at or timezone.now(),
     )
+    judgment.save(force_insert=True)
+    return judgment
 
 
 def serve(

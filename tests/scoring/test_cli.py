@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scoring.__main__ import main
-from scoring.numerics.votes import read_votes
+from scoring.vote_files import read_votes
 
 CONTENDER_FIELDS = set(
     "name rating ci_lower ci_upper rank votes wins losses ties win_rate online_elo".split()
@@ -101,3 +101,20 @@ def test_bad_json_line_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture
     )
     assert main(["ratings", str(path)]) == 2
     assert "line 2: bad JSON" in capsys.readouterr().err
+
+
+def test_a_chatbot_arena_battles_file_rates_with_the_default_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    battles = [
+        {"question_id": "q1", "model_a": "m1", "model_b": "m2", "winner": "model_a", "turn": 1},
+        {"question_id": "q2", "model_a": "m2", "model_b": "m3", "winner": "tie (bothbad)"},
+        {"question_id": "q3", "model_a": "m3", "model_b": "m1", "winner": "model_b"},
+    ]
+    path = write(tmp_path, "battles.jsonl", "\n".join(json.dumps(row) for row in battles))
+
+    data = read_votes(path)
+
+    assert data.votes.outcome.tolist() == [0, 1, 2]
+    assert main(["ratings", str(path), "--rounds", "10"]) == 0
+    assert "m3" in capsys.readouterr().out

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.html import escape
 
+from campaign import limits
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import Assignment, Campaign, Judgment
 from tests.builders import logged_in, make_judgeable_campaign, make_participant
@@ -265,3 +266,10 @@ def test_a_judgment_that_leaves_the_participant_blocked_is_still_stored():
     assert escape(str(ParticipationBlocked())) in html and "/judge/" not in html
     judgment = Judgment.objects.get(assignment=served)
     assert judgment.correct is False
+
+
+def test_text_boxes_take_their_sizes_from_the_one_limit(participant_client, campaign):
+    html = participant_client.get(annotate_url(campaign)).content.decode()
+
+    assert f'name="rationale" rows="2" maxlength="{limits.RATIONALE_MAX_CHARS}"' in html
+    assert f'name="detail" maxlength="{limits.SKIP_REASON_MAX_CHARS}"' in html

@@ -1,0 +1,328 @@
+"""Checking and planning the vote import, row by row and batch by batch; no writes.
+
+A row is validated alone (``validate_vote``: columns and winners as campaign.imports.verdicts
+says), then planned against the campaign and earlier lines (``Planner``). Whatever an earlier
+line created counts as existing, so planning gives the same answer before (validation) and after
+(writing) earlier batches are stored. Memory grows with one small entry per prompt, response,
+comparison and vote, never with the texts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from accounts.models import User
+from campaign import limits
+from campaign.imports.validation import digest, required_text
+from campaign.imports.verdicts import (
+    ANNOTATOR,
+    MODEL_A,
+    MODEL_B,
+    PROMPT,
+    WINNER,
+    our_columns,
+    parse_winner,
+    winners_accepted,
+)
+from campaign.models import Campaign, Comparison, Judgment, Prompt, Response
+
+if TYPE_CHECKING:
+    from campaign.imports.report import FileReport
+    from campaign.imports.votes import JudgmentImportReport
+
+REQUIRED_KEYS = (ANNOTATOR, PROMPT, MODEL_A, MODEL_B, WINNER)
+TEXT_KEYS = ("prompt_text", "response_a", "response_b")
+ALLOWED_KEYS = frozenset({*REQUIRED_KEYS, *TEXT_KEYS, "created_at"})
+MAX_ANNOTATOR_CHARS = 64  # keeps "imported+<64-char slug>+<name>" within a 150-char username
+USERNAME_PREFIX = "imported"
+
+
+@dataclass(frozen=True)
+class VoteRecord:
+    line: int
+    annotator: str
+    prompt_id: str
+    model_a: str
+    model_b: str
+    verdict: int  # relative to this row's model_a / model_b
+    created_at: datetime.datetime | None
+    prompt_text: str | None
+    response_a: str | None
+    response_b: str | None
+
+
+def imported_username(campaign: Campaign, annotator: str) -> str:
+    return f"{USERNAME_PREFIX}+{campaign.slug}+{annotator}"
+
+
+def validate_vote(line: int, data: dict[str, Any], *, max_chars: int) -> VoteRecord | list[str]:
+    """The row as a VoteRecord, or every reason it is bad (no database).
+
+    The row may name its columns as Chatbot Arena's battles do (campaign.imports.verdicts).
+    """
+    errors: list[str] = []
+    data = our_columns(data, errors)
+    unknown = sorted(set(data) - ALLOWED_KEYS)
+    if unknown:
+        errors.append("unknown key " + ", ".join(repr(key) for key in unknown))
+    annotator = required_text(
+        data, ANNOTATOR, errors, max_chars=MAX_ANNOTATOR_CHARS, allow_int=True
+    )
+    prompt_id = required_text(
+        data, PROMPT, errors, max_chars=limits.PROMPT_ID_MAX_CHARS, allow_int=True
+    )
+    model_a = required_text(data, MODEL_A, errors, max_chars=limits.CONTENDER_NAME_MAX_CHARS)
+    model_b = required_text(data, MODEL_B, errors, max_chars=limits.CONTENDER_NAME_MAX_CHARS)
+    if model_a and model_a == model_b:
+        errors.append(f"same model on both sides ({model_a!r})")
+    verdict = parse_winner(data[WINNER]) if WINNER in data else None
+    if WINNER not in data:
+        errors.append(f"missing field {WINNER!r}")
+    elif verdict is None:
+        errors.append(f"winner must be {winners_accepted()}, got {data[WINNER]!r}")
+    created_at = _parse_created_at(data["created_at"], errors) if "created_at" in data else None
+    texts = {
+        key: required_text(data, key, errors, max_chars=max_chars) if key in data else None
+        for key in TEXT_KEYS
+    }
+    if errors or verdict is None:
+        return errors
+    return VoteRecord(line, annotator, prompt_id, model_a, model_b, verdict, created_at, **texts)
+
+
+def _parse_created_at(value: Any, errors: list[str]) -> datetime.datetime | None:
+    moment = value if isinstance(value, datetime.datetime) else None
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            moment = datetime.datetime.fromisoformat(value.strip())
+    if moment is None:
+        errors.append(f"created_at must be an ISO 8601 date and time, got {value!r}")
+        return None
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+
+
+@dataclass
+class PlannedVote:
+    annotator: str
+    prompt_id: str
+    model_a: str  # the comparison's own a/b
+    model_b: str
+    verdict: int  # canonical
+    gold_side: str
+    created_at: datetime.datetime
+
+
+@dataclass
+class BatchPlan:
+    annotators: list[str] = field(default_factory=list)  # new ones only
+    annotator_ids: dict[str, int] = field(default_factory=dict)  # stored ones the votes name
+    contenders: set[str] = field(default_factory=set)
+    prompts: dict[str, str] = field(default_factory=dict)  # prompt id -> text
+    responses: dict[tuple[str, str], str] = field(default_factory=dict)  # (prompt id, model)
+    comparisons: list[tuple[str, str, str]] = field(default_factory=list)  # prompt id, a, b
+    votes: list[PlannedVote] = field(default_factory=list)
+
+
+class Planner:
+    """Checks each vote against the campaign and earlier lines, and plans what to create.
+
+    Whatever an earlier line created counts as existing, so planning gives the same answer
+    before (validation) and after (writing) earlier batches are stored.
+    """
+
+    def __init__(self, campaign: Campaign, start: datetime.datetime) -> None:
+        self.campaign = campaign
+        self.start = start
+        self.contenders = set(campaign.contenders.values_list("name", flat=True))
+        self.annotators: dict[str, int | None] = {}  # name -> user id (None: new)
+        self.new_names: set[str] = set()  # new annotators already planned
+        # Texts of prompts and responses as stored or created by this file: (first line, digest).
+        # Line 0 means stored; a None digest, created by a line that gave no text (so empty).
+        self.prompt_texts: dict[str, tuple[int, bytes | None]] = {}
+        self.response_texts: dict[tuple[str, str], tuple[int, bytes | None]] = {}
+        # (prompt id, unordered pair) -> (model a, gold side) of the comparison.
+        self.comparisons: dict[tuple[str, frozenset[str]], tuple[str, str]] = {}
+        self.votes: dict[bytes, int] = {}  # digest of (annotator, prompt, pair) -> line
+
+    def plan(self, batch: list[VoteRecord], report: JudgmentImportReport) -> BatchPlan:
+        self._load_annotators({record.annotator for record in batch}, batch, report)
+        stored_votes = self._load_stored({record.prompt_id for record in batch})
+        plan = BatchPlan()
+        for record in batch:
+            if record.annotator not in self.annotators:
+                continue  # its name is taken by a real account: reported once, on first use
+            problems = self._conflicts(record, stored_votes)
+            if problems:
+                for message in problems:
+                    report.add_error(record.line, message)
+                continue
+            self._plan_vote(record, plan, report)
+        return plan
+
+    def _load_annotators(
+        self, names: set[str], batch: list[VoteRecord], report: FileReport
+    ) -> None:
+        new = {imported_username(self.campaign, name): name for name in names}
+        new = {username: name for username, name in new.items() if name not in self.annotators}
+        found = User.objects.filter(username__in=new).values_list("username", "id", "is_imported")
+        refused: set[str] = set()
+        for username, pk, imported in found:
+            if imported:
+                self.annotators[new[username]] = pk
+            else:
+                refused.add(new[username])
+        for name in new.values():
+            self.annotators.setdefault(name, None)
+        for record in batch:
+            if record.annotator in refused:
+                refused.discard(record.annotator)
+                self.annotators.pop(record.annotator, None)
+                report.add_error(
+                    record.line,
+                    f"annotator {record.annotator!r}: its username "
+                    f"{imported_username(self.campaign, record.annotator)!r} belongs to an "
+                    "account that was not imported",
+                )
+
+    def _load_stored(self, prompt_ids: set[str]) -> set[tuple[str, str, frozenset[str]]]:
+        """Texts, comparisons and imported annotators' votes stored for these prompts."""
+        prompts = Prompt.objects.filter(campaign=self.campaign, external_id__in=prompt_ids)
+        for prompt_id, text in prompts.values_list("external_id", "text"):
+            self.prompt_texts.setdefault(prompt_id, (0, digest(text)))
+        responses = Response.objects.filter(
+            prompt__campaign=self.campaign, prompt__external_id__in=prompt_ids
+        ).values_list("prompt__external_id", "contender__name", "text")
+        for prompt_id, model, text in responses:
+            self.response_texts.setdefault((prompt_id, model), (0, digest(text)))
+        comparisons = Comparison.objects.filter(
+            campaign=self.campaign, prompt__external_id__in=prompt_ids
+        ).values_list(
+            "prompt__external_id",
+            "response_a__contender__name",
+            "response_b__contender__name",
+            "gold_side",
+        )
+        for prompt_id, model_a, model_b, gold in comparisons:
+            self.comparisons.setdefault((prompt_id, frozenset((model_a, model_b))), (model_a, gold))
+        names = {pk: name for name, pk in self.annotators.items() if pk is not None}
+        votes = Judgment.objects.filter(
+            campaign=self.campaign,
+            annotator_id__in=names,
+            comparison__prompt__external_id__in=prompt_ids,
+        ).values_list(
+            "annotator_id",
+            "comparison__prompt__external_id",
+            "comparison__response_a__contender__name",
+            "comparison__response_b__contender__name",
+        )
+        return {(names[pk], prompt_id, frozenset((a, b))) for pk, prompt_id, a, b in votes}
+
+    def _conflicts(
+        self, record: VoteRecord, stored_votes: set[tuple[str, str, frozenset[str]]]
+    ) -> list[str]:
+        problems: list[str] = []
+        pair = frozenset((record.model_a, record.model_b))
+        if (record.annotator, record.prompt_id, pair) in stored_votes:
+            problems.append(
+                f"{record.annotator!r} already judged {record.prompt_id!r} "
+                f"{record.model_a} vs {record.model_b} (stored)"
+            )
+        earlier = self.votes.get(digest(record.annotator, record.prompt_id, *sorted(pair)))
+        if earlier is not None:
+            problems.append(
+                f"{record.annotator!r} judges {record.prompt_id!r} {record.model_a} vs "
+                f"{record.model_b} twice (first on line {earlier})"
+            )
+        texts = [
+            (
+                f"prompt {record.prompt_id!r}",
+                self.prompt_texts.get(record.prompt_id),
+                record.prompt_text,
+            )
+        ]
+        for model, text in (
+            (record.model_a, record.response_a),
+            (record.model_b, record.response_b),
+        ):
+            known = self.response_texts.get((record.prompt_id, model))
+            texts.append((f"response of {model!r} to {record.prompt_id!r}", known, text))
+        for what, known, text in texts:
+            problem = _text_problem(what, known, text)
+            if problem:
+                problems.append(problem)
+        return problems
+
+    def _plan_vote(self, record: VoteRecord, plan: BatchPlan, report: JudgmentImportReport) -> None:
+        user_id = self.annotators[record.annotator]
+        if user_id is not None:
+            plan.annotator_ids[record.annotator] = user_id  # the writer needs no lookup
+        elif record.annotator not in self.new_names:
+            self.new_names.add(record.annotator)
+            plan.annotators.append(record.annotator)
+            report.annotators_created += 1
+        if record.prompt_id not in self.prompt_texts:
+            text = record.prompt_text
+            self.prompt_texts[record.prompt_id] = (
+                record.line,
+                None if text is None else digest(text),
+            )
+            plan.prompts[record.prompt_id] = text or ""
+            report.prompts_created += 1
+        for model, text in (
+            (record.model_a, record.response_a),
+            (record.model_b, record.response_b),
+        ):
+            if model not in self.contenders:
+                self.contenders.add(model)
+                plan.contenders.add(model)
+                report.contenders_created += 1
+            if (record.prompt_id, model) not in self.response_texts:
+                self.response_texts[(record.prompt_id, model)] = (
+                    record.line,
+                    None if text is None else digest(text),
+                )
+                plan.responses[(record.prompt_id, model)] = text or ""
+                report.responses_created += 1
+        pair = frozenset((record.model_a, record.model_b))
+        if (record.prompt_id, pair) not in self.comparisons:
+            self.comparisons[(record.prompt_id, pair)] = (record.model_a, "")
+            plan.comparisons.append((record.prompt_id, record.model_a, record.model_b))
+            report.comparisons_created += 1
+        model_a, gold_side = self.comparisons[(record.prompt_id, pair)]
+        swapped = model_a != record.model_a
+        self.votes[digest(record.annotator, record.prompt_id, *sorted(pair))] = record.line
+        plan.votes.append(
+            PlannedVote(
+                annotator=record.annotator,
+                prompt_id=record.prompt_id,
+                model_a=model_a,
+                model_b=record.model_a if swapped else record.model_b,
+                verdict=-record.verdict if swapped else record.verdict,
+                gold_side=gold_side,
+                created_at=record.created_at
+                or self.start + datetime.timedelta(microseconds=record.line),
+            )
+        )
+        report.judgments_created += 1
+
+
+def _text_problem(what: str, known: tuple[int, bytes | None] | None, text: str | None) -> str:
+    """Why a text given on this line disagrees with the stored one or an earlier line's."""
+    if text is None or known is None:
+        return ""
+    line, known_digest = known
+    if known_digest == digest(text):
+        return ""
+    if line == 0:
+        return f"{what} has a different text than the one stored"
+    if known_digest is None:
+        return (
+            f"{what} first appears without a text on line {line}; give its text on every "
+            "line that names it, or on none"
+        )
+    return f"{what} has a different text than on line {line}"

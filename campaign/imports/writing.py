@@ -1,0 +1,149 @@
+"""How planned rows reach the database: COPY from spooled files on PostgreSQL, bulk INSERT else.
+
+COPY does the per-row server work (constraint checks, index entries) with no per-row statement
+overhead. Rows are spooled to temporary files while the file is validated, so the write phase
+re-reads and re-plans nothing; their ids are drawn from the sequences beforehand (gaps are
+harmless), which lets later rows refer to earlier ones. SQLite has no COPY: there an import
+plans again and inserts in bulk, batch by batch.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import connection, models
+
+from campaign.imports.report import ProgressCallback
+
+COPY_CHUNK_BYTES = 1 << 20
+
+
+def draw_ids(model: type[models.Model], count: int) -> list[int]:
+    """Reserve ``count`` primary keys from the table's sequence (PostgreSQL)."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        # The MATERIALIZED CTE looks the sequence up once; inlined, pg_get_serial_sequence ran
+        # per row and made an id cost 5 µs instead of 0.6 µs.
+        cursor.execute(
+            "WITH seq AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS s) "
+            "SELECT nextval(s) FROM seq, generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def copy_text(value: str) -> str:
+    """A text cell in COPY text format: backslash, tab, newline and carriage return escaped."""
+    # The membership tests are ~4x cheaper than always replacing, and almost no text needs it.
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return value
+
+
+def copy_value(model_field: models.Field, value: Any) -> str:
+    """Any cell of ``model_field`` in COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(model_field, models.JSONField):
+        return copy_text(json.dumps(value, cls=model_field.encoder))
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return copy_text(str(value))
+
+
+class CopyTable:
+    """One table's planned rows in COPY text format, on a temporary file until validation ends.
+
+    The import names the columns it fills (``given``, written by the caller); every other
+    column gets its model default, so columns added later with a default keep working. With
+    ``with_id`` false the id column is left to the database (nothing refers to those rows).
+    """
+
+    def __init__(
+        self, model: type[models.Model], given: tuple[str, ...], *, with_id: bool = True
+    ) -> None:
+        fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
+        rest = [f for attname, f in fields.items() if attname not in given]
+        constant = [f for f in rest if not (f.has_default() and callable(f.default))]
+        per_row = [f for f in rest if f not in constant]
+        # Same order as the lines: given columns, then per-row defaults, then constant ones.
+        ordered = [fields[attname] for attname in given] + [*per_row, *constant]
+        columns = ["id"] if with_id else []
+        columns += [f.column for f in ordered if f.column is not None]
+        quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+        self.statement = f"COPY {model._meta.db_table} ({quoted}) FROM STDIN"
+        # Constant defaults are rendered once; only callable ones (a random key) per row.
+        self.suffix = "".join("\t" + copy_value(f, f.get_default()) for f in constant) + "\n"
+        self.per_row = [(f, f.default) for f in per_row]
+        # Closed (and so deleted) by CopySpool.close. Lines go through the text layer one by
+        # one, so a batch never exists as one joined string.
+        spool = tempfile.TemporaryFile()  # noqa: SIM115
+        self.file = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        self.rows = 0
+
+    def write(self, heads: Iterable[str]) -> None:
+        """Spool rows given as the text of their given columns (``id\tvalue\t...``)."""
+        suffix = self.suffix
+        if self.per_row:
+            per_row = self.per_row
+            lines = (
+                head + "".join(["\t" + copy_value(f, default()) for f, default in per_row]) + suffix
+                for head in heads
+            )
+        else:
+            lines = (head + suffix for head in heads)
+        for line in lines:
+            self.file.write(line)
+            self.rows += 1
+
+    def stream(self) -> Iterator[bytes]:
+        self.file.flush()
+        raw = self.file.buffer
+        raw.seek(0)
+        while chunk := raw.read(COPY_CHUNK_BYTES):
+            yield chunk
+
+
+class CopySpool:
+    """Spooled tables, copied in the order given (the order their foreign keys need)."""
+
+    def __init__(self, *tables: CopyTable) -> None:
+        self.tables = tables
+
+    def copy(self, progress: ProgressCallback | None, lines: int) -> None:
+        """COPY every table; ``progress`` hears of the lines written, in proportion to rows."""
+        total = sum(table.rows for table in self.tables) or 1
+        done = 0
+        with connection.cursor() as cursor:
+            # In dependency order: the comparisons' composite foreign keys are checked per row.
+            for table in self.tables:
+                if not table.rows:
+                    continue
+                with cursor.cursor.copy(table.statement) as copy:
+                    for chunk in table.stream():
+                        copy.write(chunk)
+                done += table.rows
+                if progress:
+                    progress("writing", lines * done // total)
+
+    def close(self) -> None:
+        for table in self.tables:
+            table.file.close()
+
+
+def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows given by attribute name, one multi-row INSERT; their new primary keys."""
+    if not rows:
+        return []
+    created = model._default_manager.bulk_create([model(**row) for row in rows])
+    return [instance.pk for instance in created]

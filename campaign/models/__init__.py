@@ -1,0 +1,26 @@
+"""The campaign app's data model: content (what is judged) and work (who judged what)."""
+
+from campaign.models.content import (
+    SHUFFLE_KEY_LIMIT,
+    Campaign,
+    Comparison,
+    Contender,
+    Prompt,
+    Response,
+    random_shuffle_key,
+)
+from campaign.models.work import Assignment, Enrollment, Judgment, is_correct
+
+__all__ = [
+    "SHUFFLE_KEY_LIMIT",
+    "Assignment",
+    "Campaign",
+    "Comparison",
+    "Contender",
+    "Enrollment",
+    "Judgment",
+    "Prompt",
+    "Response",
+    "is_correct",
+    "random_shuffle_key",
+]

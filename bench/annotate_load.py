@@ -112,6 +112,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--http-logins", type=int, default=30)
     parser.add_argument("--db", default="crowdeval_loadbench")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--redis-db", type=int, default=14, help="Redis database number")
     parser.add_argument("--quick", action="store_true", help="small and short smoke run")
     args = parser.parse_args()
     if args.quick:
@@ -126,7 +127,7 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def server_env(db: str) -> dict[str, str]:
+def server_env(db: str, redis_db: int = 14) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -139,7 +140,7 @@ def server_env(db: str) -> dict[str, str]:
         SECURE_HSTS_SECONDS="0",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db}",
         CONN_MAX_AGE="600",
-        REDIS_URL="redis://127.0.0.1:6379/14",
+        REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
@@ -149,11 +150,11 @@ def server_env(db: str) -> dict[str, str]:
 # --- database setup --------------------------------------------------------------------------
 
 
-def recreate_database(db: str) -> None:
+def recreate_database(db: str, redis_db: int = 14) -> None:
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{db}"')
-    env = server_env(db)
+    env = server_env(db, redis_db)
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
@@ -337,7 +338,7 @@ class CpuMeter:
 
 
 class Server:
-    def __init__(self, config: ServerConfig, db: str, port: int) -> None:
+    def __init__(self, config: ServerConfig, db: str, port: int, redis_db: int = 14) -> None:
         self.config = config
         self.base = f"http://127.0.0.1:{port}"
         gunicorn = str(Path(PYTHON).with_name("gunicorn"))
@@ -355,7 +356,7 @@ class Server:
         ]
         self.log = open(GUNICORN_LOG, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            command, env=server_env(db), cwd=ROOT, stdout=self.log, stderr=self.log
+            command, env=server_env(db, redis_db), cwd=ROOT, stdout=self.log, stderr=self.log
         )
 
     async def wait_ready(self) -> None:
@@ -661,7 +662,7 @@ async def main_async(args: argparse.Namespace, creds, campaigns: dict[str, int])
 
     # Sessions: some through allauth's form (timed), the rest directly in the session store.
     configs = args.server_configs
-    server = Server(configs[0], args.db, args.port)
+    server = Server(configs[0], args.db, args.port, args.redis_db)
     await server.wait_ready()
     meter = CpuMeter(args.db, server.process.pid)
     n_http = min(args.http_logins, len(creds))
@@ -700,7 +701,7 @@ async def main_async(args: argparse.Namespace, creds, campaigns: dict[str, int])
         for i, config in enumerate(configs):
             if i > 0:
                 server.stop()
-                server = Server(config, args.db, args.port)
+                server = Server(config, args.db, args.port, args.redis_db)
                 await server.wait_ready()
                 meter.server_pid = server.process.pid
             phase = await run_phase(
@@ -722,7 +723,7 @@ async def main_async(args: argparse.Namespace, creds, campaigns: dict[str, int])
         best = max(scores, key=scores.get)
         if best != configs[-1]:
             server.stop()
-            server = Server(best, args.db, args.port)
+            server = Server(best, args.db, args.port, args.redis_db)
             await server.wait_ready()
             meter.server_pid = server.process.pid
     print(f"server kept: gunicorn {best}  ({uptime()})", flush=True)
@@ -806,8 +807,8 @@ def main() -> None:
     args = parse_args()
     t0 = time.monotonic()
     print(f"annotate load bench: {uptime()}", flush=True)
-    recreate_database(args.db)
-    os.environ.update(server_env(args.db))
+    recreate_database(args.db, args.redis_db)
+    os.environ.update(server_env(args.db, args.redis_db))
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -49,6 +49,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--participants", type=int, default=50)
     parser.add_argument("--comparisons", type=int, default=10_000)
     parser.add_argument("--db", default="crowdeval_judgecost")
+    parser.add_argument("--redis-db", type=int, default=14, help="Redis database number")
     parser.add_argument("--profile", action="store_true", help="print the top functions")
     return parser.parse_args()
 
@@ -115,9 +116,9 @@ def backend_ticks(pid: int) -> int:
 
 def main() -> None:
     args = parse_args()
-    os.environ.update(server_env(args.db))
+    os.environ.update(server_env(args.db, args.redis_db))
     os.environ["CONN_MAX_AGE"] = "600"
-    recreate_database(args.db)
+    recreate_database(args.db, args.redis_db)
     import django
 
     django.setup()

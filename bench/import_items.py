@@ -20,6 +20,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import fresh_database  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crowdeval_bench"
 MODELS = ("model-alpha", "model-beta", "model-gamma")
 WIDTHS = (8, 8, 8, 8, 10, 9, 13)
@@ -41,12 +45,9 @@ def write_file(path: Path, lines: int) -> None:
 
 
 def reset_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
-    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+    server, name = url.rsplit("/", 1)
     env = os.environ | {"DATABASE_URL": url}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    fresh_database(name, env, server=server)
     subprocess.run(
         [sys.executable, "manage.py", "create_campaign", "bench", "--title", "Bench"],
         cwd=ROOT,

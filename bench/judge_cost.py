@@ -29,18 +29,15 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.annotate_load import (  # noqa: E402
-    CHOICES,
-    CLK_TCK,
-    CSRF_RE,
-    KEY_RE,
-    NOTICE_MARK,
+from bench.load.build import (  # noqa: E402
     create_campaign,
     create_participants,
     direct_session,
     recreate_database,
-    server_env,
 )
+from bench.load.clients import CHOICES, CSRF_RE, KEY_RE, NOTICE_MARK  # noqa: E402
+from bench.load.config import server_env  # noqa: E402
+from bench.load.cpu import CLK_TCK, proc_ticks  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,6 +46,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--participants", type=int, default=50)
     parser.add_argument("--comparisons", type=int, default=10_000)
     parser.add_argument("--db", default="crowdeval_judgecost")
+    parser.add_argument("--redis-db", type=int, default=14, help="Redis database number")
     parser.add_argument("--profile", action="store_true", help="print the top functions")
     return parser.parse_args()
 
@@ -107,17 +105,11 @@ def call(application, browser: Browser, method: str, path: str, body: bytes = b"
     return int(status_line[0].split()[0]), text
 
 
-def backend_ticks(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
 def main() -> None:
     args = parse_args()
-    os.environ.update(server_env(args.db))
+    os.environ.update(server_env(args.db, args.redis_db))
     os.environ["CONN_MAX_AGE"] = "600"
-    recreate_database(args.db)
+    recreate_database(args.db, args.redis_db)
     import django
 
     django.setup()
@@ -173,7 +165,7 @@ def main() -> None:
 
     profile = cProfile.Profile() if args.profile else None
     done = 0
-    cpu0, pg0, wall0 = time.process_time(), backend_ticks(backend), time.perf_counter()
+    cpu0, pg0, wall0 = time.process_time(), proc_ticks(backend), time.perf_counter()
     with connection.execute_wrapper(count):
         if profile:
             profile.enable()
@@ -188,7 +180,7 @@ def main() -> None:
         if profile:
             profile.disable()
     cpu = time.process_time() - cpu0
-    pg = (backend_ticks(backend) - pg0) / CLK_TCK
+    pg = (proc_ticks(backend) - pg0) / CLK_TCK
     wall = time.perf_counter() - wall0
     print(f"{done} judge requests, {args.participants} participants, one process")
     print(f"  Django CPU      {cpu / done * 1000:6.2f} ms per request")

@@ -25,7 +25,6 @@ import argparse
 import datetime
 import io
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -37,7 +36,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+from bench.database import SERVER, fresh_database  # noqa: E402
+
 SLUG = "scorebench"
 BAD_SHARE = 0.2  # annotators who click at random (and so fail gold)
 GOLD_SHARE = 0.1  # of all judgments
@@ -75,15 +76,7 @@ def prepare_database(args: argparse.Namespace) -> bool:
     """Create and migrate the database; True when --reuse found the campaign already built."""
     if args.reuse and built_judgments(args.db) == args.judgments:
         return True
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.db}"')
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"],
-        env=django_env(args.db),
-        cwd=ROOT,
-        check=True,
-    )
+    fresh_database(args.db, django_env(args.db))
     return False
 
 

@@ -8,7 +8,6 @@ organisers always.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from campaign.models import Campaign
 from campaign.participants.enrolment import get_participation
 from campaign.participants.progress import progress_of
 from campaign.selectors import can_view_leaderboard, get_visible_campaign, is_organiser
+from campaign.spreadsheet import SafeWriter
 from scoring.exports import leaderboard_csv_rows, leaderboard_document
 from scoring.leaderboard import build_leaderboard
 from scoring.models import Snapshot
@@ -110,7 +110,7 @@ class _Line:
 
 
 def _csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Line())
+    writer = SafeWriter(_Line())
     for row in rows:
         yield writer.writerow(row)
 

@@ -15,7 +15,6 @@ The campaign app's Enrollment is imported here: provisioning is "accounts for a 
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 from collections.abc import Callable, Iterable
@@ -28,6 +27,7 @@ from django.db import IntegrityError, transaction
 from accounts.exceptions import InvalidProvisioningRequest
 from accounts.models import User, unused_handles, unused_values
 from campaign.models import Campaign, Enrollment
+from campaign.spreadsheet import SafeWriter
 
 MAX_ACCOUNTS_PER_REQUEST = 5000
 PROVISIONED_PASSWORD_ITERATIONS = 50_000
@@ -91,7 +91,7 @@ def random_password() -> str:
 
 
 def write_credentials_csv(credentials: Iterable[Credential], out: IO[str]) -> None:
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(CREDENTIAL_COLUMNS)
     for credential in credentials:
         writer.writerow([credential.username, credential.password, credential.handle])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaign import services
 from campaign.exceptions import CampaignError
+from campaign.spreadsheet import SafeWriter
 from scoring.exports import leaderboard_csv_rows, leaderboard_document
 from scoring.models import Snapshot
 from scoring.selectors import latest_snapshot
@@ -64,4 +64,4 @@ def _write(snapshot: Snapshot, file_format: str, file: TextIO) -> None:
         json.dump(leaderboard_document(snapshot), file, indent=2)
         file.write("\n")
     else:
-        csv.writer(file).writerows(leaderboard_csv_rows(snapshot))
+        SafeWriter(file).writerows(leaderboard_csv_rows(snapshot))

@@ -285,13 +285,17 @@ def _locked_assignment_sql() -> str:
 
 
 def _retake_room(assignment: Assignment, campaign: Campaign) -> None:
-    """A reclaimed lease's judgment counts again only if the comparison has room left."""
-    if assignment.is_gold:
-        return
+    """A reclaimed lease's judgment counts again only if the comparison has room left.
+
+    Gold has no target and always has room; its statement matches no row, so a late gold
+    judgment costs what a late regular one does.
+    """
     taken = Comparison.objects.filter(
-        pk=assignment.comparison_id, load__lt=campaign.judgments_per_comparison
+        pk=assignment.comparison_id,
+        gold_side="",
+        load__lt=campaign.judgments_per_comparison,
     ).update(load=F("load") + 1)
-    if not taken:
+    if not (taken or assignment.is_gold):
         raise LeaseExpired()
 
 

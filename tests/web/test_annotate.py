@@ -245,7 +245,7 @@ def test_a_judgment_that_leaves_the_participant_blocked_is_still_stored():
     campaign = make_judgeable_campaign(
         regular=2,
         gold=2,
-        qualification_gold=2,
+        gold_rate=1.0,
         min_gold_seen=1,
         min_gold_accuracy=0.7,
         block_untrusted=True,

@@ -20,12 +20,13 @@ from campaign.exceptions import NotEnrolled
 from campaign.models import Campaign
 from campaign.participants.enrolment import get_participation
 from campaign.participants.progress import progress_of
+from campaign.participants.trust import STANDING_STEP
 from campaign.selectors import can_view_leaderboard, get_visible_campaign, is_organiser
 from campaign.spreadsheet import SafeWriter
 from scoring.exports import leaderboard_csv_rows, leaderboard_document
 from scoring.leaderboard import build_leaderboard
 from scoring.models import Snapshot
-from scoring.selectors import latest_snapshot, trust_status
+from scoring.selectors import latest_snapshot
 
 HIDDEN_MESSAGE = "This leaderboard is hidden until the campaign closes."
 NOT_SCORED_MESSAGE = "This campaign has not been scored yet."
@@ -34,7 +35,7 @@ NOT_SCORED_MESSAGE = "This campaign has not been scored yet."
 @login_required
 @require_GET
 def my_progress(request: HttpRequest, slug: str) -> HttpResponse:
-    """A participant's own counts (live) and trust state (from the latest snapshot)."""
+    """A participant's own counts (live) and standing (as of their last step of judgments)."""
     try:
         enrollment = get_participation(slug=slug, user=request.user)
     except NotEnrolled:
@@ -43,7 +44,8 @@ def my_progress(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": enrollment.campaign,
         "progress": progress_of(enrollment),
-        "trust": trust_status(annotator_id=request.user.pk, campaign=enrollment.campaign),
+        "standing": enrollment.standing,
+        "standing_step": STANDING_STEP,
     }
     return render(request, "campaign/progress.html", context)
 

@@ -53,9 +53,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign.exceptions import ParticipationBlocked
-from campaign.models import SHUFFLE_KEY_LIMIT, Assignment, Campaign, Comparison, Enrollment
+from campaign.models import (
+    SHUFFLE_KEY_LIMIT,
+    Assignment,
+    Campaign,
+    Comparison,
+    Enrollment,
+    TrustState,
+)
 from campaign.participants.enrolment import lock_participation, require_open
-from campaign.participants.trust import is_untrusted
 
 SIDES = (Comparison.Side.A, Comparison.Side.B)
 # Qualification gold is spread over a participant's first QUALIFICATION_SPREAD x
@@ -92,9 +98,10 @@ def lease_next(
         current = _open_assignment(enrollment, now=now)
         if current is not None:
             return current
-    campaign = enrollment.campaign
-    # Checked for new work only: an item already on screen may still be finished.
-    if campaign.block_untrusted and is_untrusted(annotator=enrollment.user_id, campaign=campaign):
+    # Checked for new work only: an item already on screen may still be finished. The
+    # standing changes once per step of the participant's judgments, never after one item
+    # (campaign.participants.trust.settle_standing), so the refusal names no gold item.
+    if enrollment.campaign.block_untrusted and enrollment.standing == TrustState.UNTRUSTED:
         raise ParticipationBlocked()
     return _lease_new(enrollment, now=now)
 

@@ -42,6 +42,7 @@ from campaign.exceptions import (
 )
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.enrolment import lock_participation, require_open
+from campaign.participants.trust import settle_standing
 
 RATIONALE_MAX_CHARS = 5000
 SKIP_REASON_MAX_CHARS = cast(int, Assignment._meta.get_field("skip_reason").max_length)
@@ -209,6 +210,7 @@ def _judge(
     )
     assignment.status = Assignment.Status.JUDGED
     assignment.save(update_fields=["status"])
+    settle_standing(enrollment)
     campaign_id = campaign.pk
     transaction.on_commit(lambda: judgments_recorded(campaign_id))
     return judgment, was_open

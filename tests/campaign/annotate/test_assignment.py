@@ -25,7 +25,14 @@ from campaign.annotate.judging import (
 from campaign.exceptions import CampaignNotOpen, NotEnrolled, ParticipationBlocked
 from campaign.models import Assignment, Campaign, Comparison, Judgment
 from campaign.participants.enrolment import get_participation
-from tests.builders import make_campaign, make_comparisons, make_participant, make_user
+from campaign.participants.trust import STANDING_STEP
+from tests.builders import (
+    make_campaign,
+    make_comparisons,
+    make_participant,
+    make_user,
+    work_through,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -288,45 +295,43 @@ def test_a_stranger_who_is_not_enrolled_is_refused():
         next_assignment(annotator=make_user(), campaign=campaign)
 
 
-def _fail_gold(campaign, annotator, times):
-    for _ in range(times):
-        assignment = next_assignment(annotator=annotator, campaign=campaign)
-        assert assignment.is_gold
-        wrong = -1 if assignment.comparison.gold_side == "b" else 1
-        screen = wrong if assignment.left_side == "a" else -wrong
-        judge(annotator, campaign, assignment, choice=screen)
-
-
-def test_untrusted_participants_are_stopped_when_block_untrusted_is_on():
+def failing_campaign(**settings):
+    """Three gold items first (answered wrong below), then regular work for several steps."""
     campaign = make_campaign(
-        block_untrusted=True, qualification_gold=0, gold_rate=1.0, min_gold_seen=3
+        qualification_gold=0, gold_rate=1.0, min_gold_seen=3, min_gold_accuracy=0.7, **settings
     )
-    make_comparisons(campaign, 3, gold=3)
+    make_comparisons(campaign, 3 * STANDING_STEP, gold=3)
+    return campaign
+
+
+def test_untrusted_participants_are_stopped_at_their_next_step_when_block_untrusted_is_on():
+    campaign = failing_campaign(block_untrusted=True)
     annotator = make_participant(campaign)
-    _fail_gold(campaign, annotator, 3)
+    # Untrusted by the rule after the third wrong check, yet the refusal waits for the step:
+    # it follows the participant's STANDING_STEP-th judgment, whatever the items were.
+    assert len(work_through(annotator, campaign, items=STANDING_STEP - 1, gold_right=False)) == (
+        STANDING_STEP - 1
+    )
+    work_through(annotator, campaign, items=1)
 
     with pytest.raises(ParticipationBlocked):
         next_assignment(annotator=annotator, campaign=campaign)
 
 
 def test_untrusted_participants_go_on_when_block_untrusted_is_off():
-    campaign = make_campaign(
-        block_untrusted=False, qualification_gold=0, min_gold_seen=3, gold_rate=1.0
-    )
-    make_comparisons(campaign, 3, gold=3)
+    campaign = failing_campaign(block_untrusted=False)
     annotator = make_participant(campaign)
-    _fail_gold(campaign, annotator, 3)
+    work_through(annotator, campaign, items=STANDING_STEP, gold_right=False)
 
     assert next_assignment(annotator=annotator, campaign=campaign) is not None
 
 
 def test_qualifying_participants_are_not_blocked_before_min_gold_seen():
-    campaign = make_campaign(
-        block_untrusted=True, qualification_gold=0, gold_rate=1.0, min_gold_seen=5
-    )
-    make_comparisons(campaign, 3, gold=3)
+    campaign = failing_campaign(block_untrusted=True)
+    Campaign.objects.filter(pk=campaign.pk).update(min_gold_seen=5)
+    campaign.refresh_from_db()
     annotator = make_participant(campaign)
-    _fail_gold(campaign, annotator, 2)
+    work_through(annotator, campaign, items=STANDING_STEP, gold_right=False)
 
     assert next_assignment(annotator=annotator, campaign=campaign) is not None
 
@@ -386,12 +391,9 @@ def test_a_judgment_leaves_the_load_unchanged_and_a_skip_releases_it():
 
 
 def test_a_participant_who_becomes_untrusted_may_still_finish_the_item_on_screen():
-    campaign = make_campaign(
-        block_untrusted=False, qualification_gold=0, min_gold_seen=3, gold_rate=1.0
-    )
-    make_comparisons(campaign, 3, gold=3)
+    campaign = failing_campaign(block_untrusted=False)
     annotator = make_participant(campaign)
-    _fail_gold(campaign, annotator, 3)
+    work_through(annotator, campaign, items=STANDING_STEP, gold_right=False)
     on_screen = next_assignment(annotator=annotator, campaign=campaign)
     Campaign.objects.filter(pk=campaign.pk).update(block_untrusted=True)
     campaign.refresh_from_db()

@@ -53,7 +53,7 @@ def snapshot():
 
 
 def test_json_document_has_product_md_shape(snapshot) -> None:
-    document = leaderboard_document(snapshot)
+    document = leaderboard_document(snapshot, full=True)
     assert set(document) == {"campaign", "computed_at", "judgments", "contenders", "participants"}
     assert document["campaign"] == snapshot.campaign.slug
     assert document["computed_at"] == snapshot.computed_at.isoformat()

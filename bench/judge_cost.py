@@ -5,7 +5,9 @@ by CPU per judgment. This script isolates that figure: one process sends judge r
 through Django's WSGI handler (all middleware, a real session cookie and CSRF token, the fetch
 header the page sends) one after another, participants taking turns, against PostgreSQL. It
 prints per request the CPU of this process and of its PostgreSQL backend and the SQL
-statements by kind, and with --profile the top functions by cumulative time.
+statements by kind, the statements per request split by the kind of item it served next
+(regular or gold: they must be equal, or the request's cost tells a participant which items
+are gold), and with --profile the top functions by cumulative time.
 
     .venv/bin/python bench/judge_cost.py [--requests 2000] [--participants 50] [--profile]
 
@@ -23,6 +25,7 @@ import pstats
 import random
 import sys
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -136,7 +139,10 @@ def main() -> None:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
 
+    served: list[tuple[str, int]] = []  # (the next item's key, statements the request ran)
+
     def one_request(browser: Browser) -> bool:
+        before = sum(statements.values())
         body = urlencode(
             {
                 "csrfmiddlewaretoken": browser.csrf,
@@ -157,6 +163,8 @@ def main() -> None:
             raise RuntimeError(f"judge answered {status}: {text[:300]}")
         match = KEY_RE.search(text)
         browser.key = match.group(1) if match else None
+        if browser.key is not None:
+            served.append((browser.key, sum(statements.values()) - before))
         return browser.key is not None
 
     # Warm up: imports, template loading, the connection.
@@ -189,6 +197,24 @@ def main() -> None:
     total = sum(statements.values())
     kinds = ", ".join(f"{k} {v / done:.1f}" for k, v in statements.most_common())
     print(f"  SQL statements  {total / done:6.1f} per request ({kinds})")
+    from campaign.models import Assignment
+
+    gold = set(
+        Assignment.objects.filter(key__in=[key for key, _ in served], is_gold=True).values_list(
+            "key", flat=True
+        )
+    )
+    # A participant's every STANDING_STEP-th request re-assesses their standing (two more
+    # statements): counts per kind, so both kinds show the same set of figures.
+    by_kind: dict[str, collections.Counter[int]] = {
+        "regular": collections.Counter(),
+        "gold": collections.Counter(),
+    }
+    for key, count in served[5:]:  # after the warm-up
+        by_kind["gold" if uuid.UUID(key) in gold else "regular"][count] += 1
+    for kind, counts in by_kind.items():
+        spread = ", ".join(f"{n} statements x {times}" for n, times in sorted(counts.items()))
+        print(f"  next item {kind:7} {spread}")
     if profile:
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(150)

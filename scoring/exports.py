@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scoring.models import Snapshot
+from scoring.publication import public_participants
 
 # PRODUCT.md "Exports": each contender and participant carries at least these keys.
 CONTENDER_FIELDS = (
@@ -42,19 +43,29 @@ PARTICIPANT_FIELDS = (
 _DECIMALS = {"rating": 2, "ci_lower": 2, "ci_upper": 2, "online_elo": 2, "win_rate": 4}
 
 
-def leaderboard_document(snapshot: Snapshot) -> dict[str, Any]:
-    """`{"campaign", "computed_at", "judgments", "contenders", "participants"}`, best first."""
+def leaderboard_document(snapshot: Snapshot, *, full: bool) -> dict[str, Any]:
+    """`{"campaign", "computed_at", "judgments", "contenders", "participants"}`, best first.
+
+    ``full=False`` is the public view of an open campaign (scoring.publication): participant
+    rows by judgments, without the figures that would tell gold from regular work.
+    """
+    participants = (
+        [_pick(row, PARTICIPANT_FIELDS) for row in snapshot.participants]
+        if full
+        else public_participants(snapshot.participants)
+    )
     return {
         "campaign": snapshot.campaign.slug,
         "computed_at": snapshot.computed_at.isoformat(),
         "judgments": snapshot.judgments,
         "contenders": [_pick(row, CONTENDER_FIELDS) for row in snapshot.contenders],
-        "participants": [_pick(row, PARTICIPANT_FIELDS) for row in snapshot.participants],
+        "participants": participants,
     }
 
 
 def leaderboard_csv_rows(snapshot: Snapshot) -> Iterator[list[str]]:
-    """A header row, then one row per contender, best first; feed it to `csv.writer`."""
+    """A header row, then one row per contender, best first; feed it to
+    campaign.spreadsheet's SafeWriter (contender names are anyone's text)."""
     yield list(CONTENDER_FIELDS)
     for row in snapshot.contenders:
         yield [_cell(name, row.get(name)) for name in CONTENDER_FIELDS]

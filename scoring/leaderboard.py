@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from django.utils.safestring import SafeString, mark_safe
@@ -17,6 +17,7 @@ from scoring.models import Snapshot
 from scoring.numerics.charts import RatingPoint, rating_chart, win_rate_heatmap
 from scoring.numerics.participants import Participant
 from scoring.numerics.ratings import ContenderRating
+from scoring.publication import public_participants
 
 RowT = TypeVar("RowT")
 
@@ -30,6 +31,10 @@ class Leaderboard:
     participants: list[Participant]
     rating_chart: SafeString
     heatmap: SafeString
+    # False: the public view of an open campaign (scoring.publication), whose participant
+    # rows carry handle and judgments only, listed by judgments.
+    full: bool = True
+    public_participants: list[dict[str, Any]] = field(default_factory=list)
 
 
 def from_row(cls: type[RowT], row: Mapping[str, Any]) -> RowT:
@@ -41,7 +46,7 @@ def participant_rows(snapshot: Snapshot) -> list[Participant]:
     return [from_row(Participant, row) for row in snapshot.participants]
 
 
-def build_leaderboard(snapshot: Snapshot) -> Leaderboard:
+def build_leaderboard(snapshot: Snapshot, *, full: bool) -> Leaderboard:
     contenders = [from_row(ContenderRating, row) for row in snapshot.contenders]
     matrices = snapshot.matrices or {}
     points = [RatingPoint(c.name, c.rating, c.ci_lower, c.ci_upper) for c in contenders]
@@ -54,7 +59,9 @@ def build_leaderboard(snapshot: Snapshot) -> Leaderboard:
         judgments=snapshot.judgments,
         rated_judgments=snapshot.rated_judgments,
         contenders=contenders,
-        participants=participant_rows(snapshot),
+        participants=participant_rows(snapshot) if full else [],
         rating_chart=mark_safe(rating_chart(points)),  # noqa: S308
         heatmap=mark_safe(heatmap),  # noqa: S308
+        full=full,
+        public_participants=[] if full else public_participants(snapshot.participants),
     )

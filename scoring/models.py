@@ -41,6 +41,10 @@ class Snapshot(models.Model):
     annotators = models.JSONField(default=list)
     matrices = models.JSONField(default=dict)
     stats = models.JSONField(default=dict)
+    # Whether viewers of an open campaign see this run (scoring.publication): only runs that
+    # fold at least PUBLIC_STEP judgments more than the previous published one, so public
+    # standings move in steps no single item can be traced through.
+    published = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-computed_at", "-pk"]

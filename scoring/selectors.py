@@ -1,25 +1,18 @@
-"""Reads of scoring results for pages, exports and commands: snapshots and trust states.
+"""Reads of scoring results for pages, exports and commands: the latest snapshot.
 
 Everything here reads the stored snapshots and never computes scores (PRODUCT.md "Scoring":
-the web reads the latest snapshot).
-
-A participant's own standing on the checks is read from the latest snapshot, not from live
-judgments. Live counts (checks answered, passed, or still needed) would change right after a
-gold item and give it away, and a participant could share which items are checks. A snapshot
-changes only when a scoring run has folded in a batch of judgments, so the state lags and
-does not point at an item.
+the web reads the latest snapshot). What a non-organiser may read of them while a campaign is
+open is scoring.publication's; a participant's own standing is their enrolment's
+(campaign.participants.trust.settle_standing), never a snapshot's, which can follow a single
+item when scoring runs right after it.
 """
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
-
 from campaign.models import Campaign
-from campaign.participants.trust import TrustState, trust_state
 from scoring.models import Snapshot
 
-__all__ = ["TrustState", "TrustStatus", "latest_snapshot", "trust_status"]
+__all__ = ["latest_snapshot"]
 
 
 def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snapshot | None:
@@ -31,26 +24,3 @@ def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snap
     """
     snapshots = campaign.snapshots.all()
     return (snapshots if with_annotators else snapshots.defer("annotators")).first()
-
-
-@dataclass(frozen=True)
-class TrustStatus:
-    state: TrustState
-    as_of: datetime.datetime | None  # when the snapshot it comes from was computed
-
-
-def trust_status(*, annotator_id: int, campaign: Campaign) -> TrustStatus:
-    """The participant's state by the trust rule (campaign.participants.trust), as of the
-    latest snapshot: qualifying before any scoring run or before enough gold."""
-    # The newest snapshot (Snapshot.Meta.ordering) with the two columns read here; "campaign"
-    # too, or the related manager would load the deferred key to attach ``campaign``.
-    snapshot = campaign.snapshots.only("campaign", "computed_at", "annotators").first()
-    if snapshot is None:
-        return TrustStatus(state=TrustState.QUALIFYING, as_of=None)
-    row = next((row for row in snapshot.annotators if row.get("user_id") == annotator_id), None)
-    if row is None:
-        return TrustStatus(state=TrustState.QUALIFYING, as_of=snapshot.computed_at)
-    state = trust_state(
-        seen=row["gold_seen"], votes_count=row["trusted"], min_gold_seen=campaign.min_gold_seen
-    )
-    return TrustStatus(state=state, as_of=snapshot.computed_at)

@@ -46,6 +46,7 @@ from scoring.numerics.annotators import (
 from scoring.numerics.participants import rank_participants
 from scoring.numerics.ratings import ContenderRating, online_elo, pairwise_matrices, rate_contenders
 from scoring.numerics.votes import PairCounts, Votes, outcome_from_verdict
+from scoring.publication import is_publication
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         participants=[dataclasses.asdict(row) for row in participants],
         annotators=snapshot_annotator_rows(annotator_ids.tolist(), annotator_handles, scores),
         matrices=_matrices(names, ratings, counts),
+        published=is_publication(campaign=campaign, judgments=columns.size),
         stats={
             "version": SCORING_VERSION,
             "rounds": rounds,

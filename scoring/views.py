@@ -1,14 +1,15 @@
-"""Leaderboard pages and downloads: thin adapters over the latest snapshot.
+"""Leaderboard pages and downloads: thin adapters over the snapshot a visitor may read.
 
-A request never computes ratings (PRODUCT.md "Scoring"); it reads the latest snapshot, or
+A request never computes ratings (PRODUCT.md "Scoring"); it reads a stored snapshot, or
 says that there is none yet. Who may see a leaderboard is campaign.selectors'
 ``can_view_leaderboard``: public ones live, hidden ones once the campaign has closed, and
-organisers always.
+organisers always. How much of it they see is scoring.publication's ``leaderboard_view``:
+while a campaign is open, non-organisers get its published steps without gold-derived
+participant figures.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.decorators import login_required
@@ -21,11 +22,13 @@ from campaign.exceptions import NotEnrolled
 from campaign.models import Campaign
 from campaign.participants.enrolment import get_participation
 from campaign.participants.progress import progress_of
+from campaign.participants.trust import STANDING_STEP
 from campaign.selectors import can_view_leaderboard, get_visible_campaign, is_organiser
+from campaign.spreadsheet import SafeWriter
 from scoring.exports import leaderboard_csv_rows, leaderboard_document
 from scoring.leaderboard import build_leaderboard
 from scoring.models import Snapshot
-from scoring.selectors import latest_snapshot, trust_status
+from scoring.publication import PUBLIC_STEP, leaderboard_view
 
 HIDDEN_MESSAGE = "This leaderboard is hidden until the campaign closes."
 NOT_SCORED_MESSAGE = "This campaign has not been scored yet."
@@ -34,7 +37,7 @@ NOT_SCORED_MESSAGE = "This campaign has not been scored yet."
 @login_required
 @require_GET
 def my_progress(request: HttpRequest, slug: str) -> HttpResponse:
-    """A participant's own counts (live) and trust state (from the latest snapshot)."""
+    """A participant's own counts (live) and standing (as of their last step of judgments)."""
     try:
         enrollment = get_participation(slug=slug, user=request.user)
     except NotEnrolled:
@@ -43,7 +46,8 @@ def my_progress(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": enrollment.campaign,
         "progress": progress_of(enrollment),
-        "trust": trust_status(annotator_id=request.user.pk, campaign=enrollment.campaign),
+        "standing": enrollment.standing,
+        "standing_step": STANDING_STEP,
     }
     return render(request, "campaign/progress.html", context)
 
@@ -55,11 +59,13 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "scoring/leaderboard_hidden.html", {"campaign": campaign}, status=403
         )
-    snapshot = latest_snapshot(campaign, with_annotators=False)
+    view = leaderboard_view(campaign, user=request.user)
+    board = None if view.snapshot is None else build_leaderboard(view.snapshot, full=view.full)
     context = {
         "campaign": campaign,
-        "board": build_leaderboard(snapshot) if snapshot is not None else None,
+        "board": board,
         "is_organiser": is_organiser(request.user, campaign),
+        "public_step": PUBLIC_STEP,
     }
     return render(request, "scoring/leaderboard.html", context)
 
@@ -67,17 +73,18 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def leaderboard_json(request: HttpRequest, slug: str) -> HttpResponseBase:
     try:
-        campaign, snapshot = _downloadable(request, slug)
+        campaign, snapshot, full = _downloadable(request, slug)
     except _Unavailable as refusal:
         return JsonResponse({"error": str(refusal)}, status=refusal.status)
-    response = JsonResponse(leaderboard_document(snapshot), json_dumps_params={"indent": 2})
+    document = leaderboard_document(snapshot, full=full)
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
     return _attachment(response, f"{campaign.slug}-leaderboard.json")
 
 
 @require_GET
 def leaderboard_csv(request: HttpRequest, slug: str) -> HttpResponseBase:
     try:
-        campaign, snapshot = _downloadable(request, slug)
+        campaign, snapshot, _full = _downloadable(request, slug)
     except _Unavailable as refusal:
         return HttpResponse(str(refusal), status=refusal.status, content_type="text/plain")
     lines = _csv_lines(leaderboard_csv_rows(snapshot))
@@ -91,15 +98,15 @@ class _Unavailable(Exception):
         self.status = status
 
 
-def _downloadable(request: HttpRequest, slug: str) -> tuple[Campaign, Snapshot]:
-    """The campaign and its latest snapshot, if this visitor may download its leaderboard."""
+def _downloadable(request: HttpRequest, slug: str) -> tuple[Campaign, Snapshot, bool]:
+    """The campaign, the snapshot this visitor may download and whether in full."""
     campaign = get_visible_campaign(slug, request.user)
     if not can_view_leaderboard(request.user, campaign):
         raise _Unavailable(403, HIDDEN_MESSAGE)
-    snapshot = latest_snapshot(campaign, with_annotators=False)
-    if snapshot is None:
+    view = leaderboard_view(campaign, user=request.user)
+    if view.snapshot is None:
         raise _Unavailable(404, NOT_SCORED_MESSAGE)
-    return campaign, snapshot
+    return campaign, view.snapshot, view.full
 
 
 class _Line:
@@ -110,7 +117,7 @@ class _Line:
 
 
 def _csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Line())
+    writer = SafeWriter(_Line())
     for row in rows:
         yield writer.writerow(row)
 

@@ -1,8 +1,9 @@
 """The assignment engine: which comparison a participant judges next, race-free on PostgreSQL.
 
-Rules (PRODUCT.md): resume the participant's open lease; otherwise serve gold while they
-qualify (their first ``qualification_gold`` items) and then with probability ``gold_rate``,
-each gold comparison at most once per participant; otherwise the regular comparison with the
+Rules (PRODUCT.md): resume the participant's open lease; otherwise serve their
+``qualification_gold`` gold at random places among their first items (never announced, not
+always first) and then with probability ``gold_rate``, each gold comparison at most once per
+participant; otherwise the regular comparison with the
 fewest judgments plus open leases below ``judgments_per_comparison`` that they have never been
 served, ties broken at random. Gold is served only while regular work is left for the
 participant (so a full campaign stops serving, and nobody ends up seeing nothing but gold).
@@ -27,6 +28,9 @@ Why it is correct under concurrency:
   each other. The pick's lock is FOR NO KEY UPDATE, which foreign-key checks (FOR KEY SHARE)
   do not wait for.
 
+Why a gold item cannot be told by its cost: the pick is one statement that does the same
+work whether it serves gold or not (``_pick``), and nothing else on the path depends on it.
+
 Why its cost does not grow with the campaign: every query walks an index from its front —
 ``comparison_regular_queue (campaign, load, shuffle) WHERE gold_side = ''`` for the pick,
 ``comparison_gold_pool`` for gold, the two unique constraints for "already served" and the
@@ -44,17 +48,25 @@ import secrets
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
-from django.db.models.expressions import Combinable, NegatedExpression
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from campaign.exceptions import ParticipationBlocked
-from campaign.models import SHUFFLE_KEY_LIMIT, Assignment, Campaign, Comparison, Enrollment
+from campaign.models import (
+    SHUFFLE_KEY_LIMIT,
+    Assignment,
+    Campaign,
+    Comparison,
+    Enrollment,
+    TrustState,
+)
 from campaign.participants.enrolment import lock_participation, require_open
-from campaign.participants.trust import is_untrusted
 
 SIDES = (Comparison.Side.A, Comparison.Side.B)
+# Qualification gold is spread over a participant's first QUALIFICATION_SPREAD x
+# ``qualification_gold`` items: a third of them gold, placed at random.
+QUALIFICATION_SPREAD = 3
 RECLAIM_BATCH_SIZE = 1000
 
 _random = random.SystemRandom()
@@ -86,9 +98,10 @@ def lease_next(
         current = _open_assignment(enrollment, now=now)
         if current is not None:
             return current
-    campaign = enrollment.campaign
-    # Checked for new work only: an item already on screen may still be finished.
-    if campaign.block_untrusted and is_untrusted(annotator=enrollment.user_id, campaign=campaign):
+    # Checked for new work only: an item already on screen may still be finished. The
+    # standing changes once per step of the participant's judgments, never after one item
+    # (campaign.participants.trust.settle_standing), so the refusal names no gold item.
+    if enrollment.campaign.block_untrusted and enrollment.standing == TrustState.UNTRUSTED:
         raise ParticipationBlocked()
     return _lease_new(enrollment, now=now)
 
@@ -140,90 +153,152 @@ def _expire(assignment: Assignment) -> None:
 def release_room(assignment: Assignment) -> None:
     """An open lease ends without a judgment: its comparison's room goes back to the pool.
 
-    Gold has no target, so a gold lease holds no room. The caller holds the assignment's row
-    lock. (The reclaim sweep releases many at once in ``_reclaim_batch``.)
+    Gold has no target, so a gold lease holds no room: its statement matches no row, and a
+    gold skip costs what a regular one does. The caller holds the assignment's row lock.
+    (The reclaim sweep releases many at once in ``_reclaim_batch``.)
     """
-    if not assignment.is_gold:
-        Comparison.objects.filter(pk=assignment.comparison_id).update(load=F("load") - 1)
+    Comparison.objects.filter(pk=assignment.comparison_id, gold_side="").update(load=F("load") - 1)
 
 
 def _lease_new(enrollment: Enrollment, *, now: datetime.datetime) -> Assignment | None:
-    campaign, annotator_id = enrollment.campaign, enrollment.user_id
-    gold_id = None
-    if _gold_is_due(enrollment):
-        # Regular work first, even when gold is due: gold is only served to someone who also
-        # has regular work left, otherwise a participant with nothing else to do would meet
-        # only gold (and could tell). The locked regular row is released at commit if gold wins.
-        regular_id = _pick_regular(annotator_id=annotator_id, campaign=campaign)
-        if regular_id is None:
-            return None
-        gold_id = _pick_gold(annotator_id=annotator_id, campaign=campaign)
-        if gold_id is None:
-            Comparison.objects.filter(pk=regular_id).update(load=F("load") + 1)
-        else:
-            Enrollment.objects.filter(pk=enrollment.pk).update(gold_served=F("gold_served") + 1)
-            enrollment.gold_served += 1
-    else:
-        regular_id = _take_regular(annotator_id=annotator_id, campaign=campaign)
-        if regular_id is None:
-            return None
+    campaign = enrollment.campaign
+    picked = _pick(enrollment, gold_due=_gold_is_due(enrollment))
+    if picked is None:
+        return None
+    comparison_id, is_gold = picked
+    if is_gold:
+        enrollment.gold_served += 1
     return Assignment.objects.create(
         campaign=campaign,
-        comparison_id=gold_id or regular_id,
-        annotator_id=annotator_id,
+        comparison_id=comparison_id,
+        annotator_id=enrollment.user_id,
         left_side=secrets.choice(SIDES),
-        is_gold=gold_id is not None,
+        is_gold=is_gold,
         leased_at=now,
         expires_at=now + datetime.timedelta(minutes=campaign.lease_minutes),
     )
 
 
 def _gold_is_due(enrollment: Enrollment) -> bool:
-    """Gold while qualifying, then with probability ``gold_rate`` (unpredictable on purpose)."""
-    if enrollment.gold_served < enrollment.campaign.qualification_gold:
-        return True
-    return _random.random() < enrollment.campaign.gold_rate
+    """Whether this item should be gold (unpredictable on purpose; no query).
+
+    Qualification gold is spread at random over the participant's first
+    ``QUALIFICATION_SPREAD x qualification_gold`` items (PRODUCT.md "Campaign settings"):
+    each item is gold with probability owed / items left in that window (selection
+    sampling), so every placement of the owed gold is equally likely and all of it falls
+    inside the window. Once qualified, gold comes with probability ``gold_rate``.
+    """
+    campaign = enrollment.campaign
+    owed = campaign.qualification_gold - enrollment.gold_served
+    if owed > 0:
+        position = enrollment.judged + enrollment.skipped
+        left = max(campaign.qualification_gold * QUALIFICATION_SPREAD - position, owed)
+        return _random.random() * left < owed
+    return _random.random() < campaign.gold_rate
 
 
-def _not_served_to(annotator_id: int) -> NegatedExpression[Combinable]:
-    return ~Exists(Assignment.objects.filter(annotator_id=annotator_id, comparison=OuterRef("pk")))
+def _pick(enrollment: Enrollment, *, gold_due: bool) -> tuple[int, bool] | None:
+    """The comparison to lease and whether it is gold; None when no regular work is left.
+
+    One statement whether gold is due or not, and whether it is served or not: it locks the
+    regular pick, looks up a gold candidate, and takes either the regular row's room or a
+    count of gold served. Both paths do the same work, so neither the number of statements
+    nor their cost tells a participant that their next item is gold (PRODUCT.md: gold stays
+    secret "through ... response timing"). Regular work is picked even when gold is due:
+    gold is only served to someone who also has regular work left, otherwise a participant
+    with nothing else to do would meet only gold (and could tell); the locked regular row is
+    released at commit if gold wins.
+    """
+    start = secrets.randbelow(SHUFFLE_KEY_LIMIT)
+    campaign = enrollment.campaign
+    if connection.vendor != "postgresql":
+        return _pick_in_steps(enrollment, gold_due=gold_due, start=start)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _pick_sql(),
+            {
+                "campaign": campaign.pk,
+                "target": campaign.judgments_per_comparison,
+                "annotator": enrollment.user_id,
+                "start": start,
+                "gold_due": gold_due,
+                "enrollment": enrollment.pk,
+            },
+        )
+        row = cursor.fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1])
 
 
-def _pick_gold(*, annotator_id: int, campaign: Campaign) -> int | None:
+def _pick_sql() -> str:
+    """The pick as one statement (PostgreSQL): data-modifying CTEs run whatever is chosen.
+
+    ``gold`` is MATERIALIZED and read by the final SELECT, so its index walk runs on every
+    request, not only when gold is due.
+    """
+    comparison, enrollment = Comparison._meta.db_table, Enrollment._meta.db_table
+    regular = pick_regular_sql().replace("%s", "%(campaign)s", 1)
+    regular = regular.replace("%s", "%(target)s", 1).replace("%s", "%(annotator)s", 1)
+    return (
+        f"WITH regular AS MATERIALIZED ({regular}),"  # noqa: S608 - table names, no input
+        f" gold AS MATERIALIZED ({_gold_candidate_sql()}),"
+        " chosen AS MATERIALIZED (SELECT gold.id FROM gold, regular WHERE %(gold_due)s),"
+        f" taken AS (UPDATE {comparison} SET load = load + 1"
+        " WHERE id = (SELECT id FROM regular) AND NOT EXISTS (SELECT 1 FROM chosen)"
+        " RETURNING id),"
+        f" served AS (UPDATE {enrollment} SET gold_served = gold_served + 1"
+        " WHERE id = %(enrollment)s AND EXISTS (SELECT 1 FROM chosen) RETURNING id)"
+        " SELECT COALESCE((SELECT id FROM chosen), (SELECT id FROM taken)),"
+        " EXISTS (SELECT 1 FROM chosen), (SELECT id FROM gold), (SELECT count(*) FROM served)"
+    )
+
+
+def _gold_candidate_sql() -> str:
     """A gold comparison this participant has not met, entered at a random point of the pool.
 
-    Gold has no target, so nothing is counted or locked: many participants may hold one gold
-    comparison at once.
+    Two walks of ``comparison_gold_pool`` from ``start`` (then from the front, to wrap
+    around), the second only read when the first finds nothing. Gold has no target, so
+    nothing is counted or locked: many participants may hold one gold comparison at once.
     """
-    pool = Comparison.objects.filter(campaign=campaign, gold_side__in=SIDES).filter(
-        _not_served_to(annotator_id)
+    comparison, assignment = Comparison._meta.db_table, Assignment._meta.db_table
+    walk = (
+        f"SELECT c.id FROM {comparison} c"  # noqa: S608 - table names, no input
+        " WHERE c.campaign_id = %(campaign)s AND c.gold_side IN ('a', 'b') AND c.shuffle {op}"
+        f" %(start)s AND NOT EXISTS (SELECT 1 FROM {assignment} a"
+        " WHERE a.annotator_id = %(annotator)s AND a.comparison_id = c.id)"
+        " ORDER BY c.shuffle LIMIT 1"
     )
-    start = secrets.randbelow(SHUFFLE_KEY_LIMIT)
-    after = pool.filter(shuffle__gte=start).order_by("shuffle").values_list("pk", flat=True)
-    picked = after.first()
-    if picked is None:
-        before = pool.filter(shuffle__lt=start).order_by("shuffle").values_list("pk", flat=True)
-        picked = before.first()
-    return picked
-
-
-def _pick_regular(*, annotator_id: int, campaign: Campaign) -> int | None:
-    """Lock the least loaded regular comparison below target that this participant never had."""
-    return _fetch_id(
-        pick_regular_sql(), [campaign.pk, campaign.judgments_per_comparison, annotator_id]
+    return (
+        f"SELECT * FROM ({walk.format(op='>=')}) AS after_start"  # noqa: S608 - no input
+        f" UNION ALL SELECT * FROM ({walk.format(op='<')}) AS before_start LIMIT 1"
     )
 
 
-def _take_regular(*, annotator_id: int, campaign: Campaign) -> int | None:
-    """The same pick, its load taken in the same statement (the common, no-gold case)."""
-    table = Comparison._meta.db_table
-    return _fetch_id(
-        f"UPDATE {table} SET load = load + 1 WHERE id = ({pick_regular_sql()}) RETURNING id",  # noqa: S608
-        [campaign.pk, campaign.judgments_per_comparison, annotator_id],
-    )
+def _pick_in_steps(
+    enrollment: Enrollment, *, gold_due: bool, start: int
+) -> tuple[int, bool] | None:
+    """The same pick for SQLite (the embedded demo, one machine and its own users), which has
+    no data-modifying CTEs: as few statements as each case needs, since its timing is no
+    secrecy boundary."""
+    regular = [enrollment.campaign_id, enrollment.campaign.judgments_per_comparison]
+    regular.append(enrollment.user_id)
+    if not gold_due:
+        table = Comparison._meta.db_table
+        taken = f"UPDATE {table} SET load = load + 1 WHERE id = ({pick_regular_sql()}) RETURNING id"  # noqa: S608
+        regular_id = _fetch_id(taken, regular)
+        return None if regular_id is None else (regular_id, False)
+    regular_id = _fetch_id(pick_regular_sql(), regular)
+    if regular_id is None:
+        return None
+    params = {"campaign": regular[0], "annotator": enrollment.user_id, "start": start}
+    gold_id = _fetch_id(_gold_candidate_sql(), params)
+    if gold_id is None:
+        Comparison.objects.filter(pk=regular_id).update(load=F("load") + 1)
+        return regular_id, False
+    Enrollment.objects.filter(pk=enrollment.pk).update(gold_served=F("gold_served") + 1)
+    return gold_id, True
 
 
-def _fetch_id(sql: str, params: list[int]) -> int | None:
+def _fetch_id(sql: str, params: list[int] | dict[str, int]) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -42,6 +42,7 @@ from campaign.exceptions import (
 )
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.enrolment import lock_participation, require_open
+from campaign.participants.trust import settle_standing
 
 RATIONALE_MAX_CHARS = limits.RATIONALE_MAX_CHARS
 SKIP_REASON_MAX_CHARS = limits.SKIP_REASON_MAX_CHARS
@@ -201,6 +202,7 @@ def _judge(
     judgment.save(force_insert=True)
     assignment.status = Assignment.Status.JUDGED
     assignment.save(update_fields=["status"])
+    settle_standing(enrollment)
     campaign_id = campaign.pk
     transaction.on_commit(lambda: judgments_recorded(campaign_id))
     return judgment, was_open
@@ -277,13 +279,17 @@ def _locked_assignment_sql() -> str:
 
 
 def _retake_room(assignment: Assignment, campaign: Campaign) -> None:
-    """A reclaimed lease's judgment counts again only if the comparison has room left."""
-    if assignment.is_gold:
-        return
+    """A reclaimed lease's judgment counts again only if the comparison has room left.
+
+    Gold has no target and always has room; its statement matches no row, so a late gold
+    judgment costs what a late regular one does.
+    """
     taken = Comparison.objects.filter(
-        pk=assignment.comparison_id, load__lt=campaign.judgments_per_comparison
+        pk=assignment.comparison_id,
+        gold_side="",
+        load__lt=campaign.judgments_per_comparison,
     ).update(load=F("load") + 1)
-    if not taken:
+    if not (taken or assignment.is_gold):
         raise LeaseExpired()
 
 

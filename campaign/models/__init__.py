@@ -9,7 +9,7 @@ from campaign.models.content import (
     Response,
     random_shuffle_key,
 )
-from campaign.models.work import Assignment, Enrollment, Judgment, is_correct
+from campaign.models.work import Assignment, Enrollment, Judgment, TrustState, is_correct
 
 __all__ = [
     "SHUFFLE_KEY_LIMIT",
@@ -21,6 +21,7 @@ __all__ = [
     "Judgment",
     "Prompt",
     "Response",
+    "TrustState",
     "is_correct",
     "random_shuffle_key",
 ]

@@ -19,6 +19,14 @@ from campaign import limits
 from campaign.models.content import Campaign, Comparison
 
 
+class TrustState(models.TextChoices):
+    """An annotator's standing by the trust rule (campaign.participants.trust)."""
+
+    QUALIFYING = "qualifying", "Qualifying"  # not enough gold judged yet
+    TRUSTED = "trusted", "Trusted"
+    UNTRUSTED = "untrusted", "Untrusted"
+
+
 class Enrollment(models.Model):
     """A participant's place in a campaign: provisioned, signed up, or added by an organiser."""
 
@@ -37,6 +45,13 @@ class Enrollment(models.Model):
     judged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     gold_served = models.PositiveIntegerField(default=0)
+    # The participant's trust state as of their last step of STANDING_STEP judgments
+    # (campaign.participants.trust.settle_standing): what their progress page shows and what
+    # ``block_untrusted`` acts on. Re-assessed per step, never per item, so it cannot tell
+    # which item was gold (PRODUCT.md "Exports": gold stays secret while a campaign is open).
+    standing = models.CharField(
+        max_length=10, choices=TrustState.choices, default=TrustState.QUALIFYING
+    )
 
     class Meta:
         constraints = [

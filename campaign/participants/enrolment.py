@@ -79,7 +79,7 @@ def role_in_campaign(*, user: User, campaign: Campaign) -> Role:
 
 
 # The enrolment columns the annotate loop reads (plain integers); the rest stay deferred.
-_LOOP_FIELDS = ("id", "campaign_id", "user_id", "judged", "skipped", "gold_served")
+_LOOP_FIELDS = ("id", "campaign_id", "user_id", "judged", "skipped", "gold_served", "standing")
 
 
 def get_participation(*, slug: str, user: User) -> Enrollment:
@@ -109,6 +109,7 @@ def get_participation(*, slug: str, user: User) -> Enrollment:
             joined.enrollment_judged,
             joined.enrollment_skipped,
             joined.enrollment_gold_served,
+            joined.enrollment_standing,
         ),
     )
     enrollment.campaign = campaign
@@ -122,7 +123,8 @@ def _participation_sql() -> str:
     campaign, enrollment = Campaign._meta.db_table, Enrollment._meta.db_table
     return (
         f"SELECT c.*, e.id AS enrollment_id, e.judged AS enrollment_judged,"  # noqa: S608
-        " e.skipped AS enrollment_skipped, e.gold_served AS enrollment_gold_served"
+        " e.skipped AS enrollment_skipped, e.gold_served AS enrollment_gold_served,"
+        " e.standing AS enrollment_standing"
         f" FROM {campaign} c LEFT JOIN {enrollment} e"
         " ON e.campaign_id = c.id AND e.user_id = %s WHERE c.slug = %s"
     )

@@ -8,7 +8,6 @@ accounts.creation's; this module adds the campaign: usernames from its slug, and
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 from collections.abc import Callable, Iterable
@@ -27,6 +26,7 @@ from accounts.exceptions import InvalidProvisioningRequest
 from accounts.models import unused_values
 from campaign.models import Campaign
 from campaign.participants.enrolment import enroll_new_accounts
+from campaign.spreadsheet import SafeWriter
 
 MAX_ACCOUNTS_PER_REQUEST = 5000
 USERNAME_SUFFIX_LENGTH = 6
@@ -79,7 +79,7 @@ def provision_annotators(
 
 
 def write_credentials_csv(credentials: Iterable[Credential], out: IO[str]) -> None:
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(CREDENTIAL_COLUMNS)
     for credential in credentials:
         writer.writerow([credential.username, credential.password, credential.handle])

@@ -6,8 +6,8 @@ From the gold an annotator has judged, and judged correctly:
   there is none before the first gold judgment (shown "—", never 50%);
 - their votes count toward the ratings ("trusted" in the snapshot) once they have judged
   ``min_gold_seen`` gold with a mean of at least ``min_gold_accuracy``;
-- their state, as the participant sees it and as ``block_untrusted`` acts on it, is
-  *qualifying* until they have judged ``min_gold_seen`` gold and at least one (nobody is judged
+- their state (TrustState), as the participant sees it and as ``block_untrusted`` acts on it,
+  is *qualifying* until they have judged ``min_gold_seen`` gold and at least one (nobody is judged
   on no gold), then *trusted* or *untrusted* as their votes count or not.
 
 The two differ only when ``min_gold_seen`` is 0: an annotator who met no gold is qualifying,
@@ -21,14 +21,13 @@ tests/scoring/numerics/test_trust_rule.py checks on random inputs that the two a
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.db.models import Count, Q
 
 from accounts.models import User
-from campaign.models import Campaign, Judgment
+from campaign.models import Campaign, Enrollment, Judgment, TrustState
 
 
 class GoldThresholds(Protocol):
@@ -39,12 +38,6 @@ class GoldThresholds(Protocol):
 
     @property
     def min_gold_accuracy(self) -> float: ...
-
-
-class TrustState(enum.StrEnum):
-    QUALIFYING = "qualifying"  # not enough gold judged yet (or no scoring run yet)
-    TRUSTED = "trusted"
-    UNTRUSTED = "untrusted"
 
 
 @dataclass(frozen=True)
@@ -93,12 +86,23 @@ def gold_record(*, annotator: User | int, campaign: Campaign) -> GoldRecord:
     return GoldRecord(seen=totals["seen"], correct=totals["correct"])
 
 
-def is_untrusted(*, annotator: User | int, campaign: Campaign) -> bool:
-    """Untrusted by the rule, from live judgments: the cheap per-request form (one query).
+# A participant's standing is re-assessed once per this many of their own judgments.
+STANDING_STEP = 10
 
-    Used to stop untrusted participants when ``block_untrusted`` is on; qualifying
-    participants are never stopped.
+
+def settle_standing(enrollment: Enrollment) -> None:
+    """Re-assess the participant's standing when their judgments complete a step.
+
+    Called by every judge path right after a new judgment, under the enrolment's row lock
+    (``enrollment.judged`` already counts it). The state changes only on a participant's
+    every STANDING_STEP-th judgment, from all of their gold so far, so neither their progress
+    page nor a ``block_untrusted`` refusal follows a single gold item: the step's items are
+    indistinguishable in it. The step's request does the same two statements whatever the
+    items were, and every other request none.
     """
-    record = gold_record(annotator=annotator, campaign=campaign)
-    trust = assess_trust(seen=record.seen, correct=record.correct, thresholds=campaign)
-    return trust.state == TrustState.UNTRUSTED
+    if enrollment.judged % STANDING_STEP:
+        return
+    record = gold_record(annotator=enrollment.user_id, campaign=enrollment.campaign)
+    trust = assess_trust(seen=record.seen, correct=record.correct, thresholds=enrollment.campaign)
+    Enrollment.objects.filter(pk=enrollment.pk).update(standing=trust.state)
+    enrollment.standing = trust.state

@@ -16,6 +16,7 @@ from tests.builders.campaigns import (
     make_judgeable_campaign,
     make_judgment,
     serve,
+    work_through,
 )
 from tests.builders.files import explicit, multi, write_csv, write_jsonl, write_parquet
 from tests.builders.people import (
@@ -48,6 +49,7 @@ __all__ = [
     "make_user",
     "multi",
     "serve",
+    "work_through",
     "write_csv",
     "write_jsonl",
     "write_parquet",

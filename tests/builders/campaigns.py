@@ -12,6 +12,9 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
+from campaign.annotate.assignment import next_assignment
+from campaign.annotate.judging import submit_judgment
+from campaign.exceptions import ParticipationBlocked
 from campaign.models import (
     Assignment,
     Campaign,
@@ -217,3 +220,30 @@ def judge(user: User, comparison: Comparison, verdict: int = -1) -> Judgment:
     judgment = make_judgment(user, comparison, verdict, assignment=serve(user, comparison))
     refresh_progress_counters(campaign=comparison.campaign, user_ids=[user.pk])
     return judgment
+
+
+def work_through(
+    user: User, campaign: Campaign, *, items: int, gold_right: bool = True
+) -> list[Assignment]:
+    """``items`` items served and judged through the annotate services, as the page would.
+
+    Gold is answered right (or, with ``gold_right=False``, wrong); regular items get "left
+    better". Stops early when nothing is left or the participant is stopped.
+    """
+    worked: list[Assignment] = []
+    for _ in range(items):
+        try:
+            assignment = next_assignment(annotator=user, campaign=campaign)
+        except ParticipationBlocked:
+            break
+        if assignment is None:
+            break
+        choice = -1
+        if assignment.is_gold:
+            prefers_a = (assignment.comparison.gold_side == "a") == gold_right
+            choice = -1 if prefers_a == (assignment.left_side == "a") else 1
+        submit_judgment(
+            annotator=user, campaign=campaign, assignment_key=assignment.key, choice=choice
+        )
+        worked.append(assignment)
+    return worked

@@ -41,11 +41,13 @@ def make_snapshot(
     annotators: Sequence[Scored] = (),
     computed_at: datetime.datetime | None = None,
     judgments: int = 120,
+    published: bool = True,
 ) -> Snapshot:
     """A Snapshot row in scoring.models' shapes, for pages (they read snapshots only).
 
     The participant ranking in it is the real one (scoring.numerics.participants) over the
-    annotator figures given.
+    annotator figures given. ``published``: a public step (scoring.publication), which
+    viewers of an open campaign see.
     """
     n = len(contenders)
     votes = [[0 if i == j else 10 for j in range(n)] for i in range(n)]
@@ -86,6 +88,7 @@ def make_snapshot(
         annotators=snapshot_annotator_rows([spec.user.pk for spec in annotators], handles, scores),
         matrices={"names": list(contenders), "votes": votes, "win_rate": win_rate},
         stats={"rounds": 100, "seed": 0, "alpha": 0.42, "annotators": len(annotators)},
+        published=published,
     )
 
 

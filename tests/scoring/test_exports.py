@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from campaign.spreadsheet import SafeWriter
 from scoring.exports import leaderboard_csv_rows, leaderboard_document
 from scoring.snapshots import compute_snapshot
 from tests.builders import CampaignBuilder
@@ -52,7 +53,7 @@ def snapshot():
 
 
 def test_json_document_has_product_md_shape(snapshot) -> None:
-    document = leaderboard_document(snapshot)
+    document = leaderboard_document(snapshot, full=True)
     assert set(document) == {"campaign", "computed_at", "judgments", "contenders", "participants"}
     assert document["campaign"] == snapshot.campaign.slug
     assert document["computed_at"] == snapshot.computed_at.isoformat()
@@ -66,7 +67,7 @@ def test_json_document_has_product_md_shape(snapshot) -> None:
 
 def test_csv_is_a_header_then_one_row_per_contender_best_first(snapshot) -> None:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(leaderboard_csv_rows(snapshot))
+    SafeWriter(buffer).writerows(leaderboard_csv_rows(snapshot))
     rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
     assert [row["name"] for row in rows] == ["alpha", "beta"]
     assert set(rows[0]) == CONTENDER_KEYS

@@ -12,7 +12,8 @@ from django.utils.html import escape
 from campaign import limits
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import Assignment, Campaign, Judgment
-from tests.builders import logged_in, make_judgeable_campaign, make_participant
+from campaign.participants.trust import STANDING_STEP
+from tests.builders import logged_in, make_judgeable_campaign, make_participant, work_through
 from tests.pages import current_key, fetch_headers, open_assignment
 
 pytestmark = pytest.mark.django_db
@@ -243,29 +244,29 @@ def test_judging_and_getting_the_next_item_costs_the_same_statements_at_any_size
 
 
 def test_a_judgment_that_leaves_the_participant_blocked_is_still_stored():
+    # Three wrong checks first (gold rate 1 while gold is left), then regular items: the
+    # refusal comes with the participant's STANDING_STEP-th judgment, a regular one.
     campaign = make_judgeable_campaign(
-        regular=2,
-        gold=2,
-        qualification_gold=2,
+        regular=2 * STANDING_STEP,
+        gold=3,
+        gold_rate=1.0,
         min_gold_seen=1,
         min_gold_accuracy=0.7,
         block_untrusted=True,
     )
     participant = make_participant(campaign)
+    work_through(participant, campaign, items=STANDING_STEP - 1, gold_right=False)
     client = logged_in(participant)
     key = current_key(client.get(annotate_url(campaign)).content.decode())
     served = Assignment.objects.get(key=key)
-    assert served.is_gold
-    # Gold prefers side a; choosing the side b is shown on is wrong.
-    wrong = "1" if served.left_side == "a" else "-1"
+    assert not served.is_gold
 
-    response = client.post(judge_url(campaign, key), {"choice": wrong}, **fetch_headers())
+    response = client.post(judge_url(campaign, key), {"choice": "1"}, **fetch_headers())
 
     assert response.status_code == 200
     html = response.content.decode()
     assert escape(str(ParticipationBlocked())) in html and "/judge/" not in html
-    judgment = Judgment.objects.get(assignment=served)
-    assert judgment.correct is False
+    assert Judgment.objects.get(assignment=served).correct is None
 
 
 def test_text_boxes_take_their_sizes_from_the_one_limit(participant_client, campaign):

@@ -1,7 +1,8 @@
 """My progress tells a participant their standing on the checks: the state only, never items.
 
-The state comes from the latest snapshot, so it changes with scoring runs, not right after a
-check was answered (which would tell the participant that the item was one).
+The standing is worked out again once per STANDING_STEP of the participant's judgments
+(campaign.participants.trust.settle_standing), so answering one check changes nothing that
+page shows until the step is complete (which would tell the participant the item was one).
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Comparison
+from campaign.participants.trust import STANDING_STEP
 from tests.builders import (
-    Scored,
-    judge,
     logged_in,
     make_judgeable_campaign,
     make_participant,
-    make_snapshot,
+    work_through,
 )
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def campaign():
-    return make_judgeable_campaign("trusty", regular=2, gold=6)
+    # Every item is gold while any is left (gold_rate 1), then regular ones.
+    return make_judgeable_campaign("trusty", regular=3 * STANDING_STEP, gold=6, gold_rate=1.0)
 
 
 def progress_page(user, campaign) -> str:
@@ -38,56 +39,45 @@ def trust_section(html: str) -> str:
     return html[start : html.index("</section>", start)]
 
 
-def answer_gold(user, campaign, *, right: int, wrong: int) -> None:
-    gold = list(Comparison.objects.filter(campaign=campaign, gold_side="a").order_by("pk"))
-    for comparison in gold[:right]:
-        judge(user, comparison, verdict=-2)
-    for comparison in gold[right : right + wrong]:
-        judge(user, comparison, verdict=1)
-
-
-def test_before_any_scoring_run_a_participant_is_qualifying(campaign):
-    html = progress_page(make_participant(campaign), campaign)
-    assert 'data-trust="qualifying"' in html
-    assert "last scored" not in html
-
-
-def test_too_few_scored_checks_still_qualifying(campaign):
+def test_before_a_first_step_of_judgments_a_participant_is_qualifying(campaign):
     participant = make_participant(campaign)
-    make_snapshot(campaign, annotators=[Scored(participant, gold_seen=3, gold_correct=3)])
+    assert 'data-trust="qualifying"' in progress_page(participant, campaign)
+    work_through(participant, campaign, items=STANDING_STEP - 1)
     assert 'data-trust="qualifying"' in progress_page(participant, campaign)
 
 
-def test_enough_good_answers_in_the_snapshot_make_a_participant_trusted(campaign):
+def test_a_step_of_good_answers_makes_a_participant_trusted(campaign):
     participant = make_participant(campaign)
-    make_snapshot(campaign, annotators=[Scored(participant, gold_seen=6, gold_correct=5)])
+    work_through(participant, campaign, items=STANDING_STEP)
     html = progress_page(participant, campaign)
     assert 'data-trust="trusted"' in html
-    assert "your votes count" in html and "last scored" in html
+    assert "your votes count" in html
 
 
-def test_too_many_wrong_answers_leave_a_participant_untrusted(campaign):
+def test_a_step_of_wrong_answers_leaves_a_participant_untrusted(campaign):
     participant = make_participant(campaign)
-    make_snapshot(campaign, annotators=[Scored(participant, gold_seen=6, gold_correct=2)])
+    work_through(participant, campaign, items=STANDING_STEP, gold_right=False)
     html = progress_page(participant, campaign)
     assert 'data-trust="untrusted"' in html
     assert "your votes do not count" in html
 
 
-def test_answering_a_check_changes_nothing_until_the_next_scoring_run(campaign):
+def test_answering_checks_changes_nothing_until_the_step_is_complete():
+    campaign = make_judgeable_campaign(regular=3 * STANDING_STEP, gold=16, gold_rate=1.0)
     participant = make_participant(campaign)
-    make_snapshot(campaign, annotators=[Scored(participant, gold_seen=5, gold_correct=5)])
+    work_through(participant, campaign, items=STANDING_STEP)
     before = trust_section(progress_page(participant, campaign))
-    answer_gold(participant, campaign, right=0, wrong=1)
-    after = trust_section(progress_page(participant, campaign))
+    for _ in range(STANDING_STEP - 1):  # six wrong checks, then regular items
+        work_through(participant, campaign, items=1, gold_right=False)
+        assert trust_section(progress_page(participant, campaign)) == before
+    work_through(participant, campaign, items=1, gold_right=False)
     assert 'data-trust="trusted"' in before
-    assert after == before
+    assert 'data-trust="untrusted"' in progress_page(participant, campaign)
 
 
 def test_the_page_never_names_gold_or_a_checked_item_nor_counts_checks(campaign):
     participant = make_participant(campaign)
-    answer_gold(participant, campaign, right=5, wrong=1)
-    make_snapshot(campaign, annotators=[Scored(participant, gold_seen=6, gold_correct=5)])
+    work_through(participant, campaign, items=STANDING_STEP)
     html = progress_page(participant, campaign).lower()
     assert "gold" not in html
     assert "accuracy" not in html and "checks answered" not in html

@@ -29,8 +29,8 @@ def assert_reveals_nothing(body: str) -> None:
 
 
 def test_no_page_fragment_or_progress_names_a_contender_or_gold():
-    # Every item is gold and qualification is on, so each page shown is a gold comparison.
-    campaign = make_judgeable_campaign(regular=1, gold=3, qualification_gold=3)
+    # Gold is due on every item (gold rate 1), so each page shown is a gold comparison.
+    campaign = make_judgeable_campaign(regular=1, gold=3, gold_rate=1.0)
     participant = make_participant(campaign)
     client = logged_in(participant)
     bodies = []

@@ -21,7 +21,11 @@ from django.db import close_old_connections, connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
+from campaign.annotate.assignment import (
+    QUALIFICATION_SPREAD,
+    next_assignment,
+    reclaim_expired_leases,
+)
 from campaign.annotate.judging import judge_and_next, skip_and_next
 from campaign.models import Assignment, Comparison, Enrollment, Judgment
 from tests.builders import make_campaign, make_comparisons, make_participants
@@ -215,10 +219,20 @@ def test_many_participants_fill_the_campaign_without_breaking_an_invariant():
         )
         assert enrollment.skipped == mine.filter(status="skipped").count()
         assert enrollment.gold_served == mine.filter(is_gold=True).count()
-    # Every participant qualified on gold first.
+    # Qualification gold came early (all of it in the first items of anyone who had that
+    # many), and at random places: not everybody's first three.
+    window = 3 * QUALIFICATION_SPREAD
+    firsts = []
     for annotator in annotators:
-        first = Assignment.objects.filter(annotator=annotator).order_by("pk")[:3]
-        assert [assignment.is_gold for assignment in first] == [True, True, True]
+        served = list(
+            Assignment.objects.filter(annotator=annotator)
+            .order_by("pk")
+            .values_list("is_gold", flat=True)
+        )
+        if len(served) >= window:
+            assert sum(served[:window]) >= 3
+        firsts.append(served[:3])
+    assert any(first != [True, True, True] for first in firsts)
 
 
 def test_a_double_click_from_one_participant_yields_a_single_lease():

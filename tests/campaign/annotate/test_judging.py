@@ -174,7 +174,7 @@ def test_an_overlong_rationale_is_refused(campaign, participant):
 
 
 def test_gold_judgments_are_marked_correct_when_they_prefer_the_gold_side():
-    campaign = make_campaign(qualification_gold=3, gold_rate=0.0)
+    campaign = make_campaign(qualification_gold=0, gold_rate=1.0)
     make_comparisons(campaign, 1, gold=3)
     annotator = make_participant(campaign)
     outcomes = []
@@ -192,7 +192,7 @@ def test_gold_judgments_are_marked_correct_when_they_prefer_the_gold_side():
 
 
 def test_gold_judgments_that_prefer_the_wrong_side_are_incorrect():
-    campaign = make_campaign(qualification_gold=1, gold_rate=0.0)
+    campaign = make_campaign(qualification_gold=0, gold_rate=1.0)
     make_comparisons(campaign, 1, gold=1)
     annotator = make_participant(campaign)
     assignment = lease(annotator, campaign, left_side="a")
@@ -328,7 +328,7 @@ def test_a_skipped_item_cannot_be_judged_and_a_judged_one_cannot_be_skipped(camp
 
 
 def test_progress_counts_judged_and_skipped_items_without_telling_gold_apart():
-    campaign = make_campaign(qualification_gold=2, gold_rate=0.0)
+    campaign = make_campaign(qualification_gold=0, gold_rate=1.0)
     make_comparisons(campaign, 3, gold=2)
     annotator = make_participant(campaign)
     for _ in range(3):

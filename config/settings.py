@@ -189,8 +189,21 @@ CELERY_TIMEZONE = "UTC"
 # With acks_late, a message whose worker died (killed, machine lost) goes back to the queue
 # once it has been unacknowledged this long. It must exceed the task time limit, or a job
 # still running would be handed to a second worker.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    # Refused, not corrected: the broker would redeliver a job that is still running.
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT ({CELERY_VISIBILITY_TIMEOUT} s) must be longer than "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT} s): a shorter one hands a scoring "
+        "job that is still running to a second worker. Raise it or lower the time limit."
+    )
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT} s) must be shorter than "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT} s), or the soft limit never fires."
+    )
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300),
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": env_float("CELERY_BROKER_CONNECT_TIMEOUT", 2.0),
 }
 if os.environ.get("CELERY_UNACKED_RESTORE_SECONDS"):

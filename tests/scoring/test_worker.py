@@ -75,8 +75,14 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_redelivered_job_complete
     for _ in range(4):
         build.judge(build.annotator(), comparison, 1)
     campaign = build.campaign
-    # Unacknowledged messages come back after 1 s, and workers look for them every second.
-    redelivery = {"CELERY_VISIBILITY_TIMEOUT": "1", "CELERY_UNACKED_RESTORE_SECONDS": "1"}
+    # Unacknowledged messages come back after 3 s, and workers look for them every second
+    # (settings refuse a visibility timeout that is not longer than the task time limit).
+    redelivery = {
+        "CELERY_TASK_TIME_LIMIT": "2",
+        "CELERY_TASK_SOFT_TIME_LIMIT": "1",
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "CELERY_UNACKED_RESTORE_SECONDS": "1",
+    }
     doomed = start_worker(app="tests.scoring.paused_worker", **redelivery)
     task_id = send_scoring_task(campaign.pk)
     doomed.wait_for_output("Pausing", timeout=SNAPSHOT_SECONDS)  # computed, not yet stored

@@ -6,15 +6,21 @@ bare URL. Without a campaign, sign-up is open while any open campaign allows it,
 account joins a campaign later from that campaign's page.
 
 The campaign rules themselves live in campaign.participants.enrolment; this adapter only
-applies them.
+applies them. It also keeps a mail failure (no mail settings in production, an SMTP server
+down) from failing the page that sends it: a password reset or an added e-mail then says
+the mail could not be sent.
 """
 
 from __future__ import annotations
 
+import logging
+from smtplib import SMTPException
 from typing import Any
 from urllib.parse import urlparse
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 
@@ -22,7 +28,13 @@ from accounts.models import unused_handle
 from campaign.models import Campaign
 from campaign.participants.enrolment import campaigns_open_for_signup, enroll
 
+logger = logging.getLogger(__name__)
+
 SIGNUP_CAMPAIGN_SESSION_KEY = "crowdeval_signup_campaign"
+MAIL_FAILED_MESSAGE = (
+    "The e-mail could not be sent: this server cannot send mail right now. "
+    "Ask the campaign's organiser for help."
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -38,6 +50,15 @@ class AccountAdapter(DefaultAccountAdapter):
         # The field default draws a handle without looking at the table; make sure it is free.
         user.handle = unused_handle()
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (SMTPException, OSError):  # OSError: connection refused, DNS, timeout
+            logger.exception("Could not send the %s mail", template_prefix)
+            request = allauth_context.request
+            if request is not None:
+                messages.error(request, MAIL_FAILED_MESSAGE)
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         user = super().save_user(request, user, form, commit=commit)

@@ -133,3 +133,32 @@ def test_annotation_goes_on_while_redis_is_down_and_scoring_catches_up(
     )
     judge_items(client, campaign, 1)  # and judgments queue runs again as usual
     wait_until(lambda: latest_judgments(campaign) == 4, timeout=SNAPSHOT_SECONDS, what="a snapshot")
+
+
+def test_a_worker_holding_a_delayed_job_survives_a_redis_outage_and_scoring_catches_up(
+    start_worker, scoring_redis
+) -> None:
+    # The debounce plus acks_late: the worker holds a job due in a while, unacknowledged, when
+    # Redis dies. It must reconnect by itself once Redis is back (nothing restarts it here).
+    build = CampaignBuilder(contenders=("alpha", "beta"), min_gold_seen=0, min_gold_accuracy=0.5)
+    comparison = build.comparison("alpha", "beta")
+    for _ in range(3):
+        build.judge(build.annotator(), comparison, 1)
+    campaign = build.campaign
+    campaign.status = Campaign.Status.OPEN
+    campaign.save(update_fields=["status"])
+    worker = start_worker()
+    send_scoring_task(campaign.pk, countdown=600)
+    worker.wait_for_output("] received", timeout=SNAPSHOT_SECONDS)
+
+    scoring_redis.stop()
+    worker.wait_for_output("consumer: Cannot connect to", timeout=SNAPSHOT_SECONDS)
+    scoring_redis.start()  # empty: the delayed job went with the old server
+
+    assert score_open_campaigns.apply().get() == 1  # what beat runs every few minutes
+    wait_until(
+        lambda: latest_judgments(campaign) == 3,
+        timeout=SNAPSHOT_SECONDS,
+        what="the catch-up snapshot",
+    )
+    assert worker.process.poll() is None

@@ -271,6 +271,8 @@ SCORING_REDIS_TIMEOUT = env_float("SCORING_REDIS_TIMEOUT", 0.25)
 SCORING_REDIS_RETRY_SECONDS = env_float("SCORING_REDIS_RETRY_SECONDS", 30.0)
 # Outlives any run (the hard time limit kills it first), so a live run never loses its lock.
 SCORING_LOCK_SECONDS = CELERY_TASK_TIME_LIMIT + 60
+# The organiser dashboard warns when a judgment has waited this long to be scored.
+SCORING_LAG_WARNING_SECONDS = env_int("SCORING_LAG_WARNING_SECONDS", 2 * SCORING_BEAT_SECONDS)
 # Without Redis (eager Celery) a judgment scores its campaign inline, at most this often.
 SCORING_EAGER_INTERVAL_SECONDS = env_int("SCORING_EAGER_INTERVAL_SECONDS", 30)
 

@@ -15,11 +15,22 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from campaign.models import Campaign
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from campaign.models import Campaign, Judgment
 from campaign.participants.trust import TrustState, trust_state
 from scoring.models import Snapshot
 
-__all__ = ["TrustState", "TrustStatus", "latest_snapshot", "trust_status"]
+__all__ = [
+    "ScoringLag",
+    "TrustState",
+    "TrustStatus",
+    "latest_snapshot",
+    "scoring_lag",
+    "trust_status",
+]
 
 
 def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snapshot | None:
@@ -54,3 +65,35 @@ def trust_status(*, annotator_id: int, campaign: Campaign) -> TrustStatus:
         seen=row["gold_seen"], votes_count=row["trusted"], min_gold_seen=campaign.min_gold_seen
     )
     return TrustStatus(state=state, as_of=snapshot.computed_at)
+
+
+@dataclass(frozen=True)
+class ScoringLag:
+    """Judgments the latest snapshot does not cover, and how long the oldest has waited."""
+
+    unscored: int
+    waiting_since: datetime.datetime | None  # the oldest judgment recorded after the snapshot
+
+    @property
+    def behind(self) -> bool:
+        """Scoring has stalled: a judgment has waited longer than any healthy queue takes.
+
+        A judgment is scored SCORING_DEBOUNCE_SECONDS after it is recorded, and beat queues
+        every open campaign each SCORING_BEAT_SECONDS whatever happened to that run, so a
+        wait beyond SCORING_LAG_WARNING_SECONDS means no worker is taking the runs (a
+        worker that died, a broker that is down) or every run fails.
+        """
+        if self.unscored <= 0 or self.waiting_since is None:
+            return False
+        limit = datetime.timedelta(seconds=settings.SCORING_LAG_WARNING_SECONDS)
+        return timezone.now() - self.waiting_since > limit
+
+
+def scoring_lag(campaign: Campaign, snapshot: Snapshot | None) -> ScoringLag:
+    """How far ``snapshot`` (the latest) is behind the campaign's judgments (one query)."""
+    since = Q() if snapshot is None else Q(created_at__gt=snapshot.computed_at)
+    facts = Judgment.objects.filter(campaign=campaign).aggregate(
+        total=Count("pk"), waiting_since=Min("created_at", filter=since)
+    )
+    scored = 0 if snapshot is None else snapshot.judgments
+    return ScoringLag(unscored=facts["total"] - scored, waiting_since=facts["waiting_since"])

@@ -32,7 +32,8 @@ class Channel(kombu_redis.Channel):
     def _connparams(self, asynchronous: bool = False) -> Any:
         if self.connection.client is None:  # the connection was closed under this channel
             raise RedisConnectionError("the broker connection is closed")
-        return super()._connparams(asynchronous=asynchronous)
+        # celery-types' kombu stubs leave this private method out.
+        return super()._connparams(asynchronous=asynchronous)  # type: ignore[misc]
 
 
 class Transport(kombu_redis.Transport):

@@ -49,6 +49,15 @@ def latest_judgments(campaign: Campaign) -> int | None:
     return None if snapshot is None else snapshot.judgments
 
 
+def voted_campaign(*, judgments: int) -> Campaign:
+    """An open campaign with ``judgments`` rated votes on one comparison, all trusted."""
+    build = CampaignBuilder(contenders=("alpha", "beta"), min_gold_seen=0, min_gold_accuracy=0.5)
+    comparison = build.comparison("alpha", "beta")
+    for _ in range(judgments):
+        build.judge(build.annotator(), comparison, 1)
+    return build.campaign
+
+
 @pytest.fixture
 def campaign() -> Campaign:
     # Everyone trusted without gold, so the judgments are rated too.
@@ -70,11 +79,7 @@ def test_judgments_made_on_the_web_are_scored_by_a_worker(
 def test_a_worker_killed_mid_job_leaves_nothing_and_the_redelivered_job_completes(
     start_worker, scoring_redis
 ) -> None:
-    build = CampaignBuilder(contenders=("alpha", "beta"), min_gold_seen=0, min_gold_accuracy=0.5)
-    comparison = build.comparison("alpha", "beta")
-    for _ in range(4):
-        build.judge(build.annotator(), comparison, 1)
-    campaign = build.campaign
+    campaign = voted_campaign(judgments=4)
     # Unacknowledged messages come back after 3 s, and workers look for them every second
     # (settings refuse a visibility timeout that is not longer than the task time limit).
     redelivery = {
@@ -140,13 +145,7 @@ def test_a_worker_holding_a_delayed_job_survives_a_redis_outage_and_scoring_catc
 ) -> None:
     # The debounce plus acks_late: the worker holds a job due in a while, unacknowledged, when
     # Redis dies. It must reconnect by itself once Redis is back (nothing restarts it here).
-    build = CampaignBuilder(contenders=("alpha", "beta"), min_gold_seen=0, min_gold_accuracy=0.5)
-    comparison = build.comparison("alpha", "beta")
-    for _ in range(3):
-        build.judge(build.annotator(), comparison, 1)
-    campaign = build.campaign
-    campaign.status = Campaign.Status.OPEN
-    campaign.save(update_fields=["status"])
+    campaign = voted_campaign(judgments=3)
     worker = start_worker()
     send_scoring_task(campaign.pk, countdown=600)
     worker.wait_for_output("] received", timeout=SNAPSHOT_SECONDS)

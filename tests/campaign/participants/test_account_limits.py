@@ -11,7 +11,6 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 SIGNUP = "/accounts/signup/"
 TAKEN = "already registered"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def logs_in(login: str, password: str = PASSWORD) -> bool:

@@ -6,7 +6,6 @@ import socket
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.utils.html import escape
 
@@ -17,13 +16,6 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD_RESET = "/accounts/password/reset/"
 EMAIL = "/accounts/email/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # allauth rate-limits resets and e-mail changes in the cache
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.mail import email_settings_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production"  # noqa: S105
@@ -87,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
     # Development serves static files through runserver; production through WhiteNoise.
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so its process_exception sees a view's database errors first (config/outage.py).
+    "config.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,14 +150,48 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
-# allauth: log in by username or e-mail; failed logins are rate-limited through the cache.
+# allauth: log in by username or e-mail; logins are rate-limited through the cache, which is
+# shared by all processes only with REDIS_URL (without it each process counts on its own).
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Sign-up never says an address is taken (campaign/participants/signup.py keeps them unique).
+ACCOUNT_PREVENT_ENUMERATION = "strict"
+# Per address: generous, because a class or a lab signs in from one NAT address (allauth's
+# 30 logins a minute made 150 participants wait minutes). Per account ("key", the account
+# whichever of username or e-mail is typed): 5 failures in 5 minutes, the guessing guard.
+ACCOUNT_RATE_LIMITS = {
+    "login": "300/m/ip",
+    "login_failed": "100/m/ip,5/5m/key",
+    "signup": "200/m/ip",
+}
 ACCOUNT_ADAPTER = "campaign.participants.signup.AccountAdapter"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+
+# Mail (password resets, e-mail changes): EMAIL_URL, or EMAIL_HOST and its companions.
+# Nothing set: development prints mail to the console; production refuses to send, and the
+# account pages say so instead of failing (config/mail.py).
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Crowdeval <noreply@localhost>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if os.environ.get("EMAIL_URL"):
+    _mail = email_settings_from_url(os.environ["EMAIL_URL"])
+    EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT = _mail.backend, _mail.host, _mail.port
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _mail.user, _mail.password
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _mail.use_tls, _mail.use_ssl
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "config.mail.NoMailBackend"
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -174,6 +213,9 @@ else:
 
 # Celery: with no REDIS_URL every task runs eagerly inside the caller (the embedded default).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+if REDIS_URL:
+    # kombu's Redis transport, mended so a worker survives a broker outage (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -185,12 +227,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost Redis keeps trying to reconnect however long the outage (Celery's
+# default gives up after 100 tries and exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 # With acks_late, a message whose worker died (killed, machine lost) goes back to the queue
 # once it has been unacknowledged this long. It must exceed the task time limit, or a job
 # still running would be handed to a second worker.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    # Refused, not corrected: the broker would redeliver a job that is still running.
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT ({CELERY_VISIBILITY_TIMEOUT} s) must be longer than "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT} s): a shorter one hands a scoring "
+        "job that is still running to a second worker. Raise it or lower the time limit."
+    )
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT} s) must be shorter than "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT} s), or the soft limit never fires."
+    )
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300),
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": env_float("CELERY_BROKER_CONNECT_TIMEOUT", 2.0),
 }
 if os.environ.get("CELERY_UNACKED_RESTORE_SECONDS"):
@@ -226,6 +284,8 @@ SCORING_REDIS_TIMEOUT = env_float("SCORING_REDIS_TIMEOUT", 0.25)
 SCORING_REDIS_RETRY_SECONDS = env_float("SCORING_REDIS_RETRY_SECONDS", 30.0)
 # Outlives any run (the hard time limit kills it first), so a live run never loses its lock.
 SCORING_LOCK_SECONDS = CELERY_TASK_TIME_LIMIT + 60
+# The organiser dashboard warns when a judgment has waited this long to be scored.
+SCORING_LAG_WARNING_SECONDS = env_int("SCORING_LAG_WARNING_SECONDS", 2 * SCORING_BEAT_SECONDS)
 # Without Redis (eager Celery) a judgment scores its campaign inline, at most this often.
 SCORING_EAGER_INTERVAL_SECONDS = env_int("SCORING_EAGER_INTERVAL_SECONDS", 30)
 
@@ -250,6 +310,13 @@ STORAGES = {
 IMPORT_MAX_TEXT_CHARS = env_int("IMPORT_MAX_TEXT_CHARS", 100_000)
 IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 1000)
 
+# Scripts only from our own files (static/), no inline script; inline style attributes stay
+# allowed (progress bars' widths, table alignment from sanitised Markdown), style sheets not.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

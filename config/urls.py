@@ -3,6 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+# A database outage is a friendly 503, not a bare 500 (config/outage.py).
+handler500 = "config.outage.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -30,7 +30,7 @@ from scoring.leaderboard import from_row, participant_rows
 from scoring.models import Snapshot
 from scoring.numerics.charts import coverage_histogram
 from scoring.numerics.participants import Participant, pick_winners
-from scoring.selectors import latest_snapshot
+from scoring.selectors import ScoringLag, latest_snapshot, scoring_lag
 
 SHOW_CHOICES = {"all": "Everyone", "flagged": "Flagged only", "untrusted": "Untrusted only"}
 MAX_QUERY_CHARS = 100
@@ -138,6 +138,7 @@ class AnnotatorTable:
 class Dashboard:
     campaign: Campaign
     snapshot: Snapshot | None
+    lag: ScoringLag  # the page warns when scoring has stalled (lag.behind)
     progress: CampaignProgress
     coverage_chart: SafeString
     gold: GoldPoolHealth
@@ -159,6 +160,7 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
     return Dashboard(
         campaign=campaign,
         snapshot=snapshot,
+        lag=scoring_lag(campaign, snapshot),
         progress=progress,
         coverage_chart=mark_safe(chart),  # noqa: S308 - numbers only, built by scoring.numerics.charts
         gold=gold_pool_health(campaign, active_participants=progress.active_participants),

@@ -14,6 +14,10 @@ Busy. A run that finds the lock held may carry judgments the running one read to
 see, so it queues the campaign again (through the debounce flag: at most one queued) and
 ends. That repeats until the lock is free, so the last run always starts after the last
 judgment. Without Redis (eager Celery, one process) a thread lock plays the lock's part.
+
+Waiting. A caller that must have its own run (`manage.py score_campaign --wait`, which
+`load_demo` uses right after an import whose judgments started a run of their own) passes
+``wait_seconds``: it waits that long for the lock instead of answering BUSY at once.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import LockError
+from redis.lock import Lock
 
 from campaign.events import ScoringRequest
 from campaign.models import Campaign
@@ -63,11 +68,16 @@ def lock_key(campaign_id: int) -> str:
 
 
 def run_scoring_job(
-    campaign_id: int, *, job_id: str | None = None, rounds: int | None = None
+    campaign_id: int,
+    *,
+    job_id: str | None = None,
+    rounds: int | None = None,
+    wait_seconds: float = 0,
 ) -> JobOutcome:
     """Score the campaign unless another run of it is in progress (see the module docstring).
 
     ``job_id`` is the Celery task id (the lock's token); a command run gets a fresh one.
+    ``wait_seconds`` > 0 waits that long for a run in progress to end, then runs.
     """
     start = time.perf_counter()
     if redis_configured():
@@ -76,7 +86,8 @@ def run_scoring_job(
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         return JobOutcome(campaign_id, JobStatus.MISSING)
-    with campaign_lock(campaign_id, token=job_id or uuid.uuid4().hex) as held:
+    token = job_id or uuid.uuid4().hex
+    with campaign_lock(campaign_id, token=token, wait_seconds=wait_seconds) as held:
         if not held:
             if redis_configured():
                 queue_scoring(campaign_id, countdown=settings.SCORING_DEBOUNCE_SECONDS)
@@ -113,9 +124,13 @@ def queue_open_campaigns() -> int:
 
 
 @contextlib.contextmanager
-def campaign_lock(campaign_id: int, *, token: str) -> Iterator[bool]:
-    """Hold the campaign's scoring lock inside the block if it is free; yields whether held."""
-    release = _acquire(campaign_id, token) if redis_configured() else _acquire_local(campaign_id)
+def campaign_lock(campaign_id: int, *, token: str, wait_seconds: float = 0) -> Iterator[bool]:
+    """Hold the campaign's scoring lock inside the block if it is free (or frees up within
+    ``wait_seconds``); yields whether held."""
+    if redis_configured():
+        release = _acquire(campaign_id, token, wait_seconds)
+    else:
+        release = _acquire_local(campaign_id, wait_seconds)
     try:
         yield release is not None
     finally:
@@ -123,7 +138,7 @@ def campaign_lock(campaign_id: int, *, token: str) -> Iterator[bool]:
             release()
 
 
-def _acquire(campaign_id: int, token: str) -> Callable[[], None] | None:
+def _acquire(campaign_id: int, token: str, wait_seconds: float) -> Callable[[], None] | None:
     client = redis_client(timeout=LOCK_CLIENT_TIMEOUT)
     lock = client.lock(
         lock_key(campaign_id),
@@ -133,7 +148,12 @@ def _acquire(campaign_id: int, token: str) -> Callable[[], None] | None:
     )
     if not lock.acquire(token=token):
         if client.get(lock.name) != token.encode():
-            return None
+            if wait_seconds <= 0:
+                return None
+            _log_waiting(campaign_id, wait_seconds)
+            if not lock.acquire(token=token, blocking=True, blocking_timeout=wait_seconds):
+                return None
+            return _releaser(lock, campaign_id)
         # Our own message, redelivered after its worker died holding the lock: take it over.
         lock.local.token = token.encode()
         try:
@@ -141,7 +161,10 @@ def _acquire(campaign_id: int, token: str) -> Callable[[], None] | None:
         except LockError:  # it lapsed or changed hands in between
             return None
         logger.warning("Took over the scoring lock of campaign %s from a dead run", campaign_id)
+    return _releaser(lock, campaign_id)
 
+
+def _releaser(lock: Lock, campaign_id: int) -> Callable[[], None]:
     def release() -> None:
         try:
             lock.release()
@@ -151,11 +174,24 @@ def _acquire(campaign_id: int, token: str) -> Callable[[], None] | None:
     return release
 
 
+def _log_waiting(campaign_id: int, wait_seconds: float) -> None:
+    logger.info(
+        "Campaign %s is being scored by another run; waiting up to %s s for it",
+        campaign_id,
+        wait_seconds,
+    )
+
+
 _local_locks: dict[int, threading.Lock] = {}
 _local_locks_guard = threading.Lock()
 
 
-def _acquire_local(campaign_id: int) -> Callable[[], None] | None:
+def _acquire_local(campaign_id: int, wait_seconds: float) -> Callable[[], None] | None:
     with _local_locks_guard:
         lock = _local_locks.setdefault(campaign_id, threading.Lock())
-    return lock.release if lock.acquire(blocking=False) else None
+    if lock.acquire(blocking=False):
+        return lock.release
+    if wait_seconds <= 0:
+        return None
+    _log_waiting(campaign_id, wait_seconds)
+    return lock.release if lock.acquire(timeout=wait_seconds) else None

@@ -9,10 +9,17 @@ item when scoring runs right after it.
 
 from __future__ import annotations
 
-from campaign.models import Campaign
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from campaign.models import Campaign, Judgment
 from scoring.models import Snapshot
 
-__all__ = ["latest_snapshot"]
+__all__ = ["ScoringLag", "latest_snapshot", "scoring_lag"]
 
 
 def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snapshot | None:
@@ -24,3 +31,35 @@ def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snap
     """
     snapshots = campaign.snapshots.all()
     return (snapshots if with_annotators else snapshots.defer("annotators")).first()
+
+
+@dataclass(frozen=True)
+class ScoringLag:
+    """Judgments the latest snapshot does not cover, and how long the oldest has waited."""
+
+    unscored: int
+    waiting_since: datetime.datetime | None  # the oldest judgment recorded after the snapshot
+
+    @property
+    def behind(self) -> bool:
+        """Scoring has stalled: a judgment has waited longer than any healthy queue takes.
+
+        A judgment is scored SCORING_DEBOUNCE_SECONDS after it is recorded, and beat queues
+        every open campaign each SCORING_BEAT_SECONDS whatever happened to that run, so a
+        wait beyond SCORING_LAG_WARNING_SECONDS means no worker is taking the runs (a
+        worker that died, a broker that is down) or every run fails.
+        """
+        if self.unscored <= 0 or self.waiting_since is None:
+            return False
+        limit = datetime.timedelta(seconds=settings.SCORING_LAG_WARNING_SECONDS)
+        return timezone.now() - self.waiting_since > limit
+
+
+def scoring_lag(campaign: Campaign, snapshot: Snapshot | None) -> ScoringLag:
+    """How far ``snapshot`` (the latest) is behind the campaign's judgments (one query)."""
+    since = Q() if snapshot is None else Q(created_at__gt=snapshot.computed_at)
+    facts = Judgment.objects.filter(campaign=campaign).aggregate(
+        total=Count("pk"), waiting_since=Min("created_at", filter=since)
+    )
+    scored = 0 if snapshot is None else snapshot.judgments
+    return ScoringLag(unscored=facts["total"] - scored, waiting_since=facts["waiting_since"])

@@ -9,6 +9,11 @@
 
   var shownAt = performance.now();
   var busy = false;
+  // A 503 (the database restarting, config/outage.py) is retried after its Retry-After with
+  // the same verdict, a few times; the participant can also press Enter meanwhile.
+  var RETRY_LIMIT = 12;
+  var retries = 0;
+  var retryTimer = null;
 
   function judgeForm() {
     return root.querySelector('form[data-annotate-form="judge"]');
@@ -68,9 +73,11 @@
         rationale.focus();
         return;
       }
-      // Seconds on this item as the participant saw it; the server falls back to lease age.
-      form.elements.seconds.value = ((performance.now() - shownAt) / 1000).toFixed(1);
+      // Seconds on this item as the participant saw it (up to the first try: waiting out an
+      // outage is not time spent judging); the server falls back to lease age.
+      if (!retries) form.elements.seconds.value = ((performance.now() - shownAt) / 1000).toFixed(1);
     }
+    clearTimeout(retryTimer);
     busy = true;
     root.setAttribute("aria-busy", "true");
     var buttons = form.querySelectorAll("button");
@@ -86,6 +93,15 @@
       },
     })
       .then(function (response) {
+        if (response.status === 503) {
+          if (retries < RETRY_LIMIT) {
+            retryLater(form, parseInt(response.headers.get("Retry-After"), 10));
+          } else {
+            showNotice("The server is still unavailable. Your choice is kept: press Enter to try again.");
+          }
+          return null;
+        }
+        retries = 0;
         var type = response.headers.get("Content-Type") || "";
         var fragment = response.status === 200 || response.status === 422;
         if (response.redirected || !fragment || type.indexOf("text/html") === -1) {
@@ -105,6 +121,18 @@
         root.removeAttribute("aria-busy");
         buttons.forEach(function (button) { button.disabled = false; });
       });
+  }
+
+  function retryLater(form, seconds) {
+    var wait = seconds > 0 ? Math.min(seconds, 30) : 5;
+    retries += 1;
+    showNotice(
+      "The server is briefly unavailable. Your choice is kept and will be sent again in " +
+        wait + " s (or press Enter to try now)."
+    );
+    retryTimer = setTimeout(function () {
+      if (root.contains(form)) send(form);
+    }, wait * 1000);
   }
 
   root.addEventListener("submit", function (event) {

@@ -246,3 +246,39 @@ def test_narrow_screens_stack_the_responses(live_server, browser: Browser, shots
     assert left.bounding_box()["y"] < right.bounding_box()["y"]
     page.screenshot(path=str(shots / "annotate-narrow.png"), full_page=True)
     context.close()
+
+
+def test_a_503_during_an_outage_keeps_the_verdict_and_sends_it_again(live_server, browser: Browser):
+    # The database restarting answers the judge POST with config/outage.py's 503; the script
+    # must not reload (which would drop the verdict) but send the same verdict again: when
+    # the participant presses Enter, or by itself after Retry-After.
+    campaign = make_judgeable_campaign("outage", regular=2)
+    credential = provision_annotators(campaign=campaign, count=1)[0]
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_server.url, credential.username, credential.password, "/c/outage/annotate/")
+    retry_after = ["60", "1"]  # the first two tries meet the outage, the third gets through
+
+    def judge_posts_meet_the_outage(route) -> None:
+        if not retry_after:
+            route.continue_()
+            return
+        route.fulfill(
+            status=503,
+            headers={"Retry-After": retry_after.pop(0), "Content-Type": "text/html"},
+            body="<h1>Back in a moment</h1>",
+        )
+
+    page.route("**/judge/", judge_posts_meet_the_outage)
+    judged = item_key(page)
+    page.keyboard.press("4")
+    page.keyboard.press("Enter")
+    expect(page.locator(".notice")).to_contain_text("Your choice is kept")
+    expect(page.locator('input[name="choice"][data-shortcut="4"]')).to_be_checked()
+    assert item_key(page) == judged and not Judgment.objects.exists()
+
+    page.keyboard.press("Enter")  # tries now, meets the outage again, retries after 1 s
+    expect(page.locator("[data-judged]")).to_have_text("1")
+    assert retry_after == []
+    assert Judgment.objects.get(assignment__key=judged).verdict != 0  # "4" is not a tie
+    context.close()

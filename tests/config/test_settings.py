@@ -52,3 +52,32 @@ def test_a_malformed_boolean_is_a_clear_error():
 
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_a_visibility_timeout_shorter_than_the_task_time_limit_is_refused():
+    # The broker would hand a scoring job that is still running to a second worker.
+    env = {"CELERY_TASK_TIME_LIMIT": "900", "CELERY_VISIBILITY_TIMEOUT": "600"}
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT (600 s) must be longer than CELERY_TASK_TIME_LIMIT" in (
+        result.stderr
+    )
+
+
+def test_a_visibility_timeout_longer_than_the_task_time_limit_is_accepted():
+    env = {"CELERY_TASK_TIME_LIMIT": "900", "CELERY_VISIBILITY_TIMEOUT": "1200"}
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_soft_time_limit_not_below_the_hard_one_is_refused():
+    env = {"CELERY_TASK_TIME_LIMIT": "600", "CELERY_TASK_SOFT_TIME_LIMIT": "600"}
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "CELERY_TASK_SOFT_TIME_LIMIT (600 s) must be shorter" in result.stderr

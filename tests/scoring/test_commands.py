@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import socket
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -52,6 +54,51 @@ def test_score_campaign_refuses_while_another_run_holds_the_lock(campaign) -> No
         with pytest.raises(CommandError, match="in progress"):
             run("score_campaign", campaign.slug)
     assert not Snapshot.objects.filter(campaign=campaign).exists()
+
+
+class _OnLog(logging.Handler):
+    """Sets ``event`` when a log record containing ``text`` is emitted."""
+
+    def __init__(self, text: str, event: threading.Event) -> None:
+        super().__init__()
+        self.text, self.event = text, event
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.event.set()
+
+
+@pytest.mark.parametrize("broker", ["redis", "embedded"])
+def test_score_campaign_with_wait_runs_after_the_run_in_progress(
+    campaign, settings, broker
+) -> None:
+    # load_demo's case: its vote import started a run of its own (a background thread without
+    # Redis, a worker with it) that may still hold the lock when the demo scores explicitly.
+    if broker == "embedded":
+        settings.REDIS_URL = ""
+    holding, command_waits = threading.Event(), threading.Event()
+
+    def run_in_progress() -> None:
+        with campaign_lock(campaign.pk, token="the-import's-run") as held:
+            assert held
+            holding.set()
+            command_waits.wait(timeout=60)  # ends only once the command waits for it
+
+    other = threading.Thread(target=run_in_progress)
+    other.start()
+    assert holding.wait(timeout=60)
+    jobs_logger = logging.getLogger("scoring.jobs")
+    handler = _OnLog("waiting up to", command_waits)
+    jobs_logger.addHandler(handler)
+    try:
+        output = run("score_campaign", campaign.slug, "--rounds", "20", "--wait", "60")
+    finally:
+        jobs_logger.removeHandler(handler)
+        command_waits.set()
+        other.join()
+    assert command_waits.is_set()
+    assert "2 contenders ranked from 3 judgments" in output
+    assert Snapshot.objects.filter(campaign=campaign).count() == 1
 
 
 def test_score_campaign_with_redis_unreachable_refuses_with_a_message(campaign, settings) -> None:

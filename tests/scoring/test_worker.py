@@ -49,6 +49,15 @@ def latest_judgments(campaign: Campaign) -> int | None:
     return None if snapshot is None else snapshot.judgments
 
 
+def voted_campaign(*, judgments: int) -> Campaign:
+    """An open campaign with ``judgments`` rated votes on one comparison, all trusted."""
+    build = CampaignBuilder(contenders=("alpha", "beta"), min_gold_seen=0, min_gold_accuracy=0.5)
+    comparison = build.comparison("alpha", "beta")
+    for _ in range(judgments):
+        build.judge(build.annotator(), comparison, 1)
+    return build.campaign
+
+
 @pytest.fixture
 def campaign() -> Campaign:
     # Everyone trusted without gold, so the judgments are rated too.
@@ -70,13 +79,15 @@ def test_judgments_made_on_the_web_are_scored_by_a_worker(
 def test_a_worker_killed_mid_job_leaves_nothing_and_the_redelivered_job_completes(
     start_worker, scoring_redis
 ) -> None:
-    build = CampaignBuilder(contenders=("alpha", "beta"), min_gold_seen=0, min_gold_accuracy=0.5)
-    comparison = build.comparison("alpha", "beta")
-    for _ in range(4):
-        build.judge(build.annotator(), comparison, 1)
-    campaign = build.campaign
-    # Unacknowledged messages come back after 1 s, and workers look for them every second.
-    redelivery = {"CELERY_VISIBILITY_TIMEOUT": "1", "CELERY_UNACKED_RESTORE_SECONDS": "1"}
+    campaign = voted_campaign(judgments=4)
+    # Unacknowledged messages come back after 3 s, and workers look for them every second
+    # (settings refuse a visibility timeout that is not longer than the task time limit).
+    redelivery = {
+        "CELERY_TASK_TIME_LIMIT": "2",
+        "CELERY_TASK_SOFT_TIME_LIMIT": "1",
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "CELERY_UNACKED_RESTORE_SECONDS": "1",
+    }
     doomed = start_worker(app="tests.scoring.paused_worker", **redelivery)
     task_id = send_scoring_task(campaign.pk)
     doomed.wait_for_output("Pausing", timeout=SNAPSHOT_SECONDS)  # computed, not yet stored
@@ -127,3 +138,26 @@ def test_annotation_goes_on_while_redis_is_down_and_scoring_catches_up(
     )
     judge_items(client, campaign, 1)  # and judgments queue runs again as usual
     wait_until(lambda: latest_judgments(campaign) == 4, timeout=SNAPSHOT_SECONDS, what="a snapshot")
+
+
+def test_a_worker_holding_a_delayed_job_survives_a_redis_outage_and_scoring_catches_up(
+    start_worker, scoring_redis
+) -> None:
+    # The debounce plus acks_late: the worker holds a job due in a while, unacknowledged, when
+    # Redis dies. It must reconnect by itself once Redis is back (nothing restarts it here).
+    campaign = voted_campaign(judgments=3)
+    worker = start_worker()
+    send_scoring_task(campaign.pk, countdown=600)
+    worker.wait_for_output("] received", timeout=SNAPSHOT_SECONDS)
+
+    scoring_redis.stop()
+    worker.wait_for_output("consumer: Cannot connect to", timeout=SNAPSHOT_SECONDS)
+    scoring_redis.start()  # empty: the delayed job went with the old server
+
+    assert score_open_campaigns.apply().get() == 1  # what beat runs every few minutes
+    wait_until(
+        lambda: latest_judgments(campaign) == 3,
+        timeout=SNAPSHOT_SECONDS,
+        what="the catch-up snapshot",
+    )
+    assert worker.process.poll() is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign import events
 from campaign.events import ScoringRequest
@@ -22,6 +24,7 @@ from tests.builders import (
     judge,
     logged_in,
     make_judgeable_campaign,
+    make_judgment,
     make_participant,
     make_snapshot,
     serve,
@@ -319,3 +322,40 @@ def test_the_dashboard_costs_the_same_queries_for_more_annotators(owner, campaig
         return len(captured)
 
     assert queries_with(2) == queries_with(20)
+
+
+# --- scoring falling behind ---------------------------------------------------------------
+
+BEHIND = 'data-notice="scoring-behind"'
+
+
+def minutes_ago(minutes: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(minutes=minutes)
+
+
+def test_the_dashboard_says_so_when_scoring_has_fallen_behind(owner, campaign, participant):
+    # A worker that died (or a broker that is down) leaves judgments unscored for good.
+    regular = list(Comparison.objects.filter(campaign=campaign, gold_side="").order_by("pk"))
+    make_judgment(participant, regular[0], -1, created_at=minutes_ago(40))
+    make_snapshot(campaign, judgments=1, computed_at=minutes_ago(35))
+    for comparison in regular[1:3]:
+        make_judgment(participant, comparison, 1, created_at=minutes_ago(30))
+
+    html = logged_in(owner).get(dashboard_url()).content.decode()
+
+    assert BEHIND in html
+    assert "2 judgments are not in the scores yet, the oldest recorded 30" in html
+
+
+def test_no_warning_while_scoring_keeps_up(owner, campaign, participant, settings):
+    regular = list(Comparison.objects.filter(campaign=campaign, gold_side="").order_by("pk"))
+    make_judgment(participant, regular[0], -1, created_at=minutes_ago(40))
+    make_snapshot(campaign, judgments=1, computed_at=minutes_ago(35))
+    client = logged_in(owner)
+    assert BEHIND not in client.get(dashboard_url()).content.decode()  # all scored
+
+    make_judgment(participant, regular[1], 1)  # just now: its run is still to come
+    assert BEHIND not in client.get(dashboard_url()).content.decode()
+
+    settings.SCORING_LAG_WARNING_SECONDS = 0
+    assert BEHIND in client.get(dashboard_url()).content.decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -37,9 +38,16 @@ class Command(BaseCommand):
                     f"Created closed campaign {votes.campaign.slug!r}: {votes.report.summary()}"
                 )
             )
-        # Named, not imported: the campaign app does not depend on the scoring app.
+        # Named, not imported: the campaign app does not depend on the scoring app. The vote
+        # import has already started a run of its own (judgments are scored soon after they
+        # are recorded); waiting for it, rather than refusing, is what makes this reliable.
         for campaign in (votes.campaign, demo.campaign):
-            call_command("score_campaign", campaign.slug, stdout=self.stdout)
+            call_command(
+                "score_campaign",
+                campaign.slug,
+                wait=settings.SCORING_LOCK_SECONDS,
+                stdout=self.stdout,
+            )
         self.stdout.write("\nDemo logins (passwords are new on every run):")
         for login in ensure_demo_accounts(demo.campaign):
             self.stdout.write(f"  {login.role:<12} {login.username:<10} {login.password}")

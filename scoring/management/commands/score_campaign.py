@@ -1,4 +1,4 @@
-"""manage.py score_campaign SLUG [--rounds N]"""
+"""manage.py score_campaign SLUG [--rounds N] [--wait SECONDS]"""
 
 from __future__ import annotations
 
@@ -24,13 +24,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rounds", type=int, help="bootstrap rounds (default: SCORING_BOOTSTRAP_ROUNDS)"
         )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="if another run of the campaign is in progress, wait up to SECONDS for it to "
+            "end and then run (default: refuse at once)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rounds"] is not None and options["rounds"] < 1:
             raise CommandError("--rounds must be at least 1.")
         try:
             campaign = services.get_campaign(options["slug"])
-            outcome = run_scoring_job(campaign.pk, rounds=options["rounds"])
+            outcome = run_scoring_job(
+                campaign.pk, rounds=options["rounds"], wait_seconds=options["wait"]
+            )
         except CampaignError as error:
             raise CommandError(str(error)) from None
         except RedisError as error:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
@@ -18,14 +17,6 @@ pytestmark = pytest.mark.django_db
 
 SIGNUP = "/accounts/signup/"
 LOGIN = "/accounts/login/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # allauth counts attempts in the cache; every test starts with a clean slate.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def signup_form(username="newcomer", **extra):

@@ -13,3 +13,6 @@ CATEGORY_MAX_CHARS = 100  # Prompt.category
 RATIONALE_MAX_CHARS = 5000
 # Assignment.skip_reason (the reason's label and the participant's detail), and the detail box.
 SKIP_REASON_MAX_CHARS = 500
+# Nesting of an import row (objects and arrays, the row itself counting one): PRODUCT.md's rows
+# need three levels, metadata a few more; deeper is refused before it reaches json or jsonb.
+IMPORT_JSON_MAX_DEPTH = 32

@@ -6,6 +6,7 @@ live in the services; these forms only turn POSTed strings into typed values.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import forms
@@ -36,7 +37,8 @@ class JudgmentForm(forms.Form):
     rationale = forms.CharField(
         required=False, max_length=limits.RATIONALE_MAX_CHARS, widget=forms.Textarea
     )
-    seconds = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
+    # Text, parsed in clean_seconds: a malformed value must not make the form invalid.
+    seconds = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self, *args: Any, choices: list[tuple[int, str]], require_rationale: bool, **kwargs: Any
@@ -49,10 +51,18 @@ class JudgmentForm(forms.Form):
         )
 
     def clean_seconds(self) -> float | None:
-        seconds = self.cleaned_data.get("seconds")
-        # A client clock that says "three days" is ignored rather than refused: the server
-        # falls back to the lease's age, and the verdict itself is still good.
-        if seconds is None or seconds > MAX_SECONDS:
+        """The client's measure of time spent, or None for the server's (the lease's age).
+
+        The annotate script sends it, not the participant: a malformed, negative or
+        impossible value is a client bug the participant can neither see nor fix, so it is
+        ignored rather than refused, and the verdict itself is still good. So is a client
+        clock that says "three days".
+        """
+        try:
+            seconds = float(self.cleaned_data.get("seconds") or "")
+        except ValueError:
+            return None
+        if not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
             return None
         return seconds
 

@@ -17,6 +17,7 @@ import datetime
 import math
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -78,6 +79,14 @@ class Outcome:
     next_assignment: Assignment | None
     halted: str | None = None  # set when the participant may not continue (blocked)
     judgment: Judgment | None = None  # the judgment stored (or found again) by this step
+    # The item was judged already (another tab) and this step's different verdict was not kept.
+    first_verdict_stands: bool = False
+
+
+class _Judged(NamedTuple):
+    judgment: Judgment
+    closed_open_lease: bool  # then the participant has no open lease left
+    first_verdict_stands: bool  # a repeat whose verdict or rationale differs from the stored
 
 
 @transaction.atomic
@@ -96,12 +105,11 @@ def submit_judgment(
     the lease has existed) the server's measure from the lease time is stored.
     """
     now = timezone.now()
-    require_open(campaign, now)
-    enrollment = lock_participation(user=annotator, campaign=campaign, count_judgment=True)
-    judgment, _closed_open_lease = _judge(
+    enrollment = _open_participation(annotator, campaign, now=now, count_judgment=True)
+    judged = _judge(
         enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
     )
-    return judgment
+    return judged.judgment
 
 
 @transaction.atomic
@@ -119,14 +127,16 @@ def judge_and_next(
     counters are refreshed under its row lock. Raises what submit_judgment raises.
     """
     now = timezone.now()
-    campaign = enrollment.campaign
-    require_open(campaign, now)
-    enrollment = lock_participation(user=enrollment.user_id, campaign=campaign, count_judgment=True)
-    judgment, closed_open_lease = _judge(
+    enrollment = _open_participation(
+        enrollment.user_id, enrollment.campaign, now=now, count_judgment=True
+    )
+    judged = _judge(
         enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
     )
-    outcome = _next(enrollment, now=now, resume=not closed_open_lease)
-    return dataclasses.replace(outcome, judgment=judgment)
+    outcome = _next(enrollment, now=now, resume=not judged.closed_open_lease)
+    return dataclasses.replace(
+        outcome, judgment=judged.judgment, first_verdict_stands=judged.first_verdict_stands
+    )
 
 
 @transaction.atomic
@@ -141,7 +151,7 @@ def skip_assignment(
     *, annotator: User, campaign: Campaign, assignment_key: uuid.UUID | str, reason: str
 ) -> Assignment:
     """Flag the item as broken for organisers and release it; skipping twice changes nothing."""
-    enrollment = lock_participation(user=annotator, campaign=campaign)
+    enrollment = _open_participation(annotator, campaign, now=timezone.now())
     return _skip(enrollment, assignment_key, reason=reason)
 
 
@@ -151,9 +161,18 @@ def skip_and_next(
 ) -> Outcome:
     """Skip with a reason and lease the next item, in one transaction."""
     now = timezone.now()
-    enrollment = lock_participation(user=enrollment.user_id, campaign=enrollment.campaign)
+    enrollment = _open_participation(enrollment.user_id, enrollment.campaign, now=now)
     _skip(enrollment, assignment_key, reason=reason)
     return _next(enrollment, now=now, resume=True)
+
+
+def _open_participation(
+    user: User | int, campaign: Campaign, *, now: datetime.datetime, count_judgment: bool = False
+) -> Enrollment:
+    """Every judge and skip step starts here: one rule refuses work on a campaign that takes
+    none now (a skip after close as a judgment), then the participant's enrolment is locked."""
+    require_open(campaign, now)
+    return lock_participation(user=user, campaign=campaign, count_judgment=count_judgment)
 
 
 def _judge(
@@ -164,8 +183,8 @@ def _judge(
     rationale: str,
     seconds: float | None,
     now: datetime.datetime,
-) -> tuple[Judgment, bool]:
-    """The judgment, and whether it closed the participant's open lease (then none is left).
+) -> _Judged:
+    """The judgment, whether it closed the open lease, and whether an earlier one stands.
 
     The caller holds the enrolment's lock, taken with ``count_judgment`` (so ``judged``
     already includes this judgment), and has checked that the campaign is open.
@@ -174,9 +193,11 @@ def _judge(
     assignment = _locked_assignment(enrollment, key)
     if assignment.status == Assignment.Status.JUDGED:
         # Idempotent: a double click or a retried request gets the stored judgment, unchanged.
+        # A different verdict (a second tab) is not stored either, but the participant is told.
         Enrollment.objects.filter(pk=enrollment.pk).update(judged=F("judged") - 1)
         enrollment.judged -= 1
-        return Judgment.objects.get(assignment=assignment), False
+        stored = Judgment.objects.get(assignment=assignment)
+        return _Judged(stored, False, not _repeats(stored, choice=choice, rationale=rationale))
     if assignment.status == Assignment.Status.SKIPPED:
         raise AlreadySkipped()
     verdict = canonical_verdict(
@@ -205,7 +226,15 @@ def _judge(
     settle_standing(enrollment)
     campaign_id = campaign.pk
     transaction.on_commit(lambda: judgments_recorded(campaign_id))
-    return judgment, was_open
+    return _Judged(judgment, was_open, False)
+
+
+def _repeats(judgment: Judgment, *, choice: object, rationale: str) -> bool:
+    """Whether a submit on an item already judged says what the stored judgment says."""
+    if isinstance(choice, bool) or not isinstance(choice, int):
+        return False
+    verdict = canonical_verdict(choice=choice, left_side=judgment.left_side)
+    return verdict == judgment.verdict and (rationale or "").strip() == judgment.rationale
 
 
 def _skip(enrollment: Enrollment, key: uuid.UUID | str, *, reason: str) -> Assignment:

@@ -38,6 +38,9 @@ FETCH_HEADER = "X-Requested-With"
 FETCH_VALUE = "fetch"
 # The progress bar fills towards the next round number: a soft goal, not a quota.
 MILESTONE = 10
+FIRST_VERDICT_STANDS = (
+    "You had already judged this item (in another tab or window?); your first verdict stands."
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ def judge(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
         raise Http404("No such item.") from None
     except CampaignError as error:
         return _answer_refused(request, enrollment, notice=str(error))
-    return _answer(request, enrollment, outcome, notice=None)
+    notice = FIRST_VERDICT_STANDS if outcome.first_verdict_stands else None
+    return _answer(request, enrollment, outcome, notice=notice)
 
 
 @login_required

@@ -4,6 +4,10 @@ Each row comes back as a plain dict in the nested shape of PRODUCT.md's JSONL fo
 line (or row) number that error reports name. CSV and Parquet columns may be flattened with
 dots (``responses.model-x``, ``a.model``, ``a.text``); only the first dot splits, because model
 names such as ``gpt-3.5`` contain dots themselves.
+
+Content neither PostgreSQL nor Python can take is refused here, once for both imports, as a
+line of the report (campaign.imports.content): text with NUL or lone surrogates, JSON nested
+too deeply, numbers too large, and a header that names a column twice.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import IO, Any, Protocol, TypeVar
 from django.conf import settings
 
 from campaign.exceptions import UnsupportedFileFormat
+from campaign.imports.content import content_problem, parse_json, repeated_column
 
 T = TypeVar("T")
 
@@ -63,17 +68,23 @@ def jsonl_source(rows: Iterable[dict[str, Any]], name: str) -> io.BytesIO:
 
 
 def read_rows(source: Path | IO[bytes], file_format: str) -> Iterator[RawRow]:
-    """Rows of ``source`` (a path or a binary file object, read from its start)."""
+    """Rows of ``source`` (a path or a binary file object, read from its start).
+
+    A row holding what the database cannot store comes back as an error, whatever its format.
+    """
     if not isinstance(source, Path):
         source.seek(0)
     if file_format == "jsonl":
-        yield from _jsonl_rows(source)
+        rows = _jsonl_rows(source)
     elif file_format == "csv":
-        yield from _csv_rows(source)
+        rows = _csv_rows(source)
     elif file_format == "parquet":
-        yield from _parquet_rows(source)
+        rows = _parquet_rows(source)
     else:
         raise UnsupportedFileFormat(f"Unknown format {file_format!r}; use one of {FORMATS}.")
+    for row in rows:
+        problem = content_problem(row.data) if row.data is not None else None
+        yield RawRow(row.line, None, problem) if problem else row
 
 
 def _open_text(source: Path | IO[bytes]) -> IO[str]:
@@ -89,10 +100,9 @@ def _jsonl_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
-            try:
-                data = json.loads(line.rstrip("\r\n"))
-            except json.JSONDecodeError as error:
-                yield RawRow(number, None, f"bad JSON: {error.msg} (column {error.colno})")
+            data, problem = parse_json(line.rstrip("\r\n"), what="bad JSON", column=True)
+            if problem:
+                yield RawRow(number, None, problem)
                 continue
             if not isinstance(data, dict):
                 yield RawRow(number, None, "bad JSON: a line must be an object")
@@ -109,6 +119,11 @@ def _csv_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
     try:
         reader = csv.DictReader(stream)
         try:
+            repeated = repeated_column(reader.fieldnames or ())
+            if repeated is not None:
+                # csv.DictReader would keep the last cell of the repeated column silently.
+                yield RawRow(1, None, f"CSV header repeats column {repeated!r}")
+                return
             for record in reader:
                 line = reader.line_num
                 if None in record:
@@ -118,10 +133,11 @@ def _csv_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
                 if not cells:
                     continue
                 if "metadata" in cells:
-                    try:
-                        cells["metadata"] = json.loads(cells["metadata"])
-                    except json.JSONDecodeError as error:
-                        yield RawRow(line, None, f"bad JSON in metadata: {error.msg}")
+                    cells["metadata"], problem = parse_json(
+                        cells["metadata"], what="bad JSON in metadata"
+                    )
+                    if problem:
+                        yield RawRow(line, None, problem)
                         continue
                 yield RawRow(line, _unflatten(cells))
         except csv.Error as error:
@@ -149,16 +165,22 @@ def _parquet_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
     except (pa.ArrowInvalid, OSError) as error:
         yield RawRow(1, None, f"bad Parquet file: {error}")
         return
+    repeated = repeated_column(parquet.schema_arrow.names)
+    if repeated is not None:
+        # A row as a dict would keep the last of the repeated columns silently.
+        yield RawRow(0, None, f"Parquet file repeats column {repeated!r}")
+        return
     number = 0
     for batch in parquet.iter_batches(batch_size=2000):
         for record in batch.to_pylist():
             number += 1
             cells = _drop_nulls(record)
             if "metadata" in cells and isinstance(cells["metadata"], str):
-                try:
-                    cells["metadata"] = json.loads(cells["metadata"])
-                except json.JSONDecodeError as error:
-                    yield RawRow(number, None, f"bad JSON in metadata: {error.msg}")
+                cells["metadata"], problem = parse_json(
+                    cells["metadata"], what="bad JSON in metadata"
+                )
+                if problem:
+                    yield RawRow(number, None, problem)
                     continue
             yield RawRow(number, _unflatten(cells))
 

@@ -183,6 +183,65 @@ def test_double_submit_stores_one_judgment(participant_client, campaign):
     assert Judgment.objects.count() == 1
 
 
+FIRST_VERDICT_STANDS = "your first verdict stands"
+
+
+def test_a_second_tabs_different_verdict_is_told_the_first_stands(participant_client, campaign):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    participant_client.post(judge_url(campaign, key), {"choice": "2"}, **fetch_headers())
+
+    other = participant_client.post(judge_url(campaign, key), {"choice": "-2"}, **fetch_headers())
+    plain = participant_client.post(judge_url(campaign, key), {"choice": "-2"}, follow=True)
+
+    assert other.status_code == 200 and FIRST_VERDICT_STANDS in other.content.decode()
+    assert FIRST_VERDICT_STANDS in plain.content.decode()
+    assert Judgment.objects.get().verdict in (2, -2)  # the first, whichever side was left
+    assert Judgment.objects.get().assignment.key.hex == key.replace("-", "")
+
+
+def test_repeating_the_same_verdict_stays_a_silent_success(participant_client, campaign):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    participant_client.post(judge_url(campaign, key), {"choice": "2"}, **fetch_headers())
+
+    again = participant_client.post(judge_url(campaign, key), {"choice": "2"}, **fetch_headers())
+
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert FIRST_VERDICT_STANDS not in html and 'class="notice"' not in html
+    assert Judgment.objects.count() == 1
+
+
+@pytest.mark.parametrize("seconds", ["abc", "-1", "NaN", "Infinity", "1e400"])
+def test_a_malformed_client_timing_keeps_the_verdict(participant_client, campaign, seconds):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    Assignment.objects.filter(key=key).update(leased_at=F("leased_at") - timedelta(seconds=30))
+
+    response = participant_client.post(
+        judge_url(campaign, key), {"choice": "1", "seconds": seconds}, **fetch_headers()
+    )
+
+    assert response.status_code == 200
+    assert current_key(response.content.decode()) != key
+    # The server's own measure (the lease's age) stands in for the client's.
+    assert 30 <= Judgment.objects.get(assignment__key=key).seconds < 120
+
+
+def test_a_skip_after_the_campaign_closed_is_refused_and_says_so(participant_client, campaign):
+    key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
+    Campaign.objects.filter(pk=campaign.pk).update(status="closed")
+
+    fetched = participant_client.post(
+        skip_url(campaign, key), {"reason": "broken"}, **fetch_headers()
+    )
+    plain = participant_client.post(skip_url(campaign, key), {"reason": "broken"}, follow=True)
+
+    for response in (fetched, plain):
+        assert response.status_code == 200
+        assert "not open" in response.content.decode()
+    skipped = Assignment.objects.get(key=key)
+    assert skipped.status == "open" and skipped.skip_reason == ""
+
+
 def test_all_done_when_nothing_is_left(participant_client, campaign):
     for _ in range(3):
         key = current_key(participant_client.get(annotate_url(campaign)).content.decode())

@@ -9,7 +9,13 @@ import pytest
 from django.utils import timezone
 
 from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
-from campaign.annotate.judging import allowed_choices, skip_assignment, submit_judgment
+from campaign.annotate.judging import (
+    allowed_choices,
+    judge_and_next,
+    skip_and_next,
+    skip_assignment,
+    submit_judgment,
+)
 from campaign.exceptions import (
     AlreadyJudged,
     AlreadySkipped,
@@ -24,6 +30,7 @@ from campaign.exceptions import (
     SkipReasonRequired,
 )
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
+from campaign.participants.enrolment import get_participation
 from campaign.participants.progress import progress_of
 from tests.builders import make_campaign, make_comparisons, make_participant
 
@@ -281,6 +288,45 @@ def test_nothing_is_accepted_once_the_campaign_is_closed(campaign, participant):
 
     with pytest.raises(CampaignNotOpen):
         submit(participant, campaign, assignment)
+
+
+def test_a_skip_is_refused_once_the_campaign_is_closed_like_a_judgment(campaign, participant):
+    assignment = lease(participant, campaign)
+    enrollment = get_participation(slug=campaign.slug, user=participant)
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
+    campaign.refresh_from_db()
+    enrollment.campaign = campaign
+
+    with pytest.raises(CampaignNotOpen):
+        skip_assignment(
+            annotator=participant, campaign=campaign, assignment_key=assignment.key, reason="x"
+        )
+    with pytest.raises(CampaignNotOpen):
+        skip_and_next(enrollment=enrollment, assignment_key=assignment.key, reason="x")
+
+    assignment.refresh_from_db()
+    assert assignment.status == Assignment.Status.OPEN and assignment.skip_reason == ""
+    assert Enrollment.objects.get(pk=enrollment.pk).skipped == 0
+
+
+def test_a_different_repeat_is_told_that_the_first_verdict_stands(campaign, participant):
+    assignment = lease(participant, campaign)
+    enrollment = get_participation(slug=campaign.slug, user=participant)
+    first = judge_and_next(enrollment=enrollment, assignment_key=assignment.key, choice=-2)
+
+    same = judge_and_next(enrollment=enrollment, assignment_key=assignment.key, choice=-2)
+    other = judge_and_next(enrollment=enrollment, assignment_key=assignment.key, choice=2)
+    reasoned = judge_and_next(
+        enrollment=enrollment, assignment_key=assignment.key, choice=-2, rationale="because"
+    )
+
+    assert first.first_verdict_stands is False
+    assert same.first_verdict_stands is False  # a double click: silent success
+    assert other.first_verdict_stands is True
+    assert reasoned.first_verdict_stands is True
+    assert other.judgment == first.judgment and other.judgment.verdict == first.judgment.verdict
+    assert Judgment.objects.count() == 1
+    assert Enrollment.objects.get(pk=enrollment.pk).judged == 1
 
 
 def test_skip_needs_a_reason_and_records_it(campaign, participant):

@@ -1,0 +1,190 @@
+"""Rules of the assignment engine, judging and trust, each pinned in a situation with one outcome.
+
+Every test here builds a campaign in which the engine has no choice to make (one eligible
+comparison, one gold item, ...), so its verdict never depends on the random lease order.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from campaign.annotate import assignment as engine
+from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
+from campaign.annotate.judging import is_correct, judge_and_next, submit_judgment
+from campaign.exceptions import LeaseExpired
+from campaign.models import Assignment, Comparison, Enrollment, Judgment
+from scoring.selectors import TrustState, trust_status
+from tests.factories import make_campaign, make_comparisons, make_participant
+from tests.web.snapshots import Scored, make_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def expire(assignment: Assignment) -> None:
+    past = timezone.now() - datetime.timedelta(hours=1)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        leased_at=past - datetime.timedelta(minutes=15), expires_at=past
+    )
+
+
+def judge(annotator, campaign, assignment, *, prefer: str) -> Judgment:
+    """Judge preferring side ``prefer`` ("a", "b" or "tie"), whatever side is shown left."""
+    choice = 0 if prefer == "tie" else (-1 if assignment.left_side == prefer else 1)
+    return submit_judgment(
+        annotator=annotator, campaign=campaign, assignment_key=assignment.key, choice=choice
+    )
+
+
+# --- the assignment engine -------------------------------------------------------------------
+
+
+def test_a_regular_lease_taken_while_gold_is_due_but_exhausted_still_counts_against_the_target():
+    # Gold is due (qualifying) but the campaign holds no gold: the one regular comparison is
+    # served instead, and its one place is taken, so a second participant gets nothing.
+    campaign = make_campaign(qualification_gold=3, gold_rate=1.0, judgments_per_comparison=1)
+    (comparison,) = make_comparisons(campaign, 1)
+    first, second = make_participant(campaign), make_participant(campaign)
+
+    lease = next_assignment(annotator=first, campaign=campaign)
+
+    assert lease.comparison_id == comparison.pk and not lease.is_gold
+    comparison.refresh_from_db()
+    assert comparison.load == 1
+    assert next_assignment(annotator=second, campaign=campaign) is None
+
+
+def test_a_participant_who_has_seen_every_gold_item_gets_regular_work_that_fills_its_place():
+    campaign = make_campaign(qualification_gold=5, gold_rate=1.0, judgments_per_comparison=1)
+    (regular, gold) = make_comparisons(campaign, 1, gold=1)
+    first, second = make_participant(campaign), make_participant(campaign)
+    gold_lease = next_assignment(annotator=first, campaign=campaign)
+    assert gold_lease.comparison_id == gold.pk
+    judge(first, campaign, gold_lease, prefer="a")
+
+    lease = next_assignment(annotator=first, campaign=campaign)
+
+    assert lease.comparison_id == regular.pk
+    assert next_assignment(annotator=second, campaign=campaign) is None
+
+
+def test_the_reclaim_sweep_goes_on_past_a_full_batch(monkeypatch):
+    # The batch size only bounds one transaction; every expired lease is reclaimed in one call.
+    monkeypatch.setattr(engine, "RECLAIM_BATCH_SIZE", 2)
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0, judgments_per_comparison=1)
+    comparisons = make_comparisons(campaign, 5)
+    for _ in comparisons:
+        expire(next_assignment(annotator=make_participant(campaign), campaign=campaign))
+
+    assert reclaim_expired_leases(campaign=campaign) == 5
+
+    assert not Assignment.objects.filter(status=Assignment.Status.OPEN).exists()
+    assert set(Comparison.objects.values_list("load", flat=True)) == {0}
+
+
+def test_an_unqualified_participant_is_not_blocked_before_seeing_any_gold():
+    # min_gold_seen 0 still means "judge at least one check": nobody is untrusted on no evidence
+    # (the prior's mean, 0.5, is below the threshold here).
+    campaign = make_campaign(
+        qualification_gold=0,
+        gold_rate=0.0,
+        min_gold_seen=0,
+        min_gold_accuracy=0.9,
+        block_untrusted=True,
+    )
+    make_comparisons(campaign, 1)
+
+    assert next_assignment(annotator=make_participant(campaign), campaign=campaign) is not None
+
+
+def test_a_participant_with_no_gold_scored_is_qualifying_even_when_min_gold_seen_is_zero():
+    campaign = make_campaign(min_gold_seen=0, min_gold_accuracy=0.9)
+    annotator = make_participant(campaign)
+    make_snapshot(campaign, annotators=[Scored(annotator, gold_seen=0, gold_correct=0)])
+
+    status = trust_status(annotator_id=annotator.pk, campaign=campaign)
+
+    assert status.state == TrustState.QUALIFYING
+
+
+# --- judging -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gold_side", "prefer", "correct"),
+    [
+        ("a", "a", True),
+        ("a", "tie", False),
+        ("a", "b", False),
+        ("b", "b", True),
+        ("b", "tie", False),
+        ("b", "a", False),
+    ],
+)
+def test_a_gold_judgment_is_correct_only_when_it_prefers_the_gold_side(gold_side, prefer, correct):
+    # One gold item of the given side and qualification due: the first lease is that item.
+    campaign = make_campaign(qualification_gold=1, gold_rate=0.0)
+    make_comparisons(campaign, 1)
+    gold = make_comparisons(campaign, 0, gold=2)[0 if gold_side == "a" else 1]
+    Comparison.objects.filter(gold_side__in="ab").exclude(pk=gold.pk).delete()
+    annotator = make_participant(campaign)
+    lease = next_assignment(annotator=annotator, campaign=campaign)
+    assert lease.comparison_id == gold.pk
+
+    judgment = judge(annotator, campaign, lease, prefer=prefer)
+
+    assert (judgment.is_gold, judgment.correct) == (True, correct)
+
+
+@pytest.mark.parametrize("strength", [1, 2])
+def test_is_correct_at_any_strength_and_never_for_a_tie(strength):
+    assert is_correct(verdict=-strength, gold_side="a") and is_correct(
+        verdict=strength, gold_side="b"
+    )
+    assert not is_correct(verdict=strength, gold_side="a")
+    assert not is_correct(verdict=-strength, gold_side="b")
+    assert not is_correct(verdict=0, gold_side="a") and not is_correct(verdict=0, gold_side="b")
+
+
+def test_late_gold_judgments_need_no_room_however_many_arrive():
+    # Gold has no target: reclaimed gold leases are all accepted, even past the regular target.
+    campaign = make_campaign(qualification_gold=1, gold_rate=0.0, judgments_per_comparison=1)
+    make_comparisons(campaign, 3, gold=1)
+    gold = Comparison.objects.get(gold_side="a")
+    late = [make_participant(campaign) for _ in range(3)]
+    leases = [next_assignment(annotator=user, campaign=campaign) for user in late]
+    assert {lease.comparison_id for lease in leases} == {gold.pk}
+    for lease in leases:
+        expire(lease)
+    reclaim_expired_leases(campaign=campaign)
+
+    judgments = [
+        judge(user, campaign, lease, prefer="a") for user, lease in zip(late, leases, strict=True)
+    ]
+
+    assert [judgment.correct for judgment in judgments] == [True, True, True]
+    gold.refresh_from_db()
+    assert gold.load == 0
+
+
+def test_a_late_judgment_in_the_annotate_loop_is_refused_once_the_comparison_is_full():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0, judgments_per_comparison=1)
+    (comparison,) = make_comparisons(campaign, 1)
+    slow, quick = make_participant(campaign), make_participant(campaign)
+    lease = next_assignment(annotator=slow, campaign=campaign)
+    expire(lease)
+    reclaim_expired_leases(campaign=campaign)
+    judge(quick, campaign, next_assignment(annotator=quick, campaign=campaign), prefer="a")
+    enrollment = Enrollment.objects.select_related("campaign").get(user=slow)
+
+    with pytest.raises(LeaseExpired):
+        judge_and_next(enrollment=enrollment, assignment_key=lease.key, choice=1)
+
+    comparison.refresh_from_db()
+    assert comparison.load == 1
+    assert Judgment.objects.filter(comparison=comparison).count() == 1
+    enrollment.refresh_from_db()
+    assert enrollment.judged == 0
+    assert Assignment.objects.get(pk=lease.pk).status == Assignment.Status.EXPIRED

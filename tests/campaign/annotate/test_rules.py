@@ -13,8 +13,20 @@ from django.utils import timezone
 
 from campaign.annotate import assignment as engine
 from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
-from campaign.annotate.judging import is_correct, judge_and_next, submit_judgment
-from campaign.exceptions import LeaseExpired
+from campaign.annotate.judging import (
+    SKIP_REASON_MAX_CHARS,
+    is_correct,
+    judge_and_next,
+    skip_and_next,
+    skip_assignment,
+    submit_judgment,
+)
+from campaign.exceptions import (
+    LeaseExpired,
+    ParticipationBlocked,
+    SkipReasonRequired,
+    SkipReasonTooLong,
+)
 from campaign.models import Assignment, Comparison, Enrollment, Judgment
 from scoring.selectors import TrustState, trust_status
 from tests.factories import make_campaign, make_comparisons, make_participant
@@ -188,3 +200,122 @@ def test_a_late_judgment_in_the_annotate_loop_is_refused_once_the_comparison_is_
     enrollment.refresh_from_db()
     assert enrollment.judged == 0
     assert Assignment.objects.get(pk=lease.pk).status == Assignment.Status.EXPIRED
+
+
+def answer_gold(annotator, campaign, answers: list[bool]) -> None:
+    """Lease gold ``len(answers)`` times (the campaign must be qualifying them) and answer each
+    right or wrong in turn, whichever gold item comes."""
+    for right in answers:
+        lease = next_assignment(annotator=annotator, campaign=campaign)
+        assert lease.is_gold
+        gold_side = Comparison.objects.get(pk=lease.comparison_id).gold_side
+        wrong_side = "b" if gold_side == "a" else "a"
+        judge(annotator, campaign, lease, prefer=gold_side if right else wrong_side)
+
+
+def trust_campaign(**settings):
+    campaign = make_campaign(block_untrusted=True, gold_rate=0.0, **settings)
+    make_comparisons(campaign, 4, gold=settings["qualification_gold"])
+    return campaign
+
+
+def test_trust_counts_only_the_participants_own_gold_answers():
+    campaign = trust_campaign(qualification_gold=2, min_gold_seen=2, min_gold_accuracy=0.7)
+    careless, newcomer = make_participant(campaign), make_participant(campaign)
+    answer_gold(careless, campaign, [False, False])
+
+    with pytest.raises(ParticipationBlocked):
+        next_assignment(annotator=careless, campaign=campaign)
+    assert next_assignment(annotator=newcomer, campaign=campaign) is not None
+
+
+def test_a_participant_who_answers_gold_right_goes_on():
+    campaign = trust_campaign(qualification_gold=2, min_gold_seen=2, min_gold_accuracy=0.7)
+    careful = make_participant(campaign)
+    answer_gold(careful, campaign, [True, True])  # posterior mean 3/4
+
+    assert next_assignment(annotator=careful, campaign=campaign) is not None
+
+
+def test_with_min_gold_seen_one_the_first_check_decides():
+    campaign = trust_campaign(qualification_gold=1, min_gold_seen=1, min_gold_accuracy=0.7)
+    careless = make_participant(campaign)
+    answer_gold(careless, campaign, [False])  # posterior mean 1/3
+
+    with pytest.raises(ParticipationBlocked):
+        next_assignment(annotator=careless, campaign=campaign)
+
+
+def test_an_accuracy_exactly_at_the_threshold_is_trusted():
+    campaign = trust_campaign(qualification_gold=2, min_gold_seen=2, min_gold_accuracy=0.5)
+    participant = make_participant(campaign)
+    answer_gold(participant, campaign, [True, False])  # posterior mean 2/4
+
+    assert next_assignment(annotator=participant, campaign=campaign) is not None
+
+
+def test_a_late_judgment_takes_room_on_its_own_comparison_only():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0, judgments_per_comparison=2)
+    make_comparisons(campaign, 3)
+    slow = make_participant(campaign)
+    lease = next_assignment(annotator=slow, campaign=campaign)
+    expire(lease)
+    reclaim_expired_leases(campaign=campaign)
+
+    judge(slow, campaign, lease, prefer="a")
+
+    loads = dict(Comparison.objects.values_list("pk", "load"))
+    assert loads.pop(lease.comparison_id) == 1
+    assert set(loads.values()) == {0}
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_a_skip_without_a_reason_is_refused(reason):
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 1)
+    participant = make_participant(campaign)
+    lease = next_assignment(annotator=participant, campaign=campaign)
+
+    with pytest.raises(SkipReasonRequired):
+        skip_assignment(
+            annotator=participant, campaign=campaign, assignment_key=lease.key, reason=reason
+        )
+    assert Assignment.objects.get(pk=lease.pk).status == Assignment.Status.OPEN
+
+
+def test_a_skip_reason_of_exactly_the_limit_is_kept_and_one_more_is_refused():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 2)
+    participant = make_participant(campaign)
+    lease = next_assignment(annotator=participant, campaign=campaign)
+    key = lease.key
+
+    with pytest.raises(SkipReasonTooLong):
+        skip_assignment(
+            annotator=participant,
+            campaign=campaign,
+            assignment_key=key,
+            reason="x" * (SKIP_REASON_MAX_CHARS + 1),
+        )
+    skipped = skip_assignment(
+        annotator=participant,
+        campaign=campaign,
+        assignment_key=key,
+        reason="x" * SKIP_REASON_MAX_CHARS,
+    )
+
+    assert Assignment.objects.get(pk=skipped.pk).skip_reason == "x" * SKIP_REASON_MAX_CHARS
+
+
+def test_the_annotate_loop_shows_every_skip_in_the_progress():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 3)
+    participant = make_participant(campaign)
+    enrollment = Enrollment.objects.select_related("campaign").get(user=participant)
+    lease = next_assignment(annotator=participant, campaign=campaign)
+
+    for _ in range(2):
+        outcome = skip_and_next(enrollment=enrollment, assignment_key=lease.key, reason="broken")
+        lease = outcome.next_assignment
+
+    assert (outcome.enrollment.skipped, outcome.enrollment.judged) == (2, 0)

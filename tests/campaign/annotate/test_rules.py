@@ -319,3 +319,46 @@ def test_the_annotate_loop_shows_every_skip_in_the_progress():
         lease = outcome.next_assignment
 
     assert (outcome.enrollment.skipped, outcome.enrollment.judged) == (2, 0)
+
+
+def test_gold_is_drawn_from_the_participants_own_campaign_only():
+    elsewhere = make_campaign(qualification_gold=0)
+    make_comparisons(elsewhere, 1, gold=2)
+    campaign = make_campaign(qualification_gold=3, gold_rate=1.0)
+    (regular,) = make_comparisons(campaign, 1)
+
+    lease = next_assignment(annotator=make_participant(campaign), campaign=campaign)
+
+    assert (lease.comparison_id, lease.is_gold) == (regular.pk, False)
+
+
+def test_a_participant_missing_from_the_snapshot_is_qualifying():
+    campaign = make_campaign()
+    scored, newcomer = make_participant(campaign), make_participant(campaign)
+    snapshot = make_snapshot(campaign, annotators=[Scored(scored)])
+
+    status = trust_status(annotator_id=newcomer.pk, campaign=campaign)
+
+    assert (status.state, status.as_of) == (TrustState.QUALIFYING, snapshot.computed_at)
+
+
+def test_with_min_gold_seen_one_a_single_scored_check_gives_a_trust_state():
+    campaign = make_campaign(min_gold_seen=1, min_gold_accuracy=0.6)
+    right, wrong = make_participant(campaign), make_participant(campaign)
+    snapshot = make_snapshot(
+        campaign,
+        annotators=[
+            Scored(right, gold_seen=1, gold_correct=1),
+            Scored(wrong, gold_seen=1, gold_correct=0),
+        ],
+    )
+    # The scoring job applies the campaign's thresholds: one right check (mean 2/3) is trusted.
+    for row in snapshot.annotators:
+        row["trusted"] = row["user_id"] == right.pk
+    snapshot.save(update_fields=["annotators"])
+
+    states = [
+        trust_status(annotator_id=user.pk, campaign=campaign).state for user in (right, wrong)
+    ]
+
+    assert states == [TrustState.TRUSTED, TrustState.UNTRUSTED]

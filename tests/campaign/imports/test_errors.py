@@ -94,6 +94,8 @@ ITEM_ERRORS = [
     (explicit("q9", "x", "y") | {"a": "x"}, "'a' must be an object with 'model' and 'text'"),
     (explicit("q9", "x", "y") | {"a": side("x") | {"colour": "red"}},
      "unknown key in 'a': 'colour'"),
+    (explicit("q9", "x", "y") | {"b": side("y") | {"size": 1, "colour": "red"}},
+     "unknown key in 'b': 'colour', 'size'"),
     # gold with the responses form
     (multi("q9", x="1", y="2") | {"gold": "a"},
      "'gold' belongs to the explicit form with 'a' and 'b'"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from campaign.annotate import assignment as engine
 from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
 from campaign.annotate.judging import (
+    RATIONALE_MAX_CHARS,
     SKIP_REASON_MAX_CHARS,
     is_correct,
     judge_and_next,
@@ -22,8 +23,11 @@ from campaign.annotate.judging import (
     submit_judgment,
 )
 from campaign.exceptions import (
+    InvalidTiming,
+    InvalidVerdict,
     LeaseExpired,
     ParticipationBlocked,
+    RationaleTooLong,
     SkipReasonRequired,
     SkipReasonTooLong,
 )
@@ -362,3 +366,75 @@ def test_with_min_gold_seen_one_a_single_scored_check_gives_a_trust_state():
     ]
 
     assert states == [TrustState.TRUSTED, TrustState.UNTRUSTED]
+
+
+@pytest.fixture
+def one_item():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0, scale=3)
+    make_comparisons(campaign, 2)
+    participant = make_participant(campaign)
+    return campaign, participant, next_assignment(annotator=participant, campaign=campaign)
+
+
+def submit(one_item, **fields) -> Judgment:
+    campaign, participant, lease = one_item
+    fields.setdefault("choice", 1)
+    return submit_judgment(
+        annotator=participant, campaign=campaign, assignment_key=lease.key, **fields
+    )
+
+
+def test_a_repeated_submit_counts_once_in_the_progress(one_item):
+    _campaign, participant, lease = one_item
+    enrollment = Enrollment.objects.select_related("campaign").get(user=participant)
+    submit(one_item)
+
+    outcome = judge_and_next(enrollment=enrollment, assignment_key=lease.key, choice=1)
+
+    assert outcome.enrollment.judged == 1
+    enrollment.refresh_from_db()
+    assert enrollment.judged == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "refusal", "message"),
+    [
+        ({"choice": 2}, InvalidVerdict, "Choose one of -1, 0, 1 on this scale."),
+        ({"seconds": "5"}, InvalidTiming, "The time spent must be a number of seconds."),
+        ({"seconds": -0.5}, InvalidTiming,
+         "The time spent must be a non-negative number of seconds."),
+        ({"rationale": "r" * (RATIONALE_MAX_CHARS + 1)}, RationaleTooLong,
+         f"Keep the rationale under {RATIONALE_MAX_CHARS} characters."),
+    ],
+)  # fmt: skip
+def test_a_refused_judgment_says_why_and_stores_nothing(one_item, fields, refusal, message):
+    with pytest.raises(refusal) as refused:
+        submit(one_item, **fields)
+
+    assert str(refused.value) == message
+    assert not Judgment.objects.exists()
+
+
+def test_a_rationale_of_exactly_the_limit_and_zero_seconds_are_accepted(one_item):
+    judgment = submit(one_item, rationale="r" * RATIONALE_MAX_CHARS, seconds=0)
+
+    assert (len(judgment.rationale), judgment.seconds) == (RATIONALE_MAX_CHARS, 0.0)
+
+
+def test_client_seconds_are_kept_to_the_millisecond(one_item):
+    _campaign, _participant, lease = one_item
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    Assignment.objects.filter(pk=lease.pk).update(leased_at=an_hour_ago)
+
+    assert submit(one_item, seconds=1.23456).seconds == 1.235
+
+
+def test_a_lease_stamped_in_the_future_counts_no_time(one_item):
+    # Clock skew between servers: the time spent is never negative, and never invented.
+    _campaign, _participant, lease = one_item
+    ahead = timezone.now() + datetime.timedelta(hours=1)
+    Assignment.objects.filter(pk=lease.pk).update(
+        leased_at=ahead, expires_at=ahead + datetime.timedelta(minutes=15)
+    )
+
+    assert submit(one_item, seconds=None).seconds == 0.0

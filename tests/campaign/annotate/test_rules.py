@@ -384,14 +384,18 @@ def submit(one_item, **fields) -> Judgment:
     )
 
 
-def test_a_repeated_submit_counts_once_in_the_progress(one_item):
+def test_a_repeated_submit_counts_once_and_keeps_the_next_item(one_item):
+    # A double click in the annotate loop: the second post finds the judgment stored and
+    # the item leased after it, and changes neither.
     _campaign, participant, lease = one_item
     enrollment = Enrollment.objects.select_related("campaign").get(user=participant)
-    submit(one_item)
 
-    outcome = judge_and_next(enrollment=enrollment, assignment_key=lease.key, choice=1)
+    first = judge_and_next(enrollment=enrollment, assignment_key=lease.key, choice=1)
+    again = judge_and_next(enrollment=enrollment, assignment_key=lease.key, choice=-1)
 
-    assert outcome.enrollment.judged == 1
+    assert again.judgment == first.judgment and again.judgment.verdict == first.judgment.verdict
+    assert again.next_assignment == first.next_assignment is not None
+    assert (first.enrollment.judged, again.enrollment.judged) == (1, 1)
     enrollment.refresh_from_db()
     assert enrollment.judged == 1
 

@@ -26,14 +26,16 @@ from campaign.exceptions import (
     InvalidTiming,
     InvalidVerdict,
     LeaseExpired,
+    NotEnrolled,
     ParticipationBlocked,
     RationaleTooLong,
     SkipReasonRequired,
     SkipReasonTooLong,
 )
 from campaign.models import Assignment, Comparison, Enrollment, Judgment
+from campaign.participants.enrolment import enroll
 from scoring.selectors import TrustState, trust_status
-from tests.factories import make_campaign, make_comparisons, make_participant
+from tests.factories import make_campaign, make_comparisons, make_participant, make_user
 from tests.web.snapshots import Scored, make_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -379,9 +381,8 @@ def one_item():
 def submit(one_item, **fields) -> Judgment:
     campaign, participant, lease = one_item
     fields.setdefault("choice", 1)
-    return submit_judgment(
-        annotator=participant, campaign=campaign, assignment_key=lease.key, **fields
-    )
+    fields.setdefault("assignment_key", lease.key)
+    return submit_judgment(annotator=participant, campaign=campaign, **fields)
 
 
 def test_a_repeated_submit_counts_once_and_keeps_the_next_item(one_item):
@@ -442,3 +443,34 @@ def test_a_lease_stamped_in_the_future_counts_no_time(one_item):
     )
 
     assert submit(one_item, seconds=None).seconds == 0.0
+
+
+def test_an_open_lease_in_another_campaign_is_not_resumed_here():
+    first, second = (make_campaign(qualification_gold=0, gold_rate=0.0) for _ in range(2))
+    make_comparisons(first, 1)
+    (here,) = make_comparisons(second, 1)
+    participant = make_participant(first)
+    enroll(user=participant, campaign=second)
+    next_assignment(annotator=participant, campaign=first)
+
+    lease = next_assignment(annotator=participant, campaign=second)
+
+    assert (lease.campaign_id, lease.comparison_id) == (second.pk, here.pk)
+
+
+def test_the_lease_key_may_come_as_text_as_the_page_posts_it(one_item):
+    _campaign, _participant, lease = one_item
+
+    judgment = submit(one_item, assignment_key=str(lease.key))
+
+    assert judgment.assignment_id == lease.pk
+
+
+def test_someone_not_enrolled_cannot_submit(one_item):
+    campaign, _participant, lease = one_item
+
+    with pytest.raises(NotEnrolled):
+        submit_judgment(
+            annotator=make_user(), campaign=campaign, assignment_key=lease.key, choice=1
+        )
+    assert not Judgment.objects.exists()

@@ -88,6 +88,8 @@ ITEM_ERRORS = [
     (explicit("q9", "x", "y") | {"a": side("")}, "empty field 'a.model'"),
     (explicit("q9", "x", "y") | {"b": side("m" * 201)},
      "'b.model' is over the size limit (201 > 200 characters)"),
+    ({"id": "q9", "prompt": "p", "responses": {"x": "1"}},
+     "'responses' needs at least two models to compare"),
     # a missing side, a side that is not an object, an unknown key in a side
     ({key: value for key, value in explicit("q9", "x", "y").items() if key != "b"},
      "missing field 'b'"),
@@ -282,3 +284,16 @@ def test_bad_json_in_a_vote_file_names_its_line(campaign, tmp_path):
     [(line, message)] = messages(report)
     assert line == 2 and message.startswith("bad JSON: ")
     assert state() == before
+
+
+def test_names_and_texts_of_exactly_the_limit_are_accepted(campaign, tmp_path):
+    longest = "m" * 200
+    rows = [
+        multi("q1", **{longest: "t" * LIMIT, "y": "2"}),
+        explicit("q2", longest, "y") | {"a": side(longest, "t" * LIMIT), "category": "c" * 100},
+    ]
+
+    report = import_items(campaign, write_jsonl(tmp_path / "items.jsonl", rows))
+
+    assert report.ok and report.written
+    assert Contender.objects.filter(name=longest).exists()

@@ -23,6 +23,7 @@ from campaign.annotate.judging import (
     submit_judgment,
 )
 from campaign.exceptions import (
+    CampaignNotOpen,
     InvalidTiming,
     InvalidVerdict,
     LeaseExpired,
@@ -33,7 +34,7 @@ from campaign.exceptions import (
     SkipReasonTooLong,
 )
 from campaign.models import Assignment, Comparison, Enrollment, Judgment
-from campaign.participants.enrolment import enroll
+from campaign.participants.enrolment import accepts_judgments, enroll, require_open
 from scoring.selectors import TrustState, trust_status
 from tests.factories import make_campaign, make_comparisons, make_participant, make_user
 from tests.web.snapshots import Scored, make_snapshot
@@ -474,3 +475,32 @@ def test_someone_not_enrolled_cannot_submit(one_item):
             annotator=make_user(), campaign=campaign, assignment_key=lease.key, choice=1
         )
     assert not Judgment.objects.exists()
+
+
+def test_a_campaign_accepts_judgments_from_its_start_to_just_before_its_end():
+    start = timezone.now() + datetime.timedelta(days=1)
+    end = start + datetime.timedelta(days=1)
+    campaign = make_campaign(starts_at=start, ends_at=end)
+    tick = datetime.timedelta(microseconds=1)
+
+    opening = [accepts_judgments(campaign, moment) for moment in (start - tick, start, end - tick)]
+
+    assert opening == [False, True, True]
+    assert not accepts_judgments(campaign, end)
+    require_open(campaign, start)  # the moment given is the one checked, not the clock's
+    with pytest.raises(CampaignNotOpen):
+        require_open(campaign, end)
+
+
+def test_a_skip_counts_in_the_campaign_it_was_made_in():
+    elsewhere = make_campaign(qualification_gold=0, gold_rate=0.0)
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 1)
+    participant = make_participant(elsewhere)  # the older enrolment
+    enroll(user=participant, campaign=campaign)
+    lease = next_assignment(annotator=participant, campaign=campaign)
+
+    skip_assignment(annotator=participant, campaign=campaign, assignment_key=lease.key, reason="x")
+
+    skipped = dict(Enrollment.objects.filter(user=participant).values_list("campaign", "skipped"))
+    assert skipped == {elsewhere.pk: 0, campaign.pk: 1}

@@ -16,6 +16,8 @@ from scoring.numerics.ratings import (
     ELO_PER_NAT,
     bootstrap_ratings,
     fit_bradley_terry,
+    online_elo,
+    pairwise_matrices,
     rank_with_intervals,
     rate_contenders,
 )
@@ -116,3 +118,51 @@ def test_every_rating_lies_inside_its_interval(data):
 
     assert np.all(intervals.lower <= intervals.rating)
     assert np.all(intervals.rating <= intervals.upper)
+
+
+def test_head_to_head_win_rates_count_a_tie_as_half_even_for_a_single_vote():
+    tables = pairwise_matrices(Votes([0, 0, 0, 1], [1, 1, 1, 2], [A_WINS, TIE, TIE, B_WINS], 4))
+
+    assert tables.win_rate[0, 1] == pytest.approx(2 / 3)  # one win and two ties of three
+    assert tables.win_rate[1, 0] == pytest.approx(1 / 3)
+    assert (tables.win_rate[2, 1], tables.win_rate[1, 2]) == (1.0, 0.0)  # one vote decides
+    assert tables.win_rate[0, 3] == 0.5  # never met
+
+
+def test_online_elo_follows_fastchat_with_k_4():
+    def expected(rating_a, rating_b):
+        return 1 / (1 + 10 ** ((rating_b - rating_a) / 400))
+
+    a, b = 1000.0, 1000.0
+    for score_a in (1.0, 0.0, 0.5):  # a wins, then b wins, then a tie
+        delta = 4 * (score_a - expected(a, b))
+        a, b = a + delta, b - delta
+
+    online = online_elo(Votes([0, 0, 1], [1, 1, 0], [A_WINS, B_WINS, TIE], 2))
+
+    assert online.tolist() == pytest.approx([a, b], abs=1e-12)
+    assert online[0] != online[1]
+
+
+def test_the_leaderboard_rows_carry_the_bootstrap_of_its_own_seed_rounds_and_base():
+    votes = Votes([0, 0, 1, 1, 2, 2], [1, 2, 2, 0, 0, 1], [0, 0, 1, 2, 0, 2], 3)
+    names = ["x", "y", "z"]
+
+    for options in ({}, {"rounds": 30, "seed": 7, "base_rating": 1500.0}):
+        rows = {row.name: row for row in rate_contenders(names, votes, **options)}
+        intervals = bootstrap_ratings(votes, **options)
+        online = online_elo(votes, base_rating=options.get("base_rating", BASE_RATING))
+
+        for k, name in enumerate(names):
+            row = rows[name]
+            assert (row.rating, row.ci_lower, row.ci_upper) == pytest.approx(
+                (intervals.rating[k], intervals.lower[k], intervals.upper[k])
+            )
+            assert row.online_elo == pytest.approx(online[k])
+
+
+def test_a_contender_without_votes_has_a_win_rate_of_zero():
+    rows = rate_contenders(["x", "y", "idle"], Votes([0], [1], [A_WINS], 3), rounds=1)
+
+    idle = next(row for row in rows if row.name == "idle")
+    assert (idle.votes, idle.win_rate) == (0, 0.0)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crowdeval
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo test install install-dev browser services lint
+.PHONY: demo test mutants install install-dev browser services lint
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,23 @@ lint: install-dev
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/mypy
 	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py makemigrations --check --dry-run
 
-# The whole suite against the local PostgreSQL and Redis (CI runs exactly this).
+# The whole suite against the local PostgreSQL and Redis (CI runs exactly this), then the tests
+# of the demo's own path (marked sqlite, see tests/conftest.py) once more on SQLite, Celery
+# eager, as `make demo` runs (the test database is in memory).
 test: install-dev browser services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CROWDEVAL_REQUIRE_POSTGRES=1 \
 		$(PY) -m pytest --create-db $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL CROWDEVAL_REQUIRE_SQLITE=1 \
+		$(PY) -m pytest -m sqlite $(PYTEST_ARGS)
+
+# Mutation testing of the rules (mutmut; the files and tests are in pyproject.toml
+# [tool.mutmut], justified survivors in MUTANTS.md). Incremental: results are kept in mutants/
+# and only mutants of changed code run again. MUTANTS narrows a run to some mutant names,
+# e.g. make mutants MUTANTS='scoring.numerics.ratings*'. Its own database, so it can run
+# beside `make test`.
+MUTANTS_DATABASE_URL ?= $(TEST_DATABASE_URL)_mutants
+MUTANTS ?=
+mutants: install-dev services
+	-DATABASE_URL=$(MUTANTS_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CROWDEVAL_REQUIRE_POSTGRES=1 \
+		$(VENV)/bin/mutmut run --max-children 2 $(MUTANTS) >/dev/null
+	$(PY) scripts/mutation_report.py

@@ -44,6 +44,8 @@ def test_same_prompt_id_in_another_campaign_is_fine(content):
     other = Campaign.objects.create(slug="d", title="D")
     Prompt.objects.create(campaign=other, external_id="q1", text="p")
 
+    assert Prompt.objects.filter(external_id="q1").count() == 2
+
 
 def test_two_responses_of_one_contender_to_one_prompt_are_refused(content):
     assert_refused(

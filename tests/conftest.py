@@ -40,6 +40,7 @@ SQLITE_TESTS = (
     "tests/campaign/imports/test_items.py",
     "tests/campaign/imports/test_votes.py",
     "tests/campaign/imports/test_errors.py",
+    "tests/campaign/imports/test_files.py",
     "tests/scoring/test_snapshots.py",
 )
 # PostgreSQL promises, not the demo's: SQLite's bound-parameter limit splits bulk inserts.

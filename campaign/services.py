@@ -63,6 +63,29 @@ def create_campaign(
     return campaign
 
 
+# What a change of settings may touch: the status moves only through campaign.organise.status
+# (open, close, reopen), whose rules a plain edit would skip.
+CHANGEABLE_SETTINGS = ("title", *(name for name in CAMPAIGN_SETTINGS if name != "status"))
+
+
+@transaction.atomic
+def update_campaign_settings(*, campaign: Campaign, changes: dict[str, Any]) -> Campaign:
+    """Apply ``changes`` (setting name → value) after the same checks as ``create_campaign``."""
+    unknown = sorted(set(changes) - set(CHANGEABLE_SETTINGS))
+    if unknown:
+        raise InvalidCampaignSettings(f"Settings that cannot be changed: {', '.join(unknown)}.")
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    try:
+        locked.full_clean()
+    except ValidationError as error:
+        raise InvalidCampaignSettings(_describe(error)) from None
+    if changes:
+        locked.save(update_fields=list(changes))
+    return locked
+
+
 def lock_campaign_for_import(campaign: Campaign) -> None:
     """Hold ``campaign`` until the surrounding transaction ends; call inside ``atomic``.
 

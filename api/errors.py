@@ -52,10 +52,15 @@ def error_body(detail: str, errors: Sequence[dict[str, Any]] = ()) -> dict[str, 
     return {"detail": detail, "errors": list(errors)}
 
 
+def problem(message: str, *, field: str | None = None, line: int | None = None) -> dict[str, Any]:
+    """One item of ``errors``: what is wrong, and the field or the file line at fault."""
+    return {"field": field, "line": line, "message": message}
+
+
 def _invalid(request: HttpRequest, error: Any) -> HttpResponse:
     problems = [
-        {"field": _field(problem.get("loc", ())), "message": problem.get("msg", "invalid")}
-        for problem in error.errors
+        problem(item.get("msg", "invalid"), field=_field(item.get("loc", ())))
+        for item in error.errors
     ]
     detail = "; ".join(f"{problem['field']}: {problem['message']}" for problem in problems)
     return JsonResponse(error_body(detail or "Invalid request.", problems), status=422)
@@ -80,7 +85,11 @@ def _refused(request: HttpRequest, error: Any) -> HttpResponse:
         (code for kind, code in STATUS_OF.items() if isinstance(error, kind)),
         HTTPStatus.BAD_REQUEST,
     )
-    return JsonResponse(error_body(str(error)), status=status)
+    fields = getattr(error, "fields", {})
+    problems = [
+        problem(message, field=name) for name, messages in fields.items() for message in messages
+    ]
+    return JsonResponse(error_body(str(error), problems), status=status)
 
 
 def _unprocessable(request: HttpRequest, error: Any) -> HttpResponse:

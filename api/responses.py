@@ -6,8 +6,9 @@ from typing import Any
 
 from api.schemas import Error
 
-# Every endpoint: bad input, no or a revoked token, and callers who organise nothing.
-ANY = {401: Error, 403: Error, 422: Error}
+# Every endpoint: an unreadable or oversized body, no or a revoked token, callers who organise
+# nothing, and input that breaks a rule.
+ANY = {400: Error, 401: Error, 403: Error, 413: Error, 422: Error}
 # Endpoints of one campaign: also 404 when the caller does not organise it (or it is missing).
 CAMPAIGN = {**ANY, 404: Error}
 

@@ -5,13 +5,13 @@
 from dataclasses import asdict
 from typing import Any, Literal
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from api.access import caller, get_api_campaign
-from api.errors import error_body
+from api.errors import error_body, problem
 from api.responses import answers
 from api.schemas import (
     AnnotatorOut,
@@ -69,7 +69,7 @@ def import_judgments_file(
 
 def _import_answer(report: FileReport) -> Any:
     if not report.ok:
-        lines = [{"line": problem.line, "message": problem.message} for problem in report.errors]
+        lines = [problem(item.message, line=item.line) for item in report.errors]
         body = error_body(report.summary(), lines)
         return JsonResponse({**body, "errors_not_listed": report.errors_not_listed}, status=422)
     counts = {
@@ -81,11 +81,14 @@ def _import_answer(report: FileReport) -> Any:
 
 
 @router.post("/{slug}/annotators", response=answers({201: ProvisionOut}))
-def provision(request: HttpRequest, slug: Path[Slug], payload: ProvisionIn) -> Any:
+def provision(
+    request: HttpRequest, response: HttpResponse, slug: Path[Slug], payload: ProvisionIn
+) -> Any:
     """`count` new annotator accounts enrolled in the campaign. Their passwords are in this
     response only (only hashes are stored): keep them now."""
     campaign = get_api_campaign(caller(request), slug)
     credentials = provision_annotators(campaign=campaign, count=payload.count)
+    response["Cache-Control"] = "no-store"  # the only copy of the passwords: keep it nowhere
     return Status(201, {"campaign": campaign.slug, "credentials": [asdict(c) for c in credentials]})
 
 

@@ -54,7 +54,7 @@ def create_campaign(
     try:
         campaign.full_clean()
     except ValidationError as error:
-        raise InvalidCampaignSettings(_describe(error)) from None
+        raise InvalidCampaignSettings(_describe(error), fields=_fields(error)) from None
     try:
         with transaction.atomic():
             campaign.save()
@@ -80,7 +80,7 @@ def update_campaign_settings(*, campaign: Campaign, changes: dict[str, Any]) -> 
     try:
         locked.full_clean()
     except ValidationError as error:
-        raise InvalidCampaignSettings(_describe(error)) from None
+        raise InvalidCampaignSettings(_describe(error), fields=_fields(error)) from None
     if changes:
         locked.save(update_fields=list(changes))
     return locked
@@ -93,6 +93,13 @@ def lock_campaign_for_import(campaign: Campaign) -> None:
     (assignments, judgments) that only need the campaign row to exist.
     """
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
+
+
+def _fields(error: ValidationError) -> dict[str, list[str]]:
+    return {
+        "campaign" if name == "__all__" else name: list(messages)
+        for name, messages in error.message_dict.items()
+    }
 
 
 def _describe(error: ValidationError) -> str:

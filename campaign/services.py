@@ -50,6 +50,7 @@ def create_campaign(
     unknown = sorted(set(settings) - set(CAMPAIGN_SETTINGS))
     if unknown:
         raise InvalidCampaignSettings(f"Unknown campaign settings: {', '.join(unknown)}.")
+    _refuse_nulls(settings)
     campaign = Campaign(slug=slug, title=title, owner=owner, **settings)
     try:
         campaign.full_clean()
@@ -74,6 +75,7 @@ def update_campaign_settings(*, campaign: Campaign, changes: dict[str, Any]) -> 
     unknown = sorted(set(changes) - set(CHANGEABLE_SETTINGS))
     if unknown:
         raise InvalidCampaignSettings(f"Settings that cannot be changed: {', '.join(unknown)}.")
+    _refuse_nulls(changes)
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     for name, value in changes.items():
         setattr(locked, name, value)
@@ -95,6 +97,19 @@ def lock_campaign_for_import(campaign: Campaign) -> None:
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
 
 
+def _refuse_nulls(settings: dict[str, Any]) -> None:
+    """``full_clean`` lets None through a field that may be blank (a text) even when the
+    column is NOT NULL; the insert would then fail. Refuse it here, naming the setting."""
+    nulls = [
+        name
+        for name, value in settings.items()
+        if value is None and not Campaign._meta.get_field(name).null
+    ]
+    if nulls:
+        fields = {name: ["This setting cannot be null."] for name in nulls}
+        raise InvalidCampaignSettings(_describe_fields(fields), fields=fields)
+
+
 def _fields(error: ValidationError) -> dict[str, list[str]]:
     return {
         "campaign" if name == "__all__" else name: list(messages)
@@ -103,8 +118,8 @@ def _fields(error: ValidationError) -> dict[str, list[str]]:
 
 
 def _describe(error: ValidationError) -> str:
-    parts = []
-    for name, messages in error.message_dict.items():
-        label = "campaign" if name == "__all__" else name
-        parts.append(f"{label}: {' '.join(messages)}")
-    return "; ".join(parts)
+    return _describe_fields(_fields(error))
+
+
+def _describe_fields(fields: dict[str, list[str]]) -> str:
+    return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())

@@ -46,3 +46,23 @@ def test_dates_are_changeable(campaign):
     update_campaign_settings(campaign=campaign, changes={"ends_at": ends})
     campaign.refresh_from_db()
     assert campaign.ends_at == ends
+
+
+@pytest.mark.parametrize("name", ["guidelines", "description", "title", "gold_rate"])
+def test_null_for_a_setting_that_cannot_be_empty_is_refused_naming_it(campaign, name):
+    # full_clean passes None for a blank-able text; the NOT NULL column would then fail.
+    with pytest.raises(InvalidCampaignSettings, match=name) as refusal:
+        update_campaign_settings(campaign=campaign, changes={name: None})
+    assert set(refusal.value.fields) == {name}
+
+
+def test_create_refuses_null_text_too():
+    with pytest.raises(InvalidCampaignSettings, match="guidelines"):
+        create_campaign(slug="autumn", title="Autumn", guidelines=None)
+
+
+def test_nullable_settings_may_be_cleared(campaign):
+    update_campaign_settings(campaign=campaign, changes={"pairs_per_prompt": 2})
+    update_campaign_settings(campaign=campaign, changes={"pairs_per_prompt": None})
+    campaign.refresh_from_db()
+    assert campaign.pairs_per_prompt is None

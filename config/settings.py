@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    # django-ninja's templates and static files: /api/v1/docs serves Swagger UI from this
+    # site, not from a CDN that the Content-Security-Policy (script-src 'self') would block.
+    "ninja",
     "accounts",
     "campaign",
     "scoring",

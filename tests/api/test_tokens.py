@@ -109,3 +109,9 @@ def test_tokens_are_in_the_admin(teammate, owner, campaign):
     page = response.get("/admin/api/apitoken/")
     assert page.status_code == 200
     assert "visible-in-admin" in page.content.decode()
+
+
+def test_the_dashboard_links_to_the_tokens_page(owner_client, campaign):
+    page = owner_client.get(f"/c/{campaign.slug}/organise/")
+    assert page.status_code == 200
+    assert 'href="/organise/api-tokens/"' in page.content.decode()

@@ -17,14 +17,16 @@ from campaign.services import create_campaign, update_campaign_settings
 router = Router(tags=["campaigns"])
 
 
-@router.get("", response=answers({200: list[CampaignOut]}, errors=ANY))
+@router.get(
+    "", summary="List your campaigns", response=answers({200: list[CampaignOut]}, errors=ANY)
+)
 @paginate(LimitOffsetPagination)
 def list_campaigns(request: HttpRequest) -> QuerySet[Campaign]:
     """The campaigns the caller organises (staff: all), newest first."""
     return organised_campaigns(caller(request)).select_related("owner")
 
 
-@router.post("", response=answers({201: CampaignOut}, errors=ANY))
+@router.post("", summary="Create a campaign", response=answers({201: CampaignOut}, errors=ANY))
 def create(request: HttpRequest, payload: CampaignCreate) -> Status[Campaign]:
     """A new campaign owned by the caller; settings not given take PRODUCT.md's defaults."""
     require_api_organiser(caller(request))
@@ -35,12 +37,12 @@ def create(request: HttpRequest, payload: CampaignCreate) -> Status[Campaign]:
     return Status(201, campaign)
 
 
-@router.get("/{slug}", response=answers({200: CampaignOut}))
+@router.get("/{slug}", summary="Read a campaign", response=answers({200: CampaignOut}))
 def read(request: HttpRequest, slug: Path[Slug]) -> Campaign:
     return get_api_campaign(caller(request), slug)
 
 
-@router.patch("/{slug}", response=answers({200: CampaignOut}))
+@router.patch("/{slug}", summary="Change settings", response=answers({200: CampaignOut}))
 def change(request: HttpRequest, slug: Path[Slug], payload: CampaignSettings) -> Campaign:
     """Change any settings given (the status changes only through open and close)."""
     campaign = get_api_campaign(caller(request), slug)
@@ -48,14 +50,16 @@ def change(request: HttpRequest, slug: Path[Slug], payload: CampaignSettings) ->
     return update_campaign_settings(campaign=campaign, changes=changes)
 
 
-@router.post("/{slug}/open", response=answers({200: CampaignOut, 409: Error}))
+@router.post(
+    "/{slug}/open", summary="Open (or reopen)", response=answers({200: CampaignOut, 409: Error})
+)
 def open_(request: HttpRequest, slug: Path[Slug], reopen: bool = False) -> Campaign:
     """Draft → open; a closed campaign opens again only with ``reopen=true``."""
     campaign = get_api_campaign(caller(request), slug)
     return open_campaign(campaign=campaign, reopen=reopen)
 
 
-@router.post("/{slug}/close", response=answers({200: CampaignOut, 409: Error}))
+@router.post("/{slug}/close", summary="Close", response=answers({200: CampaignOut, 409: Error}))
 def close(request: HttpRequest, slug: Path[Slug]) -> Campaign:
     """Open → closed: no more judgments; the final scores are requested at once."""
     campaign = get_api_campaign(caller(request), slug)

@@ -21,7 +21,7 @@ from scoring.selectors import latest_snapshot, scoring_lag
 router = Router(tags=["campaign results"])
 
 
-@router.get("/{slug}/progress", response=answers({200: ProgressOut}))
+@router.get("/{slug}/progress", summary="Progress", response=answers({200: ProgressOut}))
 def progress(request: HttpRequest, slug: Path[Slug]) -> dict[str, Any]:
     """Judgments against the target, per category; the coverage histogram; the scoring state."""
     campaign = get_api_campaign(caller(request), slug)
@@ -39,7 +39,7 @@ def progress(request: HttpRequest, slug: Path[Slug]) -> dict[str, Any]:
     }
 
 
-@router.get("/{slug}/leaderboard", response=answers({200: LeaderboardOut}))
+@router.get("/{slug}/leaderboard", summary="Leaderboard", response=answers({200: LeaderboardOut}))
 def leaderboard(request: HttpRequest, slug: Path[Slug]) -> dict[str, Any]:
     """PRODUCT.md's leaderboard document, the organisers' view, from the latest snapshot
     (404 before the campaign's first scoring run)."""
@@ -50,7 +50,7 @@ def leaderboard(request: HttpRequest, slug: Path[Slug]) -> dict[str, Any]:
     return leaderboard_document(view.snapshot, full=view.full)
 
 
-@router.post("/{slug}/recompute", response=answers({202: RecomputeOut}))
+@router.post("/{slug}/recompute", summary="Recompute scores", response=answers({202: RecomputeOut}))
 def recompute(request: HttpRequest, slug: Path[Slug]) -> Status[dict[str, Any]]:
     """Score the campaign now. The run is finished when `scoring.unscored` of the progress
     reaches 0 (or `scoring.computed_at` moves)."""

@@ -40,7 +40,7 @@ class ImportOptions(Schema):
     format: FileFormat | None = None  # the file name's extension when not given
 
 
-@router.post("/{slug}/items", response=IMPORT_ANSWERS)
+@router.post("/{slug}/items", summary="Import items", response=IMPORT_ANSWERS)
 def import_items_file(
     request: HttpRequest,
     slug: Path[Slug],
@@ -54,7 +54,7 @@ def import_items_file(
     return _import_answer(report)
 
 
-@router.post("/{slug}/judgments", response=IMPORT_ANSWERS)
+@router.post("/{slug}/judgments", summary="Import judgments", response=IMPORT_ANSWERS)
 def import_judgments_file(
     request: HttpRequest,
     slug: Path[Slug],
@@ -80,7 +80,9 @@ def _import_answer(report: FileReport) -> Any:
     return {**counts, "ok": True, "summary": report.summary()}
 
 
-@router.post("/{slug}/annotators", response=answers({201: ProvisionOut}))
+@router.post(
+    "/{slug}/annotators", summary="Provision annotators", response=answers({201: ProvisionOut})
+)
 def provision(
     request: HttpRequest, response: HttpResponse, slug: Path[Slug], payload: ProvisionIn
 ) -> Any:
@@ -97,7 +99,11 @@ class AnnotatorFilters(Schema):
     untrusted: bool = False
 
 
-@router.get("/{slug}/annotators", response=answers({200: list[AnnotatorOut]}))
+@router.get(
+    "/{slug}/annotators",
+    summary="Annotators' scores and flags",
+    response=answers({200: list[AnnotatorOut]}),
+)
 @paginate(LimitOffsetPagination)
 def annotators(
     request: HttpRequest, slug: Path[Slug], filters: Query[AnnotatorFilters]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from campaign.models import Campaign
 from tests.api.conftest import API, call, campaign_url
@@ -103,3 +105,14 @@ def test_the_list_is_paginated(owner_api, owner, campaign):
     page = owner_api.get(f"{API}/campaigns?limit=2&offset=1").json()
     assert page["count"] == 4
     assert [row["slug"] for row in page["items"]] == ["more-1", "more-0"]
+
+
+def test_the_list_costs_the_same_queries_however_many_campaigns(owner_api, owner, campaign):
+    owner_api.get(f"{API}/campaigns")  # the token's first use records it (one write)
+    with CaptureQueriesContext(connection) as one:
+        owner_api.get(f"{API}/campaigns")
+    for number in range(5):
+        call(owner_api, "POST", f"{API}/campaigns", {"slug": f"more-{number}", "title": "More"})
+    with CaptureQueriesContext(connection) as six:
+        assert owner_api.get(f"{API}/campaigns").json()["count"] == 6
+    assert len(six) == len(one)

@@ -8,8 +8,9 @@ as on the organiser pages, so a stranger learns nothing.
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
-from tests.api.conftest import API, call, upload
+from tests.api.conftest import API, bearer, call, token_for, upload
 from tests.builders import explicit, make_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -75,8 +76,6 @@ def test_only_the_campaigns_organisers_reach_its_endpoints(
 def test_the_owner_and_staff_reach_every_endpoint(
     callers, teammate, scored, method, tail, body, caller
 ):
-    from tests.api.conftest import bearer, token_for
-
     client = bearer(token_for(teammate)) if caller == "staff" else callers[caller]()
     extra = {}
     if caller == "owner_session" and method != "GET":
@@ -105,8 +104,6 @@ def test_campaign_list_and_create_refuse_non_organisers(callers, caller, status,
 
 
 def test_a_session_needs_the_csrf_token_for_unsafe_methods(owner, campaign):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
     response = call(client, "PATCH", f"{API}/campaigns/{campaign.slug}", {"title": "Hijacked"})
@@ -118,8 +115,6 @@ def test_a_session_needs_the_csrf_token_for_unsafe_methods(owner, campaign):
 def test_the_list_holds_only_the_callers_campaigns_and_staff_see_all(
     callers, campaign, other_organiser, teammate
 ):
-    from tests.api.conftest import bearer, token_for
-
     mine = callers["owner"]().get(f"{API}/campaigns").json()
     assert [row["slug"] for row in mine["items"]] == [campaign.slug]
     theirs = callers["other_organiser"]().get(f"{API}/campaigns").json()

@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from api.exceptions import ApiTokenError
 from api.models import ApiToken
@@ -94,8 +95,6 @@ def test_someone_elses_token_cannot_be_revoked(owner, teammate, campaign):
 
 
 def test_the_page_forms_need_csrf(owner, campaign):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
     assert client.post("/organise/api-tokens/", {"name": "x"}).status_code == 403

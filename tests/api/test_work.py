@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from campaign.models import Comparison, Enrollment, Judgment
@@ -111,3 +113,15 @@ def test_annotators_list_scores_and_filters(owner_api, campaign):
 
 def test_annotators_before_any_scoring_is_an_empty_page(owner_api, campaign):
     assert owner_api.get(campaign_url(campaign, "/annotators")).json() == {"items": [], "count": 0}
+
+
+def test_the_annotator_list_costs_the_same_queries_however_many_annotators(owner_api, campaign):
+    def queries_for(count: int) -> int:
+        people = [make_participant(campaign) for _ in range(count)]
+        make_snapshot(campaign, annotators=[Scored(person) for person in people])
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_api.get(campaign_url(campaign, "/annotators")).json()["count"] == count
+        return len(queries)
+
+    owner_api.get(campaign_url(campaign, "/annotators"))  # the token's first use (one write)
+    assert queries_for(1) == queries_for(6)

@@ -108,6 +108,10 @@ def test_tokens_are_in_the_admin(teammate, owner, campaign):
     page = response.get("/admin/api/apitoken/")
     assert page.status_code == 200
     assert "visible-in-admin" in page.content.decode()
+    token = ApiToken.objects.get()
+    response.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked
 
 
 def test_the_dashboard_links_to_the_tokens_page(owner_client, campaign):

@@ -1,4 +1,4 @@
-"""manage.py revoke_api_token TOKEN_ID_OR_PREFIX"""
+"""manage.py revoke_api_token TOKEN_ID_OR_TOKEN"""
 
 from __future__ import annotations
 

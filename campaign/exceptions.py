@@ -21,7 +21,9 @@ class CampaignNotFound(CampaignError):
 
 
 class InvalidCampaignSettings(CampaignError):
-    pass
+    def __init__(self, message: str | None = None, *, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.fields = fields or {}  # setting name ("campaign" for the whole) → its problems
 
 
 # Participation: enrolment, the annotate flow and judgments. Each message is shown as is.

@@ -82,14 +82,24 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    # django-ninja's templates and static files: /api/v1/docs serves Swagger UI from this
+    # site, not from a CDN that the Content-Security-Policy (script-src 'self') would block.
+    "ninja",
     "accounts",
     "campaign",
     "scoring",
+    "api",
 ]
+
+# The HTTP API's lists (django-ninja reads NINJA_*): a page of 50 unless asked, 500 at most.
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
+    # Under /api/ every error is JSON, even those answered before or after the API's views.
+    "api.errors.JsonErrorsMiddleware",
     # Development serves static files through runserver; production through WhiteNoise.
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",

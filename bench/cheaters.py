@@ -1,6 +1,6 @@
 """A simulated contest: does quality control catch the cheaters, and does it help the ratings?
 
-    .venv/bin/python bench/cheaters.py [--seed 0]
+    .venv/bin/python bench/cheaters.py [--seeds 5]
 
 500 annotators with known behaviour judge comparisons of 30 contenders with known strengths,
 under the campaign's default gold settings (three qualification gold items first, then about
@@ -18,8 +18,10 @@ How hard is gold for an honest annotator? PRODUCT.md wants gold unambiguous (a f
 error, a truncated answer), so scenario A halves an annotator's error rate on gold (q = 0.75
 → 0.875 on gold). Scenario B makes gold exactly as hard as an ordinary comparison, the
 strict reading; with ~23 gold items a true 0.75 then often falls under the 0.70 threshold.
-Both are printed. Ratings: Bradley-Terry point fit on all ordinary votes vs on accepted
-votes (trusted annotators only), Kendall's tau against the true order.
+Both are printed, over seeds 0-4. Per behaviour: the share caught (their votes left out of
+the ratings: untrusted on gold, or flagged `gold_spotter`), the share with any flag, and the
+share flagged `gold_spotter`. Ratings: Bradley-Terry point fit on all ordinary votes vs on
+the counted ones, Kendall's tau against the true order.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from scoring.numerics.annotators import Judgments, accepted_judgments, score_annotators
+from scoring.numerics.flags import GOLD_SPOTTER
 from scoring.numerics.ratings import fit_bradley_terry
 from scoring.numerics.votes import Votes, outcome_from_verdict
 
@@ -129,67 +132,94 @@ def tau_of(contest: Contest, mask: np.ndarray) -> tuple[float, int]:
     return float(kendalltau(contest.strength, fit_bradley_terry(votes)).statistic), int(mask.sum())
 
 
-def report(title: str, contest: Contest) -> None:
-    scores = score_annotators(contest.judgments)
-    caught = np.array([bool(score.flags) for score in scores])  # `untrusted` is one of the flags
-    untrusted = np.array([not score.trusted for score in scores])
-    agreement = np.array([np.nan if s.agreement is None else s.agreement for s in scores])
+def groups_of(contest: Contest) -> dict[str, np.ndarray]:
+    """Annotator masks per behaviour, honest split by accuracy band."""
     groups = {name: contest.behaviour == name for name in BEHAVIOURS}
     honest = groups.pop("honest")
-    groups = {
+    return {
         "honest, accuracy ≥ 0.75": honest & (contest.accuracy >= 0.75),
         "honest, accuracy < 0.75": honest & (contest.accuracy < 0.75),
         **groups,
     }
-    honest_floor = np.nanpercentile(agreement[honest & (contest.accuracy >= 0.75)], 5)
-    print(f"\n{title}")
-    print(
-        f"{'behaviour':<26} {'n':>4} {'flagged/untrusted':>18} {'untrusted':>10} "
-        f"{'agreement':>10} {'low agr.':>9}"
-    )
-    shares = {}
-    for name, members in groups.items():
-        shares[name] = caught[members].mean()
-        low = (agreement[members] < honest_floor).mean()
-        print(
-            f"{name:<26} {members.sum():>4} {shares[name]:>18.1%} "
-            f"{untrusted[members].mean():>10.1%} "
-            f"{np.nanmean(agreement[members]):>10.3f} {low:>9.1%}"
-        )
+
+
+def measure(contest: Contest) -> dict[str, dict[str, float]]:
+    """Per behaviour: share excluded from the ratings, flagged at all, flagged gold spotter;
+    and the two rankings' Kendall tau (key "tau")."""
+    scores = score_annotators(contest.judgments)
+    excluded = np.array([not score.votes_count for score in scores])
+    flagged = np.array([bool(score.flags) for score in scores])
+    spotter = np.array([GOLD_SPOTTER in score.flags for score in scores])
+    shares = {
+        name: {
+            "excluded": excluded[members].mean(),
+            "flagged": flagged[members].mean(),
+            "gold_spotter": spotter[members].mean(),
+        }
+        for name, members in groups_of(contest).items()
+    }
     ordinary = contest.judgments.gold == 0
-    tau_all, n_all = tau_of(contest, ordinary)
-    tau_trusted, n_trusted = tau_of(contest, accepted_judgments(contest.judgments, scores))
-    print(
-        f"Kendall tau vs true order: all votes {tau_all:.3f} ({n_all:,} votes), "
-        f"trusted only {tau_trusted:.3f}"
-        f" ({n_trusted:,} votes)"
-    )
-    print(
-        f"('low agr.' = agreement below {honest_floor:.3f}, the 5th percentile of honest "
-        "annotators with accuracy ≥ 0.75: not a flag yet)"
-    )
+    shares["tau"] = {
+        "all votes": tau_of(contest, ordinary)[0],
+        "counted only": tau_of(contest, accepted_judgments(contest.judgments, scores))[0],
+    }
+    return shares
+
+
+def report(title: str, gold_error_factor: float, seeds: list[int]) -> None:
+    runs = [measure(simulate(seed, gold_error_factor)) for seed in seeds]
+    print(f"\n{title} (seeds {', '.join(map(str, seeds))}; mean [min, max] over seeds)")
+    print(f"{'behaviour':<26} {'caught (excluded)':>24} {'flagged':>8} {'as gold spotter':>16}")
+    for name in runs[0]:
+        if name == "tau":
+            continue
+        excluded = np.array([run[name]["excluded"] for run in runs])
+        flagged = np.mean([run[name]["flagged"] for run in runs])
+        spotter = np.mean([run[name]["gold_spotter"] for run in runs])
+        print(
+            f"{name:<26} {excluded.mean():>8.1%} [{excluded.min():>5.1%}, {excluded.max():>5.1%}]"
+            f" {flagged:>8.1%} {spotter:>16.1%}"
+        )
+    for method in runs[0]["tau"]:
+        taus = " ".join(f"{run['tau'][method]:.3f}" for run in runs)
+        print(f"Kendall tau vs true order, {method:<12}: {taus}")
+
+    def worst(name: str, key: str, low: bool) -> float:
+        values = [run[name][key] for run in runs]
+        return min(values) if low else max(values)
+
     targets = [
-        ("≥ 95% of random clickers caught", shares["random clicker"] >= 0.95),
-        ("≥ 95% of always-left caught", shares["always left"] >= 0.95),
-        ("≤ 5% of honest (accuracy ≥ 0.75) flagged", shares["honest, accuracy ≥ 0.75"] <= 0.05),
-        ("trusted-only tau ≥ all-votes tau", tau_trusted >= tau_all),
+        ("≥ 95% of random clickers caught", worst("random clicker", "excluded", True) >= 0.95),
+        ("≥ 95% of always-left caught", worst("always left", "excluded", True) >= 0.95),
+        ("≥ 95% of gold spotters caught", worst("gold spotter", "excluded", True) >= 0.95),
+        (
+            "≤ 5% of honest (accuracy ≥ 0.75) flagged gold spotter",
+            worst("honest, accuracy ≥ 0.75", "gold_spotter", False) <= 0.05,
+        ),
+        (
+            "≤ 5% of honest (accuracy ≥ 0.75) excluded",
+            worst("honest, accuracy ≥ 0.75", "excluded", False) <= 0.05,
+        ),
     ]
-    print(
-        "targets: " + "; ".join(f"{label}: {'met' if ok else 'NOT met'}" for label, ok in targets)
-    )
+    print("targets, in every seed:")
+    for label, ok in targets:
+        print(f"  {label}: {'met' if ok else 'NOT met'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
     arguments = parser.parse_args()
+    seeds = list(range(arguments.seeds))
     report(
         "Scenario A: gold is unambiguous (an honest annotator's error rate halves on gold)",
-        simulate(arguments.seed, gold_error_factor=0.5),
+        gold_error_factor=0.5,
+        seeds=seeds,
     )
     report(
         "Scenario B: gold exactly as hard as ordinary comparisons",
-        simulate(arguments.seed, gold_error_factor=1.0),
+        gold_error_factor=1.0,
+        seeds=seeds,
     )
 
 

@@ -6,7 +6,7 @@ from campaign.models import Campaign, Comparison, Contender, Prompt, Response
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ("slug", "title", "status", "scale", "judgments_per_comparison", "created_at")
-    list_filter = ("status", "scale", "leaderboard")
+    list_filter = ("status", "scale", "leaderboard", "exclude_gold_spotters")
     search_fields = ("slug", "title")
     prepopulated_fields = {"slug": ("title",)}
     raw_id_fields = ("owner",)

@@ -24,6 +24,7 @@ CAMPAIGN_SETTINGS = (
     "min_gold_seen",
     "min_gold_accuracy",
     "block_untrusted",
+    "exclude_gold_spotters",
     "lease_minutes",
     "require_rationale",
     "allow_signup",

@@ -26,7 +26,12 @@ from campaign.organise.statistics import (
     gold_pool_health,
     skip_reports,
 )
-from scoring.leaderboard import from_row, participant_rows
+from scoring.leaderboard import (
+    from_row,
+    is_vetted,
+    participant_rows,
+    without_figures_from_no_gold,
+)
 from scoring.models import Snapshot
 from scoring.numerics.charts import coverage_histogram
 from scoring.numerics.participants import Participant, pick_winners
@@ -46,9 +51,9 @@ class AnnotatorRow:
     judgments: int
     gold_seen: int
     gold_correct: int
-    accuracy: float
-    accuracy_lower: float
-    trusted: bool
+    accuracy: float | None  # None before any gold
+    accuracy_lower: float | None
+    trusted: bool | None  # None: not vetted (the campaign has no gold)
     accepted: int
     agreement: float | None
     median_seconds: float | None
@@ -144,6 +149,7 @@ class Dashboard:
     gold: GoldPoolHealth
     annotators: AnnotatorTable
     winners: list[Participant]  # only once the campaign is closed
+    vetted: bool  # False: the campaign has no gold; nobody vetted, every vote counts
     skips: Page
     skips_previous: str  # query strings of the neighbouring pages of skip reports
     skips_next: str
@@ -166,6 +172,7 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
         gold=gold_pool_health(campaign, active_participants=progress.active_participants),
         annotators=annotator_table(snapshot, query),
         winners=winners(snapshot) if closed else [],
+        vetted=snapshot is None or is_vetted(snapshot),
         skips=skips,
         skips_previous=_page_query(query, skips.previous_page_number())
         if skips.has_previous()
@@ -194,7 +201,10 @@ def annotator_rows(snapshot: Snapshot) -> list[AnnotatorRow]:
     ids = [row["user_id"] for row in snapshot.annotators]
     usernames = dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
     return [
-        replace(from_row(AnnotatorRow, row), username=usernames.get(row["user_id"], ""))
+        replace(
+            from_row(AnnotatorRow, without_figures_from_no_gold(row)),
+            username=usernames.get(row["user_id"], ""),
+        )
         for row in snapshot.annotators
     ]
 
@@ -207,7 +217,7 @@ def winners(snapshot: Snapshot | None) -> list[Participant]:
 def _matches(row: AnnotatorRow, query: AnnotatorQuery) -> bool:
     if query.show == "flagged" and not row.flags:
         return False
-    if query.show == "untrusted" and row.trusted:
+    if query.show == "untrusted" and row.trusted is not False:
         return False
     text = query.text.lower()
     return not text or text in row.handle.lower() or text in row.username.lower()

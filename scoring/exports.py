@@ -6,9 +6,10 @@ and `manage.py export_leaderboard` give the same bytes for the same snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from scoring.leaderboard import is_vetted, without_figures_from_no_gold
 from scoring.models import Snapshot
 from scoring.publication import public_participants
 
@@ -43,14 +44,35 @@ PARTICIPANT_FIELDS = (
 _DECIMALS = {"rating": 2, "ci_lower": 2, "ci_upper": 2, "online_elo": 2, "win_rate": 4}
 
 
+# The CSV's last column says whose votes the ratings count (the JSON's ``vetted``).
+VETTING_FIELD = "votes_counted"
+VETTED = "trusted annotators"
+NOT_VETTED = "all: not vetted (no gold)"
+
+
+def unrated_reason(snapshot: Snapshot) -> str | None:
+    """Why a snapshot ranks nobody (no vote counts yet), or None when it ranks."""
+    if snapshot.rated_judgments:
+        return None
+    if not snapshot.judgments:
+        return "no votes yet"
+    return f"{snapshot.judgments} judgments waiting for their annotators to qualify"
+
+
 def leaderboard_document(snapshot: Snapshot, *, full: bool) -> dict[str, Any]:
-    """`{"campaign", "computed_at", "judgments", "contenders", "participants"}`, best first.
+    """`{"campaign", "computed_at", "judgments", "rated_judgments", "vetted", "unrated_reason",
+    "contenders", "participants"}`, best first.
 
     ``full=False`` is the public view of an open campaign (scoring.publication): participant
     rows by judgments, without the figures that would tell gold from regular work.
+    ``vetted`` False: the campaign has no gold, every vote counts and ``trusted`` is null.
+    Without a vote that counts, ``contenders`` is empty and ``unrated_reason`` says why.
     """
     participants = (
-        [_pick(row, PARTICIPANT_FIELDS) for row in snapshot.participants]
+        [
+            _pick(without_figures_from_no_gold(row), PARTICIPANT_FIELDS)
+            for row in snapshot.participants
+        ]
         if full
         else public_participants(snapshot.participants)
     )
@@ -58,20 +80,29 @@ def leaderboard_document(snapshot: Snapshot, *, full: bool) -> dict[str, Any]:
         "campaign": snapshot.campaign.slug,
         "computed_at": snapshot.computed_at.isoformat(),
         "judgments": snapshot.judgments,
-        "contenders": [_pick(row, CONTENDER_FIELDS) for row in snapshot.contenders],
+        "rated_judgments": snapshot.rated_judgments,
+        "vetted": is_vetted(snapshot),
+        "unrated_reason": unrated_reason(snapshot),
+        "contenders": [_pick(row, CONTENDER_FIELDS) for row in _ranked(snapshot)],
         "participants": participants,
     }
 
 
 def leaderboard_csv_rows(snapshot: Snapshot) -> Iterator[list[str]]:
-    """A header row, then one row per contender, best first; feed it to
-    campaign.spreadsheet's SafeWriter (contender names are anyone's text)."""
-    yield list(CONTENDER_FIELDS)
-    for row in snapshot.contenders:
-        yield [_cell(name, row.get(name)) for name in CONTENDER_FIELDS]
+    """A header row, then one row per contender, best first (none before a vote counts); feed
+    it to campaign.spreadsheet's SafeWriter (contender names are anyone's text)."""
+    yield [*CONTENDER_FIELDS, VETTING_FIELD]
+    vetting = VETTED if is_vetted(snapshot) else NOT_VETTED
+    for row in _ranked(snapshot):
+        yield [*(_cell(name, row.get(name)) for name in CONTENDER_FIELDS), vetting]
 
 
-def _pick(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+def _ranked(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """The contender rows, or none when no vote counts (a ranking of ties at 1000 is none)."""
+    return snapshot.contenders if snapshot.rated_judgments else []
+
+
+def _pick(row: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: row.get(name) for name in fields}
 
 

@@ -35,6 +35,18 @@ class Leaderboard:
     # rows carry handle and judgments only, listed by judgments.
     full: bool = True
     public_participants: list[dict[str, Any]] = field(default_factory=list)
+    # False: the campaign has no gold, so nobody was vetted and every vote counts.
+    vetted: bool = True
+
+    @property
+    def rated(self) -> bool:
+        """Whether any vote counts yet; without one the page says why instead of ranking."""
+        return self.rated_judgments > 0
+
+
+def is_vetted(snapshot: Snapshot) -> bool:
+    """Whether the snapshot's campaign had gold to vet annotators with (older ones did)."""
+    return bool((snapshot.stats or {}).get("vetted", True))
 
 
 def from_row(cls: type[RowT], row: Mapping[str, Any]) -> RowT:
@@ -42,8 +54,18 @@ def from_row(cls: type[RowT], row: Mapping[str, Any]) -> RowT:
     return cls(**{field.name: row.get(field.name) for field in fields(cls)})  # type: ignore[arg-type]
 
 
+def without_figures_from_no_gold(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A snapshot row with no accuracy where no gold was met: snapshots stored before
+    SCORING_VERSION 2 kept the prior's 50% there, which is no measurement."""
+    if row.get("gold_seen") == 0 and row.get("accuracy") is not None:
+        return {**row, "accuracy": None, "accuracy_lower": None}
+    return row
+
+
 def participant_rows(snapshot: Snapshot) -> list[Participant]:
-    return [from_row(Participant, row) for row in snapshot.participants]
+    return [
+        from_row(Participant, without_figures_from_no_gold(row)) for row in snapshot.participants
+    ]
 
 
 def build_leaderboard(snapshot: Snapshot, *, full: bool) -> Leaderboard:
@@ -64,4 +86,5 @@ def build_leaderboard(snapshot: Snapshot, *, full: bool) -> Leaderboard:
         heatmap=mark_safe(heatmap),  # noqa: S308
         full=full,
         public_participants=[] if full else public_participants(snapshot.participants),
+        vetted=is_vetted(snapshot),
     )

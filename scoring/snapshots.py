@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign.models import Campaign
+from campaign.participants.trust import campaign_has_gold
 from scoring.campaign_data import (
     JudgmentColumns,
     comparison_contenders,
@@ -43,6 +44,7 @@ from scoring.numerics.annotators import (
     accepted_judgments,
     score_annotators,
 )
+from scoring.numerics.flags import GOLD_SPOTTER
 from scoring.numerics.participants import rank_participants
 from scoring.numerics.ratings import ContenderRating, online_elo, pairwise_matrices, rate_contenders
 from scoring.numerics.votes import PairCounts, Votes, outcome_from_verdict
@@ -52,7 +54,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when the same data and settings would now give different scores (a numerics change),
 # so the next run stores a fresh snapshot instead of keeping the old one.
-SCORING_VERSION = 1
+SCORING_VERSION = 2  # 2: campaigns without gold count every vote; gold spotters
 SEED = 0  # the bootstrap's seed: the same data gives the same intervals
 
 
@@ -60,7 +62,8 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
     """Score the campaign and store the snapshot; None if the latest one already says it all.
 
     Works for any campaign: without judgments, contenders or trusted annotators the snapshot
-    simply has empty or neutral rows (every contender at the mean rating, no participants).
+    simply has empty or neutral rows (every contender at the mean rating, no participants);
+    its ``rated_judgments`` 0 tells pages to show why instead of a ranking.
     """
     rounds = settings.SCORING_BOOTSTRAP_ROUNDS if rounds is None else rounds
     clock = _Stopwatch()
@@ -75,13 +78,8 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         columns = judgment_columns(campaign)
         clock.lap("judgment_load")
         annotator_ids, judgments = _judgments(columns)
-        scores = score_annotators(
-            judgments,
-            gold=GoldSettings(
-                min_gold_seen=campaign.min_gold_seen,
-                min_gold_accuracy=campaign.min_gold_accuracy,
-            ),
-        )
+        gold = gold_settings(campaign)
+        scores = score_annotators(judgments, gold=gold)
         accepted = accepted_judgments(judgments, scores)
         clock.lap("annotator_scores")
         # The annotators whose votes count: the database counts their non-gold judgments.
@@ -120,7 +118,11 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
             "seed": SEED,
             "alpha": alpha,
             "annotators": len(scores),
-            "trusted_annotators": sum(score.trusted for score in scores),
+            # False: a campaign without gold; nobody vetted, every vote counted.
+            "vetted": gold.has_gold,
+            "trusted_annotators": sum(score.trusted is True for score in scores),
+            "counted_annotators": sum(score.votes_count for score in scores),
+            "gold_spotters": sum(GOLD_SPOTTER in score.flags for score in scores),
             "gold_judgments": int(judgments.is_gold.sum()),
             "seconds": round(clock.total(), 3),
             "timings": clock.laps,
@@ -136,6 +138,16 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
     return snapshot
 
 
+def gold_settings(campaign: Campaign) -> GoldSettings:
+    """The campaign's settings the annotator scores depend on, gold present or not."""
+    return GoldSettings(
+        min_gold_seen=campaign.min_gold_seen,
+        min_gold_accuracy=campaign.min_gold_accuracy,
+        has_gold=campaign_has_gold(campaign),
+        exclude_gold_spotters=campaign.exclude_gold_spotters,
+    )
+
+
 def _fingerprint(campaign: Campaign, contenders: list[tuple[int, str]], rounds: int) -> str:
     facts = fingerprint_facts(campaign)
     scored = [
@@ -143,8 +155,7 @@ def _fingerprint(campaign: Campaign, contenders: list[tuple[int, str]], rounds: 
         facts.count,
         facts.max_id,
         facts.id_sum,
-        campaign.min_gold_seen,
-        campaign.min_gold_accuracy,
+        dataclasses.astuple(gold_settings(campaign)),
         contenders,
         rounds,
         SEED,

@@ -22,7 +22,7 @@ from campaign.exceptions import NotEnrolled
 from campaign.models import Campaign
 from campaign.participants.enrolment import get_participation
 from campaign.participants.progress import progress_of
-from campaign.participants.trust import STANDING_STEP
+from campaign.participants.trust import STANDING_STEP, shown_standing
 from campaign.selectors import can_view_leaderboard, get_visible_campaign, is_organiser
 from campaign.spreadsheet import SafeWriter
 from scoring.exports import leaderboard_csv_rows, leaderboard_document
@@ -46,7 +46,7 @@ def my_progress(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": enrollment.campaign,
         "progress": progress_of(enrollment),
-        "standing": enrollment.standing,
+        "standing": shown_standing(enrollment),
         "standing_step": STANDING_STEP,
     }
     return render(request, "campaign/progress.html", context)

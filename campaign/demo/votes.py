@@ -24,9 +24,9 @@ VOTES_SLUG = "pandalm-human"
 ANNOTATOR_KEYS = ("annotator1", "annotator2", "annotator3")
 # PandaLM's labels: 0 = tie, 1 = response1 (our a) better, 2 = response2 (our b) better.
 WINNERS = {0: "tie", 1: "a", 2: "b"}
-# PandaLM's verdicts come without control items: nobody can be measured on gold, so every
-# annotator's votes count (as in PandaLM's own analysis).
-NO_GOLD_SETTINGS = {"min_gold_seen": 0, "min_gold_accuracy": 0.0}
+# PandaLM's verdicts come without control items, so the campaign has no gold: nobody can be
+# vetted and every annotator's votes count (as in PandaLM's own analysis), with the default
+# gold settings (campaign.participants.trust).
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,6 @@ def pandalm_votes(path: Path = PANDALM_FILE) -> list[dict[str, object]]:
 def load_pandalm_votes() -> DemoVotesSummary:
     """Create the closed ``pandalm-human`` campaign with its votes, or leave it as it is."""
     campaign = Campaign.objects.filter(slug=VOTES_SLUG).first()
-    if campaign is not None:
-        # Demos made before the gold settings below existed get them too.
-        Campaign.objects.filter(pk=campaign.pk).update(**NO_GOLD_SETTINGS)
-        campaign.refresh_from_db()
     if campaign is not None and campaign.judgments.exists():
         # The import is all-or-nothing, so any judgment means all of them are there.
         return DemoVotesSummary(campaign=campaign, created=False, report=None)
@@ -79,7 +75,6 @@ def load_pandalm_votes() -> DemoVotesSummary:
             ),
             scale=Campaign.Scale.THREE_POINT,
             status=Campaign.Status.CLOSED,
-            **NO_GOLD_SETTINGS,
         )
     source = jsonl_source(pandalm_votes(), "pandalm-votes.jsonl")
     report = import_judgments(campaign, source)

@@ -25,6 +25,8 @@ class TrustState(models.TextChoices):
     QUALIFYING = "qualifying", "Qualifying"  # not enough gold judged yet
     TRUSTED = "trusted", "Trusted"
     UNTRUSTED = "untrusted", "Untrusted"
+    # The campaign has no gold comparisons: nobody can be vetted, and every vote counts.
+    UNVETTED = "unvetted", "Not vetted (no gold)"
 
 
 class Enrollment(models.Model):

@@ -4,16 +4,17 @@ From the gold an annotator has judged, and judged correctly:
 
 - the accuracy is the posterior mean under a Beta(1, 1) prior, (correct + 1) / (seen + 2), and
   there is none before the first gold judgment (shown "—", never 50%);
-- their votes count toward the ratings ("trusted" in the snapshot) once they have judged
-  ``min_gold_seen`` gold with a mean of at least ``min_gold_accuracy``;
+- they are trusted, and their votes count toward the ratings, once they have judged
+  ``min_gold_seen`` gold, and at least one (nobody is trusted on no evidence), with a mean of
+  at least ``min_gold_accuracy``;
 - their state (TrustState), as the participant sees it and as ``block_untrusted`` acts on it,
-  is *qualifying* until they have judged ``min_gold_seen`` gold and at least one (nobody is judged
-  on no gold), then *trusted* or *untrusted* as their votes count or not.
+  is *qualifying* until then, and *trusted* or *untrusted* after;
+- a campaign without gold comparisons cannot vet anyone: everyone is *unvetted* ("not vetted
+  (no gold)") and every vote counts, whatever the thresholds.
 
-The two differ only when ``min_gold_seen`` is 0: an annotator who met no gold is qualifying,
-yet their votes count if the prior mean (0.5) clears ``min_gold_accuracy``. Campaigns of
-imported votes without gold rely on that today (``campaign.demo.votes``, "min gold seen 0");
-issue 12 replaces it with "a campaign without gold uses every vote".
+The scoring job may also leave out a trusted annotator's votes as a gold spotter
+(scoring.numerics.flags); that takes the regular judgments, which a participant's standing
+never looks at.
 
 scoring.numerics.annotators applies the same rule to all annotators at once (numpy, no Django);
 tests/scoring/numerics/test_trust_rule.py checks on random inputs that the two agree.
@@ -27,7 +28,7 @@ from typing import Protocol
 from django.db.models import Count, Q
 
 from accounts.models import User
-from campaign.models import Campaign, Enrollment, Judgment, TrustState
+from campaign.models import Campaign, Comparison, Enrollment, Judgment, TrustState
 
 
 class GoldThresholds(Protocol):
@@ -44,7 +45,7 @@ class GoldThresholds(Protocol):
 class Trust:
     state: TrustState
     accuracy: float | None  # Beta(1, 1) posterior mean; None before any gold
-    votes_count: bool  # the judgments feed the ratings ("trusted" in a snapshot)
+    votes_count: bool  # the judgments feed the ratings (trusted, or unvetted)
 
 
 @dataclass(frozen=True)
@@ -58,24 +59,42 @@ def accuracy_mean(*, seen: int, correct: int) -> float:
     return (correct + 1) / (seen + 2)
 
 
-def assess_trust(*, seen: int, correct: int, thresholds: GoldThresholds) -> Trust:
-    """The rule above for one annotator with ``seen`` gold judged, ``correct`` of them right."""
+def assess_trust(
+    *, seen: int, correct: int, thresholds: GoldThresholds, has_gold: bool = True
+) -> Trust:
+    """The rule above for one annotator with ``seen`` gold judged, ``correct`` of them right,
+    in a campaign with gold comparisons (``has_gold``) or without."""
+    if not has_gold:
+        return Trust(state=TrustState.UNVETTED, accuracy=None, votes_count=True)
     mean = accuracy_mean(seen=seen, correct=correct)
-    votes_count = seen >= thresholds.min_gold_seen and mean >= thresholds.min_gold_accuracy
+    trusted = seen >= max(thresholds.min_gold_seen, 1) and mean >= thresholds.min_gold_accuracy
     return Trust(
-        state=trust_state(
-            seen=seen, votes_count=votes_count, min_gold_seen=thresholds.min_gold_seen
-        ),
+        state=trust_state(seen=seen, trusted=trusted, min_gold_seen=thresholds.min_gold_seen),
         accuracy=None if seen == 0 else mean,
-        votes_count=votes_count,
+        votes_count=trusted,
     )
 
 
-def trust_state(*, seen: int, votes_count: bool, min_gold_seen: int) -> TrustState:
-    """The state from gold seen and whether the votes count (as a snapshot row stores them)."""
+def trust_state(*, seen: int, trusted: bool | None, min_gold_seen: int) -> TrustState:
+    """The state from gold seen and ``trusted`` as a snapshot row stores it (None: no gold)."""
+    if trusted is None:
+        return TrustState.UNVETTED
     if seen < max(min_gold_seen, 1):
         return TrustState.QUALIFYING
-    return TrustState.TRUSTED if votes_count else TrustState.UNTRUSTED
+    return TrustState.TRUSTED if trusted else TrustState.UNTRUSTED
+
+
+def campaign_has_gold(campaign: Campaign) -> bool:
+    """Whether the campaign has gold comparisons, so that anyone can be vetted (one query)."""
+    return Comparison.objects.filter(campaign=campaign).exclude(gold_side="").exists()
+
+
+def shown_standing(enrollment: Enrollment) -> TrustState:
+    """The standing a participant's page shows: their settled one, or *unvetted* while the
+    campaign has no gold (a campaign-wide fact, so it tells nothing about single items)."""
+    if not campaign_has_gold(enrollment.campaign):
+        return TrustState.UNVETTED
+    return TrustState(enrollment.standing)
 
 
 def gold_record(*, annotator: User | int, campaign: Campaign) -> GoldRecord:
@@ -103,6 +122,11 @@ def settle_standing(enrollment: Enrollment) -> None:
     if enrollment.judged % STANDING_STEP:
         return
     record = gold_record(annotator=enrollment.user_id, campaign=enrollment.campaign)
-    trust = assess_trust(seen=record.seen, correct=record.correct, thresholds=enrollment.campaign)
+    trust = assess_trust(
+        seen=record.seen,
+        correct=record.correct,
+        thresholds=enrollment.campaign,
+        has_gold=campaign_has_gold(enrollment.campaign),
+    )
     Enrollment.objects.filter(pk=enrollment.pk).update(standing=trust.state)
     enrollment.standing = trust.state

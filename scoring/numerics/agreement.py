@@ -19,7 +19,12 @@ VERDICTS = (-2, -1, 0, 1, 2)
 
 
 def consensus_agreement(
-    annotator: ArrayLike, comparison: ArrayLike, verdict: ArrayLike, n_annotators: int
+    annotator: ArrayLike,
+    comparison: ArrayLike,
+    verdict: ArrayLike,
+    n_annotators: int,
+    *,
+    voters: ArrayLike | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Per annotator: share of judgments agreeing with the leave-one-out consensus of others.
 
@@ -30,12 +35,17 @@ def consensus_agreement(
     agreement 0.0 where nothing was compared — check the count. Callers pass non-gold
     judgments: gold is scored by accuracy, and agreement should show what accuracy cannot
     (someone who answers gold well and the rest at random).
+
+    ``voters`` (a mask over the judgments) limits the consensus to those judgments, e.g. the
+    trusted annotators': everyone is still compared with it, but only where one of them judged.
     """
     annotator = np.asarray(annotator, dtype=np.intp)
     sign = np.sign(np.asarray(verdict, dtype=np.intp))
+    voting = np.ones(sign.size, dtype=bool) if voters is None else np.asarray(voters, dtype=bool)
     _, unit = np.unique(np.asarray(comparison), return_inverse=True)
-    others_sum = np.bincount(unit, weights=sign)[unit] - sign
-    others = np.bincount(unit)[unit] - 1
+    others_sum = np.bincount(unit, weights=sign * voting, minlength=unit.max(initial=-1) + 1)
+    others_sum = others_sum[unit] - sign * voting
+    others = np.bincount(unit, weights=voting, minlength=unit.max(initial=-1) + 1)[unit] - voting
     compared = others > 0
     agree = compared & (sign == np.sign(others_sum))
     count = np.bincount(annotator[compared], minlength=n_annotators)

@@ -14,7 +14,13 @@ from numpy.typing import NDArray
 from scipy.stats import beta
 
 from scoring.numerics.agreement import consensus_agreement
-from scoring.numerics.flags import FlagSettings, flag_annotators
+from scoring.numerics.flags import (
+    GOLD_SPOTTER,
+    UNTRUSTED,
+    FlagSettings,
+    flag_annotators,
+    gold_spotters,
+)
 
 CREDIBLE_MASS = 0.95  # accuracy_lower is the 2.5% quantile of the equal-tailed 95% interval
 
@@ -25,10 +31,17 @@ class ScoringError(ValueError):
 
 @dataclass(frozen=True)
 class GoldSettings:
-    """The campaign's gold thresholds (the defaults of Campaign's fields, PRODUCT.md's)."""
+    """The campaign's gold settings (the defaults of Campaign's fields, PRODUCT.md's).
+
+    ``has_gold`` False: the campaign has no gold comparisons, so nobody can be vetted and
+    every vote counts (trust "not vetted", None). ``exclude_gold_spotters``: the votes of
+    annotators flagged `gold_spotter` do not count even when gold trusts them.
+    """
 
     min_gold_seen: int = 5
     min_gold_accuracy: float = 0.70
+    has_gold: bool = True
+    exclude_gold_spotters: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,10 +98,11 @@ class AnnotatorScore:
     judgments: int
     gold_seen: int
     gold_correct: int
-    accuracy: float  # posterior mean of gold accuracy under a Beta(1, 1) prior
-    accuracy_lower: float  # 2.5% quantile of that posterior
-    trusted: bool
-    accepted: int  # non-gold judgments that count (all of them if trusted, else none)
+    accuracy: float | None  # posterior mean of gold accuracy (Beta(1, 1) prior); None: no gold
+    accuracy_lower: float | None  # 2.5% quantile of that posterior; None before any gold
+    trusted: bool | None  # the gold rule; None: not vetted (the campaign has no gold)
+    votes_count: bool  # trusted (or not vetted), and not excluded as a gold spotter
+    accepted: int  # non-gold judgments that count (all of them if votes_count, else none)
     agreement: float | None  # share agreeing with the others' consensus; None without overlap
     agreement_judgments: int  # judgments that had a consensus of others to compare with
     median_seconds: float | None  # None when no judgment carries a time
@@ -113,13 +127,17 @@ def gold_accuracy(
 def trusted_mask(
     seen: NDArray[np.int64], mean: NDArray[np.float64], gold: GoldSettings
 ) -> NDArray[np.bool_]:
-    """Whose votes count: the trust rule of campaign.participants.trust, for all at once.
+    """Who is trusted: the trust rule of campaign.participants.trust, for all at once.
 
-    ``min_gold_seen`` gold judged and a posterior mean of at least ``min_gold_accuracy``. With
-    ``min_gold_seen`` 0 the prior mean (0.5) of someone who met no gold is compared too; that
-    module says why, and tests/scoring/numerics/test_trust_rule.py that the two forms agree.
+    ``min_gold_seen`` gold judged, and at least one (nobody is trusted on no evidence), and a
+    posterior mean of at least ``min_gold_accuracy``. Nobody in a campaign without gold (their
+    votes count all the same: `score_annotators`). tests/scoring/numerics/test_trust_rule.py
+    checks that the two forms agree.
     """
-    return (np.asarray(seen) >= gold.min_gold_seen) & (np.asarray(mean) >= gold.min_gold_accuracy)
+    seen = np.asarray(seen)
+    if not gold.has_gold:
+        return np.zeros(seen.shape, dtype=bool)
+    return (seen >= max(gold.min_gold_seen, 1)) & (np.asarray(mean) >= gold.min_gold_accuracy)
 
 
 def score_annotators(
@@ -132,6 +150,8 @@ def score_annotators(
 
     Gold judgments measure accuracy only; agreement and flags other than `untrusted` look at
     all judgments' behaviour (agreement: non-gold comparisons only, see `consensus_agreement`).
+    Whose votes count: the trusted, or everyone in a campaign without gold, less the gold
+    spotters when ``gold.exclude_gold_spotters``.
     """
     gold = gold or GoldSettings()
     flags = flags or FlagSettings()
@@ -143,20 +163,35 @@ def score_annotators(
     mean, lower = gold_accuracy(seen, correct)
     trusted = trusted_mask(seen, mean, gold)
     ordinary = ~j.is_gold
-    accepted = np.where(trusted, np.bincount(j.annotator[ordinary], minlength=n), 0)
     agreement, overlap = consensus_agreement(
         j.annotator[ordinary], j.comparison[ordinary], j.verdict[ordinary], n
     )
-    behaviour = flag_annotators(j.annotator, j.verdict, j.a_on_left, j.seconds, trusted, n, flags)
+    # The spotter rule compares with the trusted others only: in a crowd with many careless
+    # annotators the consensus of everyone is noisy enough to make honest people look careless.
+    with_trusted, compared = consensus_agreement(
+        j.annotator[ordinary],
+        j.comparison[ordinary],
+        j.verdict[ordinary],
+        n,
+        voters=trusted[j.annotator[ordinary]],
+    )
+    spotter = gold_spotters(lower, seen, np.rint(with_trusted * compared), compared, flags)
+    counts = (trusted | (not gold.has_gold)) & ~(spotter & gold.exclude_gold_spotters)
+    accepted = np.where(counts, np.bincount(j.annotator[ordinary], minlength=n), 0)
+    rated_flags = {UNTRUSTED: ~trusted & gold.has_gold, GOLD_SPOTTER: spotter}
+    behaviour = flag_annotators(
+        j.annotator, j.verdict, j.a_on_left, j.seconds, rated_flags, n, flags
+    )
     return [
         AnnotatorScore(
             annotator=k,
             judgments=int(counted[k]),
             gold_seen=int(seen[k]),
             gold_correct=int(correct[k]),
-            accuracy=float(mean[k]),
-            accuracy_lower=float(lower[k]),
-            trusted=bool(trusted[k]),
+            accuracy=float(mean[k]) if seen[k] else None,
+            accuracy_lower=float(lower[k]) if seen[k] else None,
+            trusted=bool(trusted[k]) if gold.has_gold else None,
+            votes_count=bool(counts[k]),
             accepted=int(accepted[k]),
             agreement=None if overlap[k] == 0 else float(agreement[k]),
             agreement_judgments=int(overlap[k]),
@@ -170,6 +205,6 @@ def score_annotators(
 
 
 def accepted_judgments(judgments: Judgments, scores: list[AnnotatorScore]) -> NDArray[np.bool_]:
-    """Mask of judgments that feed the model ratings: non-gold, by a trusted annotator."""
-    trusted = np.array([score.trusted for score in scores], dtype=bool)
-    return ~judgments.is_gold & trusted[judgments.annotator]
+    """Mask of judgments that feed the model ratings: non-gold, by one whose votes count."""
+    counts = np.array([score.votes_count for score in scores], dtype=bool)
+    return ~judgments.is_gold & counts[judgments.annotator]

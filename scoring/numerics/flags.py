@@ -1,7 +1,8 @@
 """Quality flags on annotators' behaviour, each a documented rule (PRODUCT.md, "Flags").
 
 Pure numpy/scipy (no Django, no I/O), vectorised over all judgments. A flag is a prompt for
-an organiser to look, not a verdict: only `untrusted` (failing gold) excludes votes.
+an organiser to look, not a verdict: only `untrusted` (failing gold) excludes votes, and
+`gold_spotter` does when the campaign says so (``exclude_gold_spotters``, on by default).
 
 The rules, in PRODUCT.md terms:
 
@@ -18,8 +19,20 @@ The rules, in PRODUCT.md terms:
 - `straight_lining` — "one verdict nearly always": at least `min_straight` judgments and
   one canonical verdict (e.g. always "Tie") in at least `straight_share` (0.9) of them.
   (Always pressing the left-hand button shows up as position bias instead.)
-- `untrusted` — not trusted: fewer than `min_gold_seen` gold judgments or a posterior mean
-  accuracy below `min_gold_accuracy` (see `scoring.numerics.annotators`).
+- `untrusted` — not trusted: fewer than `min_gold_seen` gold judgments (and at least one) or a
+  posterior mean accuracy below `min_gold_accuracy` (see `scoring.numerics.annotators`).
+  Never raised in a campaign without gold: nobody there can be vetted.
+- `gold_spotter` — "answers the control items well and the rest carelessly": agreement with
+  the trusted others' consensus on regular comparisons far below the gold accuracy, judged on
+  bounds, not point estimates. With at least `spotter_min_gold` gold judged and
+  `spotter_min_shared` regular judgments compared with a consensus of trusted others (the
+  leave-one-out consensus of `scoring.numerics.agreement`, trusted voters only), the upper
+  end of the agreement's 95% interval (Beta(1 + agreeing, 1 + disagreeing), 97.5% quantile)
+  lies below the lower end of the gold accuracy's (Beta(1 + correct, 1 + wrong), 2.5%
+  quantile) minus `spotter_margin` (0.20).
+  Agreement with a consensus of one to three others runs below accuracy against the truth
+  even for an honest annotator (the others err too); the margin absorbs that gap, and the
+  bounds keep a short run from tripping the rule either way. bench/cheaters.py measures it.
 """
 
 from __future__ import annotations
@@ -28,12 +41,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import binom
+from scipy.stats import beta, binom
 
 TOO_FAST = "too_fast"
 POSITION_BIAS = "position_bias"
 STRAIGHT_LINING = "straight_lining"
 UNTRUSTED = "untrusted"
+GOLD_SPOTTER = "gold_spotter"
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,9 @@ class FlagSettings:
     position_p: float = 0.001
     straight_share: float = 0.9
     min_straight: int = 20
+    spotter_margin: float = 0.20
+    spotter_min_gold: int = 5
+    spotter_min_shared: int = 30
 
 
 @dataclass(frozen=True)
@@ -76,16 +93,42 @@ def group_medians(
     return medians
 
 
+def gold_spotters(
+    gold_lower: NDArray[np.float64],
+    gold_seen: NDArray[np.int64],
+    agreeing: NDArray[np.int64],
+    compared: NDArray[np.int64],
+    settings: FlagSettings | None = None,
+) -> NDArray[np.bool_]:
+    """The `gold_spotter` rule of the module docstring, per annotator.
+
+    ``gold_lower`` is the gold accuracy's 2.5% quantile; ``agreeing`` of ``compared`` regular
+    judgments agreed with the others' consensus (scoring.numerics.agreement).
+    """
+    settings = settings or FlagSettings()
+    agreeing, compared = np.asarray(agreeing, dtype=float), np.asarray(compared, dtype=float)
+    agreement_upper = beta.ppf(0.975, 1.0 + agreeing, 1.0 + compared - agreeing)
+    return (
+        (np.asarray(gold_seen) >= settings.spotter_min_gold)
+        & (compared >= settings.spotter_min_shared)
+        & (agreement_upper < np.asarray(gold_lower) - settings.spotter_margin)
+    )
+
+
 def flag_annotators(
     annotator: NDArray[np.intp],
     verdict: NDArray[np.intp],
     a_on_left: NDArray[np.bool_],
     seconds: NDArray[np.float64],
-    trusted: NDArray[np.bool_],
+    rated_flags: dict[str, NDArray[np.bool_]],
     n_annotators: int,
     settings: FlagSettings | None = None,
 ) -> Behaviour:
-    """Apply the module's rules to every annotator's judgments (gold included: it is behaviour)."""
+    """Apply the module's rules to every annotator's judgments (gold included: it is behaviour).
+
+    ``rated_flags`` are the flags decided from gold and agreement (`untrusted`, `gold_spotter`),
+    a mask each, listed after the behaviour flags.
+    """
     settings = settings or FlagSettings()
     n = n_annotators
     counted = np.bincount(annotator, minlength=n)
@@ -117,7 +160,7 @@ def flag_annotators(
         (TOO_FAST, too_fast),
         (POSITION_BIAS, position_bias),
         (STRAIGHT_LINING, straight),
-        (UNTRUSTED, ~trusted),
+        *rated_flags.items(),
     )
     flags = [tuple(name for name, hit in rules if hit[k]) for k in range(n)]
     return Behaviour(

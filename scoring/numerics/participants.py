@@ -4,11 +4,13 @@ Pure Python over `AnnotatorScore` values (no Django, no I/O).
 
 Score = accepted judgments (non-gold, by a trusted annotator) x the accuracy's 95% lower
 bound, so volume counts only as far as gold shows it is trustworthy, and a short lucky run
-on gold does not beat a long solid one. Higher score ranks first; equal scores are broken by
-agreement with the others' consensus (no agreement figure counts as lowest); participants
-equal on both share a rank (competition ranking "1, 2, 2, 4") and are listed by handle. The
-winner is the best-ranked trusted participant with a positive score; several only if they
-tie exactly on score and agreement, which the organiser must then settle.
+on gold does not beat a long solid one. In a campaign without gold nobody is vetted
+(``trusted`` None) and every vote counts, so the score is the accepted judgments alone.
+Higher score ranks first; equal scores are broken by agreement with the others' consensus
+(no agreement figure counts as lowest); participants equal on both share a rank
+(competition ranking "1, 2, 2, 4") and are listed by handle. The winner is the best-ranked
+participant not found untrusted, with a positive score; several only if they tie exactly
+on score and agreement, which the organiser must then settle.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ class Participant:
     accepted: int
     gold_seen: int
     gold_correct: int
-    accuracy: float  # posterior mean
-    trusted: bool
+    accuracy: float | None  # posterior mean; None before any gold
+    trusted: bool | None  # None: not vetted (the campaign has no gold)
     score: float
     rank: int
     agreement: float | None  # the tie-breaker, shown for transparency
@@ -43,7 +45,7 @@ def rank_participants(
         raise ValueError("one handle per annotator score")
     rows = [
         (
-            score.accepted * score.accuracy_lower,
+            score.accepted * _weight(score),
             -1.0 if score.agreement is None else score.agreement,
             handle,
             score,
@@ -75,13 +77,21 @@ def rank_participants(
     return ranked
 
 
+def _weight(score: AnnotatorScore) -> float:
+    """What one accepted judgment is worth: the gold accuracy's lower bound, 1 unvetted."""
+    if score.trusted is None:
+        return 1.0
+    return score.accuracy_lower or 0.0  # none before any gold: then nothing is accepted
+
+
 def pick_winners(ranking: Sequence[Participant]) -> list[Participant]:
-    """The winner: the best-ranked trusted participant with a positive score.
+    """The winner: the best-ranked participant not untrusted (trusted, or not vetted in a
+    campaign without gold) with a positive score.
 
     Empty when nobody qualifies; more than one only on an exact tie (same score and
     agreement), which the rule cannot break and the organiser must.
     """
-    eligible = [row for row in ranking if row.trusted and row.score > 0]
+    eligible = [row for row in ranking if row.trusted is not False and row.score > 0]
     if not eligible:
         return []
     best = min(row.rank for row in eligible)

@@ -41,13 +41,16 @@ def make_snapshot(
     annotators: Sequence[Scored] = (),
     computed_at: datetime.datetime | None = None,
     judgments: int = 120,
+    rated_judgments: int | None = None,
     published: bool = True,
+    vetted: bool = True,
 ) -> Snapshot:
     """A Snapshot row in scoring.models' shapes, for pages (they read snapshots only).
 
     The participant ranking in it is the real one (scoring.numerics.participants) over the
     annotator figures given. ``published``: a public step (scoring.publication), which
-    viewers of an open campaign see.
+    viewers of an open campaign see. ``vetted`` False: a campaign without gold (nobody
+    trusted or untrusted, every vote counts). ``rated_judgments`` defaults to half of them.
     """
     n = len(contenders)
     votes = [[0 if i == j else 10 for j in range(n)] for i in range(n)]
@@ -74,39 +77,49 @@ def make_snapshot(
                 "online_elo": rating + 3.0,
             }
         )
-    scores = [_score(index, spec) for index, spec in enumerate(annotators)]
+    gold = dataclasses.replace(GOLD, has_gold=vetted)
+    scores = [_score(index, spec, gold) for index, spec in enumerate(annotators)]
     handles = [spec.user.handle for spec in annotators]
     ranking = rank_participants(handles, scores)
     return Snapshot.objects.create(
         campaign=campaign,
         computed_at=computed_at or timezone.now(),
         judgments=judgments,
-        rated_judgments=judgments // 2,
+        rated_judgments=judgments // 2 if rated_judgments is None else rated_judgments,
         fingerprint=f"test-{timezone.now().timestamp()}",
         contenders=contender_rows,
         participants=[dataclasses.asdict(row) for row in ranking],
         annotators=snapshot_annotator_rows([spec.user.pk for spec in annotators], handles, scores),
         matrices={"names": list(contenders), "votes": votes, "win_rate": win_rate},
-        stats={"rounds": 100, "seed": 0, "alpha": 0.42, "annotators": len(annotators)},
+        stats={
+            "rounds": 100,
+            "seed": 0,
+            "alpha": 0.42,
+            "annotators": len(annotators),
+            "vetted": vetted,
+        },
         published=published,
     )
 
 
-def _score(index: int, spec: Scored) -> AnnotatorScore:
+def _score(index: int, spec: Scored, gold: GoldSettings) -> AnnotatorScore:
     mean, lower = gold_accuracy([spec.gold_seen], [spec.gold_correct])
-    trusted = assess_trust(
-        seen=spec.gold_seen, correct=spec.gold_correct, thresholds=GOLD
-    ).votes_count
-    flags = spec.flags if trusted else (*spec.flags, "untrusted")
+    trust = assess_trust(
+        seen=spec.gold_seen, correct=spec.gold_correct, thresholds=gold, has_gold=gold.has_gold
+    )
+    trusted = trust.votes_count if gold.has_gold else None
+    flags = spec.flags if trusted is not False else (*spec.flags, "untrusted")
+    met_gold = spec.gold_seen > 0
     return AnnotatorScore(
         annotator=index,
         judgments=spec.judgments,
         gold_seen=spec.gold_seen,
         gold_correct=spec.gold_correct,
-        accuracy=float(mean[0]),
-        accuracy_lower=float(lower[0]),
+        accuracy=float(mean[0]) if met_gold else None,
+        accuracy_lower=float(lower[0]) if met_gold else None,
         trusted=trusted,
-        accepted=spec.judgments - spec.gold_seen if trusted else 0,
+        votes_count=trust.votes_count,
+        accepted=spec.judgments - spec.gold_seen if trust.votes_count else 0,
         agreement=spec.agreement,
         agreement_judgments=spec.judgments - spec.gold_seen,
         median_seconds=spec.median_seconds,

@@ -39,6 +39,14 @@ def test_settings_and_guidelines_come_from_flags(tmp_path):
     assert campaign.allow_signup and campaign.status == "open" and campaign.leaderboard == "hidden"
 
 
+def test_gold_spotters_are_excluded_unless_the_flag_says_no():
+    call_command("create_campaign", "spring", "--title", "Spring")
+    call_command("create_campaign", "autumn", "--title", "Autumn", "--no-exclude-gold-spotters")
+
+    assert Campaign.objects.get(slug="spring").exclude_gold_spotters
+    assert not Campaign.objects.get(slug="autumn").exclude_gold_spotters
+
+
 def test_an_existing_slug_is_refused():
     call_command("create_campaign", "spring", "--title", "Spring")
 

@@ -37,6 +37,9 @@ def test_load_demo_twice_creates_everything_once(capsys):
     [scored] = Snapshot.objects.filter(campaign=human)
     best = scored.contenders[0]
     assert (best["name"], best["rank"]) == ("llama-7b", 1)
+    # No gold and default settings: nobody is vetted and every verdict counts.
+    assert human.min_gold_seen == 5 and scored.rated_judgments == 2997
+    assert scored.stats["vetted"] is False
 
 
 def test_load_demo_prints_working_logins_for_an_organiser_and_participants(capsys):

@@ -54,7 +54,17 @@ def snapshot():
 
 def test_json_document_has_product_md_shape(snapshot) -> None:
     document = leaderboard_document(snapshot, full=True)
-    assert set(document) == {"campaign", "computed_at", "judgments", "contenders", "participants"}
+    assert set(document) == {
+        "campaign",
+        "computed_at",
+        "judgments",
+        "rated_judgments",
+        "vetted",
+        "unrated_reason",
+        "contenders",
+        "participants",
+    }
+    assert (document["vetted"], document["unrated_reason"]) == (True, None)
     assert document["campaign"] == snapshot.campaign.slug
     assert document["computed_at"] == snapshot.computed_at.isoformat()
     assert document["judgments"] == 4
@@ -70,7 +80,8 @@ def test_csv_is_a_header_then_one_row_per_contender_best_first(snapshot) -> None
     SafeWriter(buffer).writerows(leaderboard_csv_rows(snapshot))
     rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
     assert [row["name"] for row in rows] == ["alpha", "beta"]
-    assert set(rows[0]) == CONTENDER_KEYS
+    assert set(rows[0]) == CONTENDER_KEYS | {"votes_counted"}
+    assert rows[0]["votes_counted"] == "trusted annotators"
     assert rows[0]["rank"] == "1" and rows[0]["votes"] == "2" and rows[1]["losses"] == "2"
     assert float(rows[0]["rating"]) > float(rows[1]["rating"])
     assert rows[0]["win_rate"] == "1.0000"

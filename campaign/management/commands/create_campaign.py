@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,9 @@ def _add_setting(parser: CommandParser, field: Field) -> None:
     """--field-name for one Campaign setting: its type, choices, help text and default."""
     flag = "--" + field.name.replace("_", "-")
     if isinstance(field, BooleanField):
-        parser.add_argument(flag, action="store_true", default=None, help=field.help_text or None)
+        # A setting on by default is turned off with --no-its-name.
+        action = argparse.BooleanOptionalAction if field.get_default() else "store_true"
+        parser.add_argument(flag, action=action, default=None, help=field.help_text or None)
         return
     default = field.get_default()
     help_text = str(field.help_text)

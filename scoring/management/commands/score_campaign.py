@@ -10,6 +10,7 @@ from redis.exceptions import RedisError
 from campaign import services
 from campaign.exceptions import CampaignError
 from scoring.jobs import JobStatus, run_scoring_job
+from scoring.models import Snapshot
 
 
 class Command(BaseCommand):
@@ -57,16 +58,37 @@ class Command(BaseCommand):
                 f"({outcome.seconds:.2f} s)."
             )
             return
-        for row in snapshot.contenders:
+        if not snapshot.rated_judgments:
+            self.stdout.write(self.style.WARNING(unrated_explanation(snapshot)))
+        for row in snapshot.contenders if snapshot.rated_judgments else []:
             self.stdout.write(
                 f"{row['rank']:>4}  {row['name'][:40]:<40} {row['rating']:8.1f} "
                 f"[{row['ci_lower']:7.1f}, {row['ci_upper']:7.1f}]  {row['votes']:>8} votes"
             )
+        vetting = (
+            f"{snapshot.stats['trusted_annotators']} trusted annotators"
+            if snapshot.stats["vetted"]
+            else "not vetted (no gold): every vote counts"
+        )
+        ranked = len(snapshot.contenders) if snapshot.rated_judgments else 0
         self.stdout.write(
             self.style.SUCCESS(
-                f"Scored {campaign.slug!r}: {len(snapshot.contenders)} contenders ranked from "
+                f"Scored {campaign.slug!r}: {ranked} contenders ranked from "
                 f"{snapshot.judgments} judgments ({snapshot.rated_judgments} rated, "
-                f"{snapshot.stats['trusted_annotators']} trusted annotators) "
-                f"in {outcome.seconds:.2f} s."
+                f"{vetting}) in {outcome.seconds:.2f} s."
             )
         )
+
+
+def unrated_explanation(snapshot: Snapshot) -> str:
+    """Why a run rated nothing, and what would change it."""
+    if not snapshot.judgments:
+        return "No judgments yet: nothing to rate."
+    stats = snapshot.stats
+    return (
+        f"No vote counts yet: {snapshot.judgments} judgments, none by a trusted annotator on a "
+        f"regular comparison ({stats['annotators']} annotators, {stats['gold_judgments']} gold "
+        f"judgments; trusted needs {snapshot.campaign.min_gold_seen} gold judged, and at least "
+        f"one, with a mean accuracy of {snapshot.campaign.min_gold_accuracy:.2f}). The ratings "
+        "start with the first annotator who qualifies."
+    )

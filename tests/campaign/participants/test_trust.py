@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaign.models import Campaign
-from campaign.participants.trust import TrustState, assess_trust
+from campaign.participants.trust import Trust, TrustState, assess_trust
 
 
 def thresholds(min_gold_seen: int = 5, min_gold_accuracy: float = 0.7) -> Campaign:
@@ -33,12 +33,17 @@ def test_nobody_has_an_accuracy_before_any_gold() -> None:
     assert assess_trust(seen=2, correct=1, thresholds=thresholds()).accuracy == 0.5
 
 
-def test_with_min_gold_seen_zero_no_gold_is_still_qualifying() -> None:
-    # Nobody is trusted or untrusted on no gold (PRODUCT.md "Scoring"); their votes count when
-    # the prior mean clears the threshold, as campaigns of imported votes rely on (issue 12).
-    lenient = assess_trust(seen=0, correct=0, thresholds=thresholds(0, 0.5))
+def test_with_min_gold_seen_zero_nobody_is_trusted_on_no_gold() -> None:
+    # Nobody is trusted or untrusted on no gold (PRODUCT.md "Scoring"), and their votes do not
+    # count on the prior alone, however lenient the thresholds (issue 12).
+    lenient = assess_trust(seen=0, correct=0, thresholds=thresholds(0, 0.0))
     strict = assess_trust(seen=0, correct=0, thresholds=thresholds(0, 0.7))
     assert lenient.state == strict.state == TrustState.QUALIFYING
-    assert (lenient.votes_count, strict.votes_count) == (True, False)
+    assert (lenient.votes_count, strict.votes_count) == (False, False)
     one_right = assess_trust(seen=1, correct=1, thresholds=thresholds(0, 0.6))  # mean 2/3
     assert one_right.state == TrustState.TRUSTED
+
+
+def test_a_campaign_without_gold_vets_nobody_and_counts_every_vote() -> None:
+    trust = assess_trust(seen=0, correct=0, thresholds=thresholds(), has_gold=False)
+    assert trust == Trust(state=TrustState.UNVETTED, accuracy=None, votes_count=True)

@@ -9,23 +9,30 @@ from scoring.numerics.participants import pick_winners, rank_participants
 
 
 def annotator(
-    accepted: int, lower: float, *, agreement: float | None = 0.5, trusted: bool = True
+    accepted: int,
+    lower: float,
+    *,
+    agreement: float | None = 0.5,
+    trusted: bool | None = True,
 ) -> AnnotatorScore:
+    """``trusted`` None: a campaign without gold (no accuracy, every vote counts)."""
+    vetted = trusted is not None
     return AnnotatorScore(
         annotator=0,
         judgments=accepted + 10,
-        gold_seen=10,
-        gold_correct=9,
-        accuracy=0.83,
-        accuracy_lower=lower,
+        gold_seen=10 if vetted else 0,
+        gold_correct=9 if vetted else 0,
+        accuracy=0.83 if vetted else None,
+        accuracy_lower=lower if vetted else None,
         trusted=trusted,
-        accepted=accepted if trusted else 0,
+        votes_count=trusted is not False,
+        accepted=accepted if trusted is not False else 0,
         agreement=agreement,
         agreement_judgments=accepted,
         median_seconds=20.0,
         left_share=0.5,
         top_verdict_share=0.3,
-        flags=() if trusted else ("untrusted",),
+        flags=() if trusted is not False else ("untrusted",),
     )
 
 
@@ -68,3 +75,15 @@ def test_no_winner_without_a_trusted_scoring_participant_and_several_only_on_an_
     assert pick_winners(rank_participants(["x"], [annotator(50, 0.2, trusted=False)])) == []
     tied = rank_participants(["x", "y"], [annotator(50, 0.6), annotator(50, 0.6)])
     assert [row.handle for row in pick_winners(tied)] == ["x", "y"]
+
+
+def test_without_gold_the_score_is_the_judgments_and_the_winner_is_unvetted() -> None:
+    ranking = rank_participants(
+        ["few-votes", "many-votes"],
+        [annotator(40, 0.0, trusted=None), annotator(90, 0.0, trusted=None)],
+    )
+    assert [(row.handle, row.score, row.trusted, row.accuracy) for row in ranking] == [
+        ("many-votes", 90.0, None, None),
+        ("few-votes", 40.0, None, None),
+    ]
+    assert [row.handle for row in pick_winners(ranking)] == ["many-votes"]

@@ -25,6 +25,7 @@ records = st.lists(
 thresholds = st.builds(
     GoldSettings,
     min_gold_seen=st.integers(min_value=0, max_value=12),
+    has_gold=st.booleans(),
     # Grid values as well as arbitrary ones, so ties with a posterior mean (1/2, 2/3, ...) occur.
     min_gold_accuracy=st.one_of(
         st.sampled_from([0.0, 0.5, 2 / 3, 0.7, 0.75, 0.8, 1.0]),
@@ -57,14 +58,18 @@ def judgments_with(gold_records: list[tuple[int, int]]) -> Judgments:
 def test_score_annotators_applies_the_trust_rule(gold_records, gold) -> None:
     scores = score_annotators(judgments_with(gold_records), gold=gold)
     for (seen, correct), score in zip(gold_records, scores, strict=True):
-        rule = assess_trust(seen=seen, correct=correct, thresholds=gold)
-        assert score.trusted == rule.votes_count
+        rule = assess_trust(seen=seen, correct=correct, thresholds=gold, has_gold=gold.has_gold)
+        assert score.votes_count == rule.votes_count
+        assert score.trusted == (rule.votes_count if gold.has_gold else None)
         assert score.accepted == (1 if rule.votes_count else 0)
         assert (UNTRUSTED in score.flags) == (not rule.votes_count)
-        if rule.accuracy is not None:
+        if rule.accuracy is None:
+            assert score.accuracy is None or not gold.has_gold
+        else:
+            assert score.accuracy is not None
             assert np.isclose(score.accuracy, rule.accuracy, rtol=0, atol=1e-12)
         # What a participant is shown, from the snapshot row the job stores, is the rule's state.
         shown = trust_state(
-            seen=score.gold_seen, votes_count=score.trusted, min_gold_seen=gold.min_gold_seen
+            seen=score.gold_seen, trusted=score.trusted, min_gold_seen=gold.min_gold_seen
         )
         assert shown == rule.state

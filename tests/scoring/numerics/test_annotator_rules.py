@@ -88,8 +88,10 @@ def test_each_score_row_names_its_annotator_and_the_accuracy_bounds():
     mean, lower = gold_accuracy(np.array([0, 2]), np.array([0, 1]))
     assert [score.annotator for score in scores] == [0, 1]
     assert [(score.gold_seen, score.gold_correct) for score in scores] == [(0, 0), (2, 1)]
-    assert [score.accuracy for score in scores] == pytest.approx(mean.tolist())
-    assert [score.accuracy_lower for score in scores] == pytest.approx(lower.tolist())
+    # Who met no gold has no accuracy at all (PRODUCT.md "Scoring"), never the prior's 50%.
+    assert (scores[0].accuracy, scores[0].accuracy_lower) == (None, None)
+    assert scores[1].accuracy == pytest.approx(mean[1])
+    assert scores[1].accuracy_lower == pytest.approx(lower[1])
     assert 0 < scores[1].accuracy_lower < scores[1].accuracy == pytest.approx(0.5)
 
 

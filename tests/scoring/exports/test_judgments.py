@@ -118,5 +118,5 @@ def test_clear_errors(scenario, tmp_path) -> None:
         export("no-such-campaign", "jsonl", tmp_path / "x.jsonl")
     with pytest.raises(CommandError, match="invalid choice: 'xlsx'"):
         export(scenario.campaign.slug, "xlsx", tmp_path / "x.xlsx")
-    with pytest.raises(CommandError, match="Cannot write .*missing"):
+    with pytest.raises(CommandError, match=r"Cannot write .*missing"):
         export(scenario.campaign.slug, "jsonl", tmp_path / "missing" / "x.jsonl")

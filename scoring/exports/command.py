@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -12,7 +13,6 @@ from tqdm import tqdm
 from campaign import services
 from campaign.exceptions import CampaignError
 from campaign.models import Campaign
-from scoring.exports.formats import Column, Format, encode
 
 
 def campaign_for(slug: str) -> Campaign:
@@ -22,43 +22,41 @@ def campaign_for(slug: str) -> Campaign:
         raise CommandError(str(error)) from None
 
 
-class Progress:
-    """``rows`` unchanged, counted in ``count`` and on a tqdm bar on stderr (like the import
-    commands) unless ``quiet``."""
+class RowCount:
+    """Rows exported so far, shown on a tqdm bar on stderr (like the import commands)."""
 
-    def __init__(
-        self, command: BaseCommand, rows: Iterable[Any], *, label: str, quiet: bool
-    ) -> None:
-        self.count = 0
-        self._rows = rows
-        self._label = label
-        # The raw stream: the wrapper would end each carriage-return redraw with a newline.
-        self._stream = None if quiet else cast(TextIO, command.stderr._out)
+    def __init__(self, bar: tqdm | None) -> None:
+        self.rows = 0
+        self._bar = bar
 
-    def __iter__(self) -> Iterator[Any]:
-        if self._stream is None:
-            for row in self._rows:
-                self.count += 1
-                yield row
-            return
-        with tqdm(desc=self._label, unit=" rows", file=self._stream, disable=None) as bar:
-            for row in self._rows:
-                self.count += 1
-                bar.update()
-                yield row
+    def __call__(self, rows: int) -> None:
+        self.rows += rows
+        if self._bar is not None:
+            self._bar.update(rows)
 
 
-def write_export(
-    path: Path, rows: Iterable[tuple[Any, ...]], columns: Sequence[Column], *, fmt: Format
-) -> None:
-    """Stream ``rows`` into ``path`` as ``fmt``; a failed write leaves no partial file."""
+@contextmanager
+def progress_bar(
+    command: BaseCommand, *, label: str, total: int | None, quiet: bool
+) -> Iterator[RowCount]:
+    if quiet:
+        yield RowCount(None)
+        return
+    # The raw stream: the wrapper would end each carriage-return redraw with a newline.
+    stream = cast(TextIO, command.stderr._out)
+    with tqdm(desc=label, unit=" rows", total=total, file=stream, disable=None) as bar:
+        yield RowCount(bar)
+
+
+def write_export(path: Path, chunks: Iterable[bytes]) -> None:
+    """Stream ``chunks`` into ``path``; a failed export leaves no partial file."""
     try:
         file = path.open("wb")
     except OSError as error:
         raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
     try:
         with file:
-            for chunk in encode(rows, columns, fmt=fmt):
+            for chunk in chunks:
                 file.write(chunk)
     except BaseException:
         path.unlink(missing_ok=True)

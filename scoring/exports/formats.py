@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Literal
@@ -23,6 +23,8 @@ import pyarrow.parquet as pq
 from campaign.spreadsheet import SafeWriter
 
 Format = Literal["jsonl", "csv", "parquet"]
+# Told how many more rows were encoded, batch by batch: a command's progress bar, a count.
+Progress = Callable[[int], None]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv", "parquet")
 CONTENT_TYPES: dict[Format, str] = {
     "jsonl": "application/x-ndjson",
@@ -57,9 +59,15 @@ def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
 
 
 def encode(
-    rows: Iterable[tuple[Any, ...]], columns: Sequence[Column], *, fmt: Format
+    rows: Iterable[tuple[Any, ...]],
+    columns: Sequence[Column],
+    *,
+    fmt: Format,
+    progress: Progress | None = None,
 ) -> Iterator[bytes]:
     """``rows`` (tuples in the order of ``columns``) as chunks of a ``fmt`` file."""
+    if progress is not None:
+        rows = _reported(rows, progress)
     if fmt == "jsonl":
         return jsonl_chunks(rows, columns)
     if fmt == "csv":
@@ -103,6 +111,12 @@ def parquet_chunks(rows: Iterable[tuple[Any, ...]], columns: Sequence[Column]) -
             writer.write_batch(pa.record_batch(arrays, schema=schema))
             yield sink.take()
     yield sink.take()  # the footer, written on close
+
+
+def _reported(rows: Iterable[tuple[Any, ...]], progress: Progress) -> Iterator[tuple[Any, ...]]:
+    for batch in _batches(rows, TEXT_ROWS):
+        yield from batch
+        progress(len(batch))
 
 
 def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -27,7 +27,7 @@ from django.db.models import Count, Q, Sum
 
 from campaign.models import Campaign, Comparison
 from scoring.exceptions import NotScoredYet
-from scoring.exports.formats import Column
+from scoring.exports.formats import Column, Format, Progress, encode
 from scoring.selectors import annotator_trust, latest_snapshot
 
 CHUNK_ROWS = 2_000
@@ -70,6 +70,13 @@ def trusted_annotator_ids(campaign: Campaign) -> list[int]:
             f"run `manage.py score_campaign {campaign.slug}` first."
         )
     return sorted(user for user, trusted in annotator_trust(snapshot).items() if trusted)
+
+
+def preference_file(
+    campaign: Campaign, *, fmt: Format, progress: Progress | None = None
+) -> Iterator[bytes]:
+    """The preference pairs as a ``fmt`` file, chunk by chunk; raises NotScoredYet at the call."""
+    return encode(preference_rows(campaign), PREFERENCE_COLUMNS, fmt=fmt, progress=progress)
 
 
 def preference_rows(campaign: Campaign, *, chunk_size: int = CHUNK_ROWS) -> Iterator[PreferenceRow]:

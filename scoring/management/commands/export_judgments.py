@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from scoring.exports.command import Progress, campaign_for, write_export
+from scoring.exports.command import campaign_for, progress_bar, write_export
 from scoring.exports.formats import FORMATS
-from scoring.exports.judgments import JUDGMENT_COLUMNS, judgment_rows
+from scoring.exports.judgments import judgment_file
 
 
 class Command(BaseCommand):
@@ -27,10 +27,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         campaign = campaign_for(options["slug"])
         out: Path = options["out"]
-        progress = Progress(
-            self, judgment_rows(campaign), label="judgments", quiet=options["no_progress"]
-        )
-        write_export(out, progress, JUDGMENT_COLUMNS, fmt=options["format"])
+        total = campaign.judgments.count()
+        with progress_bar(
+            self, label="judgments", total=total, quiet=options["no_progress"]
+        ) as count:
+            write_export(out, judgment_file(campaign, fmt=options["format"], progress=count))
         self.stdout.write(
-            self.style.SUCCESS(f"Wrote {progress.count:,} judgments of {campaign.slug!r} to {out}.")
+            self.style.SUCCESS(f"Wrote {count.rows:,} judgments of {campaign.slug!r} to {out}.")
         )

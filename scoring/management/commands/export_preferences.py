@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaign.exceptions import CampaignError
-from scoring.exports.command import Progress, campaign_for, write_export
-from scoring.exports.preferences import PREFERENCE_COLUMNS, preference_rows
+from scoring.exports.command import campaign_for, progress_bar, write_export
+from scoring.exports.preferences import preference_file
 
 FORMATS = ("jsonl", "parquet")
 
@@ -33,14 +33,16 @@ class Command(BaseCommand):
         if fmt not in FORMATS:
             raise CommandError(f"{out}: write .jsonl or .parquet (or pass --format).")
         campaign = campaign_for(options["slug"])
-        try:
-            rows = preference_rows(campaign)
-        except CampaignError as error:
-            raise CommandError(str(error)) from None
-        progress = Progress(self, rows, label="preferences", quiet=options["no_progress"])
-        write_export(out, progress, PREFERENCE_COLUMNS, fmt=fmt)
+        with progress_bar(
+            self, label="preferences", total=None, quiet=options["no_progress"]
+        ) as count:
+            try:
+                chunks = preference_file(campaign, fmt=fmt, progress=count)
+            except CampaignError as error:
+                raise CommandError(str(error)) from None
+            write_export(out, chunks)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Wrote {progress.count:,} preference pairs of {campaign.slug!r} to {out}."
+                f"Wrote {count.rows:,} preference pairs of {campaign.slug!r} to {out}."
             )
         )

@@ -39,7 +39,7 @@ def run(*args: str) -> str:
 def judgment_facts(campaign) -> list[tuple]:
     return list(
         Judgment.objects.filter(campaign=campaign)
-        .order_by("created_at", "pk")
+        .order_by("pk")
         .values_list("comparison_id", "annotator__handle", "verdict", "is_gold", "correct")
     )
 

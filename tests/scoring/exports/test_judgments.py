@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 
@@ -11,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from campaign.models import Judgment
-from scoring.exports.judgments import JUDGMENT_COLUMNS, judgment_rows
+from scoring.exports.judgments import JUDGMENT_COLUMNS, judgment_file, judgment_rows
 from tests.builders import make_campaign
 from tests.scoring.exports.conftest import FORMULA
 
@@ -31,11 +32,11 @@ def read_jsonl(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_one_jsonl_row_per_judgment_in_the_order_they_were_made(scenario, tmp_path) -> None:
+def test_one_jsonl_row_per_judgment_in_the_order_they_were_recorded(scenario, tmp_path) -> None:
     out = tmp_path / "judgments.jsonl"
     message = export(scenario.campaign.slug, "jsonl", out)
     rows = read_jsonl(out)
-    judgments = list(Judgment.objects.filter(campaign=scenario.campaign).order_by("created_at"))
+    judgments = list(Judgment.objects.filter(campaign=scenario.campaign).order_by("pk"))
     assert "Wrote 11 judgments" in message
     assert len(rows) == len(judgments) == 11
     assert list(rows[0]) == NAMES
@@ -43,7 +44,7 @@ def test_one_jsonl_row_per_judgment_in_the_order_they_were_made(scenario, tmp_pa
         assert row["comparison_id"] == judgment.comparison_id
         assert row["verdict"] == judgment.verdict
         assert row["annotator"] == judgment.annotator.handle
-        assert row["created_at"] == judgment.created_at.isoformat()
+        assert datetime.datetime.fromisoformat(row["created_at"]) == judgment.created_at
     first = rows[0]
     assert first == {
         "campaign": scenario.campaign.slug,
@@ -98,13 +99,20 @@ def test_csv_escapes_formulas_and_parquet_holds_the_same_rows(scenario, tmp_path
     parquet = pq.read_table(tmp_path / "j.parquet").to_pylist()
     assert [column.name for column in pq.read_schema(tmp_path / "j.parquet")] == NAMES
     for row, want in zip(parquet, expected, strict=True):
-        assert row["created_at"].isoformat() == want["created_at"]
+        assert row["created_at"] == datetime.datetime.fromisoformat(want["created_at"])
         assert {**row, "created_at": None} == {**want, "created_at": None}
 
 
-def test_the_generator_streams_the_same_rows_in_small_chunks(scenario) -> None:
+def test_the_generators_stream_the_same_rows_in_small_chunks(scenario) -> None:
     rows = list(judgment_rows(scenario.campaign, chunk_size=2))
     assert len(rows) == 11 and rows[-1].annotator == scenario.late.handle
+    done: list[int] = []
+    lines = b"".join(judgment_file(scenario.campaign, fmt="jsonl", progress=done.append))
+    assert sum(done) == 11
+    for line, row in zip(lines.decode().splitlines(), rows, strict=True):
+        decoded = json.loads(line)
+        decoded["created_at"] = datetime.datetime.fromisoformat(decoded["created_at"])
+        assert decoded == row._asdict()
 
 
 def test_a_campaign_without_judgments_exports_a_header_only_csv(tmp_path) -> None:

@@ -7,10 +7,12 @@ secret while a campaign is open"). Adapters check that before they call ``judgme
 Rows stream from a server-side cursor (``QuerySet.iterator``) in the order the judgments were
 recorded (by id: an index scan that streams, where ordering by time would make PostgreSQL sort
 the whole campaign before the first row), so memory stays flat whatever the campaign's size;
-contender names, few per campaign, are looked up in a dictionary rather than joined twice. ``judgment_file`` is what the
-commands and the API stream: JSONL lines are built by PostgreSQL (``json_build_object``, the
-same columns), several times faster than decoding each row into Python and encoding it again
-(bench/export.py); CSV and Parquet encode the typed rows.
+contender names, few per campaign, are looked up in a dictionary rather than joined twice.
+
+``judgment_file`` is what the commands and the API stream. Its JSONL lines are built by
+PostgreSQL (``json_build_object`` over the same columns), which leaves this process about a
+microsecond of work per row instead of decoding each row (its timestamp above all) and
+encoding it again; CSV and Parquet encode the typed rows.
 """
 
 from __future__ import annotations

@@ -85,15 +85,14 @@ def dataset_card(
             "---",
             f"license: {json.dumps(license)}",
             f"pretty_name: {json.dumps(campaign.title)}",
-            "language:",
-            "- en",
             "task_categories:",
-            "- text-classification",
             "- text-generation",
             "tags:",
             "- human-feedback",
             "- preference",
             "- pairwise-comparison",
+            "- dpo",
+            "- reward-modeling",
             "- crowdeval",
             "size_categories:",
             f"- {size_category(summary.judgments)}",
@@ -110,7 +109,8 @@ def dataset_card(
             "---",
         ]
     )
-    return "\n\n".join([header, *_card_body(campaign, snapshot, summary)]) + "\n"
+    parts = [header, *_card_body(campaign, snapshot, summary)]
+    return "\n\n".join(part for part in parts if part) + "\n"
 
 
 def size_category(rows: int) -> str:

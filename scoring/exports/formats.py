@@ -54,6 +54,11 @@ class Column:
     type: str
 
 
+def file_name(slug: str, export: str, fmt: Format) -> str:
+    """The name a download suggests: ``spring-judgments.parquet``."""
+    return f"{slug}-{export}.{fmt}"
+
+
 def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
     return pa.schema([pa.field(column.name, _ARROW_TYPES[column.type]) for column in columns])
 

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from campaign.models import Judgment
+from scoring.exports.formats import CONTENT_TYPES, FORMATS, file_name
 from scoring.exports.judgments import JUDGMENT_COLUMNS, judgment_file, judgment_rows
 from tests.builders import make_campaign
 from tests.scoring.exports.conftest import FORMULA
@@ -128,3 +129,8 @@ def test_clear_errors(scenario, tmp_path) -> None:
         export(scenario.campaign.slug, "xlsx", tmp_path / "x.xlsx")
     with pytest.raises(CommandError, match=r"Cannot write .*missing"):
         export(scenario.campaign.slug, "jsonl", tmp_path / "missing" / "x.jsonl")
+
+
+def test_every_format_has_a_content_type_and_a_file_name() -> None:
+    assert set(CONTENT_TYPES) == set(FORMATS)
+    assert file_name("spring", "judgments", "parquet") == "spring-judgments.parquet"

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from scoring.exceptions import NotScoredYet
 from scoring.exports.preferences import preference_rows
+from scoring.snapshots import compute_snapshot
 from tests.builders import CampaignBuilder, Scored, make_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,20 @@ def test_clear_errors(scenario, tmp_path) -> None:
         export(scenario.campaign.slug, tmp_path / "p.csv")
     with pytest.raises(CommandError, match="Cannot write"):
         export(scenario.campaign.slug, tmp_path / "missing" / "p.jsonl")
+
+
+def test_the_votes_are_those_the_scoring_run_counted() -> None:
+    """Trust is read from the real job's snapshot: a gold-free campaign whose settings let
+    every vote count (as imported-vote campaigns do) exports every decided pair, and the
+    same campaign under the default thresholds, where nobody is vetted, exports none."""
+    for settings, expected in (({"min_gold_seen": 0, "min_gold_accuracy": 0.5}, 1), ({}, 0)):
+        build = CampaignBuilder(("alpha", "beta"), **settings)
+        comparison = build.comparison("alpha", "beta")
+        for verdict in (-2, -1, 1):
+            build.judge(build.annotator(), comparison, verdict)
+        compute_snapshot(build.campaign, rounds=10)
+        rows = list(preference_rows(build.campaign))
+        assert len(rows) == expected
+        if rows:
+            assert (rows[0].chosen_model, rows[0].votes) == ("alpha", 3)
+            assert rows[0].margin == pytest.approx(2 / 3)

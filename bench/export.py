@@ -52,6 +52,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--db", default="crowdeval_exportbench")
     parser.add_argument("--contenders", type=int, default=50)
     parser.add_argument("--annotators", type=int, default=500)
+    parser.add_argument(
+        "--only", nargs="+", metavar="EXPORT:FORMAT", help="e.g. judgments:jsonl (default: all)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database if it holds the size already"
+    )
     # One measurement, in a child process: what the parent runs for each export and mode.
     parser.add_argument("--measure", nargs=3, metavar=("EXPORT", "FORMAT", "MODE"))
     return parser.parse_args()
@@ -94,6 +100,8 @@ def measure(export: str, fmt: str, mode: str) -> dict[str, float]:
     from scoring.exports.preferences import preference_file
 
     campaign = Campaign.objects.get(slug=score_campaign.SLUG)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
     if mode == "command":
         with tempfile.TemporaryDirectory() as folder:
@@ -113,8 +121,15 @@ def measure(export: str, fmt: str, mode: str) -> dict[str, float]:
         size = sum(len(chunk) for chunk in chunks)
         rows = float(sum(done))
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"rows": rows, "seconds": seconds, "peak": peak, "bytes": size}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "peak": usage.ru_maxrss * 1024,
+        "bytes": size,
+        "cpu": cpu,
+    }
 
 
 def child(args: argparse.Namespace, export: str, fmt: str, mode: str) -> dict[str, float]:
@@ -137,11 +152,17 @@ def main() -> None:
         print(json.dumps(measure(*args.measure)))
         return
     results: dict[tuple[int, str, str, str], dict[str, float]] = {}
+    exports = [
+        (export, fmt) for export, fmt in EXPORTS if not args.only or f"{export}:{fmt}" in args.only
+    ]
     for size in args.sizes:
-        build_command = [sys.executable, "-c", _BUILD, args.db, str(size)]
-        build_command += [str(args.contenders), str(args.annotators)]
-        subprocess.run(build_command, cwd=ROOT, check=True)
-        for export, fmt in EXPORTS:
+        if args.reuse and score_campaign.built_judgments(args.db) == size:
+            print(f"reusing {args.db}: {size:,} judgments already built")
+        else:
+            build_command = [sys.executable, "-c", _BUILD, args.db, str(size)]
+            build_command += [str(args.contenders), str(args.annotators)]
+            subprocess.run(build_command, cwd=ROOT, check=True)
+        for export, fmt in exports:
             rows = 0.0
             for mode in ("generator", "command"):
                 result = child(args, export, fmt, mode)
@@ -153,14 +174,17 @@ def main() -> None:
                     f"{rows:>11,.0f} rows {result['seconds']:7.2f} s "
                     f"{rows / result['seconds']:>10,.0f} rows/s "
                     f"peak RSS {result['peak'] / MiB:7.1f} MiB  "
+                    f"own CPU {1e6 * result['cpu'] / max(rows, 1):5.1f} µs/row  "
                     f"file {result['bytes'] / MiB:8.1f} MiB",
                     flush=True,
                 )
-    report(args, results)
+    report(args, exports, results)
 
 
 def report(
-    args: argparse.Namespace, results: dict[tuple[int, str, str, str], dict[str, float]]
+    args: argparse.Namespace,
+    exports: list[tuple[str, str]],
+    results: dict[tuple[int, str, str, str], dict[str, float]],
 ) -> None:
     small, large = min(args.sizes), max(args.sizes)
     print(
@@ -168,7 +192,7 @@ def report(
         f"{'export':<24} {'mode':<9} {'peak RSS growth ' + f'{small:,} -> {large:,}':>32}"
     )
     worst = 0.0
-    for export, fmt in EXPORTS:
+    for export, fmt in exports:
         for mode in MODES:
             growth = (
                 results[large, export, fmt, mode]["peak"]

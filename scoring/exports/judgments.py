@@ -4,7 +4,7 @@ The rows carry gold and correctness, so they tell which comparisons were gold an
 gold answer was: an organiser-only export while the campaign is open (PRODUCT.md "Gold stays
 secret while a campaign is open"). Adapters check that before they call ``judgment_rows``.
 
-Rows stream from a server-side cursor (``QuerySet.iterator``) in the order the judgments were
+Rows stream from a server-side cursor (scoring.exports.cursor) in the order the judgments were
 recorded (by id: an index scan that streams, where ordering by time would make PostgreSQL sort
 the whole campaign before the first row), so memory stays flat whatever the campaign's size;
 contender names, few per campaign, are looked up in a dictionary rather than joined twice.
@@ -25,6 +25,7 @@ from django.db.models import BooleanField, Case, F, Func, TextField, Value, When
 from django.db.models.functions import Cast, NullIf
 
 from campaign.models import Campaign, Judgment
+from scoring.exports.cursor import stream
 from scoring.exports.formats import TEXT_ROWS, Column, Format, Progress, encode
 from scoring.selectors import annotator_trust, latest_snapshot
 
@@ -136,10 +137,9 @@ def _json_lines(campaign: Campaign, progress: Progress) -> Iterator[bytes]:
         Judgment.objects.filter(campaign=campaign)
         .order_by("pk")
         .values_list(_JsonLine(fields), flat=True)
-        .iterator(chunk_size=CHUNK_ROWS)
     )
     batch: list[str] = []
-    for line in lines:
+    for line in stream(lines, chunk_size=CHUNK_ROWS):
         batch.append(line)
         if len(batch) == TEXT_ROWS:
             progress(len(batch))
@@ -194,7 +194,7 @@ def judgment_rows(campaign: Campaign, *, chunk_size: int = CHUNK_ROWS) -> Iterat
         gold_side,
         correct,
         annotator_id,
-    ) in judgments.iterator(chunk_size=chunk_size):
+    ) in stream(judgments, chunk_size=chunk_size):
         yield JudgmentRow(
             slug,
             comparison_id,

@@ -27,6 +27,7 @@ from django.db.models import Count, Q, Sum
 
 from campaign.models import Campaign, Comparison
 from scoring.exceptions import NotScoredYet
+from scoring.exports.cursor import stream
 from scoring.exports.formats import Column, Format, Progress, encode
 from scoring.selectors import annotator_trust, latest_snapshot
 
@@ -127,7 +128,7 @@ def _preference_rows(
         contender_b,
         total,
         votes,
-    ) in comparisons.iterator(chunk_size=chunk_size):
+    ) in stream(comparisons, chunk_size=chunk_size):
         a_wins = total < 0
         yield PreferenceRow(
             prompt=prompt,

@@ -103,6 +103,7 @@ def measure(export: str, fmt: str, mode: str) -> dict[str, float]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
+    first = -1.0  # seconds to the first bytes, for the generator (what an HTTP client waits)
     if mode == "command":
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / f"{export}.{fmt}"
@@ -118,7 +119,11 @@ def measure(export: str, fmt: str, mode: str) -> dict[str, float]:
             chunks = judgment_file(campaign, fmt=fmt, progress=done.append)  # type: ignore[arg-type]
         else:
             chunks = preference_file(campaign, fmt=fmt, progress=done.append)  # type: ignore[arg-type]
-        size = sum(len(chunk) for chunk in chunks)
+        size = 0
+        for chunk in chunks:
+            if not size:
+                first = time.perf_counter() - start
+            size += len(chunk)
         rows = float(sum(done))
     seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -129,6 +134,7 @@ def measure(export: str, fmt: str, mode: str) -> dict[str, float]:
         "peak": usage.ru_maxrss * 1024,
         "bytes": size,
         "cpu": cpu,
+        "first": first,
     }
 
 
@@ -175,7 +181,8 @@ def main() -> None:
                     f"{rows / result['seconds']:>10,.0f} rows/s "
                     f"peak RSS {result['peak'] / MiB:7.1f} MiB  "
                     f"own CPU {1e6 * result['cpu'] / max(rows, 1):5.1f} µs/row  "
-                    f"file {result['bytes'] / MiB:8.1f} MiB",
+                    f"file {result['bytes'] / MiB:6.1f} MiB"
+                    + (f"  first bytes {result['first']:5.2f} s" if result["first"] >= 0 else ""),
                     flush=True,
                 )
     report(args, exports, results)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from campaign.models import Campaign, Judgment
 from scoring.models import Snapshot
 
-__all__ = ["ScoringLag", "latest_snapshot", "scoring_lag"]
+__all__ = ["ScoringLag", "annotator_trust", "latest_snapshot", "scoring_lag"]
 
 
 def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snapshot | None:
@@ -31,6 +31,22 @@ def latest_snapshot(campaign: Campaign, *, with_annotators: bool = True) -> Snap
     """
     snapshots = campaign.snapshots.all()
     return (snapshots if with_annotators else snapshots.defer("annotators")).first()
+
+
+def annotator_trust(snapshot: Snapshot | None) -> dict[int, bool]:
+    """User id -> whether the snapshot's run counted their votes (``votes_count`` in its rows).
+
+    The exports read trust here, so they use exactly the votes the leaderboard used: in a
+    campaign without gold (not vetted) every vote counts, and a gold spotter's do not. An
+    annotator who first judged after the run is absent (their trust is not known yet).
+    Snapshots stored before ``votes_count`` existed say it as ``trusted``.
+    """
+    if snapshot is None:
+        return {}
+    return {
+        int(row["user_id"]): bool(row.get("votes_count", row.get("trusted")))
+        for row in snapshot.annotators
+    }
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from campaign.participants.progress import progress_of
 from campaign.participants.trust import STANDING_STEP, shown_standing
 from campaign.selectors import can_view_leaderboard, get_visible_campaign, is_organiser
 from campaign.spreadsheet import SafeWriter
-from scoring.exports import leaderboard_csv_rows, leaderboard_document
+from scoring.exports.leaderboard import leaderboard_csv_rows, leaderboard_document
 from scoring.leaderboard import build_leaderboard
 from scoring.models import Snapshot
 from scoring.publication import PUBLIC_STEP, leaderboard_view

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from campaign import services
 from campaign.exceptions import CampaignError
 from campaign.spreadsheet import SafeWriter
-from scoring.exports import leaderboard_csv_rows, leaderboard_document
+from scoring.exports.leaderboard import leaderboard_csv_rows, leaderboard_document
 from scoring.models import Snapshot
 from scoring.publication import shows_everything, view_for
 

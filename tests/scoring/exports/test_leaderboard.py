@@ -8,7 +8,7 @@ import io
 import pytest
 
 from campaign.spreadsheet import SafeWriter
-from scoring.exports import leaderboard_csv_rows, leaderboard_document
+from scoring.exports.leaderboard import leaderboard_csv_rows, leaderboard_document
 from scoring.snapshots import compute_snapshot
 from tests.builders import CampaignBuilder
 

@@ -26,6 +26,7 @@ from campaign.exceptions import (
     InvalidCampaignSettings,
     UnsupportedFileFormat,
 )
+from scoring.exceptions import NotScoredYet
 
 API_PREFIX = "/api/"
 # Which HTTP status each domain refusal gets; anything else the rules refuse is a 400.
@@ -33,6 +34,7 @@ STATUS_OF = {
     CampaignStatusChangeRefused: HTTPStatus.CONFLICT,
     InvalidCampaignSettings: HTTPStatus.UNPROCESSABLE_ENTITY,
     UnsupportedFileFormat: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    NotScoredYet: HTTPStatus.CONFLICT,
 }
 
 

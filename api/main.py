@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from api import exports  # noqa: F401 - its endpoints join the work router
 from api.auth import BearerToken, BrowserSession
 from api.campaigns import router as campaigns
 from api.errors import install_handlers

@@ -30,6 +30,8 @@ CAMPAIGN_ENDPOINTS = [
     ("GET", "/progress", None),
     ("GET", "/leaderboard", None),
     ("POST", "/recompute", None),
+    ("GET", "/judgments?format=csv", None),
+    ("GET", "/preferences", None),
 ]
 ENDPOINT_IDS = [f"{method} {tail or '/'}" for method, tail, _ in CAMPAIGN_ENDPOINTS]
 

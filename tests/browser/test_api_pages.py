@@ -67,7 +67,7 @@ def test_the_docs_render_every_operation_under_the_content_security_policy(
     page.goto(f"{live_server.url}/api/v1/docs")
     operations = page.locator(".opblock")
     expect(operations.first).to_be_visible()
-    assert operations.count() == 13
+    assert operations.count() == 15
     assert violations == []
     page.screenshot(path=str(shots / "api_docs.png"), full_page=True)
     page.close()

@@ -53,6 +53,7 @@
   function swap(html, sent) {
     var before = root.querySelector("[data-item-key]");
     root.innerHTML = html;
+    root.classList.add("swapped"); // the new item slides in (CSS); the first one just appears
     shownAt = performance.now();
     if (sent) forgetDraft(sent);
     var after = root.querySelector("[data-item-key]");

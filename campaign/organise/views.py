@@ -23,7 +23,6 @@ from campaign.organise.access import get_organised_campaign_for_user
 from campaign.organise.status import close_campaign, open_campaign
 from campaign.participants.provisioning import credentials_csv, provision_annotators
 
-
 PROVISIONED_COOKIE = "crowdeval_provisioned"
 
 

@@ -1,6 +1,18 @@
-from django.contrib import admin
+from typing import Any
 
-from campaign.models import Campaign, Comparison, Contender, Prompt, Response
+from django.contrib import admin
+from django.http import HttpRequest
+
+from campaign.models import (
+    Assignment,
+    Campaign,
+    Comparison,
+    Contender,
+    Enrollment,
+    Judgment,
+    Prompt,
+    Response,
+)
 
 
 @admin.register(Campaign)
@@ -42,3 +54,52 @@ class ComparisonAdmin(admin.ModelAdmin):
     list_select_related = ("campaign", "prompt", "response_a", "response_b")
     search_fields = ("prompt__external_id",)
     raw_id_fields = ("prompt", "response_a", "response_b")
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """View-only: these rows are written by the services with the counters and snapshots that
+    follow from them, so an edit or a delete here would leave those wrong."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(RecordAdmin):
+    list_display = ("user", "campaign", "standing", "judged", "skipped", "created_at")
+    list_filter = ("campaign", "standing")
+    search_fields = ("user__username", "user__handle")
+    list_select_related = ("user", "campaign")
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(RecordAdmin):
+    list_display = ("id", "campaign", "annotator", "comparison", "status", "is_gold", "leased_at")
+    list_filter = ("campaign", "status", "is_gold")
+    search_fields = ("annotator__username", "annotator__handle")
+    list_select_related = ("campaign", "annotator")
+    date_hierarchy = "leased_at"
+
+
+@admin.register(Judgment)
+class JudgmentAdmin(RecordAdmin):
+    list_display = (
+        "id",
+        "campaign",
+        "annotator",
+        "comparison",
+        "verdict",
+        "is_gold",
+        "correct",
+        "created_at",
+    )
+    list_filter = ("campaign", "is_gold", "correct", "verdict")
+    search_fields = ("annotator__username", "annotator__handle", "rationale")
+    list_select_related = ("campaign", "annotator")
+    date_hierarchy = "created_at"

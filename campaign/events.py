@@ -29,7 +29,8 @@ class ScoringRequest(enum.StrEnum):
     """What became of a request to score a campaign now, for the organiser's message."""
 
     QUEUED = "queued"  # a worker will run it shortly
-    DONE = "done"  # no broker: it ran in the request and its snapshot is stored (or unchanged)
+    DONE = "done"  # no broker: it ran in the request and stored a new snapshot
+    UNCHANGED = "unchanged"  # no broker: it ran in the request; the scores were already current
     BUSY = "busy"  # no broker, and another run of the campaign (a judgment's) is in progress
     UNAVAILABLE = "unavailable"  # the broker is unreachable: beat will catch up later
 

@@ -91,11 +91,21 @@ def run_scoring_job(
         if not held:
             if redis_configured():
                 queue_scoring(campaign_id, countdown=settings.SCORING_DEBOUNCE_SECONDS)
-            logger.info("Campaign %s is being scored by another run; re-queued", campaign.slug)
+            # Routine (judgments arrive while a run works): said as such, not like a failure.
+            logger.info(
+                "Campaign %s: a scoring run is in progress; this one follows it", campaign.slug
+            )
             return JobOutcome(campaign_id, JobStatus.BUSY)
         snapshot = compute_snapshot(campaign, rounds=rounds)
     status = JobStatus.UNCHANGED if snapshot is None else JobStatus.STORED
     return JobOutcome(campaign_id, status, snapshot, time.perf_counter() - start)
+
+
+# What an in-request run tells the organiser (MISSING cannot happen: the campaign is at hand).
+EAGER_OUTCOMES = {
+    JobStatus.BUSY: ScoringRequest.BUSY,
+    JobStatus.UNCHANGED: ScoringRequest.UNCHANGED,
+}
 
 
 def request_recompute(campaign: Campaign) -> ScoringRequest:
@@ -108,7 +118,7 @@ def request_recompute(campaign: Campaign) -> ScoringRequest:
     """
     if not redis_configured():
         outcome = run_scoring_job(campaign.pk)
-        return ScoringRequest.BUSY if outcome.status == JobStatus.BUSY else ScoringRequest.DONE
+        return EAGER_OUTCOMES.get(outcome.status, ScoringRequest.DONE)
     try:
         send_scoring_task(campaign.pk)
     except BrokerError:

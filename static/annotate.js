@@ -15,6 +15,12 @@
   var retries = 0;
   var retryTimer = null;
 
+  var toast = document.querySelector("[data-annotate-toast]");
+  var toastTimer = null;
+  // A chosen but unsent verdict (and its reason) survives a reload, per item: the key is the
+  // form's URL, which names the item.
+  var DRAFT_PREFIX = "crowdeval-draft:";
+
   function judgeForm() {
     return root.querySelector('form[data-annotate-form="judge"]');
   }
@@ -44,10 +50,65 @@
     if (window.scrollY > top) window.scrollTo({ top: top });
   }
 
-  function swap(html) {
+  function swap(html, sent) {
+    var before = root.querySelector("[data-item-key]");
     root.innerHTML = html;
+    root.classList.add("swapped"); // the new item slides in (CSS); the first one just appears
     shownAt = performance.now();
+    if (sent) forgetDraft(sent);
+    var after = root.querySelector("[data-item-key]");
+    // A refused submit comes back as a notice instead (the notice is its feedback).
+    var refused = root.querySelector(".notice");
+    if (sent && !refused && (!before || !after || before.dataset.itemKey !== after.dataset.itemKey)) {
+      confirmSent(sent.dataset.annotateForm === "skip" ? "Skipped" : "Saved");
+    }
+    restoreDraft();
     focusItem();
+  }
+
+  // A short "Saved · new item" that fades, and the new item slides in (CSS): two similar
+  // items in a row no longer look like a submit that did nothing.
+  function confirmSent(word) {
+    if (!toast) return;
+    toast.textContent = word + " ✓ — " + (root.querySelector("[data-item-key]") ? "here is a new item." : "thank you.");
+    toast.classList.add("shown");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.classList.remove("shown"); }, 1800);
+  }
+
+  function draftKey(form) {
+    return DRAFT_PREFIX + form.getAttribute("action");
+  }
+
+  function saveDraft() {
+    var form = judgeForm();
+    if (!form) return;
+    var checked = form.querySelector('input[name="choice"]:checked');
+    var rationale = form.querySelector('textarea[name="rationale"]');
+    try {
+      sessionStorage.setItem(draftKey(form), JSON.stringify({
+        choice: checked ? checked.value : null,
+        rationale: rationale ? rationale.value : "",
+      }));
+    } catch (error) { /* storage full or disabled: the draft is only a convenience */ }
+  }
+
+  function forgetDraft(form) {
+    try { sessionStorage.removeItem(draftKey(form)); } catch (error) { /* see saveDraft */ }
+  }
+
+  function restoreDraft() {
+    var form = judgeForm();
+    if (!form) return;
+    var draft = null;
+    try { draft = JSON.parse(sessionStorage.getItem(draftKey(form)) || "null"); } catch (error) { draft = null; }
+    if (!draft) return;
+    if (draft.choice !== null && !form.querySelector('input[name="choice"]:checked')) {
+      var radio = form.querySelector('input[name="choice"][value="' + CSS.escape(draft.choice) + '"]');
+      if (radio) radio.checked = true;
+    }
+    var rationale = form.querySelector('textarea[name="rationale"]');
+    if (rationale && !rationale.value && draft.rationale) rationale.value = draft.rationale;
   }
 
   function choose(number) {
@@ -57,6 +118,7 @@
     if (!radio) return false;
     radio.checked = true;
     radio.focus({ preventScroll: true });
+    saveDraft();
     return true;
   }
 
@@ -111,7 +173,8 @@
           window.location.reload();
           return null;
         }
-        return response.text().then(swap);
+        var sent = response.status === 200 ? form : null;
+        return response.text().then(function (html) { swap(html, sent); });
       })
       .catch(function () {
         showNotice("Could not reach the server. Your choice is kept: press Enter to try again.");
@@ -134,6 +197,13 @@
       if (root.contains(form)) send(form);
     }, wait * 1000);
   }
+
+  root.addEventListener("change", function (event) {
+    if (event.target.closest('form[data-annotate-form="judge"]')) saveDraft();
+  });
+  root.addEventListener("input", function (event) {
+    if (event.target.name === "rationale") saveDraft();
+  });
 
   root.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-annotate-form]");
@@ -182,5 +252,6 @@
     if (event.persisted) window.location.reload();
   });
 
+  restoreDraft();
   focusItem();
 })();

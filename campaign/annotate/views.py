@@ -29,10 +29,10 @@ from campaign.annotate.judging import (
     skip_and_next,
 )
 from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
-from campaign.models import Assignment, Comparison, Enrollment
+from campaign.models import Assignment, Comparison, Enrollment, TrustState
 from campaign.participants.enrolment import enroll_self, get_participation
 from campaign.participants.progress import progress_of
-from campaign.selectors import comparison_texts, get_visible_campaign
+from campaign.selectors import comparison_texts, get_visible_campaign, is_organiser
 
 FETCH_HEADER = "X-Requested-With"
 FETCH_VALUE = "fetch"
@@ -58,6 +58,7 @@ class ScaleOption:
     number: int  # the key that chooses it, 1 = leftmost
     value: int  # the on-screen verdict sent to submit_judgment
     label: str
+    stacked_label: str  # Top/Bottom instead of Left/Right, for stacked cards on a phone
     checked: bool
 
 
@@ -172,7 +173,8 @@ def _participation_or_none(request: HttpRequest, slug: str) -> Enrollment | None
 
 def _not_enrolled(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_visible_campaign(slug, request.user)
-    return render(request, "campaign/not_enrolled.html", {"campaign": campaign}, status=403)
+    context = {"campaign": campaign, "is_organiser": is_organiser(request.user, campaign)}
+    return render(request, "campaign/not_enrolled.html", context, status=403)
 
 
 def _answer(
@@ -250,11 +252,30 @@ def _item_context(
         "progress": counts,
         "goal": goal,
         "goal_percent": round(100 * counts.judged / goal),
+        "qualifying": _qualifying(enrollment),
     }
+
+
+def _qualifying(enrollment: Enrollment) -> bool:
+    """Whether to tell the participant their votes do not count yet (checks still to come)."""
+    campaign = enrollment.campaign
+    checks = campaign.min_gold_seen and (campaign.qualification_gold or campaign.gold_rate)
+    return bool(checks) and enrollment.standing == TrustState.QUALIFYING
+
+
+def stacked_wording(label: str) -> str:
+    """A verdict's label for narrow screens, where the responses stack top and bottom."""
+    return label.replace("Left", "Top").replace("Right", "Bottom")
 
 
 def _scale_options(choices: list[tuple[int, str]], chosen: str | None) -> list[ScaleOption]:
     return [
-        ScaleOption(number=number, value=value, label=label, checked=str(value) == chosen)
+        ScaleOption(
+            number=number,
+            value=value,
+            label=label,
+            stacked_label=stacked_wording(label),
+            checked=str(value) == chosen,
+        )
         for number, (value, label) in enumerate(choices, start=1)
     ]

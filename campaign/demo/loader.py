@@ -20,6 +20,8 @@ from campaign.services import create_campaign
 PANDALM_FILE = Path(__file__).resolve().parent / "pandalm" / "testset-v1.json"
 DEMO_SLUG = "pandalm"
 EMPTY_RESPONSE = "(empty response)"
+# PandaLM's placeholders for "no input" and "no output": raw tokens a participant cannot read.
+NO_TEXT_TOKENS = ("<noinput>", "<nooutput>", "<no-output>")
 GOLD_EVERY = 16
 
 DEMO_GUIDELINES = """\
@@ -48,12 +50,14 @@ def read_pandalm(path: Path = PANDALM_FILE) -> list[dict[str, Any]]:
 
 def pandalm_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """PandaLM rows as explicit comparisons in PRODUCT.md's import format, in row order."""
-    unanimous = [row["idx"] for row in rows if _unanimous_winner(row)]
+    # Gold only where both sides say something: the guidelines ask to skip empty items.
+    unanimous = [row["idx"] for row in rows if _unanimous_winner(row) and not _has_empty_side(row)]
     gold_ids = set(unanimous[::GOLD_EVERY])
     items = []
     for row in rows:
         model_a, model_b = row["cmp_key"].split("_")
-        prompt = row["instruction"] + (f"\n\n{row['input']}" if row["input"] else "")
+        extra = _clean(row["input"])
+        prompt = _clean(row["instruction"]) + (f"\n\n{extra}" if extra else "")
         item: dict[str, Any] = {
             "id": f"pandalm-{row['idx']}",
             "prompt": prompt,
@@ -76,9 +80,21 @@ def _unanimous_winner(row: dict[str, Any]) -> str:
     return ""
 
 
-def _as_text(value: Any) -> str:
+def _has_empty_side(row: dict[str, Any]) -> bool:
+    return EMPTY_RESPONSE in (_as_text(row["response1"]), _as_text(row["response2"]))
+
+
+def _clean(value: Any) -> str:
+    """The text without PandaLM's placeholder tokens (a response of only a token is empty)."""
     text = value if isinstance(value, str) else str(value)
-    return text if text.strip() else EMPTY_RESPONSE
+    for token in NO_TEXT_TOKENS:
+        text = text.replace(token, "")
+    return text.strip()
+
+
+def _as_text(value: Any) -> str:
+    text = _clean(value)
+    return text if text else EMPTY_RESPONSE
 
 
 @transaction.atomic

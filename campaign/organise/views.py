@@ -23,6 +23,8 @@ from campaign.organise.access import get_organised_campaign_for_user
 from campaign.organise.status import close_campaign, open_campaign
 from campaign.participants.provisioning import credentials_csv, provision_annotators
 
+PROVISIONED_COOKIE = "crowdeval_provisioned"
+
 
 @never_cache
 @login_required
@@ -44,6 +46,16 @@ def provision(request: HttpRequest, slug: str) -> HttpResponse:
             response = HttpResponse(credentials_csv(credentials), content_type="text/csv")
             response["Content-Disposition"] = (
                 f'attachment; filename="{campaign.slug}-credentials-{stamp}.csv"'
+            )
+            # A download leaves the page as it was: provision.js reads this cookie to say on
+            # the page that the accounts exist and the file arrived (the count, no secret).
+            response.set_cookie(
+                PROVISIONED_COOKIE,
+                str(len(credentials)),
+                max_age=60,
+                path=request.path,
+                samesite="Strict",
+                secure=request.is_secure(),
             )
             return response
     status = 422 if form.is_bound else 200
@@ -90,6 +102,10 @@ SCORING_REQUEST_MESSAGES = {
         "Scoring queued: the new scores appear here once a worker has run it.",
     ),
     ScoringRequest.DONE: (messages.SUCCESS, "Scores recomputed."),
+    ScoringRequest.UNCHANGED: (
+        messages.INFO,
+        "Nothing new to score: the scores already include every judgment.",
+    ),
     ScoringRequest.BUSY: (
         messages.INFO,
         "A scoring run is already in progress; the page will show its result when it finishes.",

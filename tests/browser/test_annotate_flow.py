@@ -220,6 +220,9 @@ def test_organiser_downloads_credentials_once_and_they_log_in(
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Create accounts and download CSV").click()
     download = download_info.value
+    # The download leaves the page as it was; the page itself confirms (provision.js).
+    expect(page.locator("[data-provision-status]")).to_contain_text("2 accounts created")
+    page.screenshot(path=str(shots / "provision-done.png"))
     page.goto(f"{live_server.url}/c/{campaign.slug}/")
     page.screenshot(path=str(shots / "campaign-organiser.png"))
     assert download.suggested_filename.startswith(f"{campaign.slug}-credentials-")

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from accounts.models import User
+from campaign.demo.loader import EMPTY_RESPONSE, pandalm_items, read_pandalm
 from campaign.models import Campaign, Comparison, Contender, Enrollment, Judgment
 from scoring.models import Snapshot
 
@@ -57,3 +58,25 @@ def test_load_demo_prints_working_logins_for_an_organiser_and_participants(capsy
         assert user.is_staff == (role == "organiser")
     demo1 = User.objects.get(username="demo1")
     assert Enrollment.objects.filter(user=demo1, campaign__slug="pandalm").exists()
+
+
+def test_demo_texts_carry_no_placeholder_tokens_and_no_gold_has_an_empty_side():
+    items = pandalm_items(read_pandalm())
+    for item in items:
+        for text in (item["prompt"], item["a"]["text"], item["b"]["text"]):
+            assert (
+                "<noinput>" not in text and "<nooutput>" not in text and "<no-output>" not in text
+            )
+        if item.get("gold"):
+            assert EMPTY_RESPONSE not in (item["a"]["text"], item["b"]["text"])
+    assert sum(1 for item in items if item.get("gold")) >= 24
+
+
+def test_load_demo_tells_a_newcomer_how_to_see_their_votes_count_and_where_the_dashboard_is(
+    capsys,
+):
+    call_command("load_demo")
+    output = capsys.readouterr().out
+    assert "http://127.0.0.1:8000/c/pandalm/organise/" in output
+    assert "Your votes count once you have qualified: about 30 judgments" in output
+    assert "for the admin" not in output

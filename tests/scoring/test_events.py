@@ -181,6 +181,13 @@ def test_eager_mode_scores_in_the_background_at_most_once_per_interval(eager, ca
     assert Snapshot.objects.filter(campaign=campaign).count() == 2
 
 
+def test_eager_recompute_with_nothing_new_says_so(eager, campaign) -> None:
+    # "Scores recomputed" only when a new snapshot was stored.
+    assert request_recompute(campaign) == ScoringRequest.DONE
+    assert request_recompute(campaign) == ScoringRequest.UNCHANGED
+    assert Snapshot.objects.filter(campaign=campaign).count() == 1
+
+
 def test_eager_recompute_while_another_run_holds_the_lock_says_busy(eager, campaign) -> None:
     # Like the background run a judgment starts: the request must not claim it scored.
     with campaign_lock(campaign.pk, token="the-background-run") as held:

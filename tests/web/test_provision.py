@@ -69,3 +69,11 @@ def test_a_bad_count_is_explained_and_creates_nothing(owner, campaign, count):
 def test_the_form_says_the_file_is_the_only_copy(owner, campaign):
     html = logged_in(owner).get(reverse("campaign:provision", args=["provisioned"]))
     assert "the only copy" in html.content.decode()
+
+
+def test_the_download_leaves_a_short_lived_count_for_the_page_to_confirm(owner, campaign):
+    # provision.js reads it to say on the page that the accounts exist (the count, no secret).
+    response = provision(logged_in(owner), "2")
+    cookie = response.cookies["crowdeval_provisioned"]
+    assert cookie.value == "2" and cookie["max-age"] == 60
+    assert cookie["path"] == reverse("campaign:provision", args=["provisioned"])

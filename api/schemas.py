@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from campaign.events import ScoringRequest
+
 Slug = Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=64)]
 Fraction = Annotated[float, Field(allow_inf_nan=False)]
 Scale = Literal[2, 3, 5]
@@ -179,6 +181,6 @@ class LeaderboardOut(Schema):
 
 
 class RecomputeOut(Schema):
-    request: Literal["queued", "done", "busy", "unavailable"]
+    request: ScoringRequest  # the enum itself, so a new outcome cannot drift from the schema
     scoring: ScoringStateOut
     progress_url: str = Field(description="GET it to see when the run has finished.")

@@ -45,3 +45,13 @@ def test_recompute_answers_202_and_the_run_shows_in_progress(owner_api, campaign
     scoring = owner_api.get(body["progress_url"]).json()["scoring"]
     assert (scoring["unscored"], scoring["judgments_scored"]) == (0, 1)
     assert scoring["computed_at"] is not None
+
+
+def test_a_recompute_with_nothing_new_says_so(owner_api, campaign):
+    judge(make_participant(campaign), campaign.comparisons.first(), verdict=2)
+    assert owner_api.post(campaign_url(campaign, "/recompute")).json()["request"] == "done"
+
+    again = owner_api.post(campaign_url(campaign, "/recompute"))
+
+    assert again.status_code == 202
+    assert again.json()["request"] == "unchanged"

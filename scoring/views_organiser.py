@@ -1,4 +1,4 @@
-"""The organiser dashboard and its Recompute action; others get a 404.
+"""The organiser dashboard, its Recompute action and its export downloads; others get a 404.
 
 The dashboard reads the latest snapshot, so it lives here; the status actions beside it (open,
 close, reopen) are the campaign app's (campaign.organise.views). Like them, every view fetches
@@ -8,8 +8,11 @@ nothing, and Recompute is a CSRF-protected POST answered by a redirect back with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 from campaign.organise.access import get_organised_campaign_for_user
 from campaign.organise.views import report_scoring_request
 from scoring.dashboard import SHOW_CHOICES, build_dashboard
+from scoring.exceptions import NotScoredYet
+from scoring.exports.formats import CONTENT_TYPES, Format, file_name
+from scoring.exports.judgments import judgment_file
+from scoring.exports.preferences import preference_file
 from scoring.jobs import request_recompute
 
 
@@ -35,3 +42,32 @@ def recompute(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_organised_campaign_for_user(slug=slug, user=request.user)
     report_scoring_request(request, request_recompute(campaign))
     return redirect("scoring:dashboard", slug=campaign.slug)
+
+
+@never_cache
+@login_required
+@require_GET
+def export_judgments(request: HttpRequest, slug: str, fmt: Format) -> HttpResponse:
+    """The dashboard's download of every judgment: the export_judgments command's file."""
+    campaign = get_organised_campaign_for_user(slug=slug, user=request.user)
+    return _download(judgment_file(campaign, fmt=fmt), campaign.slug, "judgments", fmt)
+
+
+@never_cache
+@login_required
+@require_GET
+def export_preferences(request: HttpRequest, slug: str, fmt: Format) -> HttpResponse:
+    """The dashboard's download of the preference pairs (TRL's format), once scored."""
+    campaign = get_organised_campaign_for_user(slug=slug, user=request.user)
+    try:
+        chunks = preference_file(campaign, fmt=fmt)
+    except NotScoredYet as refusal:
+        messages.error(request, str(refusal))
+        return redirect("scoring:dashboard", slug=campaign.slug)
+    return _download(chunks, campaign.slug, "preferences", fmt)
+
+
+def _download(chunks: Iterator[bytes], slug: str, export: str, fmt: Format) -> HttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{file_name(slug, export, fmt)}"'
+    return response

@@ -8,7 +8,6 @@ secret while a campaign is open).
 
 # No `from __future__ import annotations`: ninja reads the signatures at import time.
 
-from collections.abc import Iterator
 from typing import Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
@@ -18,7 +17,7 @@ from api.access import caller, get_api_campaign
 from api.responses import answers
 from api.schemas import Error, Slug
 from api.work import router as work_router
-from scoring.exports.formats import CONTENT_TYPES, Format, file_name
+from scoring.exports.formats import CONTENT_TYPES, Format, download
 from scoring.exports.judgments import judgment_file
 from scoring.exports.preferences import preference_file
 
@@ -47,7 +46,8 @@ def judgments(
 ) -> StreamingHttpResponse:
     """One row per judgment with PRODUCT.md's columns, as JSON Lines, CSV or Parquet."""
     campaign = get_api_campaign(caller(request), slug)
-    return _download(judgment_file(campaign, fmt=format), campaign.slug, "judgments", format)
+    chunks = judgment_file(campaign, fmt=format)
+    return download(chunks, slug=campaign.slug, export="judgments", fmt=format)
 
 
 @router.get(
@@ -65,12 +65,4 @@ def preferences(
     (409 before the campaign's first scoring run: trust is not known yet)."""
     campaign = get_api_campaign(caller(request), slug)
     chunks = preference_file(campaign, fmt=format)  # raises NotScoredYet before any byte
-    return _download(chunks, campaign.slug, "preferences", format)
-
-
-def _download(
-    chunks: Iterator[bytes], slug: str, export: str, fmt: Format
-) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{file_name(slug, export, fmt)}"'
-    return response
+    return download(chunks, slug=campaign.slug, export="preferences", fmt=format)

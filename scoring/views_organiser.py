@@ -8,11 +8,9 @@ nothing, and Recompute is a CSRF-protected POST answered by a redirect back with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +19,7 @@ from campaign.organise.access import get_organised_campaign_for_user
 from campaign.organise.views import report_scoring_request
 from scoring.dashboard import SHOW_CHOICES, build_dashboard
 from scoring.exceptions import NotScoredYet
-from scoring.exports.formats import CONTENT_TYPES, Format, file_name
+from scoring.exports.formats import Format, download
 from scoring.exports.judgments import judgment_file
 from scoring.exports.preferences import preference_file
 from scoring.jobs import request_recompute
@@ -50,7 +48,8 @@ def recompute(request: HttpRequest, slug: str) -> HttpResponse:
 def export_judgments(request: HttpRequest, slug: str, fmt: Format) -> HttpResponse:
     """The dashboard's download of every judgment: the export_judgments command's file."""
     campaign = get_organised_campaign_for_user(slug=slug, user=request.user)
-    return _download(judgment_file(campaign, fmt=fmt), campaign.slug, "judgments", fmt)
+    chunks = judgment_file(campaign, fmt=fmt)
+    return download(chunks, slug=campaign.slug, export="judgments", fmt=fmt)
 
 
 @never_cache
@@ -64,10 +63,4 @@ def export_preferences(request: HttpRequest, slug: str, fmt: Format) -> HttpResp
     except NotScoredYet as refusal:
         messages.error(request, str(refusal))
         return redirect("scoring:dashboard", slug=campaign.slug)
-    return _download(chunks, campaign.slug, "preferences", fmt)
-
-
-def _download(chunks: Iterator[bytes], slug: str, export: str, fmt: Format) -> HttpResponse:
-    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{file_name(slug, export, fmt)}"'
-    return response
+    return download(chunks, slug=campaign.slug, export="preferences", fmt=fmt)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.http import StreamingHttpResponse
 
 from campaign.spreadsheet import SafeWriter
 
@@ -52,6 +53,15 @@ class Column:
 
     name: str
     type: str
+
+
+def download(
+    chunks: Iterator[bytes], *, slug: str, export: str, fmt: Format
+) -> StreamingHttpResponse:
+    """A file sent chunk by chunk as it is made, named for the browser to save."""
+    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{file_name(slug, export, fmt)}"'
+    return response
 
 
 def file_name(slug: str, export: str, fmt: Format) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import subprocess
 
-from bench.database import fresh_database
+from bench.database import SERVER, fresh_database
 from bench.load.config import PYTHON, ROOT, server_env
 
 CONTENDERS = 8  # 28 pairs per prompt
@@ -22,10 +22,10 @@ RESPONSE_TEXT = (
 PROMPT_TEXT = "Write a short program that sums the second column of a file, grouped by the first."
 
 
-def recreate_database(db: str, redis_db: int = 14) -> None:
+def recreate_database(db: str, redis_db: int = 14, *, server: str = SERVER) -> None:
     """Drop, create and migrate `db`, then collectstatic (DEBUG=0 serves the hashed files)."""
-    env = server_env(db, redis_db)
-    fresh_database(db, env)
+    env = server_env(db, redis_db, server=server)
+    fresh_database(db, env, server=server)
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
 

@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.database import SERVER
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
@@ -63,7 +65,8 @@ def parse_args(description: str) -> argparse.Namespace:
     return args
 
 
-def server_env(db: str, redis_db: int = 14) -> dict[str, str]:
+def server_env(db: str, redis_db: int = 14, *, server: str = SERVER) -> dict[str, str]:
+    """The servers' environment; `server` is the PostgreSQL to use (bench/db_restart.py's own)."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -74,7 +77,7 @@ def server_env(db: str, redis_db: int = 14) -> dict[str, str]:
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",
         SECURE_HSTS_SECONDS="0",
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db}",
+        DATABASE_URL=f"{server}/{db}",
         CONN_MAX_AGE="600",
         REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
         LOG_LEVEL="WARNING",

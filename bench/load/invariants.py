@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import psycopg
 
+from bench.database import SERVER
 
-def check_invariants(db: str, acked: list[str]) -> bool:
+
+def check_invariants(db: str, acked: list[str], *, server: str = SERVER) -> bool:
     ok = True
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{db}") as conn:
+    with psycopg.connect(f"{server}/{db}") as conn:
 
         def one(sql: str) -> int:
             return conn.execute(sql).fetchone()[0]

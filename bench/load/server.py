@@ -11,13 +11,16 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.database import SERVER
 from bench.load.config import PYTHON, ROOT, ServerConfig, server_env
 
 GUNICORN_LOG = Path(tempfile.gettempdir()) / "annotate_load.gunicorn.log"
 
 
 class Server:
-    def __init__(self, config: ServerConfig, db: str, port: int, redis_db: int = 14) -> None:
+    def __init__(
+        self, config: ServerConfig, db: str, port: int, redis_db: int = 14, *, server: str = SERVER
+    ) -> None:
         self.config = config
         self.base = f"http://127.0.0.1:{port}"
         gunicorn = str(Path(PYTHON).with_name("gunicorn"))
@@ -35,7 +38,11 @@ class Server:
         ]
         self.log = open(GUNICORN_LOG, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            command, env=server_env(db, redis_db), cwd=ROOT, stdout=self.log, stderr=self.log
+            command,
+            env=server_env(db, redis_db, server=server),
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=self.log,
         )
 
     async def wait_ready(self) -> None:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from campaign import views
 from campaign.annotate import views as annotate_views
+from campaign.organise import preview as organise_preview
 from campaign.organise import views as organise_views
 
 app_name = "campaign"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("c/<slug:slug>/annotate/<uuid:key>/judge/", annotate_views.judge, name="judge"),
     path("c/<slug:slug>/annotate/<uuid:key>/skip/", annotate_views.skip, name="skip"),
     path("c/<slug:slug>/organise/provision/", organise_views.provision, name="provision"),
+    path("c/<slug:slug>/organise/preview/", organise_preview.preview, name="preview"),
     path("c/<slug:slug>/organise/open/", organise_views.open_, name="open"),
     path("c/<slug:slug>/organise/close/", organise_views.close, name="close"),
 ]

@@ -248,7 +248,7 @@ def _item_context(
         "form": form,
         "skip_form": skip_form or SkipForm(),
         "skip_reasons": SKIP_REASONS,
-        "options": _scale_options(choices, chosen),
+        "options": scale_options(choices, chosen),
         "progress": counts,
         "goal": goal,
         "goal_percent": round(100 * counts.judged / goal),
@@ -268,7 +268,7 @@ def stacked_wording(label: str) -> str:
     return label.replace("Left", "Top").replace("Right", "Bottom")
 
 
-def _scale_options(choices: list[tuple[int, str]], chosen: str | None) -> list[ScaleOption]:
+def scale_options(choices: list[tuple[int, str]], chosen: str | None) -> list[ScaleOption]:
     return [
         ScaleOption(
             number=number,

@@ -52,7 +52,7 @@ def test_no_page_has_a_serious_accessibility_violation(live_server, browser: Bro
     anonymous.close()
 
     organiser = logged_in_context(browser, live_server, owner, bypass_csp=True, **size)
-    for path in ("organise/", "organise/provision/", "annotate/"):
+    for path in ("organise/", "organise/provision/", "organise/preview/", "annotate/"):
         found += blocking_violations(organiser, f"{base}/c/{campaign.slug}/{path}")
     organiser.close()
 

@@ -126,7 +126,12 @@ def test_no_page_scrolls_sideways_on_a_phone(live_server, browser: Browser, team
         assert no_sideways_scroll(anonymous, live_server.url + url), url
     anonymous.close()
     organiser = logged_in_context(browser, live_server, owner, **PHONE)
-    for url in (f"{base}/organise/", f"{base}/organise/provision/", f"{base}/annotate/"):
+    for url in (
+        f"{base}/organise/",
+        f"{base}/organise/provision/",
+        f"{base}/organise/preview/",
+        f"{base}/annotate/",
+    ):
         assert no_sideways_scroll(organiser, url), url
     organiser.close()
     participant = participant_page(browser, live_server, campaign, PHONE)

@@ -1,0 +1,70 @@
+"""The organiser's preview of the annotate page: what participants see, recording nothing.
+
+It shows a random regular comparison (never gold: a preview is no way round gold secrecy for
+whoever else may look over the organiser's shoulder) through the participants' own item
+template, with the sides placed at random as an assignment would. Its forms post back here,
+and a post only moves on to another item: no lease, no judgment, no skip, no counter.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from accounts.models import User
+from campaign.annotate.forms import SKIP_REASONS, JudgmentForm, SkipForm
+from campaign.annotate.judging import allowed_choices
+from campaign.annotate.views import ItemDisplay, scale_options
+from campaign.models import SHUFFLE_KEY_LIMIT, Campaign, Comparison
+from campaign.organise.access import get_organised_campaign_for_user
+from campaign.selectors import comparison_texts
+
+NOTHING_RECORDED = "Preview: nothing was recorded. Here is another item."
+
+
+def preview_item(campaign: Campaign) -> ItemDisplay | None:
+    """A random regular comparison of the campaign, sides placed at random (two queries)."""
+    regular = Comparison.objects.filter(campaign=campaign, gold_side="").order_by("shuffle")
+    start = secrets.randbelow(SHUFFLE_KEY_LIMIT)
+    comparison_id = (
+        regular.filter(shuffle__gte=start).values_list("pk", flat=True).first()
+        or regular.values_list("pk", flat=True).first()
+    )
+    if comparison_id is None:
+        return None
+    prompt_text, a_text, b_text = comparison_texts(comparison_id)
+    left, right = (a_text, b_text) if secrets.randbelow(2) else (b_text, a_text)
+    return ItemDisplay(key=uuid.uuid4(), prompt_text=prompt_text, left_text=left, right_text=right)
+
+
+@never_cache
+@login_required
+def preview(request: HttpRequest, slug: str) -> HttpResponse:
+    user = cast(User, request.user)  # login_required: never anonymous here
+    campaign = get_organised_campaign_for_user(slug=slug, user=user)
+    if request.method == "POST":
+        messages.info(request, NOTHING_RECORDED)
+        return redirect("campaign:preview", slug=campaign.slug)
+    choices = allowed_choices(campaign)
+    context = {
+        "campaign": campaign,
+        "preview": True,
+        "item": preview_item(campaign),
+        "halted": None,
+        "notice": None,
+        "form": JudgmentForm(choices=choices, require_rationale=campaign.require_rationale),
+        "skip_form": SkipForm(),
+        "skip_reasons": SKIP_REASONS,
+        "options": scale_options(choices, None),
+        "progress": None,
+        "goal": None,
+        "goal_percent": 0,
+    }
+    return render(request, "campaign/preview.html", context)

@@ -247,3 +247,28 @@ def work_through(
         )
         worked.append(assignment)
     return worked
+
+
+def expire_lease(assignment: Assignment) -> None:
+    """Backdate a lease so that it ran out an hour ago, as if its participant walked away."""
+    past = timezone.now() - datetime.timedelta(hours=1)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        leased_at=past - datetime.timedelta(minutes=15), expires_at=past
+    )
+
+
+def judge_lease(
+    user: User, campaign: Campaign, assignment: Assignment, choice: int = -1
+) -> Judgment:
+    """Submit ``choice`` (on-screen terms) on a lease, through the service the page calls."""
+    return submit_judgment(
+        annotator=user, campaign=campaign, assignment_key=assignment.key, choice=choice
+    )
+
+
+def judge_preferring(
+    user: User, campaign: Campaign, assignment: Assignment, *, prefer: str
+) -> Judgment:
+    """Judge preferring side ``prefer`` ("a", "b" or "tie"), whatever side is shown left."""
+    choice = 0 if prefer == "tie" else (-1 if assignment.left_side == prefer else 1)
+    return judge_lease(user, campaign, assignment, choice)

@@ -15,11 +15,12 @@ from campaign.annotate.assignment import (
 )
 from campaign.annotate.judging import (
     skip_assignment,
-    submit_judgment,
 )
 from campaign.exceptions import CampaignNotOpen, NotEnrolled
 from campaign.models import Assignment, Campaign, Comparison, Judgment
 from tests.builders import (
+    expire_lease,
+    judge_lease,
     make_campaign,
     make_comparisons,
     make_participant,
@@ -33,19 +34,6 @@ def regular_campaign(**settings):
     settings.setdefault("qualification_gold", 0)
     settings.setdefault("gold_rate", 0.0)
     return make_campaign(**settings)
-
-
-def judge(annotator, campaign, assignment, choice=-1):
-    return submit_judgment(
-        annotator=annotator, campaign=campaign, assignment_key=assignment.key, choice=choice
-    )
-
-
-def expire(assignment):
-    past = timezone.now() - datetime.timedelta(hours=1)
-    Assignment.objects.filter(pk=assignment.pk).update(
-        leased_at=past - datetime.timedelta(minutes=15), expires_at=past
-    )
 
 
 def load_of(comparison):
@@ -120,7 +108,7 @@ def test_a_participant_is_never_served_a_comparison_judged_or_skipped_before():
     make_comparisons(campaign, 2)
     annotator = make_participant(campaign)
 
-    judge(annotator, campaign, next_assignment(annotator=annotator, campaign=campaign))
+    judge_lease(annotator, campaign, next_assignment(annotator=annotator, campaign=campaign))
     skipped = next_assignment(annotator=annotator, campaign=campaign)
     skip_assignment(
         annotator=annotator, campaign=campaign, assignment_key=skipped.key, reason="truncated"
@@ -137,7 +125,7 @@ def test_left_side_is_randomised_per_assignment():
     for _ in range(40):
         assignment = next_assignment(annotator=annotator, campaign=campaign)
         sides.add(assignment.left_side)
-        judge(annotator, campaign, assignment)
+        judge_lease(annotator, campaign, assignment)
     assert sides == {"a", "b"}
 
 
@@ -152,7 +140,7 @@ def test_qualification_gold_is_spread_at_random_over_the_first_items():
         served = []
         while (assignment := next_assignment(annotator=annotator, campaign=campaign)) is not None:
             served.append(assignment.is_gold)
-            judge(annotator, campaign, assignment)
+            judge_lease(annotator, campaign, assignment)
         placement = tuple(position for position, gold in enumerate(served) if gold)
         assert len(placement) == 3 and placement[-1] < window  # all of it, early
         placements.add(placement)
@@ -170,7 +158,7 @@ def test_after_qualification_gold_is_served_at_gold_rate_one():
     for _ in range(5):
         assignment = next_assignment(annotator=annotator, campaign=campaign)
         served.append(assignment.is_gold)
-        judge(annotator, campaign, assignment)
+        judge_lease(annotator, campaign, assignment)
 
     qualified = served.index(True)
     assert qualified < QUALIFICATION_SPREAD
@@ -185,7 +173,7 @@ def test_each_gold_comparison_is_served_once_and_an_exhausted_pool_falls_back_to
     served = []
     while (assignment := next_assignment(annotator=annotator, campaign=campaign)) is not None:
         served.append(assignment)
-        judge(annotator, campaign, assignment)
+        judge_lease(annotator, campaign, assignment)
 
     assert [assignment.is_gold for assignment in served] == [True, True, False, False, False]
     assert len({assignment.comparison_id for assignment in served}) == 5
@@ -217,7 +205,7 @@ def test_an_expired_own_lease_is_expired_and_a_fresh_item_served():
     make_comparisons(campaign, 2)
     annotator = make_participant(campaign)
     stale = next_assignment(annotator=annotator, campaign=campaign)
-    expire(stale)
+    expire_lease(stale)
 
     fresh = next_assignment(annotator=annotator, campaign=campaign)
 
@@ -233,7 +221,7 @@ def test_reclaim_expired_leases_gives_room_back_to_the_comparison():
     slow, other = make_participant(campaign), make_participant(campaign)
     lease = next_assignment(annotator=slow, campaign=campaign)
     assert next_assignment(annotator=other, campaign=campaign) is None
-    expire(lease)
+    expire_lease(lease)
 
     assert reclaim_expired_leases(campaign=campaign) == 1
 
@@ -252,8 +240,8 @@ def test_reclaim_leaves_current_leases_and_other_campaigns_alone():
     fresh = next_assignment(annotator=fresh_person, campaign=campaign)
     foreign_person = make_participant(elsewhere)
     foreign = next_assignment(annotator=foreign_person, campaign=elsewhere)
-    expire(stale)
-    expire(foreign)
+    expire_lease(stale)
+    expire_lease(foreign)
 
     assert reclaim_expired_leases(campaign=campaign) == 1
 
@@ -300,7 +288,7 @@ def test_the_cost_of_serving_does_not_grow_with_the_campaign(django_assert_max_n
             with django_assert_max_num_queries(7):
                 assignment = next_assignment(annotator=annotator, campaign=campaign)
             with django_assert_max_num_queries(7):
-                judge(annotator, campaign, assignment)
+                judge_lease(annotator, campaign, assignment)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL query plans")
@@ -332,7 +320,7 @@ def test_a_judgment_leaves_the_load_unchanged_and_a_skip_releases_it():
     make_comparisons(campaign, 2)
     annotator = make_participant(campaign)
     judged = next_assignment(annotator=annotator, campaign=campaign)
-    judge(annotator, campaign, judged)
+    judge_lease(annotator, campaign, judged)
     skipped = next_assignment(annotator=annotator, campaign=campaign)
     skip_assignment(annotator=annotator, campaign=campaign, assignment_key=skipped.key, reason="x")
 
@@ -346,7 +334,7 @@ def test_the_reclaim_task_calls_the_service():
 
     campaign = regular_campaign()
     make_comparisons(campaign, 1)
-    expire(next_assignment(annotator=make_participant(campaign), campaign=campaign))
+    expire_lease(next_assignment(annotator=make_participant(campaign), campaign=campaign))
 
     assert reclaim_leases.apply(args=(campaign.pk,)).get() == 1
     assert reclaim_leases.apply().get() == 0

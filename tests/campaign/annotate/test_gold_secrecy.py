@@ -20,8 +20,14 @@ from campaign.exceptions import ParticipationBlocked
 from campaign.models import Campaign
 from campaign.participants.enrolment import get_participation
 from campaign.participants.trust import STANDING_STEP
-from tests.builders import make_campaign, make_comparisons, make_participant, work_through
-from tests.campaign.annotate.test_assignment import expire, judge
+from tests.builders import (
+    expire_lease,
+    judge_lease,
+    make_campaign,
+    make_comparisons,
+    make_participant,
+    work_through,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +82,7 @@ def test_a_participant_who_becomes_untrusted_may_still_finish_the_item_on_screen
     campaign.refresh_from_db()
 
     assert next_assignment(annotator=annotator, campaign=campaign).key == on_screen.key
-    judge(annotator, campaign, on_screen)
+    judge_lease(annotator, campaign, on_screen)
     with pytest.raises(ParticipationBlocked):
         next_assignment(annotator=annotator, campaign=campaign)
 
@@ -134,7 +140,7 @@ def test_a_late_judgment_costs_the_same_statements_on_gold_and_regular_items():
         annotator = make_participant(campaign)
         assignment = next_assignment(annotator=annotator, campaign=campaign)
         assert assignment.is_gold == (gold_rate == 1.0)
-        expire(assignment)
+        expire_lease(assignment)
         reclaim_expired_leases(campaign=campaign)
-        sent[gold_rate], _ = statements(partial(judge, annotator, campaign, assignment))
+        sent[gold_rate], _ = statements(partial(judge_lease, annotator, campaign, assignment))
     assert sent[0.0] == sent[1.0]

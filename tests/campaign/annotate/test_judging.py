@@ -32,7 +32,7 @@ from campaign.exceptions import (
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.enrolment import get_participation
 from campaign.participants.progress import progress_of
-from tests.builders import make_campaign, make_comparisons, make_participant
+from tests.builders import expire_lease, make_campaign, make_comparisons, make_participant
 
 pytestmark = pytest.mark.django_db
 
@@ -59,13 +59,6 @@ def submit(annotator, campaign, assignment, choice=-1, **extra):
         assignment_key=assignment.key,
         choice=choice,
         **extra,
-    )
-
-
-def expire(assignment):
-    past = timezone.now() - datetime.timedelta(hours=1)
-    Assignment.objects.filter(pk=assignment.pk).update(
-        leased_at=past - datetime.timedelta(minutes=15), expires_at=past
     )
 
 
@@ -239,7 +232,7 @@ def test_nonsense_seconds_are_refused(campaign, participant, seconds):
 
 def test_a_lease_past_its_expiry_but_not_yet_reclaimed_is_still_accepted(campaign, participant):
     assignment = lease(participant, campaign)
-    expire(assignment)
+    expire_lease(assignment)
 
     judgment = submit(participant, campaign, assignment)
 
@@ -252,7 +245,7 @@ def test_a_reclaimed_lease_is_accepted_while_the_comparison_has_room():
     (comparison,) = make_comparisons(campaign, 1)
     slow = make_participant(campaign)
     assignment = lease(slow, campaign)
-    expire(assignment)
+    expire_lease(assignment)
     reclaim_expired_leases(campaign=campaign)
     lease(make_participant(campaign), campaign)  # re-leased, but one place is still free
 
@@ -269,7 +262,7 @@ def test_a_reclaimed_lease_is_refused_once_the_comparison_is_full_again():
     (comparison,) = make_comparisons(campaign, 1)
     slow, quick = make_participant(campaign), make_participant(campaign)
     assignment = lease(slow, campaign)
-    expire(assignment)
+    expire_lease(assignment)
     reclaim_expired_leases(campaign=campaign)
     submit(quick, campaign, lease(quick, campaign))
 

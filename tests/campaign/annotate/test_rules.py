@@ -34,6 +34,8 @@ from campaign.exceptions import (
 from campaign.models import Assignment, Comparison, Enrollment, Judgment, is_correct
 from campaign.participants.enrolment import enroll, require_open
 from tests.builders import (
+    expire_lease,
+    judge_preferring,
     make_campaign,
     make_comparisons,
     make_participant,
@@ -41,21 +43,6 @@ from tests.builders import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def expire(assignment: Assignment) -> None:
-    past = timezone.now() - datetime.timedelta(hours=1)
-    Assignment.objects.filter(pk=assignment.pk).update(
-        leased_at=past - datetime.timedelta(minutes=15), expires_at=past
-    )
-
-
-def judge(annotator, campaign, assignment, *, prefer: str) -> Judgment:
-    """Judge preferring side ``prefer`` ("a", "b" or "tie"), whatever side is shown left."""
-    choice = 0 if prefer == "tie" else (-1 if assignment.left_side == prefer else 1)
-    return submit_judgment(
-        annotator=annotator, campaign=campaign, assignment_key=assignment.key, choice=choice
-    )
 
 
 # --- the assignment engine -------------------------------------------------------------------
@@ -82,7 +69,7 @@ def test_a_participant_who_has_seen_every_gold_item_gets_regular_work_that_fills
     first, second = make_participant(campaign), make_participant(campaign)
     gold_lease = next_assignment(annotator=first, campaign=campaign)
     assert gold_lease.comparison_id == gold.pk
-    judge(first, campaign, gold_lease, prefer="a")
+    judge_preferring(first, campaign, gold_lease, prefer="a")
 
     lease = next_assignment(annotator=first, campaign=campaign)
 
@@ -96,7 +83,7 @@ def test_the_reclaim_sweep_goes_on_past_a_full_batch(monkeypatch):
     campaign = make_campaign(qualification_gold=0, gold_rate=0.0, judgments_per_comparison=1)
     comparisons = make_comparisons(campaign, 5)
     for _ in comparisons:
-        expire(next_assignment(annotator=make_participant(campaign), campaign=campaign))
+        expire_lease(next_assignment(annotator=make_participant(campaign), campaign=campaign))
 
     assert reclaim_expired_leases(campaign=campaign) == 5
 
@@ -128,7 +115,7 @@ def test_a_gold_judgment_is_correct_only_when_it_prefers_the_gold_side(gold_side
     lease = next_assignment(annotator=annotator, campaign=campaign)
     assert lease.comparison_id == gold.pk
 
-    judgment = judge(annotator, campaign, lease, prefer=prefer)
+    judgment = judge_preferring(annotator, campaign, lease, prefer=prefer)
 
     assert (judgment.is_gold, judgment.correct) == (True, correct)
 
@@ -152,11 +139,12 @@ def test_late_gold_judgments_need_no_room_however_many_arrive():
     leases = [next_assignment(annotator=user, campaign=campaign) for user in late]
     assert {lease.comparison_id for lease in leases} == {gold.pk}
     for lease in leases:
-        expire(lease)
+        expire_lease(lease)
     reclaim_expired_leases(campaign=campaign)
 
     judgments = [
-        judge(user, campaign, lease, prefer="a") for user, lease in zip(late, leases, strict=True)
+        judge_preferring(user, campaign, lease, prefer="a")
+        for user, lease in zip(late, leases, strict=True)
     ]
 
     assert [judgment.correct for judgment in judgments] == [True, True, True]
@@ -169,9 +157,11 @@ def test_a_late_judgment_in_the_annotate_loop_is_refused_once_the_comparison_is_
     (comparison,) = make_comparisons(campaign, 1)
     slow, quick = make_participant(campaign), make_participant(campaign)
     lease = next_assignment(annotator=slow, campaign=campaign)
-    expire(lease)
+    expire_lease(lease)
     reclaim_expired_leases(campaign=campaign)
-    judge(quick, campaign, next_assignment(annotator=quick, campaign=campaign), prefer="a")
+    judge_preferring(
+        quick, campaign, next_assignment(annotator=quick, campaign=campaign), prefer="a"
+    )
     enrollment = Enrollment.objects.select_related("campaign").get(user=slow)
 
     with pytest.raises(LeaseExpired):
@@ -190,10 +180,10 @@ def test_a_late_judgment_takes_room_on_its_own_comparison_only():
     make_comparisons(campaign, 3)
     slow = make_participant(campaign)
     lease = next_assignment(annotator=slow, campaign=campaign)
-    expire(lease)
+    expire_lease(lease)
     reclaim_expired_leases(campaign=campaign)
 
-    judge(slow, campaign, lease, prefer="a")
+    judge_preferring(slow, campaign, lease, prefer="a")
 
     loads = dict(Comparison.objects.values_list("pk", "load"))
     assert loads.pop(lease.comparison_id) == 1

@@ -9,8 +9,13 @@ from campaign.annotate.assignment import next_assignment
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import Comparison, Enrollment, TrustState
 from campaign.participants.trust import STANDING_STEP, assess_trust
-from tests.builders import make_campaign, make_comparisons, make_participant, work_through
-from tests.campaign.annotate.test_rules import judge
+from tests.builders import (
+    judge_preferring,
+    make_campaign,
+    make_comparisons,
+    make_participant,
+    work_through,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +52,7 @@ def answer_gold(annotator, campaign, answers: list[bool]) -> None:
         assert lease.is_gold
         gold_side = Comparison.objects.get(pk=lease.comparison_id).gold_side
         wrong_side = "b" if gold_side == "a" else "a"
-        judge(annotator, campaign, lease, prefer=gold_side if right else wrong_side)
+        judge_preferring(annotator, campaign, lease, prefer=gold_side if right else wrong_side)
     work_through(annotator, campaign, items=STANDING_STEP - len(answers))
 
 

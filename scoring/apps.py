@@ -15,7 +15,10 @@ class ScoringConfig(AppConfig):
         # Register the tasks in every process, not only in workers (which autodiscover them):
         # without a broker scoring.queue runs scoring.score_campaign by name, in-process.
         from campaign.events import ScoringReactions, register_scoring
-        from scoring import tasks  # noqa: F401
+        from scoring import (
+            extra_modules,  # noqa: F401  (registers the snapshot's extra views and analyses)
+            tasks,  # noqa: F401
+        )
         from scoring.jobs import request_recompute
         from scoring.queue import score_soon
 

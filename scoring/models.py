@@ -15,6 +15,9 @@ without touching the numerics.
                   top_verdict_share, flags (list of flag names).
 ``matrices``    — {"names": [...], "votes": [[int]], "win_rate": [[float]]}, rows and columns
                   in the order of ``names`` (the order of ``contenders``).
+``views``       — other boards of the same run by name (scoring.extras): each at least
+                  {"label": str, "contenders": [rows shaped like ``contenders``]}.
+``analysis``    — facts about the ranking by name (scoring.extras), shapes in their modules.
 ``stats``       — run facts: rounds, seed, alpha (Krippendorff, or null), annotators,
                   trusted_annotators, gold_judgments, seconds (how long the run took).
 """
@@ -41,6 +44,8 @@ class Snapshot(models.Model):
     annotators = models.JSONField(default=list)
     matrices = models.JSONField(default=dict)
     stats = models.JSONField(default=dict)
+    views = models.JSONField(default=dict)
+    analysis = models.JSONField(default=dict)
     # Whether viewers of an open campaign see this run (scoring.publication): only runs that
     # fold at least PUBLIC_STEP judgments more than the previous published one, so public
     # standings move in steps no single item can be traced through.

@@ -35,6 +35,7 @@ from scoring.campaign_data import (
     judgment_columns,
     rated_pair_counts,
 )
+from scoring.extras import ScoringRun, compute_extras, read_extras
 from scoring.models import Snapshot
 from scoring.numerics.agreement import krippendorff_alpha
 from scoring.numerics.annotators import (
@@ -86,11 +87,16 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         voters = np.unique(columns.annotator_id[accepted]).tolist()
         counts = rated_pair_counts(campaign, voters, contender_ids)
         clock.lap("sql_aggregation")
-        votes = _rated_votes_in_order(campaign, columns, accepted, contender_ids)
+        contender_a, contender_b = _contenders_of_judgments(campaign, columns, contender_ids)
+        votes = _rated_votes_in_order(
+            columns, accepted, contender_a, contender_b, len(contender_ids)
+        )
         clock.lap("vote_order")
         handles = dict(
             User.objects.filter(pk__in=annotator_ids.tolist()).values_list("pk", "handle")
         )
+        extra_facts = read_extras(campaign, contender_ids)
+        clock.lap("extra_reads")
     online = online_elo(votes)
     clock.lap("online_elo")
     names = [name for _pk, name in contenders]
@@ -101,6 +107,23 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
     clock.lap("alpha")
     annotator_handles = [handles.get(int(pk), "") for pk in annotator_ids]
     participants = rank_participants(annotator_handles, scores)
+    run = ScoringRun(
+        campaign=campaign,
+        names=names,
+        contender_ids=contender_ids,
+        columns=columns,
+        judgments=judgments,
+        annotator_ids=annotator_ids,
+        scores=scores,
+        contender_a=contender_a,
+        contender_b=contender_b,
+        counted=accepted,
+        counts=counts,
+        ratings=ratings,
+        rounds=rounds,
+        seed=SEED,
+    )
+    views, analysis = compute_extras(run, extra_facts, clock.lap)
     snapshot = Snapshot.objects.create(
         campaign=campaign,
         computed_at=computed_at,
@@ -111,6 +134,8 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         participants=[dataclasses.asdict(row) for row in participants],
         annotators=snapshot_annotator_rows(annotator_ids.tolist(), annotator_handles, scores),
         matrices=_matrices(names, ratings, counts),
+        views=views,
+        analysis=analysis,
         published=is_publication(campaign=campaign, judgments=columns.size),
         stats={
             "version": SCORING_VERSION,
@@ -173,29 +198,49 @@ def _judgments(columns: JudgmentColumns) -> tuple[np.ndarray, Judgments]:
     judgments = Judgments(
         annotator=annotator,
         comparison=columns.comparison_id,
-        verdict=columns.verdict,
+        verdict=columns.verdict.astype(np.intp),
         a_on_left=columns.a_on_left,
         seconds=columns.seconds,
-        gold=columns.gold,
+        gold=columns.gold.astype(np.intp),
         n_annotators=annotator_ids.size,
     )
     return annotator_ids, judgments
 
 
+def _contenders_of_judgments(
+    campaign: Campaign, columns: JudgmentColumns, contender_ids: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each judgment's a and b contender indices on a regular comparison; -1 on gold."""
+    a = np.full(columns.size, -1, dtype=np.intp)
+    b = np.full(columns.size, -1, dtype=np.intp)
+    if columns.size == 0 or len(contender_ids) < 2:
+        return a, b
+    comparison_ids, comparison_a, comparison_b = comparison_contenders(campaign, contender_ids)
+    if comparison_ids.size == 0:
+        return a, b
+    place = np.searchsorted(comparison_ids, columns.comparison_id).clip(max=comparison_ids.size - 1)
+    regular = comparison_ids[place] == columns.comparison_id
+    a[regular] = comparison_a[place[regular]]
+    b[regular] = comparison_b[place[regular]]
+    return a, b
+
+
 def _rated_votes_in_order(
-    campaign: Campaign, columns: JudgmentColumns, rated: np.ndarray, contender_ids: list[int]
+    columns: JudgmentColumns,
+    rated: np.ndarray,
+    contender_a: np.ndarray,
+    contender_b: np.ndarray,
+    n_contenders: int,
 ) -> Votes:
     """The votes the ratings count (the ``rated`` judgments), in the order cast, for online Elo."""
-    if not rated.any() or len(contender_ids) < 2:
+    if not rated.any() or n_contenders < 2:
         empty = np.empty(0, dtype=np.intp)
-        return Votes(empty, empty, empty, n_contenders=len(contender_ids))
-    comparison_ids, a, b = comparison_contenders(campaign, contender_ids)
-    place = np.searchsorted(comparison_ids, columns.comparison_id[rated])
+        return Votes(empty, empty, empty, n_contenders=n_contenders)
     return Votes(
-        a[place],
-        b[place],
+        contender_a[rated],
+        contender_b[rated],
         outcome_from_verdict(columns.verdict[rated]),
-        n_contenders=len(contender_ids),
+        n_contenders=n_contenders,
     )
 
 

@@ -1,0 +1,5 @@
+"""The modules that register the snapshot's extra views and analyses (scoring.extras).
+
+Imported once at start-up by scoring.apps; the import order is the registration order, which
+is the order of the leaderboard's view switch. Add one line per module.
+"""

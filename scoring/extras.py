@@ -1,0 +1,100 @@
+"""Views and analyses stored beside a snapshot's default board.
+
+The default board (plain Bradley-Terry over counted votes) stays in ``Snapshot.contenders``.
+Other boards of the same run (``Snapshot.views``: annotator-aware, per category,
+style-controlled…) and facts about the ranking (``Snapshot.analysis``: position bias,
+robustness, pair priorities…) are each one ``Extra`` registered in ``EXTRAS``. An extra has two
+steps so the run keeps its shape: ``read`` runs inside the run's consistent read and fetches
+what the extra needs beyond the judgments (texts, categories…), ``compute`` runs afterwards,
+outside any transaction, with everything the run has read and fitted.
+
+Each result is stored under the extra's name, as plain JSON. A view's result holds at least
+``label`` (shown on the switch) and ``contenders`` (rows shaped like ``Snapshot.contenders``);
+an analysis's shape is its own, documented in its module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from campaign.models import Campaign
+from scoring.campaign_data import JudgmentColumns
+from scoring.numerics.annotators import AnnotatorScore, Judgments
+from scoring.numerics.ratings import ContenderRating
+from scoring.numerics.votes import PairCounts
+
+
+@dataclass(frozen=True)
+class ScoringRun:
+    """Everything one scoring run has read and fitted, for the extras to build on.
+
+    Judgment k is ``columns``'s and ``judgments``'s entry k (vote order). Contender i is
+    ``names[i]`` (database id ``contender_ids[i]``); annotator j of ``judgments.annotator``
+    is user ``annotator_ids[j]`` with score ``scores[j]``.
+    """
+
+    campaign: Campaign
+    names: list[str]
+    contender_ids: list[int]
+    columns: JudgmentColumns
+    judgments: Judgments
+    annotator_ids: NDArray[np.int64]
+    scores: list[AnnotatorScore]
+    # Judgment k's contenders on a regular comparison (indices into names); -1 on gold.
+    contender_a: NDArray[np.intp]
+    contender_b: NDArray[np.intp]
+    # The judgments the default board counts (non-gold, by an annotator whose votes count).
+    counted: NDArray[np.bool_]
+    counts: PairCounts
+    ratings: list[ContenderRating]
+    rounds: int
+    seed: int
+
+
+Facts = Any  # whatever an extra's read step returns, handed back to its compute step
+
+
+@dataclass(frozen=True)
+class Extra:
+    name: str
+    kind: Literal["view", "analysis"]
+    compute: Callable[[ScoringRun, Facts], dict[str, Any]]
+    # Reads beyond the judgments, inside the run's consistent read; None reads nothing.
+    read: Callable[[Campaign, Sequence[int]], Facts] | None = None
+
+
+# Filled by the modules that define extras (scoring.apps imports them at start-up); the order
+# here is the order of the leaderboard's view switch.
+EXTRAS: list[Extra] = []
+
+
+def register(extra: Extra) -> Extra:
+    if any(known.name == extra.name for known in EXTRAS):
+        raise ValueError(f"two scoring extras are named {extra.name!r}")
+    EXTRAS.append(extra)
+    return extra
+
+
+def read_extras(campaign: Campaign, contender_ids: Sequence[int]) -> dict[str, Facts]:
+    """Every extra's read step; call inside the run's consistent read."""
+    return {
+        extra.name: extra.read(campaign, contender_ids) if extra.read else None for extra in EXTRAS
+    }
+
+
+def compute_extras(
+    run: ScoringRun, facts: dict[str, Facts], lap: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every extra's result, split into (views, analysis); ``lap`` times each one."""
+    views: dict[str, Any] = {}
+    analysis: dict[str, Any] = {}
+    for extra in EXTRAS:
+        result = extra.compute(run, facts.get(extra.name))
+        (views if extra.kind == "view" else analysis)[extra.name] = result
+        lap(f"extra:{extra.name}")
+    return views, analysis

@@ -13,6 +13,7 @@ from api.responses import answers
 from api.schemas import LeaderboardOut, ProgressOut, RecomputeOut, ScoringStateOut, Slug
 from campaign.models import Campaign
 from campaign.organise.statistics import CategoryProgress, campaign_progress
+from scoring.coverage import progress_tally
 from scoring.exports import leaderboard_document
 from scoring.jobs import request_recompute
 from scoring.publication import leaderboard_view
@@ -25,7 +26,7 @@ router = Router(tags=["campaign results"])
 def progress(request: HttpRequest, slug: Path[Slug]) -> dict[str, Any]:
     """Judgments against the target, per category; the coverage histogram; the scoring state."""
     campaign = get_api_campaign(caller(request), slug)
-    numbers = campaign_progress(campaign)
+    numbers = campaign_progress(campaign, progress_tally(latest_snapshot(campaign)))
     return {
         "total": _category(numbers.total),
         "categories": [_category(row) for row in numbers.categories],
@@ -35,6 +36,7 @@ def progress(request: HttpRequest, slug: Path[Slug]) -> dict[str, Any]:
         "gold_judgments": numbers.gold_judgments,
         "participants": numbers.participants,
         "active_participants": numbers.active_participants,
+        "counted_at": numbers.counted_at.isoformat() if numbers.counted_at else None,
         "scoring": _scoring_state(campaign),
     }
 

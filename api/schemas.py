@@ -169,6 +169,10 @@ class ProgressOut(Schema):
     gold_judgments: int
     participants: int
     active_participants: int
+    counted_at: str | None = Field(
+        description="When the judgments above were counted: the latest scoring run's time "
+        "(judgments since are in scoring.unscored); null when counted live (not scored yet)."
+    )
     scoring: ScoringStateOut
 
 

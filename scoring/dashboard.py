@@ -26,6 +26,7 @@ from campaign.organise.statistics import (
     gold_pool_health,
     skip_reports,
 )
+from scoring.coverage import progress_tally
 from scoring.leaderboard import (
     from_row,
     is_vetted,
@@ -40,6 +41,9 @@ from scoring.selectors import ScoringLag, latest_snapshot, scoring_lag
 SHOW_CHOICES = {"all": "Everyone", "flagged": "Flagged only", "untrusted": "Untrusted only"}
 MAX_QUERY_CHARS = 100
 SKIPS_PER_PAGE = 20
+# Rendering the annotator rows is most of the page's time: a page of them keeps it flat
+# however large the crowd.
+ANNOTATORS_PER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,9 @@ class Dashboard:
     coverage_chart: SafeString
     gold: GoldPoolHealth
     annotators: AnnotatorTable
+    annotator_page: Page  # the rows of ``annotators`` shown, ANNOTATORS_PER_PAGE at most
+    annotators_previous: str  # query strings of the neighbouring pages of annotators
+    annotators_next: str
     winners: list[Participant]  # only once the campaign is closed
     vetted: bool  # False: the campaign has no gold; nobody vetted, every vote counts
     skips: Page
@@ -158,11 +165,13 @@ class Dashboard:
 def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
     """Everything the dashboard shows, from ``params`` (the page's query string)."""
     snapshot = latest_snapshot(campaign)
-    progress = campaign_progress(campaign)
+    progress = campaign_progress(campaign, progress_tally(snapshot))
     query = AnnotatorQuery.from_params(params)
     skips = Paginator(skip_reports(campaign), SKIPS_PER_PAGE).get_page(params.get("skips"))
     closed = campaign.status == Campaign.Status.CLOSED
     chart = coverage_histogram(progress.coverage, target=campaign.judgments_per_comparison)
+    table = annotator_table(snapshot, query)
+    annotator_page = Paginator(table.rows, ANNOTATORS_PER_PAGE).get_page(params.get("annotators"))
     return Dashboard(
         campaign=campaign,
         snapshot=snapshot,
@@ -170,7 +179,14 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
         progress=progress,
         coverage_chart=mark_safe(chart),  # noqa: S308 - numbers only, built by scoring.numerics.charts
         gold=gold_pool_health(campaign, active_participants=progress.active_participants),
-        annotators=annotator_table(snapshot, query),
+        annotators=table,
+        annotator_page=annotator_page,
+        annotators_previous=_page_query(query, annotator_page.previous_page_number(), "annotators")
+        if annotator_page.has_previous()
+        else "",
+        annotators_next=_page_query(query, annotator_page.next_page_number(), "annotators")
+        if annotator_page.has_next()
+        else "",
         winners=winners(snapshot) if closed else [],
         vetted=snapshot is None or is_vetted(snapshot),
         skips=skips,
@@ -239,6 +255,6 @@ def _header(column: Column, query: AnnotatorQuery) -> HeaderCell:
     return HeaderCell(column=column, query=query.params(sort=sort), aria_sort=aria)
 
 
-def _page_query(query: AnnotatorQuery, page: int) -> str:
+def _page_query(query: AnnotatorQuery, page: int, name: str = "skips") -> str:
     current = query.params()
-    return f"{current}&skips={page}" if current else f"skips={page}"
+    return f"{current}&{name}={page}" if current else f"{name}={page}"

@@ -25,9 +25,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
-from campaign.models import Campaign
+from campaign.models import Campaign, Comparison
 from campaign.participants.trust import campaign_has_gold
 from scoring.campaign_data import (
+    FingerprintFacts,
     JudgmentColumns,
     comparison_contenders,
     consistent_reads,
@@ -72,7 +73,8 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         computed_at = timezone.now()
         contenders = list(campaign.contenders.order_by("name").values_list("pk", "name"))
         contender_ids = [pk for pk, _name in contenders]
-        fingerprint = _fingerprint(campaign, contenders, rounds)
+        facts = fingerprint_facts(campaign)
+        fingerprint = _fingerprint(campaign, facts, contenders, rounds)
         if _latest_fingerprint(campaign) == fingerprint:
             return None
         clock.lap("fingerprint")
@@ -149,6 +151,9 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
             "counted_annotators": sum(score.votes_count for score in scores),
             "gold_spotters": sum(GOLD_SPOTTER in score.flags for score in scores),
             "gold_judgments": int(judgments.is_gold.sum()),
+            # The newest judgment scored: pages count the unscored ones from it
+            # (scoring.selectors.scoring_lag).
+            "max_judgment_id": facts.max_id,
             "seconds": round(clock.total(), 3),
             "timings": clock.laps,
         },
@@ -173,10 +178,14 @@ def gold_settings(campaign: Campaign) -> GoldSettings:
     )
 
 
-def _fingerprint(campaign: Campaign, contenders: list[tuple[int, str]], rounds: int) -> str:
-    facts = fingerprint_facts(campaign)
+def _fingerprint(
+    campaign: Campaign, facts: FingerprintFacts, contenders: list[tuple[int, str]], rounds: int
+) -> str:
     scored = [
         SCORING_VERSION,
+        # New items change the coverage tally the run stores (scoring.coverage), not only
+        # new judgments.
+        Comparison.objects.filter(campaign=campaign, gold_side="").count(),
         facts.count,
         facts.max_id,
         facts.id_sum,

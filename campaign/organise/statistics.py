@@ -1,12 +1,15 @@
 """Organiser statistics of a campaign: progress, coverage, gold pool health and skip reports.
 
 Read-only selectors for the organiser dashboard. Each aggregates in SQL and costs a fixed
-number of queries, whatever the campaign's size: the page must stay usable at a million
-comparisons, so nothing here loads comparisons or judgments into Python.
+number of queries, whatever the campaign's size, and nothing here loads comparisons or
+judgments into Python. The one pass over every judgment (the coverage tally) is made live only
+for a campaign not scored yet; the dashboard otherwise reads the tally its latest scoring run
+stored (scoring.coverage), so the page costs the same at ten thousand and a million judgments.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -52,6 +55,8 @@ class CampaignProgress:
     gold_judgments: int
     participants: int
     active_participants: int  # those served at least one item
+    # When the judgments were counted (a scoring run's time); None: live, now.
+    counted_at: datetime.datetime | None = None
 
     @property
     def complete_comparisons(self) -> int:
@@ -80,11 +85,33 @@ class GoldPoolHealth:
         return self.running_low_count > 0
 
 
-def campaign_progress(campaign: Campaign) -> CampaignProgress:
-    """Progress per category and the coverage histogram, from one GROUP BY query."""
+@dataclass(frozen=True)
+class CoverageTally:
+    """How many regular comparisons of each category have k judgments, and the judgment
+    counts, as counted at some moment: live (``coverage_tally``) or by a scoring run."""
+
+    rows: list[tuple[str, int, int]]  # (category, k judgments, comparisons with k judgments)
+    all_judgments: int  # gold included
+    gold_judgments: int
+    counted_at: datetime.datetime | None = None  # None: counted live, now
+
+
+def coverage_tally(campaign: Campaign) -> CoverageTally:
+    """The tally counted live: a pass over every judgment of the campaign (O(judgments)),
+    for campaigns not scored yet; a scoring run stores the same tally for the dashboard."""
+    counts = Judgment.objects.filter(campaign=campaign).aggregate(
+        all=Count("pk"), gold=Count("pk", filter=Q(is_gold=True))
+    )
+    return CoverageTally(_coverage_rows(campaign), counts["all"], counts["gold"])
+
+
+def campaign_progress(campaign: Campaign, tally: CoverageTally | None = None) -> CampaignProgress:
+    """Progress per category and the coverage histogram from ``tally`` (counted live when
+    None), with the participants counted now (one query over the enrolments)."""
+    tally = coverage_tally(campaign) if tally is None else tally
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     coverage: list[int] = []
-    for category, judgments, comparisons in _coverage_rows(campaign):
+    for category, judgments, comparisons in tally.rows:
         per_category[category][0] += comparisons
         per_category[category][1] += judgments * comparisons
         coverage.extend([0] * (judgments + 1 - len(coverage)))
@@ -104,9 +131,6 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         target,
     )
     coverage.extend([0] * (target + 1 - len(coverage)))
-    counts = Judgment.objects.filter(campaign=campaign).aggregate(
-        all=Count("pk"), gold=Count("pk", filter=Q(is_gold=True))
-    )
     people = Enrollment.objects.filter(campaign=campaign).aggregate(
         participants=Count("pk"), active=Count("pk", filter=Q(Exists(_served(campaign))))
     )
@@ -114,10 +138,11 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
         total=total,
         categories=categories,
         coverage=coverage,
-        all_judgments=counts["all"],
-        gold_judgments=counts["gold"],
+        all_judgments=tally.all_judgments,
+        gold_judgments=tally.gold_judgments,
         participants=people["participants"],
         active_participants=people["active"],
+        counted_at=tally.counted_at,
     )
 
 
@@ -162,7 +187,8 @@ def gold_pool_health(
     enrolment keeps. ``active_participants`` is counted here unless the caller has it already
     (``CampaignProgress.active_participants``).
     """
-    gold = Comparison.objects.filter(campaign=campaign).exclude(gold_side="").count()
+    # gold_side IN ('a', 'b') is the gold pool's partial index: no pass over regular items.
+    gold = Comparison.objects.filter(campaign=campaign, gold_side__in=["a", "b"]).count()
     active = Enrollment.objects.filter(campaign=campaign).filter(Exists(_served(campaign)))
     low = active.filter(gold_served__gt=gold - threshold)
     rows = low.order_by("-gold_served", "user__handle").values_list(

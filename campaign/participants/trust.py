@@ -85,8 +85,12 @@ def trust_state(*, seen: int, trusted: bool | None, min_gold_seen: int) -> Trust
 
 
 def campaign_has_gold(campaign: Campaign) -> bool:
-    """Whether the campaign has gold comparisons, so that anyone can be vetted (one query)."""
-    return Comparison.objects.filter(campaign=campaign).exclude(gold_side="").exists()
+    """Whether the campaign has gold comparisons, so that anyone can be vetted (one query).
+
+    Spelled gold_side IN ('a', 'b') so the gold pool's partial index answers it: a NOT EQUAL
+    made PostgreSQL walk the regular comparisons first (30 ms at a million judgments).
+    """
+    return Comparison.objects.filter(campaign=campaign, gold_side__in=["a", "b"]).exists()
 
 
 def shown_standing(enrollment: Enrollment) -> TrustState:

@@ -103,6 +103,7 @@ class CampaignBuilder:
         gold: str = "",
         prompt: str = "Which is better?",
         texts: tuple[str, str] | None = None,
+        category: str = "",
     ) -> Comparison:
         """``a``'s response (side a) against ``b``'s (side b) on a new prompt.
 
@@ -110,7 +111,10 @@ class CampaignBuilder:
         contenders' names unless ``texts`` gives both.
         """
         row = Prompt.objects.create(
-            campaign=self.campaign, external_id=next(self._prompt_ids), text=prompt
+            campaign=self.campaign,
+            external_id=next(self._prompt_ids),
+            text=prompt,
+            category=category,
         )
         response_a, response_b = (
             Response.objects.create(prompt=row, contender=self.contenders[name], text=text)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from campaign import events
 from campaign.events import ScoringRequest
 from campaign.models import Campaign, Comparison, Prompt
-from scoring import views_organiser
+from scoring import dashboard, views_organiser
 from scoring.jobs import campaign_lock
 from scoring.models import Snapshot
 from tests.builders import (
@@ -270,6 +270,27 @@ def test_annotator_table_sorts_and_filters(owner, campaign, participant):
     assert 'aria-sort="ascending"><a href="?sort=-handle' in html
     assert "too fast" in html and "untrusted" in html
     assert fast.username in html  # organisers see login names
+
+
+def test_annotator_table_is_paged_keeping_the_sort_and_filter(
+    owner, campaign, participant, monkeypatch
+):
+    monkeypatch.setattr(dashboard, "ANNOTATORS_PER_PAGE", 2)
+    people = [participant, *(make_participant(campaign, handle=f"extra-{k}-00{k}") for k in (1, 2))]
+    make_snapshot(
+        campaign, annotators=[Scored(person, judgments=10 + k) for k, person in enumerate(people)]
+    )
+    client = logged_in(owner)
+
+    first = client.get(dashboard_url(sort="handle")).content.decode()
+    second = client.get(dashboard_url(sort="handle", annotators="2")).content.decode()
+
+    assert "3 of 3 shown" in first and "Page 1 of 2" in first
+    assert re.search(r'href="\?sort=handle[^"]*&amp;annotators=2#annotators"', first)
+    assert re.findall(
+        r'<th scope="row">([a-z0-9-]+)</th>', second[second.index('class="data annotators"') :]
+    ) == ["extra-2-002"]
+    assert "← Previous" in second
 
 
 def test_without_a_snapshot_the_table_invites_a_recompute(owner, campaign):

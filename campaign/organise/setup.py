@@ -12,6 +12,8 @@ swaps the fragment in. Both render with the annotate page's ``markdown`` filter.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -59,7 +61,8 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the current settings. POST: preview the guidelines, or save what changed."""
-    campaign = get_organised_campaign_for_user(slug=slug, user=request.user)
+    user = cast(User, request.user)  # login_required: never anonymous here
+    campaign = get_organised_campaign_for_user(slug=slug, user=user)
     current = {name: getattr(campaign, name) for name in CampaignForm(editing=True).fields}
     form = CampaignForm(request.POST or None, initial=current, editing=True)
     previewing = "preview" in request.POST

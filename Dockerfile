@@ -11,7 +11,8 @@ COPY . .
 # collectstatic needs settings to import; a throwaway key is fine for this build step only.
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
-RUN useradd --create-home crowdeval
+RUN useradd --create-home crowdeval \
+    && mkdir -p /data/uploads && chown crowdeval /data/uploads  # the uploads volume's owner
 USER crowdeval
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -16,6 +16,7 @@ from ninja.errors import AuthorizationError
 from accounts.models import User
 from accounts.roles import is_organiser
 from campaign.models import Campaign
+from campaign.organise.access import campaigns_organised_by, organises_any_campaign
 
 
 def caller(request: HttpRequest) -> User:
@@ -24,23 +25,15 @@ def caller(request: HttpRequest) -> User:
     return user
 
 
-def is_api_organiser(user: Any) -> bool:
-    """Staff, or the active owner of at least one campaign (PRODUCT.md: organisers)."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return bool(user.is_staff or Campaign.objects.filter(owner=user).exists())
-
-
 def require_api_organiser(user: Any) -> None:
-    if not is_api_organiser(user):
+    if not organises_any_campaign(user):
         raise AuthorizationError(message="Only organisers may use the API.")
 
 
 def organised_campaigns(user: Any) -> QuerySet[Campaign]:
     """The campaigns ``user`` organises (staff: all), newest first."""
     require_api_organiser(user)
-    campaigns = Campaign.objects.order_by("-created_at", "-pk")
-    return campaigns if user.is_staff else campaigns.filter(owner=user)
+    return campaigns_organised_by(user)
 
 
 def get_api_campaign(user: Any, slug: str) -> Campaign:

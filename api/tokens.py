@@ -1,7 +1,7 @@
 """Organiser API tokens: create (shown once), revoke, and find the user behind a token.
 
 A token is ``ce_`` plus 256 random bits (URL-safe base64); only its SHA-256 digest is stored,
-so a database leak hands out no working token. Who may hold one is ``is_api_organiser``'s.
+so a database leak hands out no working token. Who may hold one is ``organises_any_campaign``'s.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from api.access import is_api_organiser
 from api.exceptions import ApiTokenError
 from api.models import ApiToken
+from campaign.organise.access import organises_any_campaign
 
 TOKEN_PREFIX = "ce_"  # noqa: S105 - a marker, not a secret
 PREFIX_SHOWN = 10  # characters of the token kept in clear to tell tokens apart
@@ -38,7 +38,7 @@ def digest(secret: str) -> str:
 @transaction.atomic
 def create_api_token(*, user: User, name: str = "") -> IssuedToken:
     """A new token for ``user``, who must organise (staff, or the owner of a campaign)."""
-    if not is_api_organiser(user):
+    if not organises_any_campaign(user):
         raise ApiTokenError(
             f"{user.username} organises no campaign and is not staff, so cannot hold an API token."
         )

@@ -15,10 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from api.access import is_api_organiser
 from api.exceptions import ApiTokenError
 from api.models import ApiToken
 from api.tokens import create_api_token, revoke_api_token, tokens_of
+from campaign.organise.access import organises_any_campaign
 
 
 @never_cache
@@ -26,7 +26,7 @@ from api.tokens import create_api_token, revoke_api_token, tokens_of
 def tokens(request: HttpRequest) -> HttpResponse:
     """GET: the list. POST: a new token, shown on this answer only."""
     user = request.user
-    if not isinstance(user, User) or not is_api_organiser(user):
+    if not isinstance(user, User) or not organises_any_campaign(user):
         raise Http404("No such page.")
     secret = ""
     error = ""

@@ -20,6 +20,10 @@ class CampaignNotFound(CampaignError):
     pass
 
 
+class UploadRefused(CampaignError):
+    """An import file the organiser pages cannot take or run (too big, gone, done already)."""
+
+
 class InvalidCampaignSettings(CampaignError):
     def __init__(self, message: str | None = None, *, fields: dict[str, list[str]] | None = None):
         super().__init__(message)

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from campaign.annotate.assignment import reclaim_expired_leases
 from campaign.models import Campaign
+from campaign.organise.uploads import UPLOAD_TASK, run_upload
 
 
 @shared_task(name="campaign.reclaim_leases", ignore_result=True)
@@ -13,3 +14,9 @@ def reclaim_leases(campaign_id: int | None = None) -> int:
     """Expire stale leases (of one campaign, or of all) so their comparisons are served again."""
     campaign = Campaign.objects.get(pk=campaign_id) if campaign_id is not None else None
     return reclaim_expired_leases(campaign=campaign)
+
+
+@shared_task(name=UPLOAD_TASK, ignore_result=True)
+def run_import_upload(key: str) -> str:
+    """The dry run or the confirmed import of a file uploaded from the organiser pages."""
+    return run_upload(key).state

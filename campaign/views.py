@@ -11,6 +11,7 @@ from django.shortcuts import render
 from accounts.models import User
 from campaign import selectors
 from campaign.models import Campaign
+from campaign.organise.access import campaigns_organised_by, organises_any_campaign
 from campaign.participants.enrolment import is_enrolled
 
 
@@ -24,6 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "campaigns": _cards(selectors.open_campaigns(), request.user),
         "closed_campaigns": _cards(selectors.closed_campaigns(), request.user),
+        # Organisers find their drafts here too, and the way to start a new campaign.
+        "organiser": organises_any_campaign(request.user),
+        "organised": campaigns_organised_by(request.user)[:20],
     }
     return render(request, "campaign/home.html", context)
 

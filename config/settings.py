@@ -321,6 +321,10 @@ STORAGES = {
 # Import limits (PRODUCT.md "Import format"): longer texts are reported, not truncated.
 IMPORT_MAX_TEXT_CHARS = env_int("IMPORT_MAX_TEXT_CHARS", 100_000)
 IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 1000)
+# Import files uploaded from the organiser pages wait here between their dry run and their
+# import (campaign/organise/uploads.py); with a worker this folder must be shared with it.
+IMPORT_UPLOAD_DIR = Path(env_str("IMPORT_UPLOAD_DIR", str(BASE_DIR / "uploads")))
+IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 512 * 2**20)
 
 # Scripts only from our own files (static/), no inline script; inline style attributes stay
 # allowed (progress bars' widths, table alignment from sanitised Markdown), style sheets not.

@@ -1,4 +1,5 @@
-"""The campaign app's data model: content (what is judged) and work (who judged what)."""
+"""The campaign app's data model: content (what is judged), work (who judged what) and
+uploads (import files waiting between their dry run and their import)."""
 
 from campaign.models.content import (
     SHUFFLE_KEY_LIMIT,
@@ -9,6 +10,7 @@ from campaign.models.content import (
     Response,
     random_shuffle_key,
 )
+from campaign.models.uploads import ImportUpload
 from campaign.models.work import Assignment, Enrollment, Judgment, TrustState, is_correct
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "Comparison",
     "Contender",
     "Enrollment",
+    "ImportUpload",
     "Judgment",
     "Prompt",
     "Response",

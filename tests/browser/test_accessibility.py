@@ -9,6 +9,11 @@ from playwright.sync_api import Browser, BrowserContext
 
 from campaign.participants.provisioning import provision_annotators
 from tests.browser.test_annotate_flow import log_in
+from tests.browser.test_organiser_pages import (
+    ORGANISER_SETUP_PAGES,
+    run_in_request,
+    staged_review,
+)
 from tests.browser.test_pages import LAPTOP, PHONE
 from tests.browser.test_scoring_pages import build_scored_campaign, logged_in_context
 from tests.builders import make_judgeable_campaign
@@ -31,8 +36,12 @@ def blocking_violations(context: BrowserContext, url: str) -> list[str]:
 
 
 @pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["1280", "390"])
-def test_no_page_has_a_serious_accessibility_violation(live_server, browser: Browser, size):
+def test_no_page_has_a_serious_accessibility_violation(
+    live_server, browser: Browser, size, settings, tmp_path
+):
+    run_in_request(settings, tmp_path)
     campaign, owner = build_scored_campaign()
+    review = staged_review(campaign, owner)
     annotating = make_judgeable_campaign("audit", regular=2)
     credential = provision_annotators(campaign=annotating, count=1)[0]
     base = live_server.url
@@ -54,6 +63,9 @@ def test_no_page_has_a_serious_accessibility_violation(live_server, browser: Bro
     organiser = logged_in_context(browser, live_server, owner, bypass_csp=True, **size)
     for path in ("organise/", "organise/provision/", "organise/preview/", "annotate/"):
         found += blocking_violations(organiser, f"{base}/c/{campaign.slug}/{path}")
+    for path in ORGANISER_SETUP_PAGES:
+        found += blocking_violations(organiser, base + path.format(slug=campaign.slug))
+    found += blocking_violations(organiser, base + review)
     organiser.close()
 
     participant = browser.new_context(bypass_csp=True, **size)

@@ -116,8 +116,19 @@ def no_sideways_scroll(context: BrowserContext, url: str) -> bool:
     return fits
 
 
-def test_no_page_scrolls_sideways_on_a_phone(live_server, browser: Browser, teammate):
+def test_no_page_scrolls_sideways_on_a_phone(
+    live_server, browser: Browser, teammate, settings, tmp_path
+):
+    # Here, not at the top: that module takes its window sizes from this one.
+    from tests.browser.test_organiser_pages import (
+        ORGANISER_SETUP_PAGES,
+        run_in_request,
+        staged_review,
+    )
+
+    run_in_request(settings, tmp_path)
     campaign, owner = build_scored_campaign()
+    setup_pages = [path.format(slug=campaign.slug) for path in ORGANISER_SETUP_PAGES]
     base = f"{live_server.url}/c/{campaign.slug}"
     anonymous = browser.new_context(**PHONE)
     for url in (f"{live_server.url}/", f"{base}/", f"{base}/leaderboard/"):
@@ -131,6 +142,8 @@ def test_no_page_scrolls_sideways_on_a_phone(live_server, browser: Browser, team
         f"{base}/organise/provision/",
         f"{base}/organise/preview/",
         f"{base}/annotate/",
+        *(live_server.url + path for path in setup_pages),
+        live_server.url + staged_review(campaign, owner),
     ):
         assert no_sideways_scroll(organiser, url), url
     organiser.close()

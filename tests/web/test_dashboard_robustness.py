@@ -142,6 +142,14 @@ def test_with_one_annotator_it_says_leaving_them_out_cannot_be_tested(owner, cro
     assert 'alpha <span class="muted">over</span> beta' in text  # the neighbours are still there
 
 
+def test_when_the_cap_applied_the_page_says_whom_it_tested(owner, crowd):
+    snapshot = Snapshot.objects.get(campaign=crowd.campaign)
+    snapshot.analysis["robustness"]["leave_one_out"]["refitted"] = 2  # as if the cap were 2
+    snapshot.save(update_fields=["analysis"])
+    text = section(dashboard(logged_in(owner)))
+    assert "Tested for the 2 annotators with the most counted votes, of 5." in text
+
+
 def test_scores_from_before_the_check_ask_for_a_recompute(owner, crowd):
     Snapshot.objects.filter(campaign=crowd.campaign).update(analysis={})
     assert "predate this check: recompute scores" in section(dashboard(logged_in(owner)))

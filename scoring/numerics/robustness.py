@@ -14,9 +14,10 @@ refit in which a contender loses its last vote goes through `fit_bradley_terry` 
 leaves that contender out and shows it at the mean, exactly as the board would.
 
 Cap. At most `MAX_REFITS` annotators are refitted: those with the most counted votes (ties by
-index). An annotator with fewer votes than all of them moves the board less in all but
-contrived cases, and the cap keeps the cost bounded (refits x pairs cells and refits Newton
-solves on contenders x contenders matrices). Callers say on the page when the cap applied.
+index). The cap keeps the cost bounded (refits x pairs cells, and refits Newton solves on
+contenders x contenders matrices). It is a heuristic: an annotator left out usually moves the
+board less, having fewer votes, but not always (a few votes on one close pair can weigh more
+than many spread out). Callers say on the page when the cap applied.
 
 Votes to separate neighbours. For contenders next to each other on the board, upper u above
 lower l, the 95% intervals are separated when u's lower bound is above l's upper bound (the

@@ -14,11 +14,14 @@ class ScoringConfig(AppConfig):
     def ready(self) -> None:
         # Register the tasks in every process, not only in workers (which autodiscover them):
         # without a broker scoring.queue runs scoring.score_campaign by name, in-process.
+        import importlib
+
         from campaign.events import ScoringReactions, register_scoring
-        from scoring import (
-            extra_modules,  # noqa: F401  (registers the snapshot's extra views and analyses)
-            tasks,  # noqa: F401
-        )
+        from scoring import tasks  # noqa: F401
+        from scoring.extra_modules import EXTRA_MODULES
+
+        for module in EXTRA_MODULES:  # each registers its views or analyses (scoring.extras)
+            importlib.import_module(module)
         from scoring.jobs import request_recompute
         from scoring.queue import score_soon
 

@@ -36,6 +36,7 @@ from scoring.leaderboard import (
 from scoring.models import Snapshot
 from scoring.numerics.charts import coverage_histogram
 from scoring.numerics.participants import Participant, pick_winners
+from scoring.robustness import RobustnessSection, robustness_section
 from scoring.selectors import ScoringLag, latest_snapshot, scoring_lag
 
 SHOW_CHOICES = {"all": "Everyone", "flagged": "Flagged only", "untrusted": "Untrusted only"}
@@ -160,6 +161,7 @@ class Dashboard:
     skips: Page
     skips_previous: str  # query strings of the neighbouring pages of skip reports
     skips_next: str
+    robustness: RobustnessSection  # how solid the ranking is (organiser-only)
 
 
 def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
@@ -194,6 +196,7 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
         if skips.has_previous()
         else "",
         skips_next=_page_query(query, skips.next_page_number()) if skips.has_next() else "",
+        robustness=robustness_section(snapshot),
     )
 
 

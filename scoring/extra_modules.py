@@ -1,7 +1,10 @@
 """The modules that register the snapshot's extra views and analyses (scoring.extras).
 
-Imported once at start-up by scoring.apps; the import order is the registration order, which
-is the order of the leaderboard's view switch. Add one line per module.
+Imported once at start-up by scoring.apps, in this order, which is the registration order and
+so the order of the leaderboard's view switch. Add one line per module.
 """
 
-from scoring import coverage  # noqa: F401
+EXTRA_MODULES = (
+    "scoring.coverage",  # the dashboard's coverage tally
+    "scoring.robustness",  # how solid is the ranking, for the dashboard
+)

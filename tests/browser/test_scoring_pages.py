@@ -1,10 +1,12 @@
 """The leaderboard and the organiser dashboard in a real browser: charts, sorting, filtering,
-recompute. Screenshots land in /tmp/crowdeval-shots/ (leaderboard.png, dashboard.png)."""
+recompute, how solid the ranking is. Screenshots land in /tmp/crowdeval-shots/ (leaderboard.png,
+dashboard.png, dashboard-robustness-1280.png and -390.png)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -13,7 +15,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import User
 from campaign.models import Comparison, Prompt
 from scoring.models import Snapshot
+from scoring.snapshots import compute_snapshot
 from tests.builders import (
+    CampaignBuilder,
     Scored,
     judge,
     make_judgeable_campaign,
@@ -179,3 +183,46 @@ def test_dashboard_sorts_filters_and_recomputes(
     page.screenshot(path=str(shots / "dashboard-closed.png"), full_page=True)
     assert errors == []
     context.close()
+
+
+def test_dashboard_says_how_solid_the_ranking_is_on_wide_and_narrow_screens(
+    live_server, browser: Browser, shots: Path
+):
+    owner = make_organiser(handle="organiser-handle-011")
+    build = CampaignBuilder(
+        tuple(MODELS[:5]), slug="solid", owner=owner, min_gold_seen=1, min_gold_accuracy=0.6
+    )
+    gold = build.comparison(MODELS[0], MODELS[1], gold="a")
+    rng = np.random.default_rng(7)
+    # The leader far ahead (its interval apart from the next), the others close together.
+    strength = dict(zip(MODELS[:5], (2.0, 0.7, 0.45, 0.25, 0.0), strict=True))
+    people = [build.annotator(handle=handle) for handle in HANDLES[:5]]
+    for person in people:
+        build.judge(person, gold, -2)
+        for _ in range(30):
+            a, b = rng.choice(MODELS[:5], size=2, replace=False)
+            a_wins = rng.random() < 1 / (1 + np.exp(strength[b] - strength[a]))
+            build.judge(person, build.comparison(a, b), -2 if a_wins else 2)
+    # One trusted annotator keeps voting the fourth model up: the board leans on them.
+    keen = build.annotator(handle="keen-mole-333")
+    build.judge(keen, gold, -2)
+    for _ in range(12):
+        build.judge(keen, build.comparison(MODELS[3], MODELS[2]), -2)
+    compute_snapshot(build.campaign, rounds=200)
+
+    for width, height in ((1280, 800), (390, 844)):
+        context = logged_in_context(
+            browser, live_server, owner, viewport={"width": width, "height": height}
+        )
+        page = context.new_page()
+        page.goto(f"{live_server.url}/c/solid/organise/")
+        section = page.locator("#robustness")
+        expect(section.get_by_role("heading", name="How solid is the ranking")).to_be_visible()
+        expect(section.locator("[data-robustness=largest-change]")).to_contain_text("keen-mole-333")
+        expect(section.locator("[data-robustness=neighbours] tbody tr")).to_have_count(4)
+        expect(section.locator("[data-robustness=neighbours] .badge.ok")).to_have_text("separated")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        section.scroll_into_view_if_needed()
+        section.screenshot(path=str(shots / f"dashboard-robustness-{width}.png"))
+        page.screenshot(path=str(shots / f"dashboard-robustness-{width}-viewport.png"))
+        context.close()

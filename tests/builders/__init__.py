@@ -21,6 +21,7 @@ from tests.builders.campaigns import (
     serve,
     work_through,
 )
+from tests.builders.crowds import FlippedCrowd, make_flipped_crowd
 from tests.builders.files import explicit, multi, write_csv, write_jsonl, write_parquet
 from tests.builders.people import (
     PASSWORD,
@@ -37,6 +38,7 @@ __all__ = [
     "SECRET_CONTENDERS",
     "XSS_PAYLOAD",
     "CampaignBuilder",
+    "FlippedCrowd",
     "Scored",
     "expire_lease",
     "explicit",
@@ -46,6 +48,7 @@ __all__ = [
     "logged_in",
     "make_campaign",
     "make_comparisons",
+    "make_flipped_crowd",
     "make_judgeable_campaign",
     "make_judgment",
     "make_organiser",

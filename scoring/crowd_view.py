@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 
 from scoring.extras import Extra, ScoringRun, register
-from scoring.numerics.crowd_bt import CrowdVotes, rate_crowd_bt
+from scoring.numerics.crowd_bt import CrowdVotes, crowd_votes_of, rate_crowd_bt
 from scoring.numerics.flags import GOLD_SPOTTER
-from scoring.numerics.votes import Votes, outcome_from_verdict
 
 NAME = "crowd_bt"
 LABEL = "Annotator-aware (Crowd-BT)"
@@ -32,24 +31,10 @@ LABEL = "Annotator-aware (Crowd-BT)"
 
 def crowd_votes(run: ScoringRun) -> CrowdVotes:
     """Every regular vote of the run with its annotator, and each annotator's usable gold."""
-    judgments = run.judgments
-    regular = run.contender_a >= 0
-    votes = Votes(
-        run.contender_a[regular],
-        run.contender_b[regular],
-        outcome_from_verdict(judgments.verdict[regular]),
-        n_contenders=len(run.names),
-    )
-    n = judgments.n_annotators
-    gold = judgments.is_gold
-    # A gold answer is right when its sign matches; a tie is half right (as in the model).
-    right = np.where(np.sign(judgments.verdict) == judgments.gold, 1.0, 0.0)
-    right = np.where(judgments.verdict == 0, 0.5, right)
-    seen = np.bincount(judgments.annotator[gold], minlength=n).astype(np.float64)
-    correct = np.bincount(judgments.annotator[gold], right[gold], minlength=n).astype(np.float64)
     spotters = np.array([GOLD_SPOTTER in score.flags for score in run.scores], dtype=bool)
-    seen[spotters], correct[spotters] = 0.0, 0.0
-    return CrowdVotes(votes, judgments.annotator[regular], n, seen, correct)
+    return crowd_votes_of(
+        run.judgments, run.contender_a, run.contender_b, len(run.names), ignore_gold=spotters
+    )
 
 
 def crowd_bt_view(run: ScoringRun, _facts: None) -> dict[str, Any]:

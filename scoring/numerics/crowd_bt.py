@@ -53,6 +53,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
 
+from scoring.numerics.annotators import Judgments
 from scoring.numerics.ratings import (
     BASE_RATING,
     ELO_PER_NAT,
@@ -61,7 +62,7 @@ from scoring.numerics.ratings import (
     pairwise_matrices,
     rank_with_intervals,
 )
-from scoring.numerics.votes import A_WINS, B_WINS, RatingError, Votes
+from scoring.numerics.votes import A_WINS, B_WINS, RatingError, Votes, outcome_from_verdict
 
 PRIOR_RIGHT = 1.0  # virtual right gold answers per annotator (Beta(2, 1.5) on η with the next)
 PRIOR_WRONG = 0.5
@@ -108,6 +109,33 @@ def _per_annotator(values: ArrayLike | None, n: int, name: str) -> NDArray[np.fl
     if array.size != n or not np.all(np.isfinite(array)) or np.any(array < 0):
         raise RatingError(f"{name} must give one non-negative number per annotator")
     return array
+
+
+def crowd_votes_of(
+    judgments: Judgments,
+    contender_a: NDArray[np.intp],
+    contender_b: NDArray[np.intp],
+    n_contenders: int,
+    ignore_gold: NDArray[np.bool_] | None = None,
+) -> CrowdVotes:
+    """Every regular judgment as a vote (judgment k's contenders ``contender_a[k]``,
+    ``contender_b[k]``; -1 on gold), and each annotator's gold record: a gold answer is right
+    when its sign matches, a tie half right. Annotators in ``ignore_gold`` (flagged gold
+    spotters: their gold says nothing about how they judge the rest) keep none."""
+    regular = np.asarray(contender_a) >= 0
+    votes = Votes(
+        np.asarray(contender_a)[regular],
+        np.asarray(contender_b)[regular],
+        outcome_from_verdict(judgments.verdict[regular]),
+        n_contenders=n_contenders,
+    )
+    n, gold = judgments.n_annotators, judgments.is_gold
+    right = np.where(judgments.verdict == 0, 0.5, np.sign(judgments.verdict) == judgments.gold)
+    seen = np.bincount(judgments.annotator[gold], minlength=n).astype(np.float64)
+    correct = _sum_by(judgments.annotator[gold], right[gold].astype(np.float64), n)
+    if ignore_gold is not None:
+        seen[ignore_gold], correct[ignore_gold] = 0.0, 0.0
+    return CrowdVotes(votes, judgments.annotator[regular], n, seen, correct)
 
 
 @dataclass(frozen=True)

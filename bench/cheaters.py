@@ -17,11 +17,16 @@ time, click at random elsewhere, ~15 s).
 How hard is gold for an honest annotator? PRODUCT.md wants gold unambiguous (a factual
 error, a truncated answer), so scenario A halves an annotator's error rate on gold (q = 0.75
 → 0.875 on gold). Scenario B makes gold exactly as hard as an ordinary comparison, the
-strict reading; with ~23 gold items a true 0.75 then often falls under the 0.70 threshold.
-Both are printed, over seeds 0-4. Per behaviour: the share caught (their votes left out of
-the ratings: untrusted on gold, or flagged `gold_spotter`), the share with any flag, and the
-share flagged `gold_spotter`. Ratings: Bradley-Terry point fit on all ordinary votes vs on
-the counted ones, Kendall's tau against the true order.
+strict reading; with ~23 gold items a true 0.75 then often falls under the 0.70 threshold
+(the `vouched` rule lets their regular answers speak for them: scoring.numerics.flags).
+Both are printed, seed by seed (0-4). Per behaviour: the share caught (their votes left out
+of the ratings: untrusted on gold and not vouched for, or flagged `gold_spotter`), then the
+mean shares with any flag and flagged `gold_spotter`. Ratings, each against the truth
+(Kendall's tau with the true order; RMS error against the true strengths on the Elo scale):
+Bradley-Terry point fit on all ordinary votes, on the counted ones ("trusted only", the
+default board), and Crowd-BT on all ordinary votes ("annotator-aware", the snapshot's
+crowd_bt view: gold pinning reliabilities, flagged spotters' gold left out). The targets'
+PASS/FAIL lines close the output.
 """
 
 from __future__ import annotations
@@ -224,10 +229,10 @@ def report(title: str, gold_error_factor: float, seeds: list[int]) -> list[tuple
         values = [run[name][key] for run in runs]
         return min(values) if low else max(values)
 
-    def closest(run: dict[str, dict[str, float]]) -> bool:
-        aware = run["annotator-aware"]
-        others = [run[method] for method in METHODS if method != "annotator-aware"]
-        return all(aware["tau"] >= o["tau"] and aware["rms"] <= o["rms"] for o in others)
+    def closest(run: dict[str, dict[str, float]], key: str) -> bool:
+        aware = run["annotator-aware"][key]
+        others = [run[method][key] for method in METHODS if method != "annotator-aware"]
+        return all(aware <= other if key == "rms" else aware >= other for other in others)
 
     return [
         ("≥ 95% of random clickers caught", worst("random clicker", "excluded", True) >= 0.95),
@@ -238,8 +243,12 @@ def report(title: str, gold_error_factor: float, seeds: list[int]) -> list[tuple
             worst("honest, accuracy ≥ 0.75", "excluded", False) <= 0.05,
         ),
         (
-            "annotator-aware at least as close to the truth as both others (tau and RMS)",
-            all(closest(run) for run in runs),
+            "annotator-aware RMS error ≤ both others'",
+            all(closest(run, "rms") for run in runs),
+        ),
+        (
+            "annotator-aware Kendall tau ≥ both others'",
+            all(closest(run, "tau") for run in runs),
         ),
     ]
 

@@ -347,6 +347,9 @@ def run_job(args: argparse.Namespace) -> None:
     print(f"\n{'step of the median run':<62} {'seconds':>8}")
     for key, label in STEPS:
         print(f"  {label:<60} {stats['timings'][key]:8.3f}")
+    for key, seconds_taken in stats["timings"].items():  # the extras (scoring.extras), by name
+        if key.startswith("extra:"):
+            print(f"  {'view or analysis ' + key.removeprefix('extra:'):<60} {seconds_taken:8.3f}")
     print(f"  {'insert (one INSERT) and the rest':<60} {seconds - stats['seconds']:8.3f}")
     print(f"{'whole job, end to end (run_scoring_job)':<62} {seconds:8.3f}")
     print(f"{'  all runs':<62} {'  '.join(f'{run[0]:.2f}' for run in runs)}")

@@ -30,11 +30,13 @@ each annotator by what their votes say, so random clickers count for nothing on 
   (or an anchor contender at it), exactly as `scoring.numerics.ratings`; contenders without
   votes sit at the mean with an interval spanning the whole board.
 
-Fit. Fisher scoring on (s, η) jointly: the expected information of a vote is a rank-one
-2x2 block in (s_i - s_j, η_k), always positive semi-definite (the observed Hessian is not:
-the likelihood is not concave). η is eliminated through its diagonal block (a Schur
-complement), leaving one n x n solve per step. Long steps are halved until the penalised
-log-likelihood does not drop.
+Fit. Newton steps on (s, log-odds of η) jointly, from s = 0: the likelihood is not concave,
+so where the Newton matrix is not positive definite (far from the optimum) the step uses the
+expected (Fisher) information instead, a rank-one 2x2 block per vote that always gives an
+ascent direction. Steps in log-odds never leave (0, 1) and stay quadratic for an η near an
+edge. η is eliminated through its diagonal block (a Schur complement), leaving one n x n
+solve per step; long steps are halved until the penalised log-likelihood does not drop.
+About seven steps at a million votes, each one pass over the (annotator, pair) cells.
 
 Intervals: a bootstrap over annotators (an annotator's votes share one η, so they are not
 independent draws), seeded. Each round draws the annotators with replacement and takes one
@@ -68,6 +70,7 @@ PRIOR_RIGHT = 1.0  # virtual right gold answers per annotator (Beta(2, 1.5) on �
 PRIOR_WRONG = 0.5
 _TOLERANCE = 1e-5  # stop when no strength (nats, 0.004 Elo) and no η moves more than this
 _MAX_STEP = 2.0  # cap on a step's largest strength change (nats)
+_MAX_LOGIT_STEP = 4.0  # cap on a step's largest change of an η's log-odds
 _CHECKED_STEP = 1e-3  # steps longer than this are halved until the objective does not drop
 _EDGE = 1e-9  # η stays this far inside [0, 1]
 _MAX_ITERATIONS = 500
@@ -280,6 +283,19 @@ def _positive_definite(matrix: NDArray[np.float64]) -> bool:
     return True
 
 
+def _moved(
+    cells: _Cells,
+    point: _Point,
+    step_s: NDArray[np.float64],
+    step_logit: NDArray[np.float64],
+    fraction: float,
+) -> _Point:
+    """The point ``fraction`` of the way along a step in (strengths, log-odds of η)."""
+    logit = np.log(point.eta) - np.log1p(-point.eta)
+    eta = np.clip(expit(logit + fraction * step_logit), _EDGE, 1.0 - _EDGE)
+    return _Point(cells, point.s + fraction * step_s, eta)
+
+
 def _fit(
     cells: _Cells, right: NDArray[np.float64], wrong: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
@@ -287,36 +303,40 @@ def _fit(
     point = _Point(cells, np.zeros(cells.n), right / (right + wrong))
     for iteration in range(1, _MAX_ITERATIONS + 1):
         s, eta = point.s, point.eta
-        # Newton where the likelihood is locally concave (fast near the optimum), Fisher
-        # scoring elsewhere (always an ascent direction).
+        # Steps in log-odds of η (φ), which never leave (0, 1) and keep Newton quadratic for
+        # an η near 0 or 1. Newton where the likelihood is locally concave (fast near the
+        # optimum), Fisher scoring elsewhere (always an ascent direction).
+        slope = eta * (1.0 - eta)  # dη/dφ
         for observed in (True, False):
             grad_s, grad_eta, info_ss, info_se, info_ee = _information(
                 cells, point, s, eta, right, wrong, observed
             )
-            reduced = _schur(info_ss, info_se, info_ee)
+            info_se = info_se * slope
+            info_pp = info_ee * slope**2
+            if observed:  # the chain rule's second term: -dl/dη · d²η/dφ²
+                info_pp = info_pp - grad_eta * slope * (1.0 - 2.0 * eta)
+                if np.any(info_pp <= 0.0):
+                    continue
+            reduced = _schur(info_ss, info_se, info_pp)
             if not observed or _positive_definite(reduced):
                 break
-        step_s = np.linalg.solve(
-            reduced, grad_s - np.einsum("nk,k->n", info_se, grad_eta / info_ee)
-        )
-        step_eta = (grad_eta - np.einsum("nk,n->k", info_se, step_s)) / info_ee
-        # Shorten the step so that η stays inside (0, 1) and no strength moves more than
-        # _MAX_STEP; then halve long steps until the objective does not drop.
-        room = np.where(step_eta > 0, 1.0 - _EDGE - eta, eta - _EDGE) / np.abs(step_eta).clip(
-            1e-300
-        )
-        longest_s = float(np.abs(step_s).max(initial=0.0))
-        scale = min(1.0, 0.99 * float(room.min(initial=np.inf)), _MAX_STEP / max(longest_s, 1e-300))
-        step_s, step_eta = scale * step_s, scale * step_eta
-        longest = max(scale * longest_s, float(np.abs(step_eta).max(initial=0.0)))
-        trial = _Point(cells, s + step_s, eta + step_eta)
+        grad_p = grad_eta * slope
+        step_s = np.linalg.solve(reduced, grad_s - np.einsum("nk,k->n", info_se, grad_p / info_pp))
+        step_p = (grad_p - np.einsum("nk,n->k", info_se, step_s)) / info_pp
+        # No strength moves more than _MAX_STEP, no log-odds more than _MAX_LOGIT_STEP; then
+        # long steps are halved until the objective does not drop.
+        step_s *= min(1.0, _MAX_STEP / max(float(np.abs(step_s).max(initial=0.0)), 1e-300))
+        step_p = np.clip(step_p, -_MAX_LOGIT_STEP, _MAX_LOGIT_STEP)
+        fraction, trial = 1.0, _moved(cells, point, step_s, step_p, 1.0)
+        longest = max(float(np.abs(step_s).max(initial=0.0)), float(np.abs(trial.eta - eta).max()))
         if longest > _CHECKED_STEP:
             before = point.objective(right, wrong)
             for _halving in range(40):
                 if trial.objective(right, wrong) >= before:
                     break
-                step_s, step_eta, longest = 0.5 * step_s, 0.5 * step_eta, 0.5 * longest
-                trial = _Point(cells, s + step_s, eta + step_eta)
+                fraction *= 0.5
+                trial = _moved(cells, point, step_s, step_p, fraction)
+            longest *= fraction
         point = trial
         if longest < _TOLERANCE:
             return point.s, point.eta, iteration

@@ -43,7 +43,8 @@ from scoring.numerics.annotators import (
     accepted_judgments,
     score_annotators,
 )
-from scoring.numerics.crowd_bt import crowd_votes_of, fit_crowd_bt
+from scoring.numerics.crowd_bt import fit_crowd_bt
+from scoring.numerics.crowd_votes import crowd_votes_of
 from scoring.numerics.flags import GOLD_SPOTTER
 from scoring.numerics.ratings import BASE_RATING, ELO_PER_NAT, fit_bradley_terry
 from scoring.numerics.votes import Votes, outcome_from_verdict

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from scoring.numerics.crowd_bt import CrowdVotes, rate_crowd_bt
+from scoring.numerics.crowd_bt import rate_crowd_bt
+from scoring.numerics.crowd_votes import CrowdVotes
 from scoring.numerics.ratings import ContenderRating, rate_contenders
 from scoring.numerics.votes import RatingError
 from scoring.vote_files import VoteFileError, read_votes

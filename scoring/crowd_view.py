@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from scoring.extras import Extra, ScoringRun, register
-from scoring.numerics.crowd_bt import CrowdVotes, crowd_votes_of, rate_crowd_bt
+from scoring.numerics.crowd_bt import rate_crowd_bt
+from scoring.numerics.crowd_votes import CrowdVotes, crowd_votes_of
 from scoring.numerics.flags import GOLD_SPOTTER
 
 NAME = "crowd_bt"

@@ -8,7 +8,8 @@ import pytest
 from scipy.stats import kendalltau
 
 from scoring.numerics.annotators import Judgments
-from scoring.numerics.crowd_bt import CrowdVotes, crowd_votes_of, fit_crowd_bt, rate_crowd_bt
+from scoring.numerics.crowd_bt import fit_crowd_bt, rate_crowd_bt
+from scoring.numerics.crowd_votes import CrowdVotes, crowd_votes_of
 from scoring.numerics.ratings import BASE_RATING, ELO_PER_NAT, fit_bradley_terry
 from scoring.numerics.votes import A_WINS, B_WINS, TIE, RatingError, Votes
 

@@ -21,6 +21,7 @@ from scoring.numerics.flags import (
     FlagSettings,
     vouched_by_agreement,
 )
+from scoring.numerics.participants import rank_participants
 
 
 def lower(agreeing: int, compared: int) -> float:
@@ -114,3 +115,12 @@ def test_honest_people_on_hard_items_are_not_gold_spotters() -> None:
     assert all(score.agreement is not None and score.agreement < 0.62 for score in scores)
     assert all(score.accuracy_lower - FlagSettings().spotter_margin > 0.7 for score in scores)
     assert all(GOLD_SPOTTER not in score.flags and score.votes_count for score in scores)
+
+
+def test_a_vouched_annotator_scores_nothing_in_the_participant_ranking() -> None:
+    judgments, people = crowd(0)
+    scores = score_annotators(judgments)
+    ranking = {row.handle: row for row in rank_participants([str(k) for k in range(14)], scores)}
+    unlucky = ranking[str(people["unlucky"])]
+    assert unlucky.accepted == 200 and unlucky.score == 0.0  # counted for ratings, not the prize
+    assert ranking["0"].score > 0.0

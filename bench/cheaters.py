@@ -17,11 +17,16 @@ time, click at random elsewhere, ~15 s).
 How hard is gold for an honest annotator? PRODUCT.md wants gold unambiguous (a factual
 error, a truncated answer), so scenario A halves an annotator's error rate on gold (q = 0.75
 → 0.875 on gold). Scenario B makes gold exactly as hard as an ordinary comparison, the
-strict reading; with ~23 gold items a true 0.75 then often falls under the 0.70 threshold.
-Both are printed, over seeds 0-4. Per behaviour: the share caught (their votes left out of
-the ratings: untrusted on gold, or flagged `gold_spotter`), the share with any flag, and the
-share flagged `gold_spotter`. Ratings: Bradley-Terry point fit on all ordinary votes vs on
-the counted ones, Kendall's tau against the true order.
+strict reading; with ~23 gold items a true 0.75 then often falls under the 0.70 threshold
+(the `vouched` rule lets their regular answers speak for them: scoring.numerics.flags).
+Both are printed, seed by seed (0-4). Per behaviour: the share caught (their votes left out
+of the ratings: untrusted on gold and not vouched for, or flagged `gold_spotter`), then the
+mean shares with any flag and flagged `gold_spotter`. Ratings, each against the truth
+(Kendall's tau with the true order; RMS error against the true strengths on the Elo scale):
+Bradley-Terry point fit on all ordinary votes, on the counted ones ("trusted only", the
+default board), and Crowd-BT on all ordinary votes ("annotator-aware", the snapshot's
+crowd_bt view: gold pinning reliabilities, flagged spotters' gold left out). The targets'
+PASS/FAIL lines close the output.
 """
 
 from __future__ import annotations
@@ -32,9 +37,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import kendalltau
 
-from scoring.numerics.annotators import Judgments, accepted_judgments, score_annotators
+from scoring.numerics.annotators import (
+    AnnotatorScore,
+    Judgments,
+    accepted_judgments,
+    score_annotators,
+)
+from scoring.numerics.crowd_bt import fit_crowd_bt
+from scoring.numerics.crowd_votes import crowd_votes_of
 from scoring.numerics.flags import GOLD_SPOTTER
-from scoring.numerics.ratings import fit_bradley_terry
+from scoring.numerics.ratings import BASE_RATING, ELO_PER_NAT, fit_bradley_terry
 from scoring.numerics.votes import Votes, outcome_from_verdict
 
 BEHAVIOURS = {  # name: (count, seconds median)
@@ -48,6 +60,7 @@ BEHAVIOURS = {  # name: (count, seconds median)
 ORDINARY_PER_ANNOTATOR = 180
 N_CONTENDERS = 30
 GOLD_POOL = 400
+METHODS = ("all votes", "trusted only", "annotator-aware")
 
 
 @dataclass(frozen=True)
@@ -120,7 +133,24 @@ def simulate(seed: int, gold_error_factor: float) -> Contest:
     return Contest(judgments, behaviour, accuracy, strength, pair_a, pair_b)
 
 
-def tau_of(contest: Contest, mask: np.ndarray) -> tuple[float, int]:
+def contenders_of(contest: Contest) -> tuple[np.ndarray, np.ndarray]:
+    """Each judgment's contenders (indices); -1 on gold."""
+    j = contest.judgments
+    ordinary = j.gold == 0
+    a = np.where(ordinary, contest.pair_a[np.where(ordinary, j.comparison, 0)], -1)
+    b = np.where(ordinary, contest.pair_b[np.where(ordinary, j.comparison, 0)], -1)
+    return a, b
+
+
+def closeness(contest: Contest, rating: np.ndarray) -> tuple[float, float]:
+    """Kendall's tau against the true order, and the RMS error (Elo) against the true ratings
+    (the true strengths on the Elo scale, both boards' means at 1000)."""
+    truth = (contest.strength - contest.strength.mean()) * ELO_PER_NAT + BASE_RATING
+    tau = float(kendalltau(contest.strength, rating).statistic)
+    return tau, float(np.sqrt(np.mean((rating - truth) ** 2)))
+
+
+def bradley_terry_of(contest: Contest, mask: np.ndarray) -> np.ndarray:
     j = contest.judgments
     comparison = j.comparison[mask]
     votes = Votes(
@@ -129,7 +159,15 @@ def tau_of(contest: Contest, mask: np.ndarray) -> tuple[float, int]:
         outcome_from_verdict(j.verdict[mask]),
         N_CONTENDERS,
     )
-    return float(kendalltau(contest.strength, fit_bradley_terry(votes)).statistic), int(mask.sum())
+    return fit_bradley_terry(votes)
+
+
+def crowd_bt_of(contest: Contest, scores: list[AnnotatorScore]) -> np.ndarray:
+    """The snapshot's crowd_bt view: every ordinary vote, flagged spotters' gold left out."""
+    a, b = contenders_of(contest)
+    spotters = np.array([GOLD_SPOTTER in score.flags for score in scores])
+    data = crowd_votes_of(contest.judgments, a, b, N_CONTENDERS, ignore_gold=spotters)
+    return fit_crowd_bt(data, rounds=1).rating
 
 
 def groups_of(contest: Contest) -> dict[str, np.ndarray]:
@@ -145,7 +183,7 @@ def groups_of(contest: Contest) -> dict[str, np.ndarray]:
 
 def measure(contest: Contest) -> dict[str, dict[str, float]]:
     """Per behaviour: share excluded from the ratings, flagged at all, flagged gold spotter;
-    and the two rankings' Kendall tau (key "tau")."""
+    per board (METHODS): Kendall tau and RMS error against the truth."""
     scores = score_annotators(contest.judgments)
     excluded = np.array([not score.votes_count for score in scores])
     flagged = np.array([bool(score.flags) for score in scores])
@@ -159,51 +197,61 @@ def measure(contest: Contest) -> dict[str, dict[str, float]]:
         for name, members in groups_of(contest).items()
     }
     ordinary = contest.judgments.gold == 0
-    shares["tau"] = {
-        "all votes": tau_of(contest, ordinary)[0],
-        "counted only": tau_of(contest, accepted_judgments(contest.judgments, scores))[0],
+    boards = {
+        "all votes": bradley_terry_of(contest, ordinary),
+        "trusted only": bradley_terry_of(contest, accepted_judgments(contest.judgments, scores)),
+        "annotator-aware": crowd_bt_of(contest, scores),
     }
+    for method, rating in boards.items():
+        shares[method] = dict(zip(("tau", "rms"), closeness(contest, rating), strict=True))
     return shares
 
 
-def report(title: str, gold_error_factor: float, seeds: list[int]) -> None:
+def report(title: str, gold_error_factor: float, seeds: list[int]) -> list[tuple[str, bool]]:
+    """Print one scenario's table; return its targets as (label, met in every seed)."""
     runs = [measure(simulate(seed, gold_error_factor)) for seed in seeds]
-    print(f"\n{title} (seeds {', '.join(map(str, seeds))}; mean [min, max] over seeds)")
-    print(f"{'behaviour':<26} {'caught (excluded)':>24} {'flagged':>8} {'as gold spotter':>16}")
+    columns = " ".join(f"{f'seed {seed}':>7}" for seed in seeds)
+    print(f"\n{title}")
+    print(f"{'caught (votes left out)':<26} {columns} {'mean':>7} {'flagged':>8} {'spotter':>8}")
     for name in runs[0]:
-        if name == "tau":
+        if name in METHODS:
             continue
-        excluded = np.array([run[name]["excluded"] for run in runs])
+        excluded = [run[name]["excluded"] for run in runs]
         flagged = np.mean([run[name]["flagged"] for run in runs])
         spotter = np.mean([run[name]["gold_spotter"] for run in runs])
-        print(
-            f"{name:<26} {excluded.mean():>8.1%} [{excluded.min():>5.1%}, {excluded.max():>5.1%}]"
-            f" {flagged:>8.1%} {spotter:>16.1%}"
-        )
-    for method in runs[0]["tau"]:
-        taus = " ".join(f"{run['tau'][method]:.3f}" for run in runs)
-        print(f"Kendall tau vs true order, {method:<12}: {taus}")
+        shares = " ".join(f"{share:>7.1%}" for share in excluded)
+        print(f"{name:<26} {shares} {np.mean(excluded):>7.1%} {flagged:>8.1%} {spotter:>8.1%}")
+    for key, label in (("tau", "Kendall tau vs truth"), ("rms", "RMS error vs truth (Elo)")):
+        print(f"{label:<26} {columns}")
+        for method in METHODS:
+            print(f"  {method:<24} " + " ".join(f"{run[method][key]:>7.3f}" for run in runs))
 
     def worst(name: str, key: str, low: bool) -> float:
         values = [run[name][key] for run in runs]
         return min(values) if low else max(values)
 
-    targets = [
+    def closest(run: dict[str, dict[str, float]], key: str) -> bool:
+        aware = run["annotator-aware"][key]
+        others = [run[method][key] for method in METHODS if method != "annotator-aware"]
+        return all(aware <= other if key == "rms" else aware >= other for other in others)
+
+    return [
         ("≥ 95% of random clickers caught", worst("random clicker", "excluded", True) >= 0.95),
         ("≥ 95% of always-left caught", worst("always left", "excluded", True) >= 0.95),
         ("≥ 95% of gold spotters caught", worst("gold spotter", "excluded", True) >= 0.95),
         (
-            "≤ 5% of honest (accuracy ≥ 0.75) flagged gold spotter",
-            worst("honest, accuracy ≥ 0.75", "gold_spotter", False) <= 0.05,
-        ),
-        (
-            "≤ 5% of honest (accuracy ≥ 0.75) excluded",
+            "≤ 5% of honest (accuracy ≥ 0.75) wrongly excluded",
             worst("honest, accuracy ≥ 0.75", "excluded", False) <= 0.05,
         ),
+        (
+            "annotator-aware RMS error ≤ both others'",
+            all(closest(run, "rms") for run in runs),
+        ),
+        (
+            "annotator-aware Kendall tau ≥ both others'",
+            all(closest(run, "tau") for run in runs),
+        ),
     ]
-    print("targets, in every seed:")
-    for label, ok in targets:
-        print(f"  {label}: {'met' if ok else 'NOT met'}")
 
 
 def main() -> None:
@@ -211,16 +259,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
     arguments = parser.parse_args()
     seeds = list(range(arguments.seeds))
-    report(
-        "Scenario A: gold is unambiguous (an honest annotator's error rate halves on gold)",
-        gold_error_factor=0.5,
-        seeds=seeds,
-    )
-    report(
-        "Scenario B: gold exactly as hard as ordinary comparisons",
-        gold_error_factor=1.0,
-        seeds=seeds,
-    )
+    scenarios = {
+        "A": ("gold easier: an honest annotator's error rate halves on gold", 0.5),
+        "B": ("gold exactly as hard as ordinary comparisons", 1.0),
+    }
+    targets = {
+        name: report(f"Scenario {name}: {title}", factor, seeds)
+        for name, (title, factor) in scenarios.items()
+    }
+    print(f"\ntargets, in every seed ({len(seeds)} seeds per scenario):")
+    for name, results in targets.items():
+        for label, ok in results:
+            print(f"  {'PASS' if ok else 'FAIL'}  scenario {name}: {label}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """Command line: score a file of votes without any database.
 
     python -m scoring ratings FILE --a COL --b COL --winner COL [--rounds N] [--format table|json]
+    python -m scoring ratings FILE ... --annotator COL --method crowd-bt
 
 Prints the model leaderboard as a table, or as JSON: the `contenders` list of PRODUCT.md's
-leaderboard JSON.
+leaderboard JSON. With ``--method crowd-bt`` (annotator-aware: scoring.numerics.crowd_bt) the
+JSON is an object, ``{"contenders": [the same rows], "annotators": [{"annotator", "votes",
+"reliability"}]}``, and the table is followed by one of the annotators.
 """
 
 from __future__ import annotations
@@ -13,7 +16,12 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
+
+from scoring.numerics.crowd_bt import rate_crowd_bt
+from scoring.numerics.crowd_votes import CrowdVotes
 from scoring.numerics.ratings import ContenderRating, rate_contenders
 from scoring.numerics.votes import RatingError
 from scoring.vote_files import VoteFileError, read_votes
@@ -51,6 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     ratings.add_argument(
         "--anchor", metavar="NAME", help="pin this contender at 1000 instead of the mean"
     )
+    ratings.add_argument(
+        "--annotator", metavar="COL", help="column naming who cast each vote (for crowd-bt)"
+    )
+    ratings.add_argument(
+        "--method",
+        choices=("bt", "crowd-bt"),
+        default="bt",
+        help="bt: Bradley-Terry, every vote alike (default); crowd-bt: annotator-aware, each "
+        "annotator's reliability estimated with the ratings (needs --annotator)",
+    )
     ratings.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
@@ -69,24 +87,49 @@ def _table(rows: Sequence[ContenderRating]) -> str:
     return "\n".join(lines)
 
 
+def _annotator_table(annotators: Sequence[dict[str, Any]]) -> str:
+    lines = [f"{'annotator':<28} {'votes':>7} {'reliability':>11}"]
+    for row in annotators:
+        lines.append(f"{row['annotator'][:28]:<28} {row['votes']:>7} {row['reliability']:11.3f}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    crowd = arguments.method == "crowd-bt"
+    if crowd and not arguments.annotator:
+        parser.error("--method crowd-bt needs --annotator COL (who cast each vote)")
     try:
-        data = read_votes(arguments.file, a=arguments.a, b=arguments.b, winner=arguments.winner)
-        rows = rate_contenders(
-            data.names,
-            data.votes,
-            rounds=arguments.rounds,
-            seed=arguments.seed,
-            anchor=arguments.anchor,
+        data = read_votes(
+            arguments.file,
+            a=arguments.a,
+            b=arguments.b,
+            winner=arguments.winner,
+            annotator=arguments.annotator,
         )
+        options = {"rounds": arguments.rounds, "seed": arguments.seed, "anchor": arguments.anchor}
+        if crowd:
+            votes = CrowdVotes(data.votes, data.annotator, len(data.annotators))
+            rows, reliability = rate_crowd_bt(data.names, votes, **options)
+        else:
+            rows = rate_contenders(data.names, data.votes, **options)
     except (VoteFileError, RatingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    contenders = [dataclasses.asdict(row) for row in rows]
+    if not crowd:
+        print(json.dumps(contenders, indent=2) if arguments.format == "json" else _table(rows))
+        return 0
+    cast = np.bincount(data.annotator, minlength=len(data.annotators))
+    annotators = [
+        {"annotator": name, "votes": int(cast[k]), "reliability": float(reliability[k])}
+        for k, name in enumerate(data.annotators)
+    ]
     if arguments.format == "json":
-        print(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
+        print(json.dumps({"contenders": contenders, "annotators": annotators}, indent=2))
     else:
-        print(_table(rows))
+        print(_table(rows) + "\n\n" + _annotator_table(annotators))
     return 0
 
 

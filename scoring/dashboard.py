@@ -1,10 +1,10 @@
 """The organiser dashboard: campaign statistics beside the latest snapshot's annotator scores.
 
 The campaign half (progress, coverage, gold pool, skips) comes from
-campaign.organise.statistics; the
-annotator table and the winner come from the snapshot. Sorting and filtering happen here on
-the snapshot's rows (one per annotator, a few hundred), so the page works without JavaScript
-and a sorted view has a URL.
+campaign.organise.statistics; the annotator table and the winner come from the snapshot (each
+annotator's Crowd-BT reliability from its "crowd_bt" view, scoring.crowd_view: organisers only,
+like everything here). Sorting and filtering happen here on the snapshot's rows (one per
+annotator, a few hundred), so the page works without JavaScript and a sorted view has a URL.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from campaign.organise.statistics import (
     skip_reports,
 )
 from scoring.coverage import progress_tally
+from scoring.crowd_view import NAME as CROWD_BT
 from scoring.leaderboard import (
     from_row,
     is_vetted,
@@ -64,6 +65,8 @@ class AnnotatorRow:
     median_seconds: float | None
     flags: list[str]
     username: str = ""
+    # Crowd-BT's η (the snapshot's "crowd_bt" view); None for snapshots without that view.
+    reliability: float | None = None
 
     @property
     def flag_labels(self) -> list[str]:
@@ -87,6 +90,7 @@ COLUMNS = [
     Column("accuracy", "Accuracy"),
     Column("accuracy_lower", "Lower bound"),
     Column("agreement", "Agreement"),
+    Column("reliability", "Reliability"),
     Column("median_seconds", "Median seconds"),
     Column("flags", "Flags", numeric=False),
     Column("trusted", "Trusted", numeric=False, descending_first=False),
@@ -219,10 +223,12 @@ def annotator_table(snapshot: Snapshot | None, query: AnnotatorQuery) -> Annotat
 def annotator_rows(snapshot: Snapshot) -> list[AnnotatorRow]:
     ids = [row["user_id"] for row in snapshot.annotators]
     usernames = dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
+    reliability = (snapshot.views or {}).get(CROWD_BT, {}).get("reliability", {})
     return [
         replace(
             from_row(AnnotatorRow, without_figures_from_no_gold(row)),
             username=usernames.get(row["user_id"], ""),
+            reliability=reliability.get(str(row["user_id"])),
         )
         for row in snapshot.annotators
     ]

@@ -56,7 +56,8 @@ logger = logging.getLogger(__name__)
 
 # Bump when the same data and settings would now give different scores (a numerics change),
 # so the next run stores a fresh snapshot instead of keeping the old one.
-SCORING_VERSION = 2  # 2: campaigns without gold count every vote; gold spotters
+SCORING_VERSION = 3  # 2: campaigns without gold count every vote; gold spotters; 3: spotter
+# rule against chance agreement, untrusted annotators vouched for by agreement, crowd_bt view
 SEED = 0  # the bootstrap's seed: the same data gives the same intervals
 
 

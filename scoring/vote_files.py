@@ -8,11 +8,12 @@ word only the command line knows is left/right: here the --a column is on the le
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from campaign.exceptions import UnsupportedFileFormat
 from campaign.imports.files import detect_format, read_rows
@@ -26,16 +27,28 @@ class VoteFileError(ValueError):
 
 @dataclass(frozen=True)
 class VoteFile:
-    """Votes read from a file, contender index k being `names[k]` (names sorted)."""
+    """Votes read from a file, contender index k being `names[k]` (names sorted).
+
+    With an annotator column, vote k was cast by annotator ``annotator[k]``, named
+    ``annotators[annotator[k]]`` (names sorted); without one both are empty.
+    """
 
     names: list[str]
     votes: Votes
+    annotators: list[str] = field(default_factory=list)
+    annotator: NDArray[np.intp] = field(default_factory=lambda: np.empty(0, dtype=np.intp))
 
 
 def read_votes(
-    path: str | Path, *, a: str = MODEL_A, b: str = MODEL_B, winner: str = WINNER
+    path: str | Path,
+    *,
+    a: str = MODEL_A,
+    b: str = MODEL_B,
+    winner: str = WINNER,
+    annotator: str | None = None,
 ) -> VoteFile:
-    """Read every row's two contenders and winner; raise VoteFileError on the first bad row."""
+    """Read every row's two contenders and winner (and annotator, when a column is named);
+    raise VoteFileError on the first bad row."""
     path = Path(path)
     if not path.is_file():
         raise VoteFileError(f"{path}: no such file")
@@ -46,6 +59,7 @@ def read_votes(
     firsts: list[str] = []
     seconds: list[str] = []
     verdicts: list[int] = []
+    voters: list[str] = []
     for row in read_rows(path, file_format):
         if row.error is not None or row.data is None:
             raise VoteFileError(f"line {row.line}: {row.error}")
@@ -64,13 +78,26 @@ def read_votes(
                 f"line {row.line}: winner {str(said).strip()!r} is not "
                 f"{winners_accepted(screen_words=True)}"
             )
+        if annotator is not None:
+            voter = _cell(row.data, annotator)
+            if voter is None or str(voter).strip() == "":
+                raise VoteFileError(f"line {row.line}: missing {annotator!r}")
+            voters.append(str(voter).strip())
         firsts.append(first)
         seconds.append(second)
         verdicts.append(verdict)
     names, index = np.unique(np.array(firsts + seconds, dtype=object), return_inverse=True)
     count = len(firsts)
     votes = Votes(index[:count], index[count:], outcome_from_verdict(verdicts), len(names))
-    return VoteFile([str(name) for name in names], votes)
+    if annotator is None:
+        return VoteFile([str(name) for name in names], votes)
+    people, voter_index = np.unique(np.array(voters, dtype=object), return_inverse=True)
+    return VoteFile(
+        [str(name) for name in names],
+        votes,
+        [str(person) for person in people],
+        voter_index.astype(np.intp),
+    )
 
 
 def _cell(row: dict[str, Any], column: str) -> Any:

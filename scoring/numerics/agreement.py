@@ -40,17 +40,53 @@ def consensus_agreement(
     trusted annotators': everyone is still compared with it, but only where one of them judged.
     """
     annotator = np.asarray(annotator, dtype=np.intp)
+    sign, consensus, compared = _leave_one_out(comparison, verdict, voters)
+    agree = compared & (sign == consensus)
+    count = np.bincount(annotator[compared], minlength=n_annotators)
+    hits = np.bincount(annotator[agree], minlength=n_annotators)
+    return hits / np.maximum(count, 1), count
+
+
+def chance_agreement(
+    annotator: ArrayLike,
+    comparison: ArrayLike,
+    verdict: ArrayLike,
+    n_annotators: int,
+    *,
+    voters: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """Per annotator: the agreement `consensus_agreement` would find by chance alone.
+
+    Over the judgments compared with a consensus, Σ over a / tie / b of (the annotator's share
+    of that answer) x (the consensus's share of it): what someone answering independently of
+    the item, with the same habits, agrees on average (the expected agreement of Cohen's
+    kappa). A gold spotter's regular answers agree at about this rate; an honest annotator's
+    clearly above it. 0.0 where nothing was compared.
+    """
+    annotator = np.asarray(annotator, dtype=np.intp)
+    sign, consensus, compared = _leave_one_out(comparison, verdict, voters)
+    who = annotator[compared]
+    count = np.bincount(who, minlength=n_annotators).astype(np.float64)
+    chance = np.zeros(n_annotators)
+    for answer in (-1, 0, 1):
+        own = np.bincount(who[sign[compared] == answer], minlength=n_annotators)
+        theirs = np.bincount(who[consensus[compared] == answer], minlength=n_annotators)
+        chance += own * theirs
+    return chance / np.maximum(count, 1.0) ** 2
+
+
+def _leave_one_out(
+    comparison: ArrayLike, verdict: ArrayLike, voters: ArrayLike | None
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
+    """Per judgment: its sign, the sign of the others' (voters') summed preferences on its
+    comparison, and whether any other voter judged that comparison."""
     sign = np.sign(np.asarray(verdict, dtype=np.intp))
     voting = np.ones(sign.size, dtype=bool) if voters is None else np.asarray(voters, dtype=bool)
     _, unit = np.unique(np.asarray(comparison), return_inverse=True)
     others_sum = np.bincount(unit, weights=sign * voting, minlength=unit.max(initial=-1) + 1)
     others_sum = others_sum[unit] - sign * voting
     others = np.bincount(unit, weights=voting, minlength=unit.max(initial=-1) + 1)[unit] - voting
-    compared = others > 0
-    agree = compared & (sign == np.sign(others_sum))
-    count = np.bincount(annotator[compared], minlength=n_annotators)
-    hits = np.bincount(annotator[agree], minlength=n_annotators)
-    return hits / np.maximum(count, 1), count
+    return sign, np.sign(others_sum).astype(np.intp), others > 0
 
 
 def cohen_kappa(first: ArrayLike, second: ArrayLike) -> float | None:

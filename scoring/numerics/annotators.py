@@ -13,13 +13,16 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta
 
-from scoring.numerics.agreement import consensus_agreement
+from scoring.numerics.agreement import chance_agreement, consensus_agreement
 from scoring.numerics.flags import (
     GOLD_SPOTTER,
     UNTRUSTED,
+    VOUCHED,
     FlagSettings,
     flag_annotators,
     gold_spotters,
+    typical_agreement,
+    vouched_by_agreement,
 )
 
 CREDIBLE_MASS = 0.95  # accuracy_lower is the 2.5% quantile of the equal-tailed 95% interval
@@ -101,7 +104,7 @@ class AnnotatorScore:
     accuracy: float | None  # posterior mean of gold accuracy (Beta(1, 1) prior); None: no gold
     accuracy_lower: float | None  # 2.5% quantile of that posterior; None before any gold
     trusted: bool | None  # the gold rule; None: not vetted (the campaign has no gold)
-    votes_count: bool  # trusted (or not vetted), and not excluded as a gold spotter
+    votes_count: bool  # trusted, vouched or not vetted, and not excluded as a gold spotter
     accepted: int  # non-gold judgments that count (all of them if votes_count, else none)
     agreement: float | None  # share agreeing with the others' consensus; None without overlap
     agreement_judgments: int  # judgments that had a consensus of others to compare with
@@ -122,6 +125,14 @@ def gold_accuracy(
     seen, correct = np.asarray(seen, dtype=float), np.asarray(correct, dtype=float)
     a, b = 1.0 + correct, 1.0 + seen - correct
     return a / (a + b), np.asarray(beta.ppf((1.0 - CREDIBLE_MASS) / 2.0, a, b), dtype=float)
+
+
+def gold_accuracy_upper(seen: NDArray[np.int64], correct: NDArray[np.int64]) -> NDArray[np.float64]:
+    """97.5% quantile of the gold accuracy's posterior (the upper end of its 95% interval)."""
+    seen, correct = np.asarray(seen, dtype=float), np.asarray(correct, dtype=float)
+    return np.asarray(
+        beta.ppf(1.0 - (1.0 - CREDIBLE_MASS) / 2.0, 1.0 + correct, 1.0 + seen - correct)
+    )
 
 
 def trusted_mask(
@@ -150,8 +161,9 @@ def score_annotators(
 
     Gold judgments measure accuracy only; agreement and flags other than `untrusted` look at
     all judgments' behaviour (agreement: non-gold comparisons only, see `consensus_agreement`).
-    Whose votes count: the trusted, or everyone in a campaign without gold, less the gold
-    spotters when ``gold.exclude_gold_spotters``.
+    Whose votes count: the trusted and the `vouched` (untrusted on gold, but their regular
+    answers prove they follow the items: scoring.numerics.flags), or everyone in a campaign
+    without gold; less the gold spotters when ``gold.exclude_gold_spotters``.
     """
     gold = gold or GoldSettings()
     flags = flags or FlagSettings()
@@ -168,17 +180,21 @@ def score_annotators(
     )
     # The spotter rule compares with the trusted others only: in a crowd with many careless
     # annotators the consensus of everyone is noisy enough to make honest people look careless.
-    with_trusted, compared = consensus_agreement(
-        j.annotator[ordinary],
-        j.comparison[ordinary],
-        j.verdict[ordinary],
-        n,
-        voters=trusted[j.annotator[ordinary]],
+    regular = (j.annotator[ordinary], j.comparison[ordinary], j.verdict[ordinary], n)
+    voters = trusted[j.annotator[ordinary]]
+    with_trusted, compared = consensus_agreement(*regular, voters=voters)
+    chance = chance_agreement(*regular, voters=voters)
+    agreeing = np.rint(with_trusted * compared)
+    typical = typical_agreement(with_trusted, compared, trusted, flags)
+    spotter = gold_spotters(lower, seen, agreeing, compared, chance, typical, flags)
+    upper = gold_accuracy_upper(seen, correct)
+    vouched = gold.has_gold & ~trusted & (seen > 0)
+    vouched &= vouched_by_agreement(
+        upper, agreeing, compared, chance, typical, gold.min_gold_accuracy, flags
     )
-    spotter = gold_spotters(lower, seen, np.rint(with_trusted * compared), compared, flags)
-    counts = (trusted | (not gold.has_gold)) & ~(spotter & gold.exclude_gold_spotters)
+    counts = (trusted | vouched | (not gold.has_gold)) & ~(spotter & gold.exclude_gold_spotters)
     accepted = np.where(counts, np.bincount(j.annotator[ordinary], minlength=n), 0)
-    rated_flags = {UNTRUSTED: ~trusted & gold.has_gold, GOLD_SPOTTER: spotter}
+    rated_flags = {UNTRUSTED: ~trusted & gold.has_gold, VOUCHED: vouched, GOLD_SPOTTER: spotter}
     behaviour = flag_annotators(
         j.annotator, j.verdict, j.a_on_left, j.seconds, rated_flags, n, flags
     )

@@ -1,8 +1,9 @@
 """Quality flags on annotators' behaviour, each a documented rule (PRODUCT.md, "Flags").
 
 Pure numpy/scipy (no Django, no I/O), vectorised over all judgments. A flag is a prompt for
-an organiser to look, not a verdict: only `untrusted` (failing gold) excludes votes, and
-`gold_spotter` does when the campaign says so (``exclude_gold_spotters``, on by default).
+an organiser to look, not a verdict: only `untrusted` (failing gold) excludes votes, unless
+`vouched` (the regular answers prove the annotator follows the items), and `gold_spotter`
+does when the campaign says so (``exclude_gold_spotters``, on by default).
 
 The rules, in PRODUCT.md terms:
 
@@ -23,16 +24,42 @@ The rules, in PRODUCT.md terms:
   posterior mean accuracy below `min_gold_accuracy` (see `scoring.numerics.annotators`).
   Never raised in a campaign without gold: nobody there can be vetted.
 - `gold_spotter` — "answers the control items well and the rest carelessly": agreement with
-  the trusted others' consensus on regular comparisons far below the gold accuracy, judged on
-  bounds, not point estimates. With at least `spotter_min_gold` gold judged and
-  `spotter_min_shared` regular judgments compared with a consensus of trusted others (the
-  leave-one-out consensus of `scoring.numerics.agreement`, trusted voters only), the upper
-  end of the agreement's 95% interval (Beta(1 + agreeing, 1 + disagreeing), 97.5% quantile)
-  lies below the lower end of the gold accuracy's (Beta(1 + correct, 1 + wrong), 2.5%
-  quantile) minus `spotter_margin` (0.20).
-  Agreement with a consensus of one to three others runs below accuracy against the truth
-  even for an honest annotator (the others err too); the margin absorbs that gap, and the
-  bounds keep a short run from tripping the rule either way. bench/cheaters.py measures it.
+  the trusted others' consensus on regular comparisons far below the gold accuracy, and no
+  better than chance, judged on bounds, not point estimates. With at least
+  `spotter_min_gold` gold judged and `spotter_min_shared` regular judgments compared with a
+  consensus of trusted others (the leave-one-out consensus of `scoring.numerics.agreement`,
+  trusted voters only), the upper end of the agreement's 95% interval (Beta(1 + agreeing,
+  1 + disagreeing), 97.5% quantile) lies both
+  (a) below the lower end of the gold accuracy's (Beta(1 + correct, 1 + wrong), 2.5%
+  quantile) minus `spotter_margin` (0.15), and
+  (b) below the annotator's chance agreement (`chance_agreement`: what answers independent
+  of the items, with their habits, would reach) plus `spotter_signal_share` (0.9) of the way
+  from there to the trusted crowd's typical agreement (`typical_agreement`, a median).
+  (a) is PRODUCT.md's rule. Agreement with a consensus of one to three others runs below
+  accuracy against the truth even for an honest annotator (the others err too), and far
+  below it when the regular comparisons are hard (close contenders: honest people disagree
+  on them, while gold is clear-cut): (a) alone then flags every honest annotator (it did on
+  bench/score_campaign.py's crowd). (b) is what sets a spotter apart whatever the items: a
+  spotter's regular answers are independent of the items, so they agree at chance, while an
+  honest annotator reaches about the crowd's typical agreement. Even the upper bound falling
+  short of nine tenths of the way, with gold far above, marks careless answers; the bounds
+  keep a short run from tripping the rule either way. (Measured from the annotator's own
+  chance level, so a crowd whose regular items all have one answer still shows a spotter
+  who always picks the other.) The catch: with many regular judgments the bounds are tight,
+  and an honest annotator whose agreement stays well under the crowd's typical one while
+  their gold accuracy is far above it is flagged too; the campaign decides whether flagged
+  annotators' votes count (``exclude_gold_spotters``).
+- `vouched` — not a warning: the regular answers vouch for an annotator gold leaves
+  untrusted, so their votes count (scoring.numerics.annotators). Raised when gold cannot
+  show them below the threshold — the upper end of the gold accuracy's 95% interval
+  (97.5% quantile) is at least `min_gold_accuracy` — and the lower end of their agreement's
+  interval lies at or above their chance agreement plus `vouch_signal_share` (0.25) of the
+  way to the crowd's typical agreement, with `spotter_min_shared` judgments compared. About 20 gold
+  answers cannot tell 0.75 from 0.65 (a true 0.75 falls under a 0.70 mean one time in
+  five), while some 150 regular answers compared with the trusted consensus tell an
+  annotator who follows the items from one who does not; random clicking and always-left
+  sit at chance, so their lower bound stays below the bar.
+bench/cheaters.py measures both rules.
 """
 
 from __future__ import annotations
@@ -48,6 +75,7 @@ POSITION_BIAS = "position_bias"
 STRAIGHT_LINING = "straight_lining"
 UNTRUSTED = "untrusted"
 GOLD_SPOTTER = "gold_spotter"
+VOUCHED = "vouched"
 
 
 @dataclass(frozen=True)
@@ -60,9 +88,11 @@ class FlagSettings:
     position_p: float = 0.001
     straight_share: float = 0.9
     min_straight: int = 20
-    spotter_margin: float = 0.20
+    spotter_margin: float = 0.15
     spotter_min_gold: int = 5
     spotter_min_shared: int = 30
+    spotter_signal_share: float = 0.9
+    vouch_signal_share: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -93,25 +123,79 @@ def group_medians(
     return medians
 
 
+def typical_agreement(
+    agreement: NDArray[np.float64],
+    compared: NDArray[np.int64],
+    reference: NDArray[np.bool_],
+    settings: FlagSettings | None = None,
+) -> float | None:
+    """The trusted crowd's typical agreement: the median over ``reference`` annotators with at
+    least ``spotter_min_shared`` judgments compared; None without any (neither rule below
+    can fire then)."""
+    settings = settings or FlagSettings()
+    pool = np.asarray(reference, dtype=bool) & (np.asarray(compared) >= settings.spotter_min_shared)
+    return float(np.median(np.asarray(agreement)[pool])) if pool.any() else None
+
+
+def agreement_bounds(
+    agreeing: NDArray[np.int64], compared: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """2.5% and 97.5% quantiles of Beta(1 + agreeing, 1 + compared - agreeing)."""
+    agreeing, compared = np.asarray(agreeing, dtype=float), np.asarray(compared, dtype=float)
+    lower = beta.ppf(0.025, 1.0 + agreeing, 1.0 + compared - agreeing)
+    upper = beta.ppf(0.975, 1.0 + agreeing, 1.0 + compared - agreeing)
+    return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+
+
 def gold_spotters(
     gold_lower: NDArray[np.float64],
     gold_seen: NDArray[np.int64],
     agreeing: NDArray[np.int64],
     compared: NDArray[np.int64],
+    chance: NDArray[np.float64],
+    typical: float | None,
     settings: FlagSettings | None = None,
 ) -> NDArray[np.bool_]:
     """The `gold_spotter` rule of the module docstring, per annotator.
 
     ``gold_lower`` is the gold accuracy's 2.5% quantile; ``agreeing`` of ``compared`` regular
-    judgments agreed with the others' consensus (scoring.numerics.agreement).
+    judgments agreed with the others' consensus (scoring.numerics.agreement), ``chance`` share
+    would by chance alone; ``typical`` is the crowd's `typical_agreement`.
     """
     settings = settings or FlagSettings()
-    agreeing, compared = np.asarray(agreeing, dtype=float), np.asarray(compared, dtype=float)
-    agreement_upper = beta.ppf(0.975, 1.0 + agreeing, 1.0 + compared - agreeing)
+    if typical is None:
+        return np.zeros(np.shape(compared), dtype=bool)
+    chance = np.asarray(chance, dtype=float)
+    _lower, agreement_upper = agreement_bounds(agreeing, compared)
     return (
         (np.asarray(gold_seen) >= settings.spotter_min_gold)
-        & (compared >= settings.spotter_min_shared)
+        & (np.asarray(compared) >= settings.spotter_min_shared)
         & (agreement_upper < np.asarray(gold_lower) - settings.spotter_margin)
+        & (agreement_upper < chance + settings.spotter_signal_share * (typical - chance))
+    )
+
+
+def vouched_by_agreement(
+    gold_upper: NDArray[np.float64],
+    agreeing: NDArray[np.int64],
+    compared: NDArray[np.int64],
+    chance: NDArray[np.float64],
+    typical: float | None,
+    min_gold_accuracy: float,
+    settings: FlagSettings | None = None,
+) -> NDArray[np.bool_]:
+    """The `vouched` rule of the module docstring, per annotator (``gold_upper``: the gold
+    accuracy's 97.5% quantile; the rest as in `gold_spotters`)."""
+    settings = settings or FlagSettings()
+    if typical is None:
+        return np.zeros(np.shape(compared), dtype=bool)
+    chance = np.asarray(chance, dtype=float)
+    agreement_lower, _upper = agreement_bounds(agreeing, compared)
+    return (
+        (np.asarray(compared) >= settings.spotter_min_shared)
+        & (np.asarray(gold_upper) >= min_gold_accuracy)
+        & (typical > chance)  # no item-by-item signal in the crowd: nothing to vouch with
+        & (agreement_lower >= chance + settings.vouch_signal_share * (typical - chance))
     )
 
 

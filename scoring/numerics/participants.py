@@ -78,7 +78,11 @@ def rank_participants(
 
 
 def _weight(score: AnnotatorScore) -> float:
-    """What one accepted judgment is worth: the gold accuracy's lower bound, 1 unvetted."""
+    """What one accepted judgment is worth: the gold accuracy's lower bound, 1 unvetted, 0 for
+    an untrusted annotator (their votes may count toward the ratings when `vouched`, but the
+    ranking, and so the prize, counts trusted annotators' judgments only)."""
+    if score.trusted is False:
+        return 0.0
     if score.trusted is None:
         return 1.0
     return score.accuracy_lower or 0.0  # none before any gold: then nothing is accepted

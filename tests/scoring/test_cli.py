@@ -118,3 +118,58 @@ def test_a_chatbot_arena_battles_file_rates_with_the_default_columns(
     assert data.votes.outcome.tolist() == [0, 1, 2]
     assert main(["ratings", str(path), "--rounds", "10"]) == 0
     assert "m3" in capsys.readouterr().out
+
+
+def crowd_file(tmp_path: Path) -> Path:
+    """Three careful judges (m1 > m2 > m3) and one who always answers the other way."""
+    rows = ["model_a,model_b,winner,judge"]
+    for round_ in range(6):
+        for a, b in (("m1", "m2"), ("m2", "m3"), ("m1", "m3")):
+            for judge in ("ann", "bob", "cy"):
+                rows.append(f"{a},{b},{'b' if round_ == 0 and judge == 'cy' else 'a'},{judge}")
+            rows.append(f"{a},{b},b,zed")
+    return write(tmp_path, "crowd.csv", "\n".join(rows) + "\n")
+
+
+def test_crowd_bt_json_is_the_contenders_and_each_annotators_reliability(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = ["ratings", str(crowd_file(tmp_path)), "--annotator", "judge"]
+    assert main([*arguments, "--method", "crowd-bt", "--rounds", "50", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+
+    assert set(document) == {"contenders", "annotators"}
+    assert [row["name"] for row in document["contenders"]] == ["m1", "m2", "m3"]
+    assert all(set(row) == CONTENDER_FIELDS for row in document["contenders"])
+    assert [row["votes"] for row in document["contenders"]] == [48, 48, 48]  # every vote
+    reliability = {row["annotator"]: row["reliability"] for row in document["annotators"]}
+    assert set(reliability) == {"ann", "bob", "cy", "zed"}
+    assert reliability["zed"] < 0.3 < 0.7 < min(reliability["ann"], reliability["bob"])
+    assert {row["annotator"]: row["votes"] for row in document["annotators"]}["zed"] == 18
+
+
+def test_crowd_bt_table_lists_contenders_then_annotators(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(crowd_file(tmp_path))
+    assert main(["ratings", path, "--annotator", "judge", "--method", "crowd-bt"]) == 0
+    table = capsys.readouterr().out
+    assert table.index("m1") < table.index("reliability") < table.index("zed")
+
+
+def test_crowd_bt_without_an_annotator_column_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["ratings", str(crowd_file(tmp_path)), "--method", "crowd-bt"])
+    assert exit_.value.code == 2
+    assert "--method crowd-bt needs --annotator" in capsys.readouterr().err
+
+
+def test_a_row_without_its_annotator_names_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "votes.csv", "model_a,model_b,winner,judge\nm1,m2,a,ann\nm2,m1,b,\n")
+    arguments = ["ratings", str(path), "--annotator", "judge", "--method", "crowd-bt"]
+    assert main(arguments) == 2
+    assert "line 3: missing 'judge'" in capsys.readouterr().err

@@ -1,7 +1,8 @@
 """A campaign without gold counts every vote; gold spotters are flagged and left out.
 
 The `gold_spotter` rule (scoring.numerics.flags): agreement with the trusted others' consensus
-on regular comparisons far below the gold accuracy, on bounds, with minimum evidence.
+on regular comparisons far below the gold accuracy and close to chance (measured against the
+crowd's typical agreement), on bounds, with minimum evidence.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from scoring.numerics.annotators import (
     accepted_judgments,
     score_annotators,
 )
-from scoring.numerics.flags import GOLD_SPOTTER, UNTRUSTED, FlagSettings, gold_spotters
+from scoring.numerics.flags import (
+    GOLD_SPOTTER,
+    UNTRUSTED,
+    FlagSettings,
+    gold_spotters,
+    typical_agreement,
+)
 
 GOLD_ITEMS = 10
 REGULAR_ITEMS = 60
@@ -43,14 +50,43 @@ def crowd(spotter_agrees: bool = False, gold: bool = True) -> Judgments:
     )
 
 
-def test_the_rule_compares_the_agreement_upper_bound_with_the_gold_lower_bound() -> None:
+def upper(agreeing: int, compared: int) -> float:
+    return float(beta.ppf(0.975, 1 + agreeing, 1 + compared - agreeing))
+
+
+def test_the_rule_needs_the_agreement_far_below_gold_and_close_to_chance() -> None:
+    """(a) the agreement's upper bound under the gold lower bound minus the margin, and (b)
+    under chance plus nine tenths of the way to the crowd's typical agreement."""
     settings = FlagSettings()
-    gold_lower = beta.ppf(0.025, 1 + 20, 1 + 0)  # 20 of 20 gold right: about 0.84
-    # 40 compared: agreeing 12 (upper about 0.46) is far below; 26 (upper about 0.78) is not.
+    gold_lower = np.full(3, beta.ppf(0.025, 1 + 40, 1 + 0))  # 40 of 40 gold right: about 0.91
+    chance, typical = np.full(3, 0.40), 0.70
+    bar = min(gold_lower[0] - settings.spotter_margin, 0.40 + settings.spotter_signal_share * 0.30)
+    agreeing = np.array([12, 26, 24])  # of 40: far below; far above; just above the bar
+    assert upper(12, 40) < bar < upper(24, 40) < upper(26, 40)
     flagged = gold_spotters(
-        np.full(2, gold_lower), np.full(2, 20), np.array([12, 26]), np.full(2, 40), settings
+        gold_lower, np.full(3, 40), agreeing, np.full(3, 40), chance, typical, settings
     )
-    assert flagged.tolist() == [True, False]
+    assert flagged.tolist() == [True, False, False]
+
+
+def test_hard_regular_items_are_no_gold_spotting_when_the_crowd_agrees_as_little() -> None:
+    """Far below gold (a) but at the crowd's typical agreement, well above chance: not (b)."""
+    gold_lower = np.array([beta.ppf(0.025, 1 + 40, 1 + 0)])
+    assert upper(620, 1000) < gold_lower[0] - FlagSettings().spotter_margin  # (a) holds
+    flagged = gold_spotters(
+        gold_lower, np.array([40]), np.array([620]), np.array([1000]), np.array([0.5]), 0.62
+    )
+    assert not flagged[0]
+
+
+def test_agreement_at_chance_with_gold_not_far_above_is_no_gold_spotting() -> None:
+    """(b) holds, (a) does not: gold accuracy as low as the agreement is plain carelessness
+    (the gold rule's business), not gold spotting."""
+    gold_lower = np.array([beta.ppf(0.025, 1 + 12, 1 + 8)])  # 12 of 20: about 0.39
+    flagged = gold_spotters(
+        gold_lower, np.array([20]), np.array([16]), np.array([40]), np.array([0.4]), 0.7
+    )
+    assert not flagged[0]
 
 
 @pytest.mark.parametrize(
@@ -59,9 +95,29 @@ def test_the_rule_compares_the_agreement_upper_bound_with_the_gold_lower_bound()
 )
 def test_the_rule_needs_minimum_evidence(gold_seen: int, compared: int) -> None:
     flagged = gold_spotters(
-        np.array([0.9]), np.array([gold_seen]), np.array([0]), np.array([compared])
+        np.array([0.9]),
+        np.array([gold_seen]),
+        np.array([0]),
+        np.array([compared]),
+        np.array([0.4]),
+        0.7,
     )
     assert not flagged[0]
+
+
+def test_without_a_trusted_crowd_to_compare_with_nobody_is_a_gold_spotter() -> None:
+    assert typical_agreement(np.array([0.9]), np.array([29]), np.array([True])) is None
+    flagged = gold_spotters(
+        np.array([0.9]), np.array([20]), np.array([0]), np.array([100]), np.array([0.4]), None
+    )
+    assert not flagged[0]
+
+
+def test_the_typical_agreement_is_the_trusted_median_with_enough_compared() -> None:
+    agreement = np.array([0.9, 0.6, 0.7, 0.1, 0.2])
+    compared = np.array([30, 30, 30, 30, 5])
+    trusted = np.array([True, True, True, False, True])
+    assert typical_agreement(agreement, compared, trusted) == pytest.approx(0.7)
 
 
 def test_a_gold_spotter_is_flagged_and_their_regular_votes_do_not_count() -> None:

@@ -1,0 +1,55 @@
+"""The annotator-aware board: the snapshot's "crowd_bt" view (scoring.extras).
+
+Crowd-BT (scoring.numerics.crowd_bt) over every regular vote of the run, untrusted
+annotators' too: the model weighs each annotator by the reliability it estimates, so it needs
+no trust rule. Gold pins each reliability, except a flagged gold spotter's: their gold says
+nothing about how they judge the rest (that is what the flag means), so it is left out.
+
+The result, ``Snapshot.views["crowd_bt"]``:
+
+- ``label``, ``contenders`` (rows shaped like ``Snapshot.contenders``; ``online_elo`` None),
+  ``votes`` (regular votes rated);
+- ``reliability``: {user id (as a string, JSON's keys): η}. Derived from gold, so it is for
+  organisers only while the campaign is open (README "Gold secrecy"): the dashboard shows it,
+  and no public page or file may.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from scoring.extras import Extra, ScoringRun, register
+from scoring.numerics.crowd_bt import rate_crowd_bt
+from scoring.numerics.crowd_votes import CrowdVotes, crowd_votes_of
+from scoring.numerics.flags import GOLD_SPOTTER
+
+NAME = "crowd_bt"
+LABEL = "Annotator-aware (Crowd-BT)"
+
+
+def crowd_votes(run: ScoringRun) -> CrowdVotes:
+    """Every regular vote of the run with its annotator, and each annotator's usable gold."""
+    spotters = np.array([GOLD_SPOTTER in score.flags for score in run.scores], dtype=bool)
+    return crowd_votes_of(
+        run.judgments, run.contender_a, run.contender_b, len(run.names), ignore_gold=spotters
+    )
+
+
+def crowd_bt_view(run: ScoringRun, _facts: None) -> dict[str, Any]:
+    data = crowd_votes(run)
+    rows, reliability = rate_crowd_bt(run.names, data, rounds=run.rounds, seed=run.seed)
+    return {
+        "label": LABEL,
+        "contenders": [dataclasses.asdict(row) for row in rows],
+        "votes": int(data.votes.a.size),
+        "reliability": {
+            str(int(user_id)): round(float(eta), 4)
+            for user_id, eta in zip(run.annotator_ids, reliability, strict=True)
+        },
+    }
+
+
+register(Extra(name=NAME, kind="view", compute=crowd_bt_view))

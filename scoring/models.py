@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from campaign.models import Campaign
+from campaign.models import Campaign, Response
 
 
 class Snapshot(models.Model):
@@ -58,3 +58,21 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign.slug} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ResponseStyle(models.Model):
+    """A response's style counts (scoring.numerics.style), kept so each text is read once.
+
+    The style-controlled view (scoring.controlled.style) needs four numbers per response;
+    reading every text on every run would cost more than the rest of the run at a million
+    judgments. A run counts the responses that have no row yet and stores their rows after
+    its read; responses are never edited once imported, so a row stays true.
+    """
+
+    response = models.OneToOneField(
+        Response, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    length = models.PositiveIntegerField()
+    headers = models.PositiveIntegerField()
+    lists = models.PositiveIntegerField()
+    bold = models.PositiveIntegerField()

@@ -4,4 +4,4 @@ Imported once at start-up by scoring.apps; the import order is the registration 
 is the order of the leaderboard's view switch. Add one line per module.
 """
 
-from scoring import controlled  # noqa: F401, E402  (style, category, position_bias)
+from scoring import controlled  # noqa: F401  (style, category, position_bias)

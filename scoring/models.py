@@ -76,3 +76,6 @@ class ResponseStyle(models.Model):
     headers = models.PositiveIntegerField()
     lists = models.PositiveIntegerField()
     bold = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"style of response {self.response_id}"

@@ -30,7 +30,7 @@ from scoring.numerics.ratings import rate_contenders
 from scoring.numerics.votes import Votes, count_votes
 
 LABEL = "By category"
-CATEGORY_ROUNDS = 200
+CATEGORY_ROUNDS = 100
 
 Categories = list[tuple[str, NDArray[np.int64]]]  # (category, its regular comparisons' ids)
 
@@ -61,33 +61,38 @@ def _id_array(members: Any) -> NDArray[np.int64]:
 
 def compute(run: ScoringRun, categories: Categories) -> dict[str, Any]:
     votes = counted_votes(run)
+    category = _category_of(votes.comparison, categories)
     boards = []
-    for category, members in categories:
-        inside = np.isin(votes.comparison, members)
+    for code, (name, _members) in enumerate(categories):
+        inside = category == code
         a, b, outcome = votes.a[inside], votes.b[inside], votes.outcome[inside]
         voted = np.union1d(a, b)
-        names = [run.names[k] for k in voted.tolist()]
         rows = []
         if voted.size:
-            local = Votes(
-                np.searchsorted(voted, a), np.searchsorted(voted, b), outcome, len(names)
-            )
+            local = Votes(np.searchsorted(voted, a), np.searchsorted(voted, b), outcome, voted.size)
             rated = rate_contenders(
-                names,
+                [run.names[k] for k in voted.tolist()],
                 count_votes(local),
                 rounds=min(run.rounds, CATEGORY_ROUNDS),
                 seed=run.seed,
             )
             rows = [dataclasses.asdict(row) for row in rated]
         boards.append(
-            {
-                "key": category,
-                "label": category,
-                "rated_judgments": int(inside.sum()),
-                "contenders": rows,
-            }
+            {"key": name, "label": name, "rated_judgments": int(inside.sum()), "contenders": rows}
         )
     return {"label": LABEL, "contenders": [], "boards": boards}
+
+
+def _category_of(comparison: NDArray[np.int64], categories: Categories) -> NDArray[np.intp]:
+    """Each vote's category code (its index in ``categories``), -1 without a category."""
+    if not categories:
+        return np.full(comparison.size, -1, dtype=np.intp)
+    members = np.concatenate([ids for _name, ids in categories])
+    codes = np.repeat(np.arange(len(categories)), [ids.size for _name, ids in categories])
+    order = np.argsort(members, kind="stable")
+    members, codes = members[order], codes[order]
+    place = np.searchsorted(members, comparison).clip(max=members.size - 1)
+    return np.where(members[place] == comparison, codes[place], -1)
 
 
 register(Extra(name="category", kind="view", compute=compute, read=read))

@@ -6,9 +6,9 @@ the style-controlled fit, scoring.numerics.style; the vote tallies are the defau
 online_elo null) and one coefficient per style feature: ``{"name", "elo", "ci_lower",
 "ci_upper", "sd"}``, Elo points for one standard deviation of the normalised difference.
 
-Read step: the campaign's regular comparisons with their two responses, and every response's
-style counts (scoring.models.ResponseStyle); responses without a row
-yet have their text read, once. The compute step counts those texts and stores their rows
+Read step: one query for the campaign's regular comparisons with both responses' stored style
+counts (scoring.models.ResponseStyle); the responses without a row yet have their text read,
+once in the campaign's life. The compute step counts those texts and stores their rows
 (outside the run's read-only transaction), then fits.
 """
 
@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db import connection
 from numpy.typing import NDArray
 
-from campaign.models import Campaign
+from campaign.models import Campaign, Response
 from scoring.campaign_data import fetch_columns
 from scoring.controlled.votes import counted_votes
 from scoring.extras import Extra, ScoringRun, register
@@ -43,59 +42,51 @@ _WRITE_BATCH = 5000
 
 @dataclass(frozen=True)
 class StyleFacts:
-    comparison: NDArray[np.int64]  # regular comparisons' ids, sorted
+    """Regular comparisons (ids sorted), their responses and those responses' counts in
+    STYLE_FEATURES order; a response without a stored row yet has length -1 and its text
+    in ``unknown``, by id."""
+
+    comparison: NDArray[np.int64]
     response_a: NDArray[np.int64]
     response_b: NDArray[np.int64]
-    response: NDArray[np.int64]  # the campaign's responses' ids, sorted
-    counts: NDArray[np.float64]  # (responses, 4); rows of unknown ones filled by compute
-    unknown: list[tuple[int, str]]  # (response id, text) of responses without a stored row
+    counts_a: NDArray[np.float64]  # (comparisons, 4)
+    counts_b: NDArray[np.float64]
+    unknown: dict[int, str]
 
 
 def read(campaign: Campaign, _contender_ids: Sequence[int]) -> StyleFacts:
-    comparisons = fetch_columns(
-        """SELECT CAST(c.id AS BIGINT), CAST(c.response_a_id AS BIGINT),
-                  CAST(c.response_b_id AS BIGINT)
-           FROM campaign_comparison c WHERE c.campaign_id = %s AND c.gold_side = ''
-           ORDER BY c.id""",
+    sides = ("a", "b")
+    counts = [
+        f"CAST(COALESCE(s{side}.{name}, -1) AS BIGINT)" for side in sides for name in STYLE_FEATURES
+    ]
+    columns = fetch_columns(
+        f"""SELECT CAST(c.id AS BIGINT), CAST(c.response_a_id AS BIGINT),
+                   CAST(c.response_b_id AS BIGINT), {", ".join(counts)}
+            FROM campaign_comparison c
+            LEFT JOIN scoring_responsestyle sa ON sa.response_id = c.response_a_id
+            LEFT JOIN scoring_responsestyle sb ON sb.response_id = c.response_b_id
+            WHERE c.campaign_id = %s AND c.gold_side = '' ORDER BY c.id""",  # noqa: S608
         [campaign.pk],
-        [("id", "bigint"), ("a", "bigint"), ("b", "bigint")],
+        [("id", "bigint"), ("a", "bigint"), ("b", "bigint")]
+        + [(f"{side}_{name}", "bigint") for side in sides for name in STYLE_FEATURES],
     )
-    stored = fetch_columns(
-        """SELECT CAST(r.id AS BIGINT), CAST(COALESCE(s.length, -1) AS BIGINT),
-                  CAST(COALESCE(s.headers, 0) AS BIGINT), CAST(COALESCE(s.lists, 0) AS BIGINT),
-                  CAST(COALESCE(s.bold, 0) AS BIGINT)
-           FROM campaign_response r JOIN campaign_prompt p ON p.id = r.prompt_id
-           LEFT JOIN scoring_responsestyle s ON s.response_id = r.id
-           WHERE p.campaign_id = %s ORDER BY r.id""",
-        [campaign.pk],
-        [("id", "bigint"), *((name, "bigint") for name in STYLE_FEATURES)],
+    counts_a, counts_b = (
+        np.stack([columns[f"{side}_{name}"] for name in STYLE_FEATURES], 1).astype(np.float64)
+        for side in sides
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT r.id, r.text FROM campaign_response r
-               JOIN campaign_prompt p ON p.id = r.prompt_id
-               LEFT JOIN scoring_responsestyle s ON s.response_id = r.id
-               WHERE p.campaign_id = %s AND s.response_id IS NULL ORDER BY r.id""",
-            [campaign.pk],
-        )
-        unknown = [(int(pk), str(text)) for pk, text in cursor.fetchall()]
-    return StyleFacts(
-        comparison=comparisons["id"],
-        response_a=comparisons["a"],
-        response_b=comparisons["b"],
-        response=stored["id"],
-        counts=np.stack([stored[name] for name in STYLE_FEATURES], 1).astype(np.float64),
-        unknown=unknown,
-    )
+    missing = np.union1d(columns["a"][counts_a[:, 0] < 0], columns["b"][counts_b[:, 0] < 0])
+    unknown: dict[int, str] = {}
+    for first in range(0, missing.size, _WRITE_BATCH):
+        chunk = missing[first : first + _WRITE_BATCH].tolist()
+        unknown.update(Response.objects.filter(pk__in=chunk).values_list("pk", "text"))
+    return StyleFacts(columns["id"], columns["a"], columns["b"], counts_a, counts_b, unknown)
 
 
 def compute(run: ScoringRun, facts: StyleFacts) -> dict[str, Any]:
-    counts = _with_unknown_counted(facts)
+    counts_a, counts_b = _with_unknown_counted(facts)
     votes = counted_votes(run)
     place = np.searchsorted(facts.comparison, votes.comparison)
-    response_a = np.searchsorted(facts.response, facts.response_a[place])
-    response_b = np.searchsorted(facts.response, facts.response_b[place])
-    differences = style_differences(counts[response_a], counts[response_b])
+    differences = style_differences(counts_a[place], counts_b[place])
     fitted = style_controlled(
         votes.a,
         votes.b,
@@ -105,6 +96,7 @@ def compute(run: ScoringRun, facts: StyleFacts) -> dict[str, Any]:
         n_contenders=len(run.names),
         rounds=run.rounds,
         seed=run.seed,
+        start=_default_ratings(run),
     )
     rows = contender_rows(run.names, fitted.intervals, run.counts)
     return {
@@ -118,14 +110,19 @@ def compute(run: ScoringRun, facts: StyleFacts) -> dict[str, Any]:
     }
 
 
-def _with_unknown_counted(facts: StyleFacts) -> NDArray[np.float64]:
-    """The counts with the unknown responses' filled in, and their rows stored."""
+def _default_ratings(run: ScoringRun) -> NDArray[np.float64]:
+    """The default board's ratings in contender order, where the style fit starts."""
+    rating = {row.name: row.rating for row in run.ratings}
+    return np.array([rating[name] for name in run.names], dtype=np.float64)
+
+
+def _with_unknown_counted(facts: StyleFacts) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Both sides' counts with the unknown responses' filled in, and their rows stored
+    (here, after the run's read-only transaction)."""
     if not facts.unknown:
-        return facts.counts
-    ids = np.array([pk for pk, _text in facts.unknown], dtype=np.int64)
-    fresh = style_counts([text for _pk, text in facts.unknown])
-    counts = facts.counts.copy()
-    counts[np.searchsorted(facts.response, ids)] = fresh
+        return facts.counts_a, facts.counts_b
+    ids = np.array(sorted(facts.unknown), dtype=np.int64)
+    fresh = style_counts([facts.unknown[pk] for pk in ids.tolist()])
     ResponseStyle.objects.bulk_create(
         [
             ResponseStyle(response_id=pk, **dict(zip(STYLE_FEATURES, map(int, row), strict=True)))
@@ -134,7 +131,16 @@ def _with_unknown_counted(facts: StyleFacts) -> NDArray[np.float64]:
         batch_size=_WRITE_BATCH,
         ignore_conflicts=True,  # a run that raced this one stored the same counts
     )
-    return counts
+    filled = []
+    for responses, counts in (
+        (facts.response_a, facts.counts_a),
+        (facts.response_b, facts.counts_b),
+    ):
+        counts = counts.copy()
+        unknown = counts[:, 0] < 0
+        counts[unknown] = fresh[np.searchsorted(ids, responses[unknown])]
+        filled.append(counts)
+    return filled[0], filled[1]
 
 
 register(Extra(name="style", kind="view", compute=compute, read=read))

@@ -5,21 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaign', '0006_exclude_gold_spotters_unvetted'),
-        ('scoring', '0003_snapshot_views_analysis'),
+        ("campaign", "0006_exclude_gold_spotters_unvetted"),
+        ("scoring", "0003_snapshot_views_analysis"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResponseStyle',
+            name="ResponseStyle",
             fields=[
-                ('response', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='campaign.response')),
-                ('length', models.PositiveIntegerField()),
-                ('headers', models.PositiveIntegerField()),
-                ('lists', models.PositiveIntegerField()),
-                ('bold', models.PositiveIntegerField()),
+                (
+                    "response",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="campaign.response",
+                    ),
+                ),
+                ("length", models.PositiveIntegerField()),
+                ("headers", models.PositiveIntegerField()),
+                ("lists", models.PositiveIntegerField()),
+                ("bold", models.PositiveIntegerField()),
             ],
         ),
     ]

@@ -1,7 +1,7 @@
 """Position bias: how much the side a response is shown on moves the votes, in Elo points.
 
 Pure numpy/scipy. Bradley-Terry with a home advantage (Agresti's "order effect"):
-logit P(a beats b) = θ_a − θ_b + h · z, z = +1 when a was shown on the left, −1 when on the
+logit P(a beats b) = θ_a - θ_b + h · z, z = +1 when a was shown on the left, -1 when on the
 right, ties half a win as on the default board. h is the left side's advantage; 400·h/ln 10
 Elo points is what being shown on the left is worth. The contenders' strengths are fitted
 with it, so a strong contender that happened to be shown on the left more often is not read
@@ -97,7 +97,7 @@ def _cells(
     """Votes grouped by (a, b, side): at most 2·n² rows, whatever the number of votes."""
     key = (a.astype(np.int64) * n + b) * 2 + a_on_left
     games = np.bincount(key, minlength=2 * n * n).astype(np.float64)
-    points = np.bincount(key, score, minlength=2 * n * n)
+    points = np.bincount(key, score, minlength=2 * n * n).astype(np.float64)
     cells = np.flatnonzero(games)
     side = np.where(cells % 2 == 1, 1.0, -1.0)
     rows = ContextualRows(

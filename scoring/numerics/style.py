@@ -2,7 +2,7 @@
 
 Chatbot Arena's style control (Li, Angelopoulos, Chiang, 2024: "Does style matter?"): each
 vote's covariates are the normalised differences of the two responses' style counts,
-(a − b) / (a + b + 2) (Arena's add-one: two empty responses differ by 0, a 0-vs-4 count by
+(a - b) / (a + b + 2) (Arena's add-one: two empty responses differ by 0, a 0-vs-4 count by
 0.67), each scaled to unit standard deviation over the votes, and the contender strengths
 are fitted jointly with one coefficient per covariate (scoring.numerics.contextual). The
 strengths are then each contender's rating with style held equal; the coefficients say how
@@ -94,7 +94,7 @@ def style_counts(texts: Sequence[str]) -> NDArray[np.float64]:
 def style_differences(
     counts_a: NDArray[np.float64], counts_b: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Normalised differences (a − b) / (a + b + 2), per row and feature."""
+    """Normalised differences (a - b) / (a + b + 2), per row and feature."""
     return (counts_a - counts_b) / (counts_a + counts_b + 2.0)
 
 
@@ -108,18 +108,22 @@ def style_controlled(
     n_contenders: int,
     rounds: int,
     seed: int,
+    start: NDArray[np.float64] | None = None,
 ) -> StyleRatings:
     """Style-controlled Elo ratings with 95% intervals, and the coefficients.
 
     One entry per counted vote: contenders ``a`` and ``b``, a's score (1, 0.5 for a tie,
     0), the style ``differences`` of a's response minus b's, and the ``group`` it belongs to
     (its comparison: votes of one group share contenders and texts, so they are fitted as
-    one row and resampled together).
+    one row and resampled together). ``start``: Elo ratings to start the fit from (the
+    default board's, which style control usually moves by tens of points only).
     """
     scale = differences.std(axis=0) if differences.size else np.ones(differences.shape[1])
-    scale = np.where(scale > 0, scale, 1.0)  # a constant covariate: its coefficient stays 0
+    # A constant covariate (std 0 up to rounding) keeps scale 1: its coefficient stays ~0.
+    scale = np.where(scale > 1e-9, scale, 1.0)
     rows = _group_rows(a, b, score, differences / scale, group, n_contenders)
-    samples = bootstrap_contextual(rows, rounds=rounds, seed=seed)
+    warm = None if start is None else (np.asarray(start, dtype=float) - BASE_RATING) / ELO_PER_NAT
+    samples = bootstrap_contextual(rows, rounds=rounds, seed=seed, start=warm)
     fit = samples.fit
     rating = _to_elo(fit.strength, fit.voted)
     draws = _to_elo(samples.strength, fit.voted)
@@ -158,7 +162,7 @@ def _group_rows(
         b=b[first],
         features=features[first],
         games=games,
-        score=np.bincount(inverse, score, minlength=keys.size),
+        score=np.bincount(inverse, score, minlength=keys.size).astype(np.float64),
         n_contenders=n_contenders,
     )
 

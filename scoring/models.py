@@ -16,7 +16,9 @@ without touching the numerics.
 ``matrices``    — {"names": [...], "votes": [[int]], "win_rate": [[float]]}, rows and columns
                   in the order of ``names`` (the order of ``contenders``).
 ``views``       — other boards of the same run by name (scoring.extras): each at least
-                  {"label": str, "contenders": [rows shaped like ``contenders``]}.
+                  {"label": str, "contenders": [rows shaped like ``contenders``]}; a view
+                  with "boards" (per category) holds one such board per key instead
+                  (scoring.board_views, scoring.controlled).
 ``analysis``    — facts about the ranking by name (scoring.extras), shapes in their modules.
 ``stats``       — run facts: rounds, seed, alpha (Krippendorff, or null), annotators,
                   trusted_annotators, gold_judgments, seconds (how long the run took).

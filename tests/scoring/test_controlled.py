@@ -21,7 +21,8 @@ def _campaign_with_categories() -> CampaignBuilder:
     build = CampaignBuilder(min_gold_seen=0, min_gold_accuracy=0)
     person = build.annotator()
     for k in range(6):
-        coding = build.comparison("alpha", "beta", texts=(LONG, SHORT))
+        # alpha's answer is the long one half of the time: style varies within a pair.
+        coding = build.comparison("alpha", "beta", texts=(LONG, SHORT) if k % 2 else (SHORT, LONG))
         math = build.comparison("beta", "gamma", texts=(SHORT, LONG))
         build.judge(person, coding, -2 if k < 5 else 2, left="a" if k % 2 else "b")
         build.judge(person, math, -1 if k < 4 else 0, left="b" if k % 2 else "a")
@@ -71,6 +72,9 @@ def test_the_style_view_rates_every_contender_and_stores_its_coefficients():
         # The tallies are the default board's; only the ratings are controlled.
         assert row["votes"] == by_name[row["name"]]["votes"]
     names = [coefficient["name"] for coefficient in style["coefficients"]]
+    # The texts' differences reached the fit: long against short, both ways round.
+    assert style["coefficients"][0]["sd"] > 0.5
+    assert abs(style["coefficients"][0]["elo"]) > 1.0
     assert names == ["length", "headers", "lists", "bold"]
     for coefficient in style["coefficients"]:
         assert coefficient["ci_lower"] <= coefficient["elo"] <= coefficient["ci_upper"]
@@ -85,6 +89,9 @@ def test_style_counts_are_stored_once_per_response_and_reused():
     assert ResponseStyle.objects.count() == 26
     long = ResponseStyle.objects.filter(response__text=LONG).first()
     assert (long.length, long.headers, long.lists, long.bold) == (len(LONG), 1, 2, 1)
+
+    compute_snapshot(build.campaign, rounds=11)  # a second run counts nothing again
+    assert ResponseStyle.objects.count() == 26
 
 
 def test_the_position_bias_analysis_reports_the_left_advantage_with_its_interval():

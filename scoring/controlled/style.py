@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.db import connection, transaction
 from numpy.typing import NDArray
 
 from campaign.models import Campaign, Response
@@ -38,6 +39,7 @@ from scoring.numerics.style import (
 
 LABEL = "Style-controlled"
 _WRITE_BATCH = 5000
+TEXTS_BY_ID = 5000  # more responses without counts than this: read them with a join instead
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,29 @@ def read(campaign: Campaign, _contender_ids: Sequence[int]) -> StyleFacts:
         for side in sides
     )
     missing = np.union1d(columns["a"][counts_a[:, 0] < 0], columns["b"][counts_b[:, 0] < 0])
-    unknown: dict[int, str] = {}
-    for first in range(0, missing.size, _WRITE_BATCH):
-        chunk = missing[first : first + _WRITE_BATCH].tolist()
-        unknown.update(Response.objects.filter(pk__in=chunk).values_list("pk", "text"))
-    return StyleFacts(columns["id"], columns["a"], columns["b"], counts_a, counts_b, unknown)
+    return StyleFacts(
+        columns["id"], columns["a"], columns["b"], counts_a, counts_b, _texts(campaign, missing)
+    )
+
+
+def _texts(campaign: Campaign, missing: NDArray[np.int64]) -> dict[int, str]:
+    """The texts of the responses ``missing`` names: by id when they are a few (new
+    responses since the last run), else every response of the campaign without a row (the
+    first run), in one query either way."""
+    if missing.size == 0:
+        return {}
+    if missing.size <= TEXTS_BY_ID:
+        rows = Response.objects.filter(pk__in=missing.tolist()).values_list("pk", "text")
+        return {int(pk): str(text) for pk, text in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT r.id, r.text FROM campaign_response r
+               JOIN campaign_prompt p ON p.id = r.prompt_id
+               LEFT JOIN scoring_responsestyle s ON s.response_id = r.id
+               WHERE p.campaign_id = %s AND s.response_id IS NULL""",
+            [campaign.pk],
+        )
+        return {int(pk): str(text) for pk, text in cursor.fetchall()}
 
 
 def compute(run: ScoringRun, facts: StyleFacts) -> dict[str, Any]:
@@ -116,6 +136,31 @@ def _default_ratings(run: ScoringRun) -> NDArray[np.float64]:
     return np.array([rating[name] for name in run.names], dtype=np.float64)
 
 
+def _store_counts(ids: NDArray[np.int64], counts: NDArray[np.float64]) -> None:
+    """ResponseStyle rows for ``ids``; rows already there (a run that raced this one stored
+    the same counts) are kept. On PostgreSQL through COPY into a temporary table, since a
+    campaign's first run may store a row per response, hundreds of thousands."""
+    values = np.column_stack([ids, counts]).astype(np.int64).tolist()
+    if connection.vendor != "postgresql":
+        ResponseStyle.objects.bulk_create(
+            [ResponseStyle(*row) for row in values], batch_size=_WRITE_BATCH, ignore_conflicts=True
+        )
+        return
+    fields = "response_id, length, headers, lists, bold"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE new_response_style "
+            "(LIKE scoring_responsestyle INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(f"COPY new_response_style ({fields}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO scoring_responsestyle ({fields}) SELECT {fields} "  # noqa: S608
+            "FROM new_response_style ON CONFLICT (response_id) DO NOTHING"
+        )
+
+
 def _with_unknown_counted(facts: StyleFacts) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Both sides' counts with the unknown responses' filled in, and their rows stored
     (here, after the run's read-only transaction)."""
@@ -123,14 +168,7 @@ def _with_unknown_counted(facts: StyleFacts) -> tuple[NDArray[np.float64], NDArr
         return facts.counts_a, facts.counts_b
     ids = np.array(sorted(facts.unknown), dtype=np.int64)
     fresh = style_counts([facts.unknown[pk] for pk in ids.tolist()])
-    ResponseStyle.objects.bulk_create(
-        [
-            ResponseStyle(response_id=pk, **dict(zip(STYLE_FEATURES, map(int, row), strict=True)))
-            for pk, row in zip(ids.tolist(), fresh, strict=True)
-        ],
-        batch_size=_WRITE_BATCH,
-        ignore_conflicts=True,  # a run that raced this one stored the same counts
-    )
+    _store_counts(ids, fresh)
     filled = []
     for responses, counts in (
         (facts.response_a, facts.counts_a),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from campaign.models import Prompt
+from scoring.controlled import style
 from scoring.models import ResponseStyle
 from scoring.snapshots import compute_snapshot
 from tests.builders import CampaignBuilder
@@ -92,6 +93,16 @@ def test_style_counts_are_stored_once_per_response_and_reused():
 
     compute_snapshot(build.campaign, rounds=11)  # a second run counts nothing again
     assert ResponseStyle.objects.count() == 26
+
+
+def test_a_first_run_with_many_uncounted_responses_reads_their_texts_in_one_join(monkeypatch):
+    monkeypatch.setattr(style, "TEXTS_BY_ID", 0)
+    build = _campaign_with_categories()
+
+    snapshot = compute_snapshot(build.campaign, rounds=10)
+
+    assert ResponseStyle.objects.count() == 26
+    assert snapshot is not None and snapshot.views["style"]["coefficients"][0]["sd"] > 0.5
 
 
 def test_the_position_bias_analysis_reports_the_left_advantage_with_its_interval():

@@ -53,6 +53,8 @@ class SelectedBoard:
     # False: no counted vote on this board (a category without votes yet).
     rated: bool
     facts: dict[str, Any] = field(default_factory=dict)  # PUBLIC_VIEW_KEYS present
+    # The view whose tab this board is ("category"), or "" for the default board or a method.
+    tab_of: str = ""
 
     @property
     def is_default(self) -> bool:
@@ -97,6 +99,7 @@ def select_board(snapshot: Snapshot, name: str | None) -> SelectedBoard:
         contenders=contenders,
         rated=snapshot.rated_judgments > 0 and any(row.get("votes") for row in contenders),
         facts={fact: board[fact] for fact in PUBLIC_VIEW_KEYS if fact in board},
+        tab_of=view_name if key else "",
     )
 
 

@@ -150,7 +150,7 @@ def _store_counts(ids: NDArray[np.int64], counts: NDArray[np.float64]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE new_response_style "
-            "(LIKE scoring_responsestyle INCLUDING DEFAULTS) ON COMMIT DROP"
+            "(LIKE scoring_responsestyle INCLUDING DEFAULTS)"
         )
         with cursor.cursor.copy(f"COPY new_response_style ({fields}) FROM STDIN") as copy:
             for row in values:
@@ -159,6 +159,9 @@ def _store_counts(ids: NDArray[np.int64], counts: NDArray[np.float64]) -> None:
             f"INSERT INTO scoring_responsestyle ({fields}) SELECT {fields} "  # noqa: S608
             "FROM new_response_style ON CONFLICT (response_id) DO NOTHING"
         )
+        # Dropped here, not ON COMMIT: inside an outer transaction (load_demo, tests) the
+        # commit may be far away and the next campaign's run would find the table there.
+        cursor.execute("DROP TABLE new_response_style")
 
 
 def _with_unknown_counted(facts: StyleFacts) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

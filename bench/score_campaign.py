@@ -4,7 +4,9 @@ Issue 5 (PRODUCT.md "Targets"). Builds a campaign in its own database (default
 ``crowdeval_scorebench``, dropped and recreated unless --reuse finds it already built):
 50 contenders, 500 annotators (a fifth of them clicking at random, so they fail gold and are
 untrusted), 1,000,000 judgments of which 10% on a pool of gold comparisons, every regular
-comparison judged by three different annotators. Everything is bulk-loaded with COPY.
+comparison judged by three different annotators; prompts in eight categories and responses of
+a few hundred characters with some Markdown, so the per-category and style-controlled views
+have work to do. Everything is bulk-loaded with COPY.
 
 Then it runs `scoring.snapshots.compute_snapshot` (1000 bootstrap rounds) end to end, as the
 Celery job does, and prints its time beside the time of the numeric fit alone
@@ -44,6 +46,7 @@ BAD_SHARE = 0.2  # annotators who click at random (and so fail gold)
 GOLD_SHARE = 0.1  # of all judgments
 TIE_SHARE = 0.1
 JUDGMENTS_PER_COMPARISON = 3
+CATEGORIES = ("coding", "math", "writing", "reasoning", "chat", "extraction", "roleplay", "stem")
 T = TypeVar("T")
 
 
@@ -155,6 +158,10 @@ def build_campaign(args: argparse.Namespace) -> None:
     second = (first + rng.integers(1, args.contenders, comparisons)) % args.contenders
     gold_side = np.where(rng.random(gold_pool) < 0.5, "a", "b")
 
+    # Their own generator, so the judgments stay those of earlier builds.
+    text_rng = np.random.default_rng(1)
+    texts_a, texts_b = (response_texts(text_rng, comparisons) for _side in range(2))
+
     start = time.perf_counter()
     with psycopg.connect(database_url(args.db), autocommit=True) as conn:
         c = campaign.pk
@@ -162,7 +169,10 @@ def build_campaign(args: argparse.Namespace) -> None:
             conn,
             "campaign_prompt",
             "campaign_id, external_id, text, category, metadata",
-            (f"{c}\tp{k}\tPrompt {k}\t\t{{}}\n" for k in range(comparisons)),
+            (
+                f"{c}\tp{k}\tPrompt {k}\t{CATEGORIES[k % len(CATEGORIES)]}\t{{}}\n"
+                for k in range(comparisons)
+            ),
         )
         prompt0 = first_id(conn, "campaign_prompt", f"campaign_id = {c}", comparisons)
         copy_rows(
@@ -170,9 +180,9 @@ def build_campaign(args: argparse.Namespace) -> None:
             "campaign_response",
             "prompt_id, contender_id, text",
             (
-                f"{prompt0 + k}\t{contender_ids[side[k]]}\t\n"
+                f"{prompt0 + k}\t{contender_ids[side[k]]}\t{texts[k]}\n"
                 for k in range(comparisons)
-                for side in (first, second)
+                for side, texts in ((first, texts_a), (second, texts_b))
             ),
         )
         response0 = first_id(
@@ -207,6 +217,19 @@ def build_campaign(args: argparse.Namespace) -> None:
         f"built in {time.perf_counter() - start:.1f} s: {comparisons:,} comparisons "
         f"({gold_pool} gold), {args.judgments:,} judgments"
     )
+
+
+def response_texts(rng: np.random.Generator, n: int) -> list[str]:
+    """Responses of 10 to 90 words, some with Markdown headers, list items and bold; written
+    for COPY's text format (a newline is the two characters backslash, n)."""
+    words = rng.integers(10, 90, n)
+    headers, items, bold = (rng.poisson(lam, n) for lam in (0.3, 1.0, 0.5))
+    return [
+        "## Answer\\n" * h + "- point\\n" * i + "**key** " * b + "word " * w
+        for w, h, i, b in zip(
+            words.tolist(), headers.tolist(), items.tolist(), bold.tolist(), strict=True
+        )
+    ]
 
 
 JUDGMENT_COLUMNS = (

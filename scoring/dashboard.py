@@ -166,6 +166,9 @@ class Dashboard:
     skips_previous: str  # query strings of the neighbouring pages of skip reports
     skips_next: str
     robustness: RobustnessSection  # how solid the ranking is (organiser-only)
+    # The campaign's left-side advantage in words (scoring.controlled.bias); None before
+    # a snapshot that has it.
+    position_bias: str | None = None
 
 
 def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
@@ -201,6 +204,30 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
         else "",
         skips_next=_page_query(query, skips.next_page_number()) if skips.has_next() else "",
         robustness=robustness_section(snapshot),
+        position_bias=position_bias_sentence(snapshot),
+    )
+
+
+def position_bias_sentence(snapshot: Snapshot | None) -> str | None:
+    """ "Left side favoured by 17 Elo (95% CI 9 to 25) over 1,204 votes…" or "No measurable
+    position bias…", from the snapshot's ``position_bias`` analysis."""
+    bias = (snapshot.analysis or {}).get("position_bias") if snapshot is not None else None
+    if not bias or not bias.get("votes"):
+        return None
+    votes = f"{bias['votes']:,} counted vote{'s' if bias['votes'] != 1 else ''}"
+    share = f"the left side took {100 * bias['left_win_share']:.1f}% of the points"
+    if bias["ci_lower"] is None or bias["ci_upper"] is None:
+        return f"Position bias: too few votes to tell ({votes}; {share})."
+    interval = f"95% CI {bias['ci_lower']:+.0f} to {bias['ci_upper']:+.0f}"
+    if not bias["measurable"]:
+        return (
+            f"No measurable position bias: left side {bias['left_advantage']:+.0f} Elo "
+            f"({interval}) over {votes}; {share}."
+        )
+    side = "Left" if bias["left_advantage"] > 0 else "Right"
+    return (
+        f"{side} side favoured by {abs(bias['left_advantage']):.0f} Elo ({interval}, "
+        f"left minus right) over {votes}; {share}."
     )
 
 

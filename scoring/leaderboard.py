@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from django.utils.safestring import SafeString, mark_safe
 
+from scoring.board_views import SelectedBoard, UnknownView, ViewChoice, select_board, view_choices
 from scoring.models import Snapshot
 from scoring.numerics.charts import RatingPoint, rating_chart, win_rate_heatmap
 from scoring.numerics.participants import Participant
@@ -37,6 +38,11 @@ class Leaderboard:
     public_participants: list[dict[str, Any]] = field(default_factory=list)
     # False: the campaign has no gold, so nobody was vetted and every vote counts.
     vetted: bool = True
+    # The board shown (scoring.board_views), the method switch and the category tabs.
+    shown: SelectedBoard | None = None
+    methods: list[ViewChoice] = field(default_factory=list)
+    tabs: list[ViewChoice] = field(default_factory=list)
+    unknown_view: str = ""  # a ?view= that names nothing: the default board is shown instead
 
     @property
     def rated(self) -> bool:
@@ -68,13 +74,26 @@ def participant_rows(snapshot: Snapshot) -> list[Participant]:
     ]
 
 
-def build_leaderboard(snapshot: Snapshot, *, full: bool) -> Leaderboard:
-    contenders = [from_row(ContenderRating, row) for row in snapshot.contenders]
+def build_leaderboard(snapshot: Snapshot, *, full: bool, view: str | None = None) -> Leaderboard:
+    """The page of ``snapshot`` showing the board ``view`` names (the default one if it
+    names none, with ``unknown_view`` set so the page can say so)."""
+    unknown = ""
+    try:
+        board = select_board(snapshot, view)
+    except UnknownView as refusal:
+        unknown, board = refusal.name, select_board(snapshot, None)
+    choices = view_choices(snapshot)
+    contenders = [from_row(ContenderRating, row) for row in board.contenders]
     matrices = snapshot.matrices or {}
     points = [RatingPoint(c.name, c.rating, c.ci_lower, c.ci_upper) for c in contenders]
     # The charts escape every name themselves (scoring.numerics.charts), so their markup is safe.
-    heatmap = win_rate_heatmap(
-        matrices.get("names", []), matrices.get("win_rate", []), matrices.get("votes", [])
+    # The head-to-head matrices are the default board's votes: shown with that board only.
+    heatmap = (
+        win_rate_heatmap(
+            matrices.get("names", []), matrices.get("win_rate", []), matrices.get("votes", [])
+        )
+        if board.is_default
+        else ""
     )
     return Leaderboard(
         computed_at=snapshot.computed_at,
@@ -87,4 +106,8 @@ def build_leaderboard(snapshot: Snapshot, *, full: bool) -> Leaderboard:
         full=full,
         public_participants=[] if full else public_participants(snapshot.participants),
         vetted=is_vetted(snapshot),
+        shown=board,
+        methods=[choice for choice in choices if choice.kind == "method"],
+        tabs=[choice for choice in choices if choice.kind != "method"],
+        unknown_view=unknown,
     )

@@ -16,7 +16,9 @@ without touching the numerics.
 ``matrices``    — {"names": [...], "votes": [[int]], "win_rate": [[float]]}, rows and columns
                   in the order of ``names`` (the order of ``contenders``).
 ``views``       — other boards of the same run by name (scoring.extras): each at least
-                  {"label": str, "contenders": [rows shaped like ``contenders``]}.
+                  {"label": str, "contenders": [rows shaped like ``contenders``]}; a view
+                  with "boards" (per category) holds one such board per key instead
+                  (scoring.board_views, scoring.controlled).
 ``analysis``    — facts about the ranking by name (scoring.extras), shapes in their modules.
 ``stats``       — run facts: rounds, seed, alpha (Krippendorff, or null), annotators,
                   trusted_annotators, gold_judgments, seconds (how long the run took).
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from campaign.models import Campaign
+from campaign.models import Campaign, Response
 
 
 class Snapshot(models.Model):
@@ -58,3 +60,24 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign.slug} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ResponseStyle(models.Model):
+    """A response's style counts (scoring.numerics.style), kept so each text is read once.
+
+    The style-controlled view (scoring.controlled.style) needs four numbers per response;
+    reading every text on every run would cost more than the rest of the run at a million
+    judgments. A run counts the responses that have no row yet and stores their rows after
+    its read; responses are never edited once imported, so a row stays true.
+    """
+
+    response = models.OneToOneField(
+        Response, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    length = models.PositiveIntegerField()
+    headers = models.PositiveIntegerField()
+    lists = models.PositiveIntegerField()
+    bold = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"style of response {self.response_id}"

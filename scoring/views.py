@@ -5,7 +5,9 @@ says that there is none yet. Who may see a leaderboard is campaign.selectors'
 ``can_view_leaderboard``: public ones live, hidden ones once the campaign has closed, and
 organisers always. How much of it they see is scoring.publication's ``leaderboard_view``:
 while a campaign is open, non-organisers get its published steps without gold-derived
-participant figures.
+participant figures. Which board of it they see (the default, a method such as style
+control, a category) is the ``view`` query parameter (scoring.board_views); a name that
+names nothing shows the default board with a notice on the page and is a 404 for downloads.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from campaign.participants.progress import progress_of
 from campaign.participants.trust import STANDING_STEP, shown_standing
 from campaign.selectors import can_view_leaderboard, get_visible_campaign, is_organiser
 from campaign.spreadsheet import SafeWriter
+from scoring.board_views import UnknownView
 from scoring.exports.leaderboard import leaderboard_csv_rows, leaderboard_document
 from scoring.leaderboard import build_leaderboard
 from scoring.models import Snapshot
@@ -32,6 +35,7 @@ from scoring.publication import PUBLIC_STEP, leaderboard_view
 
 HIDDEN_MESSAGE = "This leaderboard is hidden until the campaign closes."
 NOT_SCORED_MESSAGE = "This campaign has not been scored yet."
+MAX_VIEW_CHARS = 200
 
 
 @login_required
@@ -60,7 +64,11 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
             request, "scoring/leaderboard_hidden.html", {"campaign": campaign}, status=403
         )
     view = leaderboard_view(campaign, user=request.user)
-    board = None if view.snapshot is None else build_leaderboard(view.snapshot, full=view.full)
+    board = (
+        None
+        if view.snapshot is None
+        else build_leaderboard(view.snapshot, full=view.full, view=_view_name(request))
+    )
     context = {
         "campaign": campaign,
         "board": board,
@@ -76,7 +84,10 @@ def leaderboard_json(request: HttpRequest, slug: str) -> HttpResponseBase:
         campaign, snapshot, full = _downloadable(request, slug)
     except _Unavailable as refusal:
         return JsonResponse({"error": str(refusal)}, status=refusal.status)
-    document = leaderboard_document(snapshot, full=full)
+    try:
+        document = leaderboard_document(snapshot, full=full, view=_view_name(request))
+    except UnknownView as refusal:
+        return JsonResponse({"error": str(refusal)}, status=404)
     response = JsonResponse(document, json_dumps_params={"indent": 2})
     return _attachment(response, f"{campaign.slug}-leaderboard.json")
 
@@ -87,9 +98,18 @@ def leaderboard_csv(request: HttpRequest, slug: str) -> HttpResponseBase:
         campaign, snapshot, _full = _downloadable(request, slug)
     except _Unavailable as refusal:
         return HttpResponse(str(refusal), status=refusal.status, content_type="text/plain")
-    lines = _csv_lines(leaderboard_csv_rows(snapshot))
+    try:
+        rows = leaderboard_csv_rows(snapshot, view=_view_name(request))
+    except UnknownView as refusal:
+        return HttpResponse(str(refusal), status=404, content_type="text/plain")
+    lines = _csv_lines(rows)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     return _attachment(response, f"{campaign.slug}-leaderboard.csv")
+
+
+def _view_name(request: HttpRequest) -> str | None:
+    """The board asked for (scoring.board_views), cut to a sane length."""
+    return request.GET.get("view", "")[:MAX_VIEW_CHARS] or None
 
 
 class _Unavailable(Exception):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from scoring.board_views import SelectedBoard, select_board, view_choices
 from scoring.leaderboard import is_vetted, without_figures_from_no_gold
 from scoring.models import Snapshot
 from scoring.publication import public_participants
@@ -59,15 +60,24 @@ def unrated_reason(snapshot: Snapshot) -> str | None:
     return f"{snapshot.judgments} judgments waiting for their annotators to qualify"
 
 
-def leaderboard_document(snapshot: Snapshot, *, full: bool) -> dict[str, Any]:
+def leaderboard_document(
+    snapshot: Snapshot, *, full: bool, view: str | None = None
+) -> dict[str, Any]:
     """`{"campaign", "computed_at", "judgments", "rated_judgments", "vetted", "unrated_reason",
-    "contenders", "participants"}`, best first.
+    "view", "views", "contenders", "participants"}`, best first.
+
+    ``view`` names the board (scoring.board_views; None: the default, ``bt``): ``contenders``
+    are its rows, ``view`` its name and label, and ``views`` lists every board the snapshot
+    holds ({"name", "label", "kind"}: "method" or the tabbed view's name, e.g. "category").
+    A view's campaign-level facts (the style coefficients) come along; an unknown name raises
+    scoring.board_views.UnknownView.
 
     ``full=False`` is the public view of an open campaign (scoring.publication): participant
     rows by judgments, without the figures that would tell gold from regular work.
     ``vetted`` False: the campaign has no gold, every vote counts and ``trusted`` is null.
     Without a vote that counts, ``contenders`` is empty and ``unrated_reason`` says why.
     """
+    board = select_board(snapshot, view)
     participants = (
         [
             _pick(without_figures_from_no_gold(row), PARTICIPANT_FIELDS)
@@ -83,23 +93,34 @@ def leaderboard_document(snapshot: Snapshot, *, full: bool) -> dict[str, Any]:
         "rated_judgments": snapshot.rated_judgments,
         "vetted": is_vetted(snapshot),
         "unrated_reason": unrated_reason(snapshot),
-        "contenders": [_pick(row, CONTENDER_FIELDS) for row in _ranked(snapshot)],
+        "view": {"name": board.name, "label": board.label, **board.facts},
+        "views": [
+            {"name": choice.name, "label": choice.label, "kind": choice.kind}
+            for choice in view_choices(snapshot)
+        ],
+        "contenders": [_pick(row, CONTENDER_FIELDS) for row in _ranked(board)],
         "participants": participants,
     }
 
 
-def leaderboard_csv_rows(snapshot: Snapshot) -> Iterator[list[str]]:
-    """A header row, then one row per contender, best first (none before a vote counts); feed
-    it to campaign.spreadsheet's SafeWriter (contender names are anyone's text)."""
+def leaderboard_csv_rows(snapshot: Snapshot, *, view: str | None = None) -> Iterator[list[str]]:
+    """A header row, then one row per contender of the board ``view`` names (as in
+    ``leaderboard_document``), best first (none before a vote counts); feed it to
+    campaign.spreadsheet's SafeWriter (contender names are anyone's text)."""
+    board = select_board(snapshot, view)  # before the first row: a bad name is an error
+    return _csv_rows(snapshot, board)
+
+
+def _csv_rows(snapshot: Snapshot, board: SelectedBoard) -> Iterator[list[str]]:
     yield [*CONTENDER_FIELDS, VETTING_FIELD]
     vetting = VETTED if is_vetted(snapshot) else NOT_VETTED
-    for row in _ranked(snapshot):
+    for row in _ranked(board):
         yield [*(_cell(name, row.get(name)) for name in CONTENDER_FIELDS), vetting]
 
 
-def _ranked(snapshot: Snapshot) -> list[dict[str, Any]]:
-    """The contender rows, or none when no vote counts (a ranking of ties at 1000 is none)."""
-    return snapshot.contenders if snapshot.rated_judgments else []
+def _ranked(board: SelectedBoard) -> list[dict[str, Any]]:
+    """The board's rows, or none when no vote counts (a ranking of ties at 1000 is none)."""
+    return board.contenders if board.rated else []
 
 
 def _pick(row: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:

@@ -367,11 +367,23 @@ def rate_contenders(
     intervals = bootstrap_ratings(
         counts, rounds=rounds, seed=seed, anchor=anchor_index, base_rating=base_rating
     )
+    if isinstance(data, Votes):
+        online = online_elo(data, base_rating=base_rating)
+    return contender_rows(names, intervals, counts, online=online)
+
+
+def contender_rows(
+    names: Sequence[str],
+    intervals: RatingIntervals,
+    counts: PairCounts,
+    *,
+    online: ArrayLike | None = None,
+) -> list[ContenderRating]:
+    """Leaderboard rows from any model's intervals and the votes' tallies, best first (name
+    breaks ties); the default board's and every other view's (style-controlled, …)."""
     ranks = rank_with_intervals(intervals.lower, intervals.upper)
     tables = pairwise_matrices(counts)
     votes, wins, ties = tables.votes.sum(1), tables.wins.sum(1), tables.ties.sum(1)
-    if isinstance(data, Votes):
-        online = online_elo(data, base_rating=base_rating)
     elo = None if online is None else np.asarray(online, dtype=float)
     rows = [
         ContenderRating(

@@ -61,10 +61,14 @@ def test_json_document_has_product_md_shape(snapshot) -> None:
         "rated_judgments",
         "vetted",
         "unrated_reason",
+        "view",
+        "views",
         "contenders",
         "participants",
     }
     assert (document["vetted"], document["unrated_reason"]) == (True, None)
+    assert document["view"] == {"name": "bt", "label": "Bradley-Terry"}
+    assert {"name": "style", "label": "Style-controlled", "kind": "method"} in document["views"]
     assert document["campaign"] == snapshot.campaign.slug
     assert document["computed_at"] == snapshot.computed_at.isoformat()
     assert document["judgments"] == 4

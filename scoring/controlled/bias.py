@@ -1,0 +1,31 @@
+"""The ``position_bias`` analysis: the left side's advantage over the counted votes.
+
+Stored as ``Snapshot.analysis["position_bias"]`` =
+``{"left_advantage", "ci_lower", "ci_upper", "left_win_share", "votes", "measurable"}``:
+Elo points the left side is worth with its 95% profile-likelihood interval (null when there
+are no votes or the interval is unbounded), the left side's share of the points (wins + ties
+/ 2), the counted votes, and whether the interval excludes zero (scoring.numerics.bias).
+Imported votes carry no placement (scoring.campaign_data gives them one by id parity), so
+on them the estimate is, rightly, near zero. Per-annotator left shares stay a flag
+(scoring.numerics.flags).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from scoring.controlled.votes import counted_votes
+from scoring.extras import Extra, ScoringRun, register
+from scoring.numerics.bias import position_bias
+
+
+def compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
+    votes = counted_votes(run)
+    bias = position_bias(
+        votes.a, votes.b, votes.score, votes.a_on_left, n_contenders=len(run.names)
+    )
+    return {**dataclasses.asdict(bias), "measurable": bias.measurable}
+
+
+register(Extra(name="position_bias", kind="analysis", compute=compute))

@@ -39,7 +39,8 @@ from django.utils import timezone
 from campaign.events import judgments_recorded
 from campaign.imports.pipeline import Batches, run_import
 from campaign.imports.report import FileReport, ProgressCallback
-from campaign.imports.vote_planning import BatchPlan, Planner, imported_username, validate_vote
+from campaign.imports.vote_planning import BatchPlan, Planner, imported_username
+from campaign.imports.vote_rows import validate_vote
 from campaign.imports.vote_spool import VoteSpool
 from campaign.imports.writing import IdBlocks, insert_rows
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response

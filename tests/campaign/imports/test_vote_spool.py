@@ -51,6 +51,21 @@ SECOND = [
 ]
 
 
+JUDGMENT_FIELDS = (
+    "annotator__username",
+    "comparison__prompt__external_id",
+    "comparison__response_a__contender__name",
+    "comparison__response_b__contender__name",
+    "verdict",
+    "is_gold",
+    "correct",
+    "left_side",
+    "seconds",
+    "rationale",
+    "created_at",
+)
+
+
 def stored(campaign: Campaign) -> dict[str, object]:
     """Everything the vote import writes into ``campaign``, by names rather than ids."""
     judgments = Judgment.objects.filter(campaign=campaign).order_by("created_at", "id")
@@ -75,44 +90,9 @@ def stored(campaign: Campaign) -> dict[str, object]:
             )
         ),
         "judgments": [
-            (
-                username.rsplit("+", 1)[1],
-                prompt_id,
-                model_a,
-                model_b,
-                verdict,
-                is_gold,
-                correct,
-                left_side,
-                seconds,
-                rationale,
-                created_at if created_at.year == 2020 else None,  # the file's (2020), else now
-            )
-            for (
-                username,
-                prompt_id,
-                model_a,
-                model_b,
-                verdict,
-                is_gold,
-                correct,
-                left_side,
-                seconds,
-                rationale,
-                created_at,
-            ) in judgments.values_list(
-                "annotator__username",
-                "comparison__prompt__external_id",
-                "comparison__response_a__contender__name",
-                "comparison__response_b__contender__name",
-                "verdict",
-                "is_gold",
-                "correct",
-                "left_side",
-                "seconds",
-                "rationale",
-                "created_at",
-            )
+            # The annotator's name in the file; created_at when the file gave it (2020).
+            (username.rsplit("+", 1)[1], *middle, created_at if created_at.year == 2020 else None)
+            for username, *middle, created_at in judgments.values_list(*JUDGMENT_FIELDS)
         ],
         "progress": sorted(
             (username.rsplit("+", 1)[1], judged)

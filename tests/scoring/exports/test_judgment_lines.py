@@ -80,3 +80,24 @@ def test_a_campaign_without_judgments_gives_no_bytes() -> None:
     build = CampaignBuilder()
     build.comparison("alpha", "beta")
     assert b"".join(judgment_file(build.campaign, fmt="jsonl")) == b""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_any_transaction_the_export_reads_in_a_repeatable_read_one_of_its_own() -> None:
+    build = CampaignBuilder()
+    annotator = build.annotator()
+    build.judge(annotator, build.comparison("alpha", "beta"), -1)
+    assert not connection.in_atomic_block
+    chunks = judgment_file(build.campaign, fmt="jsonl")
+
+    first = next(chunks)  # paused inside the export's transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW transaction_isolation")
+        isolation = cursor.fetchone()[0]
+    rest = b"".join(chunks)
+
+    assert isolation == "repeatable read"
+    assert [json.loads(line)["annotator"] for line in (first + rest).splitlines()] == [
+        annotator.handle
+    ]
+    assert not connection.in_atomic_block  # and it is over

@@ -1,13 +1,14 @@
-"""The judgments export as JSON Lines on PostgreSQL, at several hundred thousand rows a second.
+"""The judgments export as JSON Lines on PostgreSQL, without a join per judgment.
 
-Joining each judgment to its comparison, prompt, two responses, contenders and annotator costs
-PostgreSQL four index probes a row (about 15 µs of its CPU, 20 to 45 thousand rows/s at a million
-judgments in bench/export.py), and ``json_build_object`` another 8 µs. Here the campaign's
-comparisons are read once, set-based, into compact arrays (16 bytes a comparison, about 30 a
-prompt: 8 MiB at a million judgments), the judgments stream alone in id order through a
-server-side cursor with their own fields already written as JSON text by PostgreSQL (string
-concatenation, no ``json_build_object``), and each line is put together here from pieces
-rendered once per prompt, contender pair and annotator.
+Joining each judgment to its comparison, prompt, two responses, contenders and annotator, and
+building the line with ``json_build_object``, cost PostgreSQL about 15 µs of CPU a row at a
+million judgments (four index probes a row, and ``json_build_object`` alone about 8 µs). Here
+the campaign's comparisons are read once into compact arrays (16 bytes a comparison, about 30
+a prompt: 13 MiB for bench/export.py's million judgments on 300,000 prompts), the judgments
+stream alone in id order through a server-side cursor with their own fields already written
+as JSON text by PostgreSQL (string concatenation: about 1 µs a row), and each line is put
+together here, in about 2 µs, from pieces rendered once per prompt, contender pair and
+annotator.
 
 The lines hold the same keys in the same order and the same values as the generic encoder
 (scoring.exports.formats.jsonl_chunks over ``judgment_rows``), which SQLite uses; a test

@@ -33,8 +33,9 @@ from tests.builders import (
 )
 
 # The tests that touch what the README's first command (`make demo`, embedded SQLite) runs:
-# the item import's SQLite writer, the vote import, the scoring reader's SQLite branch and
-# the demo loader. `make test` runs them a second time with `-m sqlite` on SQLite.
+# the item import's SQLite writer, the vote import, the scoring reader's SQLite branch, the
+# judgments export's generic encoder (the dashboard's downloads) and the demo loader.
+# `make test` runs them a second time with `-m sqlite` on SQLite.
 SQLITE_TESTS = (
     "tests/campaign/test_demo.py",
     "tests/campaign/imports/test_items.py",
@@ -42,6 +43,7 @@ SQLITE_TESTS = (
     "tests/campaign/imports/test_errors.py",
     "tests/campaign/imports/test_files.py",
     "tests/scoring/test_snapshots.py",
+    "tests/scoring/exports/test_judgments.py",
 )
 # PostgreSQL promises, not the demo's: SQLite's bound-parameter limit splits bulk inserts.
 POSTGRES_ONLY = ("test_votes.py::test_queries_do_not_grow_with_the_number_of_votes",)

@@ -41,26 +41,29 @@ def parse_json(text: str, *, what: str, column: bool = False) -> tuple[Any, str 
         return None, TOO_LARGE
 
 
-def content_problem(data: Any) -> str | None:
+def content_problem(data: Any, *, texts_storable: bool = False) -> str | None:
     """The first reason the database could not keep ``data`` (a row), or None.
 
     Walks keys and values without recursion, so a hostile depth costs no stack.
+    ``texts_storable`` skips the texts: a JSON line without a ``\\u`` escape decodes to
+    neither NUL nor a lone surrogate (the file itself is strict UTF-8).
     """
     pending: list[tuple[Any, int]] = [(data, 1)]
     while pending:
         value, depth = pending.pop()
         if isinstance(value, str):
-            problem = _text_problem(value)
+            problem = None if texts_storable else _text_problem(value)
             if problem:
                 return problem
         elif isinstance(value, dict | list):
             if depth > limits.IMPORT_JSON_MAX_DEPTH:
                 return TOO_DEEP
             if isinstance(value, dict):
-                for key in value:
-                    problem = _text_problem(key) if isinstance(key, str) else None
-                    if problem:
-                        return problem
+                if not texts_storable:
+                    for key in value:
+                        problem = _text_problem(key) if isinstance(key, str) else None
+                        if problem:
+                            return problem
                 value = list(value.values())
             pending.extend((inner, depth + 1) for inner in value)
         elif isinstance(value, float) and not math.isfinite(value):

@@ -37,6 +37,7 @@ class RawRow:
     line: int
     data: dict[str, Any] | None
     error: str | None = None
+    texts_storable: bool = False  # known to hold no NUL and no lone surrogate
 
 
 def detect_format(name: str, explicit: str | None = None) -> str:
@@ -83,7 +84,11 @@ def read_rows(source: Path | IO[bytes], file_format: str) -> Iterator[RawRow]:
     else:
         raise UnsupportedFileFormat(f"Unknown format {file_format!r}; use one of {FORMATS}.")
     for row in rows:
-        problem = content_problem(row.data) if row.data is not None else None
+        problem = (
+            content_problem(row.data, texts_storable=row.texts_storable)
+            if row.data is not None
+            else None
+        )
         yield RawRow(row.line, None, problem) if problem else row
 
 
@@ -107,7 +112,8 @@ def _jsonl_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
             if not isinstance(data, dict):
                 yield RawRow(number, None, "bad JSON: a line must be an object")
                 continue
-            yield RawRow(number, data)
+            # Only a \u escape decodes to NUL or a lone surrogate: raw NUL is bad JSON.
+            yield RawRow(number, data, texts_storable="\\u" not in line)
     except UnicodeDecodeError:
         yield RawRow(number + 1, None, "the file is not UTF-8 text")
     finally:

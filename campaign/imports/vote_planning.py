@@ -1,109 +1,38 @@
 """Checking and planning the vote import, row by row and batch by batch; no writes.
 
-A row is validated alone (``validate_vote``: columns and winners as campaign.imports.verdicts
-says), then planned against the campaign and earlier lines (``Planner``). Whatever an earlier
-line created counts as existing, so planning gives the same answer before (validation) and after
-(writing) earlier batches are stored. Memory grows with one small entry per prompt, response,
-comparison and vote, never with the texts.
+A row is validated alone (campaign.imports.vote_rows), then planned against the campaign and
+earlier lines (``Planner``). Whatever an earlier line created counts as existing, so planning
+gives the same answer before (validation) and after (writing) earlier batches are stored.
+Memory grows with one small entry per prompt, response, comparison and vote, never with the
+texts.
+
+Given ``IdBlocks`` (PostgreSQL), the planner also gives every prompt, response and comparison
+the votes name its primary key (stored, or drawn from the sequence when new) and counts each
+comparison's votes, so the import can be written from one pass (campaign.imports.vote_spool).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
+import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from django.utils import timezone
+from typing import TYPE_CHECKING
 
 from accounts.models import User
-from campaign import limits
-from campaign.imports.validation import digest, required_text
-from campaign.imports.verdicts import (
-    ANNOTATOR,
-    MODEL_A,
-    MODEL_B,
-    PROMPT,
-    WINNER,
-    our_columns,
-    parse_winner,
-    winners_accepted,
-)
+from campaign.imports.validation import digest
+from campaign.imports.vote_rows import VoteRecord
+from campaign.imports.writing import IdBlocks
 from campaign.models import Campaign, Comparison, Judgment, Prompt, Response
 
 if TYPE_CHECKING:
     from campaign.imports.report import FileReport
     from campaign.imports.votes import JudgmentImportReport
 
-REQUIRED_KEYS = (ANNOTATOR, PROMPT, MODEL_A, MODEL_B, WINNER)
-TEXT_KEYS = ("prompt_text", "response_a", "response_b")
-ALLOWED_KEYS = frozenset({*REQUIRED_KEYS, *TEXT_KEYS, "created_at"})
-MAX_ANNOTATOR_CHARS = 64  # keeps "imported+<64-char slug>+<name>" within a 150-char username
 USERNAME_PREFIX = "imported"
-
-
-@dataclass(frozen=True)
-class VoteRecord:
-    line: int
-    annotator: str
-    prompt_id: str
-    model_a: str
-    model_b: str
-    verdict: int  # relative to this row's model_a / model_b
-    created_at: datetime.datetime | None
-    prompt_text: str | None
-    response_a: str | None
-    response_b: str | None
 
 
 def imported_username(campaign: Campaign, annotator: str) -> str:
     return f"{USERNAME_PREFIX}+{campaign.slug}+{annotator}"
-
-
-def validate_vote(line: int, data: dict[str, Any], *, max_chars: int) -> VoteRecord | list[str]:
-    """The row as a VoteRecord, or every reason it is bad (no database).
-
-    The row may name its columns as Chatbot Arena's battles do (campaign.imports.verdicts).
-    """
-    errors: list[str] = []
-    data = our_columns(data, errors)
-    unknown = sorted(set(data) - ALLOWED_KEYS)
-    if unknown:
-        errors.append("unknown key " + ", ".join(repr(key) for key in unknown))
-    annotator = required_text(
-        data, ANNOTATOR, errors, max_chars=MAX_ANNOTATOR_CHARS, allow_int=True
-    )
-    prompt_id = required_text(
-        data, PROMPT, errors, max_chars=limits.PROMPT_ID_MAX_CHARS, allow_int=True
-    )
-    model_a = required_text(data, MODEL_A, errors, max_chars=limits.CONTENDER_NAME_MAX_CHARS)
-    model_b = required_text(data, MODEL_B, errors, max_chars=limits.CONTENDER_NAME_MAX_CHARS)
-    if model_a and model_a == model_b:
-        errors.append(f"same model on both sides ({model_a!r})")
-    verdict = parse_winner(data[WINNER]) if WINNER in data else None
-    if WINNER not in data:
-        errors.append(f"missing field {WINNER!r}")
-    elif verdict is None:
-        errors.append(f"winner must be {winners_accepted()}, got {data[WINNER]!r}")
-    created_at = _parse_created_at(data["created_at"], errors) if "created_at" in data else None
-    texts = {
-        key: required_text(data, key, errors, max_chars=max_chars) if key in data else None
-        for key in TEXT_KEYS
-    }
-    if errors or verdict is None:
-        return errors
-    return VoteRecord(line, annotator, prompt_id, model_a, model_b, verdict, created_at, **texts)
-
-
-def _parse_created_at(value: Any, errors: list[str]) -> datetime.datetime | None:
-    moment = value if isinstance(value, datetime.datetime) else None
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            moment = datetime.datetime.fromisoformat(value.strip())
-    if moment is None:
-        errors.append(f"created_at must be an ISO 8601 date and time, got {value!r}")
-        return None
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
 
 
 @dataclass
@@ -115,6 +44,27 @@ class PlannedVote:
     verdict: int  # canonical
     gold_side: str
     created_at: datetime.datetime
+    comparison_pk: int | None = None  # known when the planner draws ids
+    line: int = 0
+    file_time: bool = True  # created_at is the file's, not the import's start plus the line
+
+
+# What the planner knows of a prompt or response: the first line naming it (0: stored), the
+# digest of its text (None: created without one) and its primary key (None until drawn).
+Known = tuple[int, bytes | None, int | None]
+
+
+class PlannedComparison:
+    """A comparison the votes name: its a side, gold side, primary key and votes counted."""
+
+    __slots__ = ("gold_side", "model_a", "pk", "regular_votes", "stored")
+
+    def __init__(self, model_a: str, gold_side: str, pk: int | None, *, stored: bool) -> None:
+        self.model_a = model_a
+        self.gold_side = gold_side
+        self.pk = pk
+        self.stored = stored
+        self.regular_votes = 0  # what Comparison.load gains
 
 
 @dataclass
@@ -135,18 +85,22 @@ class Planner:
     before (validation) and after (writing) earlier batches are stored.
     """
 
-    def __init__(self, campaign: Campaign, start: datetime.datetime) -> None:
+    def __init__(
+        self, campaign: Campaign, start: datetime.datetime, ids: IdBlocks | None = None
+    ) -> None:
         self.campaign = campaign
         self.start = start
-        self.contenders = set(campaign.contenders.values_list("name", flat=True))
+        self.ids = ids
+        # Name -> the one str object every key holds (a file's rows each bring their own copy).
+        names = campaign.contenders.values_list("name", flat=True)
+        self.contenders = {name: name for name in names}
         self.annotators: dict[str, int | None] = {}  # name -> user id (None: new)
         self.new_names: set[str] = set()  # new annotators already planned
-        # Texts of prompts and responses as stored or created by this file: (first line, digest).
-        # Line 0 means stored; a None digest, created by a line that gave no text (so empty).
-        self.prompt_texts: dict[str, tuple[int, bytes | None]] = {}
-        self.response_texts: dict[tuple[str, str], tuple[int, bytes | None]] = {}
-        # (prompt id, unordered pair) -> (model a, gold side) of the comparison.
-        self.comparisons: dict[tuple[str, frozenset[str]], tuple[str, str]] = {}
+        # Prompts and responses as stored or created by this file (Known).
+        self.prompt_texts: dict[str, Known] = {}
+        self.response_texts: dict[tuple[str, str], Known] = {}
+        # digest of (prompt id, sorted pair) -> the comparison.
+        self.comparisons: dict[bytes, PlannedComparison] = {}
         self.votes: dict[bytes, int] = {}  # digest of (annotator, prompt, pair) -> line
 
     def plan(self, batch: list[VoteRecord], report: JudgmentImportReport) -> BatchPlan:
@@ -156,12 +110,13 @@ class Planner:
         for record in batch:
             if record.annotator not in self.annotators:
                 continue  # its name is taken by a real account: reported once, on first use
-            problems = self._conflicts(record, stored_votes)
+            key = _vote_key(record)
+            problems = self._conflicts(record, key, stored_votes)
             if problems:
                 for message in problems:
                     report.add_error(record.line, message)
                 continue
-            self._plan_vote(record, plan, report)
+            self._plan_vote(record, key, plan, report)
         return plan
 
     def _load_annotators(
@@ -191,24 +146,30 @@ class Planner:
 
     def _load_stored(self, prompt_ids: set[str]) -> set[tuple[str, str, frozenset[str]]]:
         """Texts, comparisons and imported annotators' votes stored for these prompts."""
-        prompts = Prompt.objects.filter(campaign=self.campaign, external_id__in=prompt_ids)
-        for prompt_id, text in prompts.values_list("external_id", "text"):
-            self.prompt_texts.setdefault(prompt_id, (0, digest(text)))
+        # Prompts already known (stored, or created by an earlier line) need no second look.
+        unknown = {prompt_id for prompt_id in prompt_ids if prompt_id not in self.prompt_texts}
+        prompts = Prompt.objects.filter(campaign=self.campaign, external_id__in=unknown)
+        for prompt_id, text, pk in prompts.values_list("external_id", "text", "id"):
+            self.prompt_texts.setdefault(prompt_id, (0, digest(text), pk))
         responses = Response.objects.filter(
-            prompt__campaign=self.campaign, prompt__external_id__in=prompt_ids
-        ).values_list("prompt__external_id", "contender__name", "text")
-        for prompt_id, model, text in responses:
-            self.response_texts.setdefault((prompt_id, model), (0, digest(text)))
+            prompt__campaign=self.campaign, prompt__external_id__in=unknown
+        ).values_list("prompt__external_id", "contender__name", "text", "id")
+        for prompt_id, model, text, pk in responses:
+            self.response_texts.setdefault((prompt_id, model), (0, digest(text), pk))
         comparisons = Comparison.objects.filter(
-            campaign=self.campaign, prompt__external_id__in=prompt_ids
+            campaign=self.campaign, prompt__external_id__in=unknown
         ).values_list(
             "prompt__external_id",
             "response_a__contender__name",
             "response_b__contender__name",
             "gold_side",
+            "id",
         )
-        for prompt_id, model_a, model_b, gold in comparisons:
-            self.comparisons.setdefault((prompt_id, frozenset((model_a, model_b))), (model_a, gold))
+        for prompt_id, model_a, model_b, gold, pk in comparisons:
+            self.comparisons.setdefault(
+                _pair_key(prompt_id, model_a, model_b),
+                PlannedComparison(model_a, gold, pk, stored=True),
+            )
         names = {pk: name for name, pk in self.annotators.items() if pk is not None}
         votes = Judgment.objects.filter(
             campaign=self.campaign,
@@ -223,41 +184,58 @@ class Planner:
         return {(names[pk], prompt_id, frozenset((a, b))) for pk, prompt_id, a, b in votes}
 
     def _conflicts(
-        self, record: VoteRecord, stored_votes: set[tuple[str, str, frozenset[str]]]
+        self, record: VoteRecord, key: bytes, stored_votes: set[tuple[str, str, frozenset[str]]]
     ) -> list[str]:
         problems: list[str] = []
-        pair = frozenset((record.model_a, record.model_b))
-        if (record.annotator, record.prompt_id, pair) in stored_votes:
+        if stored_votes and (
+            (record.annotator, record.prompt_id, frozenset((record.model_a, record.model_b)))
+            in stored_votes
+        ):
             problems.append(
                 f"{record.annotator!r} already judged {record.prompt_id!r} "
                 f"{record.model_a} vs {record.model_b} (stored)"
             )
-        earlier = self.votes.get(digest(record.annotator, record.prompt_id, *sorted(pair)))
+        earlier = self.votes.get(key)
         if earlier is not None:
             problems.append(
                 f"{record.annotator!r} judges {record.prompt_id!r} {record.model_a} vs "
                 f"{record.model_b} twice (first on line {earlier})"
             )
+        # The subject of a message is spelled out only when there is a problem to report.
         texts = [
+            (None, self.prompt_texts.get(record.prompt_id), record.prompt_text),
             (
-                f"prompt {record.prompt_id!r}",
-                self.prompt_texts.get(record.prompt_id),
-                record.prompt_text,
-            )
+                record.model_a,
+                self.response_texts.get((record.prompt_id, record.model_a)),
+                record.response_a,
+            ),
+            (
+                record.model_b,
+                self.response_texts.get((record.prompt_id, record.model_b)),
+                record.response_b,
+            ),
         ]
-        for model, text in (
-            (record.model_a, record.response_a),
-            (record.model_b, record.response_b),
-        ):
-            known = self.response_texts.get((record.prompt_id, model))
-            texts.append((f"response of {model!r} to {record.prompt_id!r}", known, text))
-        for what, known, text in texts:
-            problem = _text_problem(what, known, text)
+        for model, known, text in texts:
+            problem = _text_problem(known, text)
             if problem:
-                problems.append(problem)
+                what = (
+                    f"prompt {record.prompt_id!r}"
+                    if model is None
+                    else f"response of {model!r} to {record.prompt_id!r}"
+                )
+                problems.append(f"{what} {problem}")
         return problems
 
-    def _plan_vote(self, record: VoteRecord, plan: BatchPlan, report: JudgmentImportReport) -> None:
+    def comparison(self, prompt_id: str, model_a: str, model_b: str) -> PlannedComparison:
+        """The comparison of these models on this prompt, stored or planned."""
+        return self.comparisons[_pair_key(prompt_id, model_a, model_b)]
+
+    def _draw(self, model: type[Prompt] | type[Response] | type[Comparison]) -> int | None:
+        return None if self.ids is None else self.ids.take(model)
+
+    def _plan_vote(
+        self, record: VoteRecord, key: bytes, plan: BatchPlan, report: JudgmentImportReport
+    ) -> None:
         user_id = self.annotators[record.annotator]
         if user_id is not None:
             plan.annotator_ids[record.annotator] = user_id  # the writer needs no lookup
@@ -270,6 +248,7 @@ class Planner:
             self.prompt_texts[record.prompt_id] = (
                 record.line,
                 None if text is None else digest(text),
+                self._draw(Prompt),
             )
             plan.prompts[record.prompt_id] = text or ""
             report.prompts_created += 1
@@ -278,24 +257,31 @@ class Planner:
             (record.model_b, record.response_b),
         ):
             if model not in self.contenders:
-                self.contenders.add(model)
+                self.contenders[model] = model
                 plan.contenders.add(model)
                 report.contenders_created += 1
             if (record.prompt_id, model) not in self.response_texts:
-                self.response_texts[(record.prompt_id, model)] = (
+                response = (record.prompt_id, self.contenders[model])
+                self.response_texts[response] = (
                     record.line,
                     None if text is None else digest(text),
+                    self._draw(Response),
                 )
-                plan.responses[(record.prompt_id, model)] = text or ""
+                plan.responses[response] = text or ""
                 report.responses_created += 1
-        pair = frozenset((record.model_a, record.model_b))
-        if (record.prompt_id, pair) not in self.comparisons:
-            self.comparisons[(record.prompt_id, pair)] = (record.model_a, "")
+        pair = _pair_key(record.prompt_id, record.model_a, record.model_b)
+        comparison = self.comparisons.get(pair)
+        if comparison is None:
+            model_a = self.contenders[record.model_a]
+            comparison = PlannedComparison(model_a, "", self._draw(Comparison), stored=False)
+            self.comparisons[pair] = comparison
             plan.comparisons.append((record.prompt_id, record.model_a, record.model_b))
             report.comparisons_created += 1
-        model_a, gold_side = self.comparisons[(record.prompt_id, pair)]
+        model_a, gold_side = comparison.model_a, comparison.gold_side
+        if not gold_side:
+            comparison.regular_votes += 1
         swapped = model_a != record.model_a
-        self.votes[digest(record.annotator, record.prompt_id, *sorted(pair))] = record.line
+        self.votes[key] = record.line
         plan.votes.append(
             PlannedVote(
                 annotator=record.annotator,
@@ -306,23 +292,41 @@ class Planner:
                 gold_side=gold_side,
                 created_at=record.created_at
                 or self.start + datetime.timedelta(microseconds=record.line),
+                comparison_pk=comparison.pk,
+                line=record.line,
+                file_time=record.created_at is not None,
             )
         )
         report.judgments_created += 1
 
 
-def _text_problem(what: str, known: tuple[int, bytes | None] | None, text: str | None) -> str:
-    """Why a text given on this line disagrees with the stored one or an earlier line's."""
+def _pair_key(prompt_id: str, model_a: str, model_b: str) -> bytes:
+    """A comparison's key, whichever side each model is on: 16 bytes, not three strings.
+
+    Twice digest's size: two comparisons sharing a key would be merged without a word.
+    """
+    text = "\0".join((prompt_id, *sorted((model_a, model_b))))
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _vote_key(record: VoteRecord) -> bytes:
+    """One annotator's vote on one comparison, whichever side each model is on."""
+    return digest(record.annotator, record.prompt_id, *sorted((record.model_a, record.model_b)))
+
+
+def _text_problem(known: Known | None, text: str | None) -> str:
+    """Why a text given on this line disagrees with the stored one or an earlier line's (the
+    message without its subject)."""
     if text is None or known is None:
         return ""
-    line, known_digest = known
+    line, known_digest, _pk = known
     if known_digest == digest(text):
         return ""
     if line == 0:
-        return f"{what} has a different text than the one stored"
+        return "has a different text than the one stored"
     if known_digest is None:
         return (
-            f"{what} first appears without a text on line {line}; give its text on every "
+            f"first appears without a text on line {line}; give its text on every "
             "line that names it, or on none"
         )
-    return f"{what} has a different text than on line {line}"
+    return f"has a different text than on line {line}"

@@ -18,8 +18,10 @@ PRODUCT.md "Import format", last paragraph. Each row names an ``annotator``, a `
   equal the one stored or created, and one annotator judges one comparison at most once.
 
 The run is campaign.imports.pipeline's, like the item import's: one pass validates and plans
-the whole file (campaign.imports.vote_planning), nothing written; a second pass plans again and
-writes batch by batch with bulk inserts, both under one transaction holding the campaign.
+the whole file (campaign.imports.vote_planning), nothing written, under one transaction holding
+the campaign. On PostgreSQL that pass also spools the planned rows for COPY
+(campaign.imports.vote_spool), so writing is a stream; SQLite has no COPY: there a second pass
+plans again and writes batch by batch with bulk inserts.
 """
 
 from __future__ import annotations
@@ -30,15 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from campaign.events import judgments_recorded
 from campaign.imports.pipeline import Batches, run_import
 from campaign.imports.report import FileReport, ProgressCallback
-from campaign.imports.vote_planning import BatchPlan, Planner, imported_username, validate_vote
-from campaign.imports.writing import insert_rows
+from campaign.imports.vote_planning import BatchPlan, Planner, imported_username
+from campaign.imports.vote_rows import validate_vote
+from campaign.imports.vote_spool import VoteSpool
+from campaign.imports.writing import IdBlocks, insert_rows
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
 from campaign.participants.enrolment import enroll_new_accounts
 from campaign.participants.progress import refresh_progress_counters
@@ -70,14 +74,20 @@ def import_judgments(
     progress: ProgressCallback | None = None,
 ) -> JudgmentImportReport:
     """Validate every vote in the file, then (unless ``dry_run`` or any error) write them all."""
+    spooling = not dry_run and copies()
     return run_import(
         campaign,
         source,
-        begin=lambda: _VoteImport(campaign),
+        begin=lambda: _VoteImport(campaign, spooling=spooling, progress=progress),
         report=JudgmentImportReport(dry_run=dry_run),
         file_format=file_format,
         progress=progress,
     )
+
+
+def copies() -> bool:
+    """Whether the database takes COPY (PostgreSQL): the one-pass write."""
+    return connection.vendor == "postgresql"
 
 
 class _VoteImport:
@@ -86,34 +96,46 @@ class _VoteImport:
     batch_size = BATCH_SIZE
     validate = staticmethod(validate_vote)
 
-    def __init__(self, campaign: Campaign) -> None:
+    def __init__(
+        self, campaign: Campaign, *, spooling: bool, progress: ProgressCallback | None
+    ) -> None:
         self.campaign = campaign
-        self.planner = Planner(campaign, timezone.now())
+        self.progress = progress
+        self.planner = Planner(campaign, timezone.now(), IdBlocks() if spooling else None)
+        self.spool = VoteSpool(campaign) if spooling else None
 
     def check(self, batch: list, report: JudgmentImportReport) -> None:
-        self.planner.plan(batch, report)
+        plan = self.planner.plan(batch, report)
+        # Once a line is bad nothing will be written: stop spooling.
+        if self.spool is not None and report.ok:
+            self.spool.add(plan, self.planner)
 
     def write(self, batches: Batches, report: JudgmentImportReport) -> None:
         # Default timestamps end at the start of the import, one microsecond a line.
         start = self.planner.start - datetime.timedelta(microseconds=report.lines)
-        planner = Planner(self.campaign, start)
-        writer = _Writer(self.campaign)
-        for batch in batches():
-            check = JudgmentImportReport()
-            plan = planner.plan(batch, check)
-            if not check.ok:  # the campaign is locked, so only a bug can get here
-                raise RuntimeError(f"vote import changed under its feet: {check.errors[:3]}")
-            writer.write(plan)
+        if self.spool is not None:
+            user_ids = self.spool.write(
+                self.planner, start=start, lines=report.lines, progress=self.progress
+            )
+        else:
+            planner = Planner(self.campaign, start)
+            writer = _Writer(self.campaign)
+            for batch in batches():
+                check = JudgmentImportReport()
+                plan = planner.plan(batch, check)
+                if not check.ok:  # the campaign is locked, so only a bug can get here
+                    raise RuntimeError(f"vote import changed under its feet: {check.errors[:3]}")
+                writer.write(plan)
+            user_ids = set(writer.annotator_ids.values())
         # Imported votes bypass the annotate services that keep the counters.
-        refresh_progress_counters(
-            campaign=self.campaign, user_ids=set(writer.annotator_ids.values())
-        )
+        refresh_progress_counters(campaign=self.campaign, user_ids=user_ids)
         # Scored after the commit, like judgments made here (debounced with them).
         campaign_id = self.campaign.pk
         transaction.on_commit(lambda: judgments_recorded(campaign_id))
 
     def close(self) -> None:
-        pass
+        if self.spool is not None:
+            self.spool.close()
 
 
 class _Writer:

@@ -37,6 +37,31 @@ def draw_ids(model: type[models.Model], count: int) -> list[int]:
         return [pk for (pk,) in cursor.fetchall()]
 
 
+class IdBlocks:
+    """Primary keys drawn from the sequences a block at a time, handed out one by one.
+
+    One query per block instead of one per row; blocks start small (a few votes draw few ids)
+    and double up to ``MAX_BLOCK``, so an import leaves at most half its ids, and never more
+    than a block, unused behind it (gaps are harmless).
+    """
+
+    FIRST_BLOCK = 1_024
+    MAX_BLOCK = 16_384
+
+    def __init__(self) -> None:
+        self._free: dict[type[models.Model], Iterator[int]] = {}
+        self._block: dict[type[models.Model], int] = {}
+
+    def take(self, model: type[models.Model]) -> int:
+        pk = next(self._free.get(model, iter(())), None)
+        if pk is None:
+            block = self._block.get(model, self.FIRST_BLOCK)
+            self._block[model] = min(2 * block, self.MAX_BLOCK)
+            self._free[model] = iter(draw_ids(model, block))
+            pk = next(self._free[model])
+        return pk
+
+
 def copy_text(value: str) -> str:
     """A text cell in COPY text format: backslash, tab, newline and carriage return escaped."""
     # The membership tests are ~4x cheaper than always replacing, and almost no text needs it.

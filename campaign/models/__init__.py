@@ -11,7 +11,14 @@ from campaign.models.content import (
     random_shuffle_key,
 )
 from campaign.models.uploads import ImportUpload
-from campaign.models.work import Assignment, Enrollment, Judgment, TrustState, is_correct
+from campaign.models.work import (
+    Assignment,
+    Enrollment,
+    Judgment,
+    TrustState,
+    gold_fields,
+    is_correct,
+)
 
 __all__ = [
     "SHUFFLE_KEY_LIMIT",
@@ -25,6 +32,7 @@ __all__ = [
     "Prompt",
     "Response",
     "TrustState",
+    "gold_fields",
     "is_correct",
     "random_shuffle_key",
 ]

@@ -238,7 +238,7 @@ class Judgment(models.Model):
         ``correct`` by the gold rule (judgment_correct_only_for_gold). Votes judged here pass
         their lease; imported ones have none, nor a screen side or a time spent.
         """
-        is_gold = bool(gold_side)
+        is_gold, correct = gold_fields(verdict=verdict, gold_side=gold_side)
         return cls(
             campaign_id=campaign_id,
             comparison_id=comparison_id,
@@ -249,9 +249,16 @@ class Judgment(models.Model):
             seconds=seconds,
             rationale=rationale,
             is_gold=is_gold,
-            correct=is_correct(verdict=verdict, gold_side=gold_side) if is_gold else None,
+            correct=correct,
             created_at=created_at,
         )
+
+
+def gold_fields(*, verdict: int, gold_side: str) -> tuple[bool, bool | None]:
+    """A judgment's ``is_gold`` and ``correct`` for a comparison whose gold side is given ("" if
+    none): what ``Judgment.build`` sets, and what the vote import's COPY writes."""
+    is_gold = bool(gold_side)
+    return is_gold, is_correct(verdict=verdict, gold_side=gold_side) if is_gold else None
 
 
 def is_correct(*, verdict: int, gold_side: str) -> bool:

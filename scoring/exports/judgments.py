@@ -9,24 +9,23 @@ recorded (by id: an index scan that streams, where ordering by time would make P
 the whole campaign before the first row), so memory stays flat whatever the campaign's size;
 contender names, few per campaign, are looked up in a dictionary rather than joined twice.
 
-``judgment_file`` is what the commands and the API stream. Its JSONL lines are built by
-PostgreSQL (``json_build_object`` over the same columns), which leaves this process about a
-microsecond of work per row instead of decoding each row (its timestamp above all) and
-encoding it again; CSV and Parquet encode the typed rows.
+``judgment_file`` is what the commands and the API stream. On PostgreSQL its JSONL lines come
+from scoring.exports.judgment_lines (no per-row join, the judgment's own fields written as JSON
+by PostgreSQL); CSV and Parquet, and JSONL on SQLite, encode the typed rows.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from django.db.models import BooleanField, Case, F, Func, TextField, Value, When
-from django.db.models.functions import Cast, NullIf
+from django.db import connection
 
 from campaign.models import Campaign, Judgment
 from scoring.exports.cursor import stream
-from scoring.exports.formats import TEXT_ROWS, Column, Format, Progress, encode
+from scoring.exports.formats import Column, Format, Progress, encode
+from scoring.exports.judgment_lines import judgment_lines
 from scoring.selectors import annotator_trust, latest_snapshot
 
 # Judgments fetched from the cursor per round trip.
@@ -73,83 +72,17 @@ class JudgmentRow(NamedTuple):
     trusted: bool | None
 
 
-def judgment_file(
-    campaign: Campaign, *, fmt: Format, progress: Progress | None = None
-) -> Iterator[bytes]:
-    """The campaign's judgments as a ``fmt`` file, chunk by chunk (organisers only)."""
-    if fmt == "jsonl":
-        return _json_lines(campaign, progress or _ignore)
-    return encode(judgment_rows(campaign), JUDGMENT_COLUMNS, fmt=fmt, progress=progress)
-
-
-class _JsonLine(Func):
-    """``json_build_object(key, value, ...)::text``: one JSON line, built by PostgreSQL."""
-
-    function = "json_build_object"
-    template = "%(function)s(%(expressions)s)::text"
-    output_field = TextField()
-
-    def __init__(self, fields: dict[str, Any]) -> None:
-        super().__init__(*(part for key, value in fields.items() for part in (_text(key), value)))
-
-
-def _text(value: str) -> Cast:
-    # Typed in the SQL: a server-side cursor sends bare strings as parameters of unknown type.
-    return Cast(Value(value), TextField())
-
-
-_EMPTY = _text("")
-
-
 def _ignore(rows: int) -> None:
     pass
 
 
-def _json_lines(campaign: Campaign, progress: Progress) -> Iterator[bytes]:
-    trust = annotator_trust(latest_snapshot(campaign))
-    trusted = [user for user, counted in trust.items() if counted]
-    untrusted = [user for user, counted in trust.items() if not counted]
-    fields = {
-        "campaign": _text(campaign.slug),
-        "comparison_id": F("comparison_id"),
-        "prompt_id": F("comparison__prompt__external_id"),
-        "category": F("comparison__prompt__category"),
-        "model_a": F("comparison__response_a__contender__name"),
-        "model_b": F("comparison__response_b__contender__name"),
-        "verdict": F("verdict"),
-        "left_side": NullIf(F("left_side"), _EMPTY),
-        "annotator": F("annotator__handle"),
-        "seconds": F("seconds"),
-        "rationale": F("rationale"),
-        "created_at": F("created_at"),
-        "gold": F("is_gold"),
-        "gold_side": NullIf(F("comparison__gold_side"), _EMPTY),
-        "correct": F("correct"),
-        "trusted": Case(
-            When(annotator_id__in=trusted or [0], then=Value(True, output_field=BooleanField())),
-            When(annotator_id__in=untrusted or [0], then=Value(False, output_field=BooleanField())),
-            default=None,
-            output_field=BooleanField(),
-        ),
-    }
-    assert list(fields) == [column.name for column in JUDGMENT_COLUMNS]
-    lines = (
-        Judgment.objects.filter(campaign=campaign)
-        .order_by("pk")
-        .values_list(_JsonLine(fields), flat=True)
-    )
-    batch: list[str] = []
-    for line in stream(lines, chunk_size=CHUNK_ROWS):
-        batch.append(line)
-        if len(batch) == TEXT_ROWS:
-            progress(len(batch))
-            batch.append("")
-            yield "\n".join(batch).encode()
-            batch = []
-    if batch:
-        progress(len(batch))
-        batch.append("")
-        yield "\n".join(batch).encode()
+def judgment_file(
+    campaign: Campaign, *, fmt: Format, progress: Progress | None = None
+) -> Iterator[bytes]:
+    """The campaign's judgments as a ``fmt`` file, chunk by chunk (organisers only)."""
+    if fmt == "jsonl" and connection.vendor == "postgresql":
+        return judgment_lines(campaign, progress or _ignore)
+    return encode(judgment_rows(campaign), JUDGMENT_COLUMNS, fmt=fmt, progress=progress)
 
 
 def judgment_rows(campaign: Campaign, *, chunk_size: int = CHUNK_ROWS) -> Iterator[JudgmentRow]:

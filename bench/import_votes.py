@@ -1,0 +1,151 @@
+"""Vote import throughput and memory: an arena-style file of votes into an empty campaign.
+
+    .venv/bin/python bench/import_votes.py [--sizes 20000 200000] [--database-url URL]
+    .venv/bin/python bench/import_votes.py --code /tmp/base   # the import of another checkout
+
+Issue 14: ``import_judgments`` creates the prompts, responses and comparisons the votes name,
+and the imported annotators. The file has 40 contenders, 2,000 prompts and 300 annotators
+(each line a random pair of contenders on a random prompt, no annotator judging one
+comparison twice), every line with the prompt's and both responses' texts unless
+``--no-texts``. Each size runs in a fresh child process (its own peak RSS) against a freshly
+migrated database, through the service the command uses; a dry run of the same file is
+measured too (validation alone). Prints votes per second and peak RSS; the target is
+≥ 20,000 votes/s at 200,000 with memory that does not grow with the file. Asserts nothing.
+
+``--code DIR`` runs the import of another checkout (a ``git worktree`` of an older commit,
+which may predate this script) against the same files, for before/after figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.import_items import reset_database  # noqa: E402
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crowdeval_votebench"
+WIDTHS = (8, 8, 6, 8, 9, 13)
+
+
+def write_file(
+    path: Path, votes: int, *, contenders: int, prompts: int, annotators: int, texts: bool
+) -> None:
+    rng = random.Random(7)
+    models = [f"model-{index:02d}" for index in range(contenders)]
+    seen: set[tuple[int, int, int, int]] = set()
+    with path.open("w", encoding="utf-8") as out:
+        while len(seen) < votes:
+            annotator, prompt = rng.randrange(annotators), rng.randrange(prompts)
+            a, b = rng.sample(range(contenders), 2)
+            key = (annotator, prompt, min(a, b), max(a, b))
+            if key in seen:
+                continue
+            seen.add(key)
+            row = {
+                "annotator": f"rater-{annotator}",
+                "prompt": f"q{prompt}",
+                "model_a": models[a],
+                "model_b": models[b],
+                "winner": rng.choice(("a", "b", "tie")),
+            }
+            if texts:
+                row["prompt_text"] = f"Question {prompt}: explain it to a curious student."
+                row["response_a"] = f"{models[a]} answers question {prompt} at some length. " * 3
+                row["response_b"] = f"{models[b]} answers question {prompt} at some length. " * 3
+            out.write(json.dumps(row) + "\n")
+
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+import django
+django.setup()
+from campaign.imports.votes import import_judgments
+from campaign.models import Campaign
+campaign = Campaign.objects.get(slug="bench")
+start = time.perf_counter()
+report = import_judgments(campaign, Path(sys.argv[1]), dry_run=sys.argv[2] == "dry")
+seconds = time.perf_counter() - start
+assert report.ok, report.errors[:3]
+peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "votes": report.judgments_created,
+                  "written": report.written, "peak_mib": peak_mib}))
+"""
+
+
+def run(path: Path, url: str, mode: str, code: Path) -> dict[str, float]:
+    reset_database(url)
+    env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("REDIS_URL", None)  # the import schedules scoring after commit: eager, no broker
+    env["PYTHONPATH"] = str(code)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), mode],
+        cwd=code,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
+    parser.add_argument("--contenders", type=int, default=40)
+    parser.add_argument("--prompts", type=int, default=2_000)
+    parser.add_argument("--annotators", type=int, default=300)
+    parser.add_argument("--no-texts", action="store_true", help="votes without texts")
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose import runs")
+    parser.add_argument("--modes", nargs="+", default=["dry", "write"], choices=["dry", "write"])
+    args = parser.parse_args()
+    print(
+        f"import_judgments into PostgreSQL ({args.database_url}): {args.contenders} contenders, "
+        f"{args.prompts} prompts, {args.annotators} annotators, "
+        f"{'no texts' if args.no_texts else 'texts on every line'}; code in {args.code}"
+    )
+    print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    header = ("votes", "file MB", "mode", "seconds", "votes/s", "peak RSS MiB")
+    print(" ".join(f"{title:>{width}}" for title, width in zip(header, WIDTHS, strict=True)))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as workdir:
+        for votes in args.sizes:
+            path = Path(workdir) / f"votes-{votes}.jsonl"
+            write_file(
+                path,
+                votes,
+                contenders=args.contenders,
+                prompts=args.prompts,
+                annotators=args.annotators,
+                texts=not args.no_texts,
+            )
+            for mode in args.modes:
+                f = run(path, args.database_url, mode, args.code.resolve())
+                cells = (
+                    f"{votes}",
+                    f"{path.stat().st_size / 1e6:.1f}",
+                    mode,
+                    f"{f['seconds']:.2f}",
+                    f"{f['votes'] / f['seconds']:.0f}",
+                    f"{f['peak_mib']:.1f}",
+                )
+                line = " ".join(f"{c:>{w}}" for c, w in zip(cells, WIDTHS, strict=True))
+                print(line, flush=True)
+    print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    elapsed = time.perf_counter() - started
+    print(f"target: >= 20000 votes/s at 200,000 votes; total bench time {elapsed:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -118,3 +118,10 @@ def test_a_chatbot_arena_battles_file_rates_with_the_default_columns(
     assert data.votes.outcome.tolist() == [0, 1, 2]
     assert main(["ratings", str(path), "--rounds", "10"]) == 0
     assert "m3" in capsys.readouterr().out
+
+
+def test_a_missing_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-votes.csv"
+
+    assert main(["ratings", str(missing)]) == 2
+    assert f"{missing}: no such file" in capsys.readouterr().err

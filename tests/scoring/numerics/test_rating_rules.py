@@ -204,6 +204,17 @@ def test_the_anchor_carries_the_scale_in_every_bootstrap_round():
     assert np.all(intervals.upper[[0, 2]] - intervals.lower[[0, 2]] > 1.0)
 
 
+def test_the_intervals_record_the_rounds_and_seed_they_were_drawn_with():
+    intervals = bootstrap_ratings(Votes([0, 1], [1, 0], [A_WINS, TIE], 2), rounds=12, seed=41)
+
+    assert (intervals.rounds, intervals.seed) == (12, 41)
+
+
+def test_an_anchor_without_votes_is_refused_with_the_reason():
+    with pytest.raises(RatingError, match=r"^the anchor contender has no votes, so it cannot"):
+        fit_bradley_terry(Votes([0], [1], [A_WINS], 3), anchor=2)
+
+
 def test_without_votes_the_intervals_still_record_their_rounds_and_seed():
     intervals = bootstrap_ratings(Votes([], [], [], 2), rounds=25, seed=9, base_rating=1200.0)
 

@@ -210,7 +210,7 @@ def _copy_binary(
     with raw_cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params) as copy:  # type: ignore[attr-defined]
         for chunk in copy:
             data += chunk
-    if not data.startswith(_COPY_SIGNATURE):
+    if not data.startswith(_COPY_SIGNATURE):  # pragma: no cover - PostgreSQL's wire format
         raise RuntimeError("unexpected COPY BINARY header")
     start = 19 + int.from_bytes(data[15:19], "big")  # signature, flags, extension length
     fields: list[tuple[str, str]] = [("count", ">i2")]
@@ -218,11 +218,11 @@ def _copy_binary(
         fields += [(f"{name}.size", ">i4"), (name, _WIRE[kind][0])]
     dtype = np.dtype(fields)
     rows = np.frombuffer(memoryview(data)[start : len(data) - 2], dtype=dtype)
-    if rows.size and (
+    mismatched = rows.size and (
         np.any(rows["count"] != len(columns))
         or any(np.any(rows[f"{name}.size"] != dtype[name].itemsize) for name, _kind in columns)
-    ):
-        # A NULL (size -1) or a type other than the declared one: a bug in the query.
+    )
+    if mismatched:  # pragma: no cover - a NULL (size -1) or another type: a bug in the query
         raise RuntimeError("COPY BINARY rows do not match the declared column types")
     return {name: rows[name].astype(_WIRE[kind][1]) for name, kind in columns}
 

@@ -17,10 +17,12 @@ own path (marked ``sqlite``) once more on SQLite.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.conf import global_settings
+from django.test import Client, override_settings
 
 from accounts.models import User
 from campaign.models import Campaign
@@ -34,10 +36,13 @@ from tests.builders import (
 
 # The tests that touch what the README's first command (`make demo`, embedded SQLite) runs:
 # the item import's SQLite writer, the vote import, the scoring reader's SQLite branch, the
-# judgments export's generic encoder (the dashboard's downloads) and the demo loader.
-# `make test` runs them a second time with `-m sqlite` on SQLite.
+# judgments export's generic encoder (the dashboard's downloads), the demo loader, and the
+# annotate engine (assignment's step-by-step pick and judging), which the demo's participants
+# use. `make test` runs them a second time with `-m sqlite` on SQLite.
 SQLITE_TESTS = (
     "tests/campaign/test_demo.py",
+    "tests/campaign/annotate/test_assignment.py",
+    "tests/campaign/annotate/test_judging.py",
     "tests/campaign/imports/test_items.py",
     "tests/campaign/imports/test_votes.py",
     "tests/campaign/imports/test_errors.py",
@@ -73,6 +78,24 @@ def _require_the_database_asked_for(django_db_blocker) -> None:
     if not wanted.get(connection.vendor):
         names = " or ".join(vendor for vendor, asked in wanted.items() if asked)
         pytest.fail(f"Tests must run on {names}, but DATABASE_URL points at {connection.vendor}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashes() -> Iterator[None]:
+    # Every login checks a password: at Django's 1,000,000 PBKDF2 rounds that costs ~0.3 s (a
+    # few seconds on a loaded machine) per login, signup and browser session. The tests make
+    # new hashes with MD5; the production hashers stay listed, so the provisioned accounts'
+    # PBKDF2 hashes still verify. Tests of the production hashing set PASSWORD_HASHERS back
+    # (tests/campaign/participants/test_provisioning.py).
+    fast = override_settings(
+        PASSWORD_HASHERS=[
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            *global_settings.PASSWORD_HASHERS,
+        ]
+    )
+    fast.enable()
+    yield
+    fast.disable()
 
 
 @pytest.fixture

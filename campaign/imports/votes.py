@@ -123,7 +123,7 @@ class _VoteImport:
             for batch in batches():
                 check = JudgmentImportReport()
                 plan = planner.plan(batch, check)
-                if not check.ok:  # the campaign is locked, so only a bug can get here
+                if not check.ok:  # pragma: no cover - the campaign is locked: only a bug gets here
                     raise RuntimeError(f"vote import changed under its feet: {check.errors[:3]}")
                 writer.write(plan)
             user_ids = set(writer.annotator_ids.values())

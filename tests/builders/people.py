@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
@@ -12,8 +13,14 @@ from accounts.models import User
 from campaign.models import Campaign, Enrollment
 
 PASSWORD = "correct-horse-battery-staple"
-# Tests create many users; hashing each at full PBKDF2 strength would dominate the suite.
-PASSWORD_HASH = make_password(PASSWORD)
+
+
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD hashed once for every account the tests make, with the tests' fast hasher
+    (tests/conftest.py), which must be in place first: hence made on first use, not on import."""
+    return make_password(PASSWORD)
+
 
 _sequence = itertools.count(1)
 
@@ -23,7 +30,7 @@ def make_user(**fields: Any) -> User:
     number = next(_sequence)
     fields.setdefault("username", f"user{number}")
     fields.setdefault("email", f"user{number}@example.com")
-    fields.setdefault("password", PASSWORD_HASH)
+    fields.setdefault("password", password_hash())
     return User.objects.create(**fields)
 
 

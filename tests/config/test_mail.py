@@ -6,9 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.mail import MailSettings, email_settings_from_url
-from tests.config.test_settings import PRODUCTION, run_manage
-
-SHOW_BACKEND = ("shell", "-c", "from django.conf import settings; print(settings.EMAIL_BACKEND)")
+from tests.config.test_settings import PRODUCTION, read_setting
 
 
 def test_an_email_url_gives_host_port_credentials_and_tls() -> None:
@@ -45,7 +43,7 @@ def test_an_unknown_email_url_scheme_is_a_clear_error() -> None:
     ],
 )
 def test_the_mail_backend_follows_the_environment(env, backend) -> None:
-    result = run_manage(*SHOW_BACKEND, env=env)
+    result = read_setting("EMAIL_BACKEND", env=env)
 
     assert result.returncode == 0, result.stderr
     assert backend in result.stdout

@@ -17,11 +17,21 @@ PRODUCTION = {
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run_python("manage.py", *args, env=env)
+
+
+def read_setting(name: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The settings module alone, imported fresh under ``env``: what a setting comes out as,
+    without the seconds that booting every app (``manage.py shell``) costs."""
+    return run_python("-c", f"import config.settings as s; print(s.{name})", env=env)
+
+
+def run_python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is a test-process setting, not a deploy one.
     leave_out = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {key: value for key, value in os.environ.items() if key not in leave_out}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env=clean | env,
         capture_output=True,

@@ -173,3 +173,10 @@ def test_a_row_without_its_annotator_names_the_line(
     arguments = ["ratings", str(path), "--annotator", "judge", "--method", "crowd-bt"]
     assert main(arguments) == 2
     assert "line 3: missing 'judge'" in capsys.readouterr().err
+
+
+def test_a_missing_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-votes.csv"
+
+    assert main(["ratings", str(missing)]) == 2
+    assert f"{missing}: no such file" in capsys.readouterr().err

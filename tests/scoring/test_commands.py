@@ -140,3 +140,19 @@ def test_export_to_an_unwritable_path_is_a_clear_error(campaign, tmp_path) -> No
     run("score_campaign", campaign.slug, "--rounds", "50")
     with pytest.raises(CommandError, match="Cannot write"):
         run("export_leaderboard", campaign.slug, "--out", str(tmp_path / "missing" / "b.json"))
+
+
+@pytest.mark.parametrize("rounds", ["0", "-5"])
+def test_score_campaign_refuses_fewer_than_one_round_and_stores_nothing(campaign, rounds) -> None:
+    with pytest.raises(CommandError, match=r"^--rounds must be at least 1\.$"):
+        run("score_campaign", campaign.slug, "--rounds", rounds)
+    assert not Snapshot.objects.exists()
+
+
+def test_export_to_a_dash_writes_the_leaderboard_to_standard_output(campaign, capsys) -> None:
+    run("score_campaign", campaign.slug, "--rounds", "50")
+
+    run("export_leaderboard", campaign.slug, "--out", "-")
+
+    document = json.loads(capsys.readouterr().out)
+    assert [row["name"] for row in document["contenders"]] == ["alpha", "beta"]

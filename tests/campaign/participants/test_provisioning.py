@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.conf import global_settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import identify_hasher
 from django.core.management import CommandError, call_command
@@ -64,7 +65,8 @@ def test_passwords_are_long_and_random_enough_to_need_no_slow_stretching():
         assert len(letters) >= 16
 
 
-def test_a_provisioned_account_can_log_in_and_its_hash_is_upgraded_to_full_strength(rf):
+def test_a_provisioned_account_can_log_in_and_its_hash_is_upgraded_to_full_strength(rf, settings):
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS  # production's, not the tests'
     campaign = make_campaign()
     (credential,) = provision_annotators(campaign=campaign, count=1)
 

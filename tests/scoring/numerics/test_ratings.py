@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
 from scipy.optimize import minimize
 
+from scoring.numerics import ratings
 from scoring.numerics.ratings import (
     ELO_PER_NAT,
     bootstrap_ratings,
@@ -244,3 +246,76 @@ def test_leaderboard_rows_carry_the_product_fields() -> None:
     from_counts = rate_contenders(["x", "y", "z"], count_votes(votes), rounds=50, anchor="y")
     assert next(row for row in from_counts if row.name == "y").rating == pytest.approx(1000.0)
     assert all(row.online_elo is None for row in from_counts)
+
+
+# Each bootstrap round follows the point fit's rule, checked against every resample a small
+# data set can have.
+
+
+def every_resample(counts: PairCounts) -> list[PairCounts]:
+    """All data sets a bootstrap round can draw: N votes spread over the observed cells."""
+    rows = [(a, b, outcome) for a, b, a_w, t, b_w in zip(
+        counts.a, counts.b, counts.a_wins, counts.ties, counts.b_wins, strict=True
+    ) for outcome, n in enumerate((a_w, t, b_w)) if n]  # fmt: skip
+    total = int(counts.a_wins.sum() + counts.ties.sum() + counts.b_wins.sum())
+    resamples = []
+    for split in itertools.product(range(total + 1), repeat=len(rows)):
+        if sum(split) != total:
+            continue
+        cells = np.zeros((len(rows), 3), dtype=int)
+        for k, (_, _, outcome) in enumerate(rows):
+            cells[k, outcome] = split[k]
+        resamples.append(
+            PairCounts([r[0] for r in rows], [r[1] for r in rows], *cells.T, counts.n_contenders)
+        )
+    return resamples
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        # A cycle of one win each: strongly connected, so the point fit is the MLE; a round
+        # that draws any win twice breaks the cycle and needs the prior.
+        PairCounts([0, 1, 2], [1, 2, 0], [1, 1, 1], [0, 0, 0], [0, 0, 0], 3),
+        # Two contenders that each won once: a round drawing the same win twice has no MLE.
+        PairCounts([0], [1], [1], [0], [1], 2),
+        # A win and a tie: the MLE exists, and so it does in every round that keeps the tie.
+        PairCounts([0], [1], [1], [1], [0], 2),
+    ],
+    ids=["cycle", "split-pair", "win-and-tie"],
+)
+def test_each_bootstrap_round_is_the_point_fit_of_its_resample(counts):
+    # "Each round gets the same finite-rating rule as the point fit": a round that loses the
+    # data's MLE (a broken cycle) is fitted with the prior, one that keeps it without. With
+    # one round, the interval is that round's ratings widened to hold the point rating.
+    # (Data chosen so that a contender that loses all its votes in a round, as in the cycle,
+    # does so symmetrically: such a contender is kept in the round's fit at the prior's centre.)
+    candidates = [fit_bradley_terry(resample) for resample in every_resample(counts)]
+    point = fit_bradley_terry(counts)
+    seen = set()
+    for seed in range(12):
+        interval = bootstrap_ratings(counts, rounds=1, seed=seed)
+        matches = [
+            k
+            for k, fit in enumerate(candidates)
+            if np.allclose(interval.lower, np.minimum(fit, point), atol=1e-6)
+            and np.allclose(interval.upper, np.maximum(fit, point), atol=1e-6)
+        ]
+        assert matches, f"seed {seed}: the round is no resample's point fit"
+        seen.update(matches)
+    assert len(seen) > 1  # the seeds drew different resamples, not one lucky case
+
+
+def test_how_rounds_are_batched_does_not_change_the_intervals(monkeypatch):
+    # Rounds are solved in chunks to bound memory; the chunk size is no part of the answer.
+    counts = PairCounts([0, 1, 2, 0], [1, 2, 0, 2], [4, 2, 1, 3], [1, 0, 2, 0], [2, 3, 1, 1], 3)
+    whole = bootstrap_ratings(counts, rounds=20, seed=5)
+
+    monkeypatch.setattr(ratings, "_CELLS_PER_CHUNK", 7 * 3 * 3)  # 7, 7, then 6 rounds
+    chunked = bootstrap_ratings(counts, rounds=20, seed=5)
+    monkeypatch.setattr(ratings, "_CELLS_PER_CHUNK", 1)  # one round at a time
+    single = bootstrap_ratings(counts, rounds=20, seed=5)
+
+    for other in (chunked, single):
+        np.testing.assert_allclose(other.lower, whole.lower, atol=1e-9)
+        np.testing.assert_allclose(other.upper, whole.upper, atol=1e-9)

@@ -26,6 +26,7 @@ from campaign.organise.statistics import (
     gold_pool_health,
     skip_reports,
 )
+from scoring.allocation import AllocationSummary, allocation_summary
 from scoring.leaderboard import (
     from_row,
     is_vetted,
@@ -153,6 +154,8 @@ class Dashboard:
     skips: Page
     skips_previous: str  # query strings of the neighbouring pages of skip reports
     skips_next: str
+    # Adaptive allocation's priorities and the stopping advice (None before the first run).
+    allocation: AllocationSummary | None = None
 
 
 def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
@@ -178,6 +181,7 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
         if skips.has_previous()
         else "",
         skips_next=_page_query(query, skips.next_page_number()) if skips.has_next() else "",
+        allocation=allocation_summary(snapshot),
     )
 
 

@@ -39,6 +39,7 @@ from redis.lock import Lock
 from campaign.events import ScoringRequest
 from campaign.models import Campaign
 from config.redis import redis_client, redis_configured
+from scoring.allocation import write_priorities
 from scoring.models import Snapshot
 from scoring.queue import clear_queued, queue_scoring, send_scoring_task
 from scoring.snapshots import compute_snapshot
@@ -97,6 +98,9 @@ def run_scoring_job(
             )
             return JobOutcome(campaign_id, JobStatus.BUSY)
         snapshot = compute_snapshot(campaign, rounds=rounds)
+        if snapshot is not None:
+            # Adaptive allocation steers the next leases by this run's pair priorities.
+            write_priorities(snapshot)
     status = JobStatus.UNCHANGED if snapshot is None else JobStatus.STORED
     return JobOutcome(campaign_id, status, snapshot, time.perf_counter() - start)
 

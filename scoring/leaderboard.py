@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from django.utils.safestring import SafeString, mark_safe
 
+from scoring.allocation import allocation_of
 from scoring.models import Snapshot
 from scoring.numerics.charts import RatingPoint, rating_chart, win_rate_heatmap
 from scoring.numerics.participants import Participant
@@ -37,6 +38,8 @@ class Leaderboard:
     public_participants: list[dict[str, Any]] = field(default_factory=list)
     # False: the campaign has no gold, so nobody was vetted and every vote counts.
     vetted: bool = True
+    # How votes were spread over the comparisons (scoring.allocation), disclosed on the page.
+    allocation: str = "uniform"
 
     @property
     def rated(self) -> bool:
@@ -87,4 +90,5 @@ def build_leaderboard(snapshot: Snapshot, *, full: bool) -> Leaderboard:
         full=full,
         public_participants=[] if full else public_participants(snapshot.participants),
         vetted=is_vetted(snapshot),
+        allocation=allocation_of(snapshot),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from scoring.allocation import allocation_of
 from scoring.leaderboard import is_vetted, without_figures_from_no_gold
 from scoring.models import Snapshot
 from scoring.publication import public_participants
@@ -61,7 +62,7 @@ def unrated_reason(snapshot: Snapshot) -> str | None:
 
 def leaderboard_document(snapshot: Snapshot, *, full: bool) -> dict[str, Any]:
     """`{"campaign", "computed_at", "judgments", "rated_judgments", "vetted", "unrated_reason",
-    "contenders", "participants"}`, best first.
+    "contenders", "participants", "allocation", "pair_votes"}`, contenders best first.
 
     ``full=False`` is the public view of an open campaign (scoring.publication): participant
     rows by judgments, without the figures that would tell gold from regular work.
@@ -85,7 +86,22 @@ def leaderboard_document(snapshot: Snapshot, *, full: bool) -> dict[str, Any]:
         "unrated_reason": unrated_reason(snapshot),
         "contenders": [_pick(row, CONTENDER_FIELDS) for row in _ranked(snapshot)],
         "participants": participants,
+        # Disclosure of how votes were spread (issue 15): the allocation and votes per pair.
+        "allocation": allocation_of(snapshot),
+        "pair_votes": pair_votes(snapshot),
     }
+
+
+def pair_votes(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """``[{"a", "b", "votes"}]``: the counted votes of every pair of models that has any."""
+    matrices = snapshot.matrices or {}
+    names, votes = matrices.get("names", []), matrices.get("votes", [])
+    return [
+        {"a": names[i], "b": names[j], "votes": votes[i][j]}
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+        if votes[i][j]
+    ]
 
 
 def leaderboard_csv_rows(snapshot: Snapshot) -> Iterator[list[str]]:

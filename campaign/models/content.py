@@ -99,11 +99,13 @@ class Campaign(models.Model):
         max_length=8,
         choices=Allocation.choices,
         default=Allocation.UNIFORM,
+        db_default=Allocation.UNIFORM,
         help_text="uniform: every regular comparison gets judgments_per_comparison; adaptive: "
         "votes go to the contender pairs whose order is still uncertain, up to that cap",
     )
     min_judgments_per_comparison = models.PositiveIntegerField(
         default=1,
+        db_default=1,
         validators=[MinValueValidator(1)],
         help_text="adaptive allocation's floor: judgments every regular comparison gets",
     )
@@ -277,8 +279,9 @@ class Comparison(models.Model):
     # job after each snapshot (campaign.annotate.priorities): higher is served first, 0 means
     # "the pair is settled, the floor is enough". Zeroed when the comparison fills up, so the
     # adaptive queue never walks over full rows. Uniform campaigns leave it at 0.
+    # db_default too: bulk SQL and COPY writers that predate the column keep working.
     priority = models.PositiveSmallIntegerField(
-        default=0, help_text="Adaptive allocation's priority bucket (higher first)."
+        default=0, db_default=0, help_text="Adaptive allocation's priority bucket (higher first)."
     )
 
     class Meta:

@@ -13,11 +13,12 @@ module estimates how much one more vote on it is expected to shrink that overlap
 * scaling both half-widths by s shrinks the overlap by (1 - s)(hw_i + hw_j), and never by more
   than the overlap itself: that is the pair's ``value`` in Elo points (0 once separated).
 
-Buckets (what the assignment engine orders by, higher first): 3 for overlapping neighbours
-whose value is at least half of the largest neighbour value, 2 for the other overlapping
-neighbours, 1 for overlapping non-neighbours, 0 for separated pairs (which then get only the
-campaign's floor of votes). A few coarse buckets on purpose: votes spread evenly over the
-pairs that matter between two scoring runs instead of all landing on the single top pair.
+Buckets (what the assignment engine orders by, higher first): 2 for overlapping neighbours,
+1 for overlapping pairs two places apart, 0 for every other pair (separated, or far apart in
+the order: those get only the campaign's floor of votes). Few and coarse on purpose: votes
+spread evenly over the pairs that matter between two scoring runs instead of all landing on
+the single top pair, and a bucket changes (which rewrites that pair's comparisons) only when
+the pair's place in the order or its separation changes.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from scipy.special import expit
 from scoring.numerics.ratings import ELO_PER_NAT
 
 Z_95 = 1.959963984540054
-TOP, NEIGHBOUR, OVERLAPPING, SETTLED = 3, 2, 1, 0
+NEIGHBOUR, NEAR, SETTLED = 2, 1, 0
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class PairPriorities:
     value: NDArray[np.float64]  # expected Elo reduction of the intervals' overlap per vote
     bucket: NDArray[np.int64]
     neighbours: NDArray[np.bool_]  # adjacent in the rating order
+    distance: NDArray[np.int64]  # places apart in the rating order
     separated: NDArray[np.bool_]  # the 95% intervals do not overlap
 
 
@@ -61,24 +63,21 @@ def pair_priorities(rating: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> Pa
     value = np.where(
         separated, 0.0, np.minimum(overlap, (1 - shrink) * (half[first] + half[second]))
     )
-    neighbours = _neighbour_mask(rating, first, second)
-    bucket = np.where(separated, SETTLED, OVERLAPPING).astype(np.int64)
-    open_neighbours = neighbours & ~separated
-    bucket[open_neighbours] = NEIGHBOUR
-    if open_neighbours.any():
-        top = value >= value[open_neighbours].max() / 2
-        bucket[open_neighbours & top] = TOP
-    return PairPriorities(first, second, value, bucket, neighbours, separated)
+    distance = _distance(rating, first, second)
+    bucket = np.full(first.size, SETTLED, dtype=np.int64)
+    bucket[(distance == 1) & ~separated] = NEIGHBOUR
+    bucket[(distance == 2) & ~separated] = NEAR
+    return PairPriorities(first, second, value, bucket, distance == 1, distance, separated)
 
 
-def _neighbour_mask(
+def _distance(
     rating: NDArray[np.float64], first: NDArray[np.intp], second: NDArray[np.intp]
-) -> NDArray[np.bool_]:
-    """Pairs adjacent in the order best rating first (index breaks ties, as a stable sort)."""
+) -> NDArray[np.int64]:
+    """Places apart in the order best rating first (index breaks ties, as a stable sort)."""
     order = np.argsort(-rating, kind="stable")
     place = np.empty_like(order)
     place[order] = np.arange(order.size)
-    return np.abs(place[first] - place[second]) == 1
+    return np.abs(place[first] - place[second]).astype(np.int64)
 
 
 def neighbours_separated(lower: ArrayLike, upper: ArrayLike, rating: ArrayLike) -> bool:

@@ -57,7 +57,7 @@ def served(campaign, participants=1):
 
 def test_the_highest_priority_comparison_is_served_first_whatever_its_load():
     campaign = adaptive_campaign(judgments_per_comparison=3)
-    low, high, middle = with_priorities(campaign, 1, 3, 2, loads=[0, 2, 1])
+    _low, high, _middle = with_priorities(campaign, 1, 3, 2, loads=[0, 2, 1])
 
     (lease,) = served(campaign)
 
@@ -66,7 +66,7 @@ def test_the_highest_priority_comparison_is_served_first_whatever_its_load():
 
 def test_uniform_allocation_ignores_priorities_and_serves_the_least_loaded():
     campaign = make_campaign(qualification_gold=0, gold_rate=0.0, judgments_per_comparison=3)
-    low, high, middle = with_priorities(campaign, 1, 3, 2, loads=[0, 2, 1])
+    low, _high, _middle = with_priorities(campaign, 1, 3, 2, loads=[0, 2, 1])
 
     (lease,) = served(campaign)
 

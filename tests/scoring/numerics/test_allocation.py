@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.numerics.allocation import (
+    NEAR,
     NEIGHBOUR,
-    OVERLAPPING,
     SETTLED,
-    TOP,
     neighbours_separated,
     pair_priorities,
 )
@@ -27,20 +26,30 @@ def test_separated_pairs_are_settled_and_overlapping_neighbours_come_first():
     lower = [1250, 960, 950, 895]
     upper = [1350, 1060, 1050, 950.2]
 
-    result = buckets(pair_priorities(rating, lower, upper))
+    priorities = pair_priorities(rating, lower, upper)
+    result = buckets(priorities)
 
     assert result[(0, 1)] == result[(0, 2)] == result[(0, 3)] == SETTLED
-    assert result[(1, 2)] == TOP  # deep overlap: the most to gain
-    assert result[(2, 3)] == NEIGHBOUR  # a sliver of overlap: less to gain per vote
+    assert result[(1, 2)] == result[(2, 3)] == NEIGHBOUR
     assert result[(1, 3)] == SETTLED  # 1's lower bound is above 3's upper bound
+    value = dict(zip(result, priorities.value.tolist(), strict=True))
+    assert value[(1, 2)] > value[(2, 3)] > 0  # a sliver of overlap: less to gain per vote
 
 
-def test_overlapping_pairs_that_are_not_neighbours_get_the_lowest_urgent_bucket():
-    rating, lower, upper = [1020, 1000, 980], [940, 920, 900], [1100, 1080, 1060]
+def test_overlapping_pairs_two_places_apart_come_next_and_farther_ones_get_the_floor():
+    rating = [1030, 1010, 990, 970]
+    lower, upper = [950, 930, 910, 890], [1110, 1090, 1070, 1050]
 
     result = buckets(pair_priorities(rating, lower, upper))
 
-    assert result == {(0, 1): TOP, (1, 2): TOP, (0, 2): OVERLAPPING}
+    assert result == {
+        (0, 1): NEIGHBOUR,
+        (1, 2): NEIGHBOUR,
+        (2, 3): NEIGHBOUR,
+        (0, 2): NEAR,
+        (1, 3): NEAR,
+        (0, 3): SETTLED,
+    }
 
 
 def test_a_vote_never_promises_more_than_the_overlap_and_nothing_once_separated():

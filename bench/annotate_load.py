@@ -227,14 +227,19 @@ async def compare_allocations(args, base, campaigns, participants, meter, rows, 
 
     sem = asyncio.Semaphore(8)
 
-    async def open_page_of(p: Participant) -> None:
-        async with sem:
-            await open_page(base, adaptive, p)
+    async def open_all(slug: str) -> None:
+        # Each participant holds one item key: reload the page of the campaign about to be
+        # judged, which resumes its lease there (else the first post would name the other's).
+        async def one(p: Participant) -> None:
+            async with sem:
+                await open_page(base, slug, p)
 
-    await asyncio.gather(*(open_page_of(p) for p in participants))
+        await asyncio.gather(*(one(p) for p in participants))
+
     rates: dict[str, list[float]] = {uniform: [], adaptive: []}
     for _ in range(ALLOCATION_ROUNDS):
         for slug in (uniform, adaptive):
+            await open_all(slug)
             phase = await run_phase(
                 base, slug, participants, seconds=args.seconds - 5, warmup=5, think=0, meter=meter
             )

@@ -88,7 +88,7 @@ def _compute(run: ScoringRun, facts: dict[str, Any]) -> dict[str, Any]:
     np.add.at(judged, (run.contender_a[regular], run.contender_b[regular]), 1)
     judged = judged + judged.T
     comparisons = facts["comparisons"]
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     for k in range(priorities.first.size):
         i, j = int(priorities.first[k]), int(priorities.second[k])
         bucket, neighbours = int(priorities.bucket[k]), bool(priorities.neighbours[k])

@@ -15,6 +15,9 @@ see, so it queues the campaign again (through the debounce flag: at most one que
 ends. That repeats until the lock is free, so the last run always starts after the last
 judgment. Without Redis (eager Celery, one process) a thread lock plays the lock's part.
 
+Priorities. After storing a snapshot the run writes adaptive allocation's pair buckets
+onto the campaign's comparisons (scoring.allocation.write_priorities; nothing for uniform).
+
 Waiting. A caller that must have its own run (`manage.py score_campaign --wait`, which
 `load_demo` uses right after an import whose judgments started a run of their own) passes
 ``wait_seconds``: it waits that long for the lock instead of answering BUSY at once.

@@ -7,7 +7,10 @@ participant; otherwise the regular comparison with the
 fewest judgments plus open leases below ``judgments_per_comparison`` that they have never been
 served, ties broken at random. Gold is served only while regular work is left for the
 participant (so a full campaign stops serving, and nobody ends up seeing nothing but gold).
-Leases expire after ``lease_minutes`` and are reclaimed.
+Leases expire after ``lease_minutes`` and are reclaimed. Under adaptive allocation the
+regular pick follows the scoring job's priority buckets instead, up to
+``judgments_per_comparison`` as a cap and with ``min_judgments_per_comparison`` as a floor
+(campaign.annotate.allocation, whose docstring gives its own cost argument).
 
 Why it is correct under concurrency:
 
@@ -213,7 +216,7 @@ def _pick(enrollment: Enrollment, *, gold_due: bool) -> tuple[int, bool] | None:
     """
     start = secrets.randbelow(SHUFFLE_KEY_LIMIT)
     campaign = enrollment.campaign
-    params = {
+    params: dict[str, int] = {
         "campaign": campaign.pk,
         "target": campaign.judgments_per_comparison,
         "floor": campaign.min_judgments_per_comparison,
@@ -287,7 +290,7 @@ def _gold_candidate_sql() -> str:
 
 
 def _pick_in_steps(
-    enrollment: Enrollment, *, gold_due: bool, params: dict[str, object]
+    enrollment: Enrollment, *, gold_due: bool, params: dict[str, int]
 ) -> tuple[int, bool] | None:
     """The same pick for SQLite (the embedded demo, one machine and its own users), which has
     no data-modifying CTEs: as few statements as each case needs, since its timing is no
@@ -308,7 +311,7 @@ def _pick_in_steps(
     return gold_id, True
 
 
-def _fetch_id(sql: str, params: dict[str, object]) -> int | None:
+def _fetch_id(sql: str, params: dict[str, int]) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -6,38 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaign', '0006_exclude_gold_spotters_unvetted'),
+        ("campaign", "0006_exclude_gold_spotters_unvetted"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='allocation',
-            field=models.CharField(choices=[('uniform', 'Uniform (every comparison gets judgments_per_comparison)'), ('adaptive', 'Adaptive (votes go where the ranking is still uncertain)')], db_default='uniform', default='uniform', help_text='uniform: every regular comparison gets judgments_per_comparison; adaptive: votes go to the contender pairs whose order is still uncertain, up to that cap', max_length=8),
+            model_name="campaign",
+            name="allocation",
+            field=models.CharField(
+                choices=[
+                    ("uniform", "Uniform (every comparison gets judgments_per_comparison)"),
+                    ("adaptive", "Adaptive (votes go where the ranking is still uncertain)"),
+                ],
+                db_default="uniform",
+                default="uniform",
+                help_text="uniform: every regular comparison gets judgments_per_comparison; adaptive: votes go to the contender pairs whose order is still uncertain, up to that cap",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='min_judgments_per_comparison',
-            field=models.PositiveIntegerField(db_default=1, default=1, help_text="adaptive allocation's floor: judgments every regular comparison gets", validators=[django.core.validators.MinValueValidator(1)]),
+            model_name="campaign",
+            name="min_judgments_per_comparison",
+            field=models.PositiveIntegerField(
+                db_default=1,
+                default=1,
+                help_text="adaptive allocation's floor: judgments every regular comparison gets",
+                validators=[django.core.validators.MinValueValidator(1)],
+            ),
         ),
         migrations.AddField(
-            model_name='comparison',
-            name='priority',
-            field=models.PositiveSmallIntegerField(db_default=0, default=0, help_text="Adaptive allocation's priority bucket (higher first)."),
+            model_name="comparison",
+            name="priority",
+            field=models.PositiveSmallIntegerField(
+                db_default=0,
+                default=0,
+                help_text="Adaptive allocation's priority bucket (higher first).",
+            ),
         ),
         migrations.AddIndex(
-            model_name='comparison',
-            index=models.Index(condition=models.Q(('gold_side', '')), fields=['campaign', '-priority', 'load', 'shuffle'], name='comparison_adaptive_queue'),
+            model_name="comparison",
+            index=models.Index(
+                condition=models.Q(("gold_side", "")),
+                fields=["campaign", "-priority", "load", "shuffle"],
+                name="comparison_adaptive_queue",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('allocation__in', ['uniform', 'adaptive'])), name='campaign_allocation_valid'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("allocation__in", ["uniform", "adaptive"])),
+                name="campaign_allocation_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('min_judgments_per_comparison__gte', 1), ('min_judgments_per_comparison__lte', models.F('judgments_per_comparison'))), name='campaign_floor_within_cap'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_judgments_per_comparison__gte", 1),
+                    ("min_judgments_per_comparison__lte", models.F("judgments_per_comparison")),
+                ),
+                name="campaign_floor_within_cap",
+            ),
         ),
     ]

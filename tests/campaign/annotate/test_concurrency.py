@@ -16,12 +16,11 @@ left with a priority at their cap, none above it.
 from __future__ import annotations
 
 import datetime
+import random
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-
-import random
 
 import pytest
 from django.db import close_old_connections, connection

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 FULL = {"contenders": 20, "prompts": 500, "annotators": 200, "seeds": 5, "score_every": 250}
-QUICK = {"contenders": 6, "prompts": 100, "annotators": 40, "seeds": 2, "score_every": 40}
+QUICK = {"contenders": 8, "prompts": 100, "annotators": 40, "seeds": 2, "score_every": 40}
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ see, so it queues the campaign again (through the debounce flag: at most one que
 ends. That repeats until the lock is free, so the last run always starts after the last
 judgment. Without Redis (eager Celery, one process) a thread lock plays the lock's part.
 
-Priorities. After storing a snapshot the run writes adaptive allocation's pair buckets
-onto the campaign's comparisons (scoring.allocation.write_priorities; nothing for uniform).
+Priorities. Under adaptive allocation every run then writes the latest snapshot's pair
+buckets onto the campaign's comparisons (scoring.allocation.write_priorities), even a run
+that stored nothing new: that is how a campaign switched to adaptive gets its buckets.
 
 Waiting. A caller that must have its own run (`manage.py score_campaign --wait`, which
 `load_demo` uses right after an import whose judgments started a run of their own) passes
@@ -101,9 +102,13 @@ def run_scoring_job(
             )
             return JobOutcome(campaign_id, JobStatus.BUSY)
         snapshot = compute_snapshot(campaign, rounds=rounds)
-        if snapshot is not None:
-            # Adaptive allocation steers the next leases by this run's pair priorities.
-            write_priorities(snapshot)
+        if campaign.is_adaptive:
+            # Adaptive allocation steers the next leases by the latest pair priorities; also
+            # when nothing new was scored (a campaign just switched to adaptive).
+            latest = snapshot or Snapshot.objects.filter(campaign=campaign).first()
+            if latest is not None:
+                latest.campaign = campaign
+                write_priorities(latest)
     status = JobStatus.UNCHANGED if snapshot is None else JobStatus.STORED
     return JobOutcome(campaign_id, status, snapshot, time.perf_counter() - start)
 

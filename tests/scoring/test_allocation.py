@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Comparison
+from campaign.services import update_campaign_settings
 from scoring.allocation import NAME, stopping_advice, write_priorities
 from scoring.jobs import JobStatus, run_scoring_job
 from scoring.snapshots import compute_snapshot
@@ -107,7 +108,19 @@ def test_the_scoring_job_writes_priorities_after_storing_its_snapshot():
     assert Comparison.objects.filter(campaign=build.campaign, priority__gt=0).count() == 12
 
 
-def neighbours(a, b, *, separated, room=5, bucket=0):
+@pytest.mark.usefixtures("scoring_redis")
+def test_a_campaign_switched_to_adaptive_gets_priorities_from_the_next_run_without_new_votes():
+    build = contest("uniform")
+    assert run_scoring_job(build.campaign.pk, rounds=ROUNDS).status == JobStatus.STORED
+    update_campaign_settings(campaign=build.campaign, changes={"allocation": "adaptive"})
+
+    outcome = run_scoring_job(build.campaign.pk, rounds=ROUNDS)
+
+    assert outcome.status == JobStatus.UNCHANGED
+    assert Comparison.objects.filter(campaign=build.campaign, priority__gt=0).count() == 12
+
+
+def neighbours(a, b, *, separated, room=5):
     return {"a": a, "b": b, "neighbours": True, "separated": separated, "room": room}
 
 
@@ -152,7 +165,7 @@ def test_the_dashboard_shows_the_allocation_the_advice_and_the_current_prioritie
     assert 'data-allocation="adaptive"' in page
     assert 'data-advice="collecting"' in page and "2 of 2 pairs of neighbours" in page
     assert "Current priorities" in page
-    assert "alpha<br><span class=\"muted\">vs</span> beta" in page
+    assert 'alpha<br><span class="muted">vs</span> beta' in page
 
 
 @pytest.mark.parametrize("allocation", ["uniform", "adaptive"])

@@ -33,9 +33,11 @@ from tests.builders import (
 )
 
 # The tests that touch what the README's first command (`make demo`, embedded SQLite) runs:
-# the item import's SQLite writer, the vote import, the scoring reader's SQLite branch and
-# the demo loader. `make test` runs them a second time with `-m sqlite` on SQLite.
+# the item import's SQLite writer, the vote import, the scoring reader's SQLite branch, the
+# adaptive pick's SQLite branch and the demo loader. `make test` runs them a second time with
+# `-m sqlite` on SQLite.
 SQLITE_TESTS = (
+    "tests/campaign/annotate/test_allocation.py",
     "tests/campaign/test_demo.py",
     "tests/campaign/imports/test_items.py",
     "tests/campaign/imports/test_votes.py",

@@ -16,9 +16,11 @@ both arms the same share of judgments and would only blur the comparison).
 A run stops at the first scoring run whose board orders the contenders as the truth does
 with every pair of neighbours separated (95% intervals disjoint), or at ``--budget``
 judgments (a failure: no correct final ranking). It also notes the judgments until Kendall's
-tau against the truth first reached 0.95. Uniform and adaptive play the same seeds: same
-strengths, same truths, same annotators. The database named by DATABASE_URL is migrated if
-needed; each run's campaign is deleted afterwards.
+tau against the truth first reached 0.95; ``--until tau`` stops there instead (the issue's
+alternative criterion, reachable at full size in minutes). Uniform and adaptive play the same
+seeds: same strengths, same truths, same annotators (the engine's own draws, shuffle keys and
+screen sides, are not seeded). The database named by DATABASE_URL is migrated if needed;
+each run's campaign is deleted afterwards. ``--arms`` plays one allocation only (no summary).
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=400, help="bootstrap rounds per run")
     parser.add_argument("--budget", type=int, default=60_000, help="judgments per run at most")
     parser.add_argument("--cap", type=int, default=3, help="judgments_per_comparison")
+    parser.add_argument(
+        "--until",
+        choices=("separated", "tau"),
+        default="separated",
+        help="stop at the right order with neighbours separated, or at Kendall tau >= 0.95",
+    )
+    parser.add_argument(
+        "--arms", default="adaptive,uniform", help="allocations to play (the report needs both)"
+    )
     args = parser.parse_args()
     size = dict(QUICK if args.quick else FULL)
     seeds = args.seeds or size["seeds"]
@@ -94,7 +105,7 @@ def main() -> None:
     )
     results: dict[str, list[Outcome]] = {"uniform": [], "adaptive": []}
     for seed in range(args.first_seed, args.first_seed + seeds):
-        for allocation in ("adaptive", "uniform"):
+        for allocation in args.arms.split(","):
             outcome = play(
                 seed=seed,
                 allocation=allocation,
@@ -106,17 +117,19 @@ def main() -> None:
                 rounds=args.rounds,
                 budget=args.budget,
                 cap=args.cap,
+                until=args.until,
             )
             results[allocation].append(outcome)
             tau = outcome.tau_judgments if outcome.tau_judgments is not None else "-"
             print(
                 f"seed {seed} {allocation:8}: {outcome.judgments:6d} judgments "
-                f"({'right and separated' if outcome.correct else 'BUDGET REACHED'}), "
+                f"({('stopped: ' + args.until) if outcome.correct else 'BUDGET REACHED'}), "
                 f"tau >= 0.95 after {tau}; {outcome.scoring_runs} scoring runs, "
                 f"{outcome.seconds:.0f} s",
                 flush=True,
             )
-    report(results, seeds)
+    if results["uniform"] and results["adaptive"]:
+        report(results, seeds)
 
 
 def report(results: dict[str, list[Outcome]], seeds: int) -> None:
@@ -147,6 +160,7 @@ def play(
     rounds: int,
     budget: int,
     cap: int,
+    until: str,
 ) -> Outcome:
     from scipy.special import expit
     from scipy.stats import kendalltau
@@ -242,7 +256,7 @@ def play(
             separated = all(
                 board[k]["ci_lower"] > board[k + 1]["ci_upper"] for k in range(len(board) - 1)
             )
-            if order == truth and separated:
+            if (order == truth and separated) or (until == "tau" and tau_at is not None):
                 seconds = time.perf_counter() - started
                 return Outcome(judged, True, tau_at, seconds, runs)
         return Outcome(judged, False, tau_at, time.perf_counter() - started, runs)

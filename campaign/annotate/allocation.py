@@ -16,7 +16,9 @@ So settled pairs get the floor and no more, every comparison gets its floor befo
 engine reports nothing left, and no comparison goes above its cap.
 
 Why the walk stays short. Both branches are index ranges that start at their first eligible
-row: branch 2 is the range (priority = 0, load < floor); branch 1 is priority > 0, and a
+row: branch 2 is the range (priority = 0, load < floor) (or, as the planner may prefer, the
+uniform queue's load < floor, passing over only rows branch 1 would have served, i.e. the
+participant's own and locked ones); branch 1 is priority > 0, and a
 comparison leaves that range when it fills up, because the statement that takes its last
 place also zeroes its bucket (`taken_sql`), as do a late judgment retaking room
 (campaign.annotate.judging) and the scoring job for full rows. Rows passed over are, as in the

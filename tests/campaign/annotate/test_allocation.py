@@ -7,6 +7,8 @@ eligible at each step, so no verdict depends on the random tie-break.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -251,5 +253,14 @@ def test_the_adaptive_pick_walks_the_adaptive_queue_index_without_sorting():
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    assert plan.count("comparison_adaptive_queue") == 2
-    assert "Sort" not in plan
+    walks = re.findall(r"Index Scan using (comparison_\w+)", plan)
+    # The urgent walk needs the adaptive queue; the floor walk (priority = 0, load < floor) may
+    # use either queue: on the regular one it passes over only rows the urgent walk would have
+    # served, which are this participant's own or locked. The planner's pick depends on
+    # table statistics, so both are accepted; a sort or a scan of the table never is.
+    assert walks[0] == "comparison_adaptive_queue", plan
+    assert len(walks) == 2 and set(walks) <= {
+        "comparison_adaptive_queue",
+        "comparison_regular_queue",
+    }
+    assert "Sort" not in plan and "Seq Scan" not in plan, plan

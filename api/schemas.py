@@ -18,6 +18,7 @@ Slug = Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=64)]
 Fraction = Annotated[float, Field(allow_inf_nan=False)]
 Scale = Literal[2, 3, 5]
 LeaderboardVisibility = Literal["public", "hidden"]
+Allocation = Literal["uniform", "adaptive"]
 
 
 class ErrorItem(Schema):
@@ -49,6 +50,15 @@ class CampaignSettings(Schema):
     allow_signup: bool | None = None
     pairs_per_prompt: int | None = None
     leaderboard: LeaderboardVisibility | None = None
+    allocation: Allocation | None = Field(
+        None,
+        description="uniform: every regular comparison gets judgments_per_comparison; "
+        "adaptive: votes go to the contender pairs whose order is still uncertain, "
+        "judgments_per_comparison becomes a cap.",
+    )
+    min_judgments_per_comparison: int | None = Field(
+        None, description="Adaptive allocation's floor of judgments per regular comparison."
+    )
     starts_at: datetime.datetime | None = None
     ends_at: datetime.datetime | None = None
 
@@ -77,6 +87,8 @@ class CampaignOut(Schema):
     allow_signup: bool
     pairs_per_prompt: int | None
     leaderboard: str
+    allocation: str
+    min_judgments_per_comparison: int
     starts_at: datetime.datetime | None
     ends_at: datetime.datetime | None
     created_at: datetime.datetime

@@ -20,6 +20,11 @@ the invariants on the database. It never asserts timings.
     .venv/bin/pip install aiohttp==3.14.5
     .venv/bin/python bench/annotate_load.py            # full run, about 5-6 minutes
     .venv/bin/python bench/annotate_load.py --quick    # a smoke run, about 1.5 minutes
+    .venv/bin/python bench/annotate_load.py --quick --adaptive   # + uniform vs adaptive capacity
+
+``--adaptive`` adds a campaign of the small size under adaptive allocation (priority buckets
+0-3 at random on its comparisons, as a scoring run spreads them) and measures capacity on the
+uniform and the adaptive campaign alternately, twice each, then prints both.
 
 It drops and recreates the database ``crowdeval_loadbench`` (see --db) on the local server and
 runs ``collectstatic`` (DEBUG=0 serves the manifest-hashed static files; staticfiles/ is
@@ -165,8 +170,11 @@ async def main_async(args: argparse.Namespace, creds, campaigns: dict[str, int])
     )
     print(f"  live done ({uptime()})", flush=True)
 
+    if args.adaptive:
+        await compare_allocations(args, base, campaigns, participants, meter, rows, all_acked)
+
     capacity_large = None
-    if len(slugs) > 1:
+    if len(slugs) > 1 and not slugs[1].startswith(ADAPTIVE_PREFIX):
         large = slugs[1]
         await open_all(large)
         phase = await run_phase(
@@ -207,6 +215,49 @@ async def main_async(args: argparse.Namespace, creds, campaigns: dict[str, int])
     check_invariants(args.db, all_acked)
 
 
+ADAPTIVE_PREFIX = "adaptive-"
+ALLOCATION_ROUNDS = 2
+
+
+async def compare_allocations(args, base, campaigns, participants, meter, rows, acked) -> None:
+    """Capacity on the uniform and the adaptive campaign of the same size, alternating
+    (uniform, adaptive, uniform, ...) so the shared machine's moods hit both alike."""
+    uniform = next(iter(campaigns))
+    adaptive = next(slug for slug in campaigns if slug.startswith(ADAPTIVE_PREFIX))
+
+    sem = asyncio.Semaphore(8)
+
+    async def open_all(slug: str) -> None:
+        # Each participant holds one item key: reload the page of the campaign about to be
+        # judged, which resumes its lease there (else the first post would name the other's).
+        async def one(p: Participant) -> None:
+            async with sem:
+                await open_page(base, slug, p)
+
+        await asyncio.gather(*(one(p) for p in participants))
+
+    rates: dict[str, list[float]] = {uniform: [], adaptive: []}
+    for _ in range(ALLOCATION_ROUNDS):
+        for slug in (uniform, adaptive):
+            await open_all(slug)
+            phase = await run_phase(
+                base, slug, participants, seconds=args.seconds - 5, warmup=5, think=0, meter=meter
+            )
+            acked += phase[0].acked
+            label = "adaptive" if slug == adaptive else "uniform"
+            row = summarise(f"(c) capacity, {label}, {campaigns[slug]:,}", phase, latencies=True)
+            rows.append(row)
+            rates[slug].append(row.rate)
+            print(f"  capacity {label}: {row.rate:.1f}/s ({uptime()})", flush=True)
+    mean = {slug: sum(values) / len(values) for slug, values in rates.items()}
+    print(
+        f"  adaptive vs uniform capacity: {mean[adaptive]:.1f} vs {mean[uniform]:.1f}/s "
+        f"({mean[adaptive] / max(mean[uniform], 1e-9):.0%} of uniform, "
+        f"{ALLOCATION_ROUNDS} alternating runs each)",
+        flush=True,
+    )
+
+
 def config_str(config: ServerConfig) -> str:
     return str(config)
 
@@ -226,10 +277,13 @@ def main() -> None:
 
     django.setup()
     campaigns: dict[str, int] = {}
-    for size in [args.small] + ([args.large] if args.large else []):
+    sizes = [(args.small, "uniform")] + ([(args.large, "uniform")] if args.large else [])
+    if args.adaptive:
+        sizes.append((args.small, "adaptive"))
+    for size, allocation in sizes:
         t = time.monotonic()
-        slug = f"bench-{size}"
-        ids = create_campaign(slug, size)
+        slug = f"{ADAPTIVE_PREFIX if allocation == 'adaptive' else ''}bench-{size}"
+        ids = create_campaign(slug, size, allocation)
         campaigns[slug] = size
         print(
             f"campaign {slug}: {size:,} comparisons + {GOLD_COMPARISONS} gold "

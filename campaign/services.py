@@ -30,6 +30,8 @@ CAMPAIGN_SETTINGS = (
     "allow_signup",
     "pairs_per_prompt",
     "leaderboard",
+    "allocation",
+    "min_judgments_per_comparison",
     "status",
     "starts_at",
     "ends_at",

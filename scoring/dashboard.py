@@ -26,6 +26,7 @@ from campaign.organise.statistics import (
     gold_pool_health,
     skip_reports,
 )
+from scoring.allocation import AllocationSummary, allocation_summary
 from scoring.coverage import progress_tally
 from scoring.crowd_view import NAME as CROWD_BT
 from scoring.leaderboard import (
@@ -169,6 +170,8 @@ class Dashboard:
     # The campaign's left-side advantage in words (scoring.controlled.bias); None before
     # a snapshot that has it.
     position_bias: str | None = None
+    # Adaptive allocation's priorities and the stopping advice (None before the first run).
+    allocation: AllocationSummary | None = None
 
 
 def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
@@ -205,6 +208,7 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
         skips_next=_page_query(query, skips.next_page_number()) if skips.has_next() else "",
         robustness=robustness_section(snapshot),
         position_bias=position_bias_sentence(snapshot),
+        allocation=allocation_summary(snapshot),
     )
 
 

@@ -9,4 +9,5 @@ EXTRA_MODULES = (
     "scoring.controlled",  # style-controlled and per-category boards, position bias
     "scoring.coverage",  # the dashboard's coverage tally
     "scoring.robustness",  # how solid is the ranking, for the dashboard
+    "scoring.allocation",  # pair priorities for adaptive allocation, stopping advice
 )

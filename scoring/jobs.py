@@ -15,6 +15,10 @@ see, so it queues the campaign again (through the debounce flag: at most one que
 ends. That repeats until the lock is free, so the last run always starts after the last
 judgment. Without Redis (eager Celery, one process) a thread lock plays the lock's part.
 
+Priorities. Under adaptive allocation every run then writes the latest snapshot's pair
+buckets onto the campaign's comparisons (scoring.allocation.write_priorities), even a run
+that stored nothing new: that is how a campaign switched to adaptive gets its buckets.
+
 Waiting. A caller that must have its own run (`manage.py score_campaign --wait`, which
 `load_demo` uses right after an import whose judgments started a run of their own) passes
 ``wait_seconds``: it waits that long for the lock instead of answering BUSY at once.
@@ -39,6 +43,7 @@ from redis.lock import Lock
 from campaign.events import ScoringRequest
 from campaign.models import Campaign
 from config.redis import redis_client, redis_configured
+from scoring.allocation import write_priorities
 from scoring.models import Snapshot
 from scoring.queue import clear_queued, queue_scoring, send_scoring_task
 from scoring.snapshots import compute_snapshot
@@ -97,6 +102,13 @@ def run_scoring_job(
             )
             return JobOutcome(campaign_id, JobStatus.BUSY)
         snapshot = compute_snapshot(campaign, rounds=rounds)
+        if campaign.is_adaptive:
+            # Adaptive allocation steers the next leases by the latest pair priorities; also
+            # when nothing new was scored (a campaign just switched to adaptive).
+            latest = snapshot or Snapshot.objects.filter(campaign=campaign).first()
+            if latest is not None:
+                latest.campaign = campaign
+                write_priorities(latest)
     status = JobStatus.UNCHANGED if snapshot is None else JobStatus.STORED
     return JobOutcome(campaign_id, status, snapshot, time.perf_counter() - start)
 

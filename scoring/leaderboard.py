@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from django.utils.safestring import SafeString, mark_safe
 
+from scoring.allocation import allocation_of
 from scoring.board_views import SelectedBoard, UnknownView, ViewChoice, select_board, view_choices
 from scoring.models import Snapshot
 from scoring.numerics.charts import RatingPoint, rating_chart, win_rate_heatmap
@@ -43,6 +44,8 @@ class Leaderboard:
     methods: list[ViewChoice] = field(default_factory=list)
     tabs: list[ViewChoice] = field(default_factory=list)
     unknown_view: str = ""  # a ?view= that names nothing: the default board is shown instead
+    # How votes were spread over the comparisons (scoring.allocation), disclosed on the page.
+    allocation: str = "uniform"
 
     @property
     def rated(self) -> bool:
@@ -110,4 +113,5 @@ def build_leaderboard(snapshot: Snapshot, *, full: bool, view: str | None = None
         methods=[choice for choice in choices if choice.kind == "method"],
         tabs=[choice for choice in choices if choice.kind != "method"],
         unknown_view=unknown,
+        allocation=allocation_of(snapshot),
     )

@@ -40,6 +40,7 @@ from tests.builders import (
 # annotate engine (assignment's step-by-step pick and judging), which the demo's participants
 # use. `make test` runs them a second time with `-m sqlite` on SQLite.
 SQLITE_TESTS = (
+    "tests/campaign/annotate/test_allocation.py",
     "tests/campaign/test_demo.py",
     "tests/campaign/annotate/test_assignment.py",
     "tests/campaign/annotate/test_judging.py",

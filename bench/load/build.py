@@ -30,13 +30,19 @@ def recreate_database(db: str, redis_db: int = 14, *, server: str = SERVER) -> N
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
 
 
-def create_campaign(slug: str, comparisons: int) -> int:
-    """A campaign with `comparisons` regular comparisons plus gold, inserted in bulk SQL."""
+def create_campaign(slug: str, comparisons: int, allocation: str = "uniform") -> int:
+    """A campaign with `comparisons` regular comparisons plus gold, inserted in bulk SQL.
+
+    An adaptive campaign's regular comparisons get priority buckets 0-3 at random, as a
+    scoring run would spread them (nothing scores during the bench).
+    """
     from django.db import connection
 
     from campaign.models import Campaign, Contender
 
-    campaign = Campaign.objects.create(slug=slug, title=f"Load bench {slug}", status="open")
+    campaign = Campaign.objects.create(
+        slug=slug, title=f"Load bench {slug}", status="open", allocation=allocation
+    )
     Contender.objects.bulk_create(
         [Contender(campaign=campaign, name=f"model-{i}") for i in range(CONTENDERS)]
     )
@@ -66,13 +72,15 @@ def create_campaign(slug: str, comparisons: int) -> int:
         )
         for gold, limit in ((False, comparisons), (True, GOLD_COMPARISONS)):
             gold_side = "CASE WHEN random() < 0.5 THEN 'a' ELSE 'b' END" if gold else "''"
-            cur.execute(  # the only interpolation is the constant gold_side expression
+            adaptive = allocation == "adaptive" and not gold
+            priority = "floor(random() * 4)::int" if adaptive else "0"
+            cur.execute(  # the only interpolations are the constant expressions above
                 f"""INSERT INTO campaign_comparison
                       (campaign_id, prompt_id, response_a_id, response_b_id, gold_side, load,
-                       shuffle)
+                       shuffle, priority)
                     SELECT %s, a.prompt_id, a.id, b.id,
                            {gold_side},
-                           0, floor(random() * 2147483648)::int
+                           0, floor(random() * 2147483648)::int, {priority}
                     FROM campaign_prompt p
                     JOIN campaign_response a ON a.prompt_id = p.id
                     JOIN campaign_response b ON b.prompt_id = p.id

@@ -52,6 +52,12 @@ def parse_args(description: str) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis-db", type=int, default=14, help="Redis database number")
     parser.add_argument("--quick", action="store_true", help="small and short smoke run")
+    parser.add_argument(
+        "--adaptive",
+        action="store_true",
+        help="also an adaptive campaign of the small size: capacity on it and on the uniform "
+        "one, alternating, in the same run",
+    )
     args = parser.parse_args()
     if args.quick:
         args.participants = min(args.participants, 100)

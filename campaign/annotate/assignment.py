@@ -7,7 +7,10 @@ participant; otherwise the regular comparison with the
 fewest judgments plus open leases below ``judgments_per_comparison`` that they have never been
 served, ties broken at random. Gold is served only while regular work is left for the
 participant (so a full campaign stops serving, and nobody ends up seeing nothing but gold).
-Leases expire after ``lease_minutes`` and are reclaimed.
+Leases expire after ``lease_minutes`` and are reclaimed. Under adaptive allocation the
+regular pick follows the scoring job's priority buckets instead, up to
+``judgments_per_comparison`` as a cap and with ``min_judgments_per_comparison`` as a floor
+(campaign.annotate.allocation, whose docstring gives its own cost argument).
 
 Why it is correct under concurrency:
 
@@ -52,6 +55,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from campaign.annotate.allocation import adaptive_regular_sql, taken_sql
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import (
     SHUFFLE_KEY_LIMIT,
@@ -207,44 +211,56 @@ def _pick(enrollment: Enrollment, *, gold_due: bool) -> tuple[int, bool] | None:
     secret "through ... response timing"). Regular work is picked even when gold is due:
     gold is only served to someone who also has regular work left, otherwise a participant
     with nothing else to do would meet only gold (and could tell); the locked regular row is
-    released at commit if gold wins.
+    released at commit if gold wins. Under adaptive allocation the regular pick follows the
+    priority buckets (campaign.annotate.allocation); the rest is the same statement.
     """
     start = secrets.randbelow(SHUFFLE_KEY_LIMIT)
     campaign = enrollment.campaign
+    params: dict[str, int] = {
+        "campaign": campaign.pk,
+        "target": campaign.judgments_per_comparison,
+        "floor": campaign.min_judgments_per_comparison,
+        "annotator": enrollment.user_id,
+        "start": start,
+        "gold_due": gold_due,
+        "enrollment": enrollment.pk,
+    }
     if connection.vendor != "postgresql":
-        return _pick_in_steps(enrollment, gold_due=gold_due, start=start)
+        return _pick_in_steps(enrollment, gold_due=gold_due, params=params)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _pick_sql(),
-            {
-                "campaign": campaign.pk,
-                "target": campaign.judgments_per_comparison,
-                "annotator": enrollment.user_id,
-                "start": start,
-                "gold_due": gold_due,
-                "enrollment": enrollment.pk,
-            },
-        )
+        cursor.execute(_pick_sql(adaptive=campaign.is_adaptive), params)
         row = cursor.fetchone()
     return None if row is None or row[0] is None else (row[0], row[1])
 
 
-def _pick_sql() -> str:
+def _regular_sql(*, adaptive: bool) -> str:
+    """The regular pick with named parameters (campaign, target, annotator; floor if adaptive)."""
+    if adaptive:
+        return adaptive_regular_sql()
+    regular = pick_regular_sql().replace("%s", "%(campaign)s", 1)
+    return regular.replace("%s", "%(target)s", 1).replace("%s", "%(annotator)s", 1)
+
+
+def _taken_sql(regular: str, *, adaptive: bool) -> str:
+    if adaptive:
+        return taken_sql(regular)
+    return f"UPDATE {Comparison._meta.db_table} SET load = load + 1 WHERE id = ({regular})"  # noqa: S608
+
+
+def _pick_sql(*, adaptive: bool) -> str:
     """The pick as one statement (PostgreSQL): data-modifying CTEs run whatever is chosen.
 
     ``gold`` is MATERIALIZED and read by the final SELECT, so its index walk runs on every
     request, not only when gold is due.
     """
-    comparison, enrollment = Comparison._meta.db_table, Enrollment._meta.db_table
-    regular = pick_regular_sql().replace("%s", "%(campaign)s", 1)
-    regular = regular.replace("%s", "%(target)s", 1).replace("%s", "%(annotator)s", 1)
+    enrollment = Enrollment._meta.db_table
+    regular = _regular_sql(adaptive=adaptive)
+    taken = _taken_sql("SELECT id FROM regular", adaptive=adaptive)
     return (
         f"WITH regular AS MATERIALIZED ({regular}),"  # noqa: S608 - table names, no input
         f" gold AS MATERIALIZED ({_gold_candidate_sql()}),"
         " chosen AS MATERIALIZED (SELECT gold.id FROM gold, regular WHERE %(gold_due)s),"
-        f" taken AS (UPDATE {comparison} SET load = load + 1"
-        " WHERE id = (SELECT id FROM regular) AND NOT EXISTS (SELECT 1 FROM chosen)"
-        " RETURNING id),"
+        f" taken AS ({taken} AND NOT EXISTS (SELECT 1 FROM chosen) RETURNING id),"
         f" served AS (UPDATE {enrollment} SET gold_served = gold_served + 1"
         " WHERE id = %(enrollment)s AND EXISTS (SELECT 1 FROM chosen) RETURNING id)"
         " SELECT COALESCE((SELECT id FROM chosen), (SELECT id FROM taken)),"
@@ -274,31 +290,28 @@ def _gold_candidate_sql() -> str:
 
 
 def _pick_in_steps(
-    enrollment: Enrollment, *, gold_due: bool, start: int
+    enrollment: Enrollment, *, gold_due: bool, params: dict[str, int]
 ) -> tuple[int, bool] | None:
     """The same pick for SQLite (the embedded demo, one machine and its own users), which has
     no data-modifying CTEs: as few statements as each case needs, since its timing is no
     secrecy boundary."""
-    regular = [enrollment.campaign_id, enrollment.campaign.judgments_per_comparison]
-    regular.append(enrollment.user_id)
+    adaptive = enrollment.campaign.is_adaptive
+    regular = _regular_sql(adaptive=adaptive)
     if not gold_due:
-        table = Comparison._meta.db_table
-        taken = f"UPDATE {table} SET load = load + 1 WHERE id = ({pick_regular_sql()}) RETURNING id"  # noqa: S608
-        regular_id = _fetch_id(taken, regular)
+        regular_id = _fetch_id(_taken_sql(regular, adaptive=adaptive) + " RETURNING id", params)
         return None if regular_id is None else (regular_id, False)
-    regular_id = _fetch_id(pick_regular_sql(), regular)
+    regular_id = _fetch_id(regular, params)
     if regular_id is None:
         return None
-    params = {"campaign": regular[0], "annotator": enrollment.user_id, "start": start}
     gold_id = _fetch_id(_gold_candidate_sql(), params)
     if gold_id is None:
-        Comparison.objects.filter(pk=regular_id).update(load=F("load") + 1)
+        _fetch_id(_taken_sql(str(regular_id), adaptive=adaptive) + " RETURNING id", params)
         return regular_id, False
     Enrollment.objects.filter(pk=enrollment.pk).update(gold_served=F("gold_served") + 1)
     return gold_id, True
 
 
-def _fetch_id(sql: str, params: list[int] | dict[str, int]) -> int | None:
+def _fetch_id(sql: str, params: dict[str, int]) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign import limits
+from campaign.annotate.allocation import full_bucket
 from campaign.annotate.assignment import lease_next, release_room
 from campaign.events import judgments_recorded
 from campaign.exceptions import (
@@ -313,11 +314,15 @@ def _retake_room(assignment: Assignment, campaign: Campaign) -> None:
     Gold has no target and always has room; its statement matches no row, so a late gold
     judgment costs what a late regular one does.
     """
-    taken = Comparison.objects.filter(
+    room = Comparison.objects.filter(
         pk=assignment.comparison_id,
         gold_side="",
         load__lt=campaign.judgments_per_comparison,
-    ).update(load=F("load") + 1)
+    )
+    if campaign.is_adaptive:  # the last place also leaves the adaptive queue's buckets
+        taken = room.update(load=F("load") + 1, priority=full_bucket(campaign))
+    else:
+        taken = room.update(load=F("load") + 1)
     if not (taken or assignment.is_gold):
         raise LeaseExpired()
 

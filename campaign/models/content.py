@@ -10,6 +10,7 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -40,6 +41,10 @@ class Campaign(models.Model):
     class Leaderboard(models.TextChoices):
         PUBLIC = "public", "Public (live)"
         HIDDEN = "hidden", "Hidden until the campaign closes"
+
+    class Allocation(models.TextChoices):
+        UNIFORM = "uniform", "Uniform (every comparison gets judgments_per_comparison)"
+        ADAPTIVE = "adaptive", "Adaptive (votes go where the ranking is still uncertain)"
 
     slug = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
@@ -86,6 +91,24 @@ class Campaign(models.Model):
     leaderboard = models.CharField(
         max_length=8, choices=Leaderboard.choices, default=Leaderboard.PUBLIC
     )
+    # Adaptive allocation (campaign.annotate.assignment, scoring.allocation): the scoring job
+    # steers votes to the contender pairs whose order is still uncertain;
+    # judgments_per_comparison becomes a cap and min_judgments_per_comparison the floor that
+    # every comparison gets before the engine reports nothing left.
+    allocation = models.CharField(
+        max_length=8,
+        choices=Allocation.choices,
+        default=Allocation.UNIFORM,
+        db_default=Allocation.UNIFORM,
+        help_text="uniform: every regular comparison gets judgments_per_comparison; adaptive: "
+        "votes go to the contender pairs whose order is still uncertain, up to that cap",
+    )
+    min_judgments_per_comparison = models.PositiveIntegerField(
+        default=1,
+        db_default=1,
+        validators=[MinValueValidator(1)],
+        help_text="adaptive allocation's floor: judgments every regular comparison gets",
+    )
 
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
@@ -113,10 +136,32 @@ class Campaign(models.Model):
                 condition=Q(status__in=["draft", "open", "closed"]), name="campaign_status_valid"
             ),
             models.CheckConstraint(condition=Q(scale__in=[2, 3, 5]), name="campaign_scale_valid"),
+            models.CheckConstraint(
+                condition=Q(allocation__in=["uniform", "adaptive"]),
+                name="campaign_allocation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_judgments_per_comparison__gte=1)
+                & Q(min_judgments_per_comparison__lte=F("judgments_per_comparison")),
+                name="campaign_floor_within_cap",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.min_judgments_per_comparison > self.judgments_per_comparison:
+            raise ValidationError(
+                {
+                    "min_judgments_per_comparison": "The floor cannot exceed "
+                    f"judgments_per_comparison ({self.judgments_per_comparison})."
+                }
+            )
+
+    @property
+    def is_adaptive(self) -> bool:
+        return self.allocation == Campaign.Allocation.ADAPTIVE
 
     def accepts_judgments(self, now: datetime.datetime | None = None) -> bool:
         """Open, and inside its dates when it has any."""
@@ -230,6 +275,14 @@ class Comparison(models.Model):
     shuffle = models.IntegerField(
         default=random_shuffle_key, help_text="Random tie-break among equally loaded items."
     )
+    # Adaptive allocation's bucket for this comparison's contender pair, written by the scoring
+    # job after each snapshot (campaign.annotate.priorities): higher is served first, 0 means
+    # "the pair is settled, the floor is enough". Zeroed when the comparison fills up, so the
+    # adaptive queue never walks over full rows. Uniform campaigns leave it at 0.
+    # db_default too: bulk SQL and COPY writers that predate the column keep working.
+    priority = models.PositiveSmallIntegerField(
+        default=0, db_default=0, help_text="Adaptive allocation's priority bucket (higher first)."
+    )
 
     class Meta:
         constraints = [
@@ -255,6 +308,12 @@ class Comparison(models.Model):
                 fields=["campaign", "load", "shuffle"],
                 condition=Q(gold_side=""),
                 name="comparison_regular_queue",
+            ),
+            # The adaptive queue: highest priority bucket first, then as the regular queue.
+            models.Index(
+                fields=["campaign", "-priority", "load", "shuffle"],
+                condition=Q(gold_side=""),
+                name="comparison_adaptive_queue",
             ),
             # The gold pool, entered at a random shuffle key.
             models.Index(

@@ -25,6 +25,7 @@ SECTIONS = (
     ("Guidelines", ("guidelines",)),
     ("Judging", ("scale", "judgments_per_comparison", "pairs_per_prompt", "lease_minutes")),
     ("Judging", ("require_rationale", "allow_signup", "leaderboard")),
+    ("Judging", ("allocation", "min_judgments_per_comparison")),
     (
         "Gold and trust",
         ("gold_rate", "qualification_gold", "min_gold_seen", "min_gold_accuracy"),
@@ -38,7 +39,12 @@ HELP = {
     "status": "Draft until you open it from the dashboard; participants see only open campaigns.",
     "starts_at": "Optional, UTC. Judging is refused before it.",
     "ends_at": "Optional, UTC. Judging is refused from it on.",
-    "judgments_per_comparison": "Votes each regular comparison should get.",
+    "judgments_per_comparison": "Votes each regular comparison should get (under adaptive "
+    "allocation: at most).",
+    "allocation": "Uniform: every comparison gets the same votes. Adaptive: votes go first to "
+    "the pairs of models whose order is still uncertain; the leaderboard says so.",
+    "min_judgments_per_comparison": "Under adaptive allocation, the votes every comparison "
+    "gets at least.",
     "pairs_per_prompt": "Comparisons per multi-response prompt; empty means every pair.",
     "lease_minutes": "How long an item stays reserved for the participant it was shown to.",
     "gold_rate": "Share of a qualified participant's items that are gold (0 to 1).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from scoring.allocation import allocation_of
 from scoring.board_views import SelectedBoard, select_board, view_choices
 from scoring.leaderboard import is_vetted, without_figures_from_no_gold
 from scoring.models import Snapshot
@@ -64,7 +65,7 @@ def leaderboard_document(
     snapshot: Snapshot, *, full: bool, view: str | None = None
 ) -> dict[str, Any]:
     """`{"campaign", "computed_at", "judgments", "rated_judgments", "vetted", "unrated_reason",
-    "view", "views", "contenders", "participants"}`, best first.
+    "view", "views", "contenders", "participants", "allocation", "pair_votes"}`, best first.
 
     ``view`` names the board (scoring.board_views; None: the default, ``bt``): ``contenders``
     are its rows, ``view`` its name and label, and ``views`` lists every board the snapshot
@@ -100,7 +101,22 @@ def leaderboard_document(
         ],
         "contenders": [_pick(row, CONTENDER_FIELDS) for row in _ranked(board)],
         "participants": participants,
+        # Disclosure of how votes were spread (issue 15): the allocation and votes per pair.
+        "allocation": allocation_of(snapshot),
+        "pair_votes": pair_votes(snapshot),
     }
+
+
+def pair_votes(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """``[{"a", "b", "votes"}]``: the counted votes of every pair of models that has any."""
+    matrices = snapshot.matrices or {}
+    names, votes = matrices.get("names", []), matrices.get("votes", [])
+    return [
+        {"a": names[i], "b": names[j], "votes": votes[i][j]}
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+        if votes[i][j]
+    ]
 
 
 def leaderboard_csv_rows(snapshot: Snapshot, *, view: str | None = None) -> Iterator[list[str]]:

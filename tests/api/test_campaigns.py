@@ -48,6 +48,40 @@ def test_a_setting_out_of_range_is_refused_naming_the_field(owner_api):
     assert not Campaign.objects.filter(slug="x").exists()
 
 
+def test_allocation_and_floor_are_set_read_and_changed_through_the_api(owner_api):
+    created = call(
+        owner_api,
+        "POST",
+        f"{API}/campaigns",
+        {"slug": "adaptive", "title": "Adaptive", "allocation": "adaptive"},
+    ).json()
+    assert (created["allocation"], created["min_judgments_per_comparison"]) == ("adaptive", 1)
+    campaign = Campaign.objects.get(slug="adaptive")
+
+    changed = call(owner_api, "PATCH", campaign_url(campaign), {"min_judgments_per_comparison": 2})
+
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["min_judgments_per_comparison"] == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"allocation": "greedy"}, "allocation"),
+        ({"min_judgments_per_comparison": 4}, "min_judgments_per_comparison"),
+    ],
+)
+def test_a_bad_allocation_or_floor_is_refused_and_changes_nothing(
+    owner_api, campaign, changes, field
+):
+    response = call(owner_api, "PATCH", campaign_url(campaign), changes)
+
+    assert response.status_code == 422
+    assert field in response.content.decode()
+    campaign.refresh_from_db()
+    assert (campaign.allocation, campaign.min_judgments_per_comparison) == ("uniform", 1)
+
+
 def test_read_gives_settings_and_status(owner_api, campaign):
     body = owner_api.get(campaign_url(campaign)).json()
     assert (body["slug"], body["status"], body["title"]) == (campaign.slug, "open", campaign.title)

@@ -21,6 +21,27 @@ def test_defaults_follow_the_product_specification():
     assert campaign.lease_minutes == 15 and campaign.pairs_per_prompt is None
     assert not (campaign.block_untrusted or campaign.require_rationale or campaign.allow_signup)
     assert campaign.leaderboard == "public"
+    assert (campaign.allocation, campaign.min_judgments_per_comparison) == ("uniform", 1)
+
+
+def test_adaptive_allocation_and_its_floor_come_from_flags():
+    call_command(
+        "create_campaign", "spring", "--title", "Spring", "--allocation", "adaptive",
+        "--judgments-per-comparison", "5", "--min-judgments-per-comparison", "2",
+    )  # fmt: skip
+
+    campaign = Campaign.objects.get(slug="spring")
+    assert (campaign.allocation, campaign.judgments_per_comparison) == ("adaptive", 5)
+    assert campaign.min_judgments_per_comparison == 2
+
+
+def test_a_floor_above_the_cap_is_refused_and_nothing_is_created():
+    with pytest.raises(CommandError, match="floor cannot exceed"):
+        call_command(
+            "create_campaign", "spring", "--title", "Spring", "--allocation", "adaptive",
+            "--judgments-per-comparison", "2", "--min-judgments-per-comparison", "3",
+        )  # fmt: skip
+    assert not Campaign.objects.exists()
 
 
 def test_settings_and_guidelines_come_from_flags(tmp_path):

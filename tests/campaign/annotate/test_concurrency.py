@@ -6,11 +6,17 @@ item or walk away from one (its lease runs out), while a background sweep reclai
 leases. Then the invariants of PRODUCT.md "Reliability" must hold: no comparison over its
 target, nobody served one comparison twice, every acknowledged submission stored exactly
 once, full coverage, and counters that agree with the rows.
+
+Under adaptive allocation the same run starts with priority buckets on two thirds of the
+comparisons, and a thread rewrites buckets at random while the first judgments arrive (as
+the scoring job does); coverage then means: every comparison at least at the floor, those
+left with a priority at their cap, none above it.
 """
 
 from __future__ import annotations
 
 import datetime
+import random
 import threading
 import time
 from collections import Counter
@@ -21,6 +27,7 @@ from django.db import close_old_connections, connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from campaign.annotate.allocation import set_priorities
 from campaign.annotate.assignment import (
     QUALIFICATION_SPREAD,
     next_assignment,
@@ -40,7 +47,9 @@ PARTICIPANTS = 55
 REGULAR = 150
 GOLD = 30
 TARGET = 3
+FLOOR = 1
 DEADLINE_SECONDS = 240
+CHURN_UNTIL = 150  # judgments stored before the priority rewrites stop
 
 
 @dataclass(frozen=True)
@@ -51,16 +60,23 @@ class Acknowledged:
     verdict: int
 
 
-def _nothing_left_for(annotator, campaign) -> bool:
+def _nothing_left_for(annotator, campaign, churning) -> bool:
     """Nothing can come this participant's way any more, ignoring locks.
 
     The engine skips rows other requests hold locked; a participant only stops once no
     regular comparison below target is left that they never had, and nobody else holds a
     lease whose room could still come back (a walked-away lease, once expired and reclaimed,
     reopens its comparison). Stopping earlier could leave that room with nobody to take it.
+    Under adaptive allocation "below target" is below the cap with a priority or below the
+    floor without, and nobody stops while priorities are still being rewritten.
     """
+    if churning.is_set():
+        return False
+    eligible = Q(load__lt=TARGET)
+    if campaign.is_adaptive:
+        eligible = Q(priority__gt=0, load__lt=TARGET) | Q(priority=0, load__lt=FLOOR)
     free = (
-        Comparison.objects.filter(campaign=campaign, gold_side="", load__lt=TARGET)
+        Comparison.objects.filter(eligible, campaign=campaign, gold_side="")
         .exclude(assignments__annotator=annotator)
         .exists()
     )
@@ -72,7 +88,7 @@ def _nothing_left_for(annotator, campaign) -> bool:
     return not (free or held)
 
 
-def _participate(annotator, campaign, start, acknowledged, errors, index) -> None:
+def _participate(annotator, campaign, start, acknowledged, errors, index, churning) -> None:
     """What the annotate page does: load the page, then judge (or skip) and get the next item."""
     try:
         start.wait()
@@ -84,7 +100,7 @@ def _participate(annotator, campaign, start, acknowledged, errors, index) -> Non
         assignment = next_assignment(annotator=annotator, campaign=campaign)
         while time.monotonic() < deadline:
             if assignment is None:
-                if _nothing_left_for(annotator, campaign):
+                if _nothing_left_for(annotator, campaign, churning):
                     return
                 time.sleep(0.005)  # others hold what is left; ask again shortly
                 assignment = next_assignment(annotator=annotator, campaign=campaign)
@@ -146,27 +162,56 @@ def _sweep(campaign, stop, errors, sweeps) -> None:
         connection.close()
 
 
-def test_many_participants_fill_the_campaign_without_breaking_an_invariant():
-    campaign = make_campaign(judgments_per_comparison=TARGET, qualification_gold=3, gold_rate=0.1)
-    make_comparisons(campaign, REGULAR, gold=GOLD)
+def _churn(campaign, ids, churning, errors, rewrites) -> None:
+    """The scoring job's part, at random: new buckets on random comparisons, many times."""
+    try:
+        chooser = random.Random(7)  # the buckets vary; no verdict depends on them
+        while Judgment.objects.filter(campaign=campaign).count() < CHURN_UNTIL:
+            changes = {bucket: chooser.sample(ids, 20) for bucket in (0, 1, 2, 3)}
+            rewrites.append(set_priorities(campaign=campaign, changes=changes))
+    except BaseException as error:
+        errors.append(f"priorities: {error!r}")
+    finally:
+        churning.clear()
+        connection.close()
+
+
+@pytest.mark.parametrize("allocation", ["uniform", "adaptive"])
+def test_many_participants_fill_the_campaign_without_breaking_an_invariant(allocation):
+    campaign = make_campaign(
+        judgments_per_comparison=TARGET,
+        min_judgments_per_comparison=FLOOR,
+        qualification_gold=3,
+        gold_rate=0.1,
+        allocation=allocation,
+    )
+    comparisons = make_comparisons(campaign, REGULAR, gold=GOLD)
+    ids = [comparison.pk for comparison in comparisons if not comparison.is_gold]
+    if campaign.is_adaptive:
+        set_priorities(campaign=campaign, changes={1: ids[0::3], 3: ids[1::3]})
     annotators = make_participants(campaign, PARTICIPANTS)
     close_old_connections()
     acknowledged: list[Acknowledged] = []
     errors: list[str] = []
     start = threading.Barrier(PARTICIPANTS)
+    churning, rewrites = threading.Event(), []
     threads = [
         threading.Thread(
             target=_participate,
-            args=(annotator, campaign, start, acknowledged, errors, index),
+            args=(annotator, campaign, start, acknowledged, errors, index, churning),
         )
         for index, annotator in enumerate(annotators)
     ]
 
     stop, sweeps = threading.Event(), []
     reclaimer = threading.Thread(target=_sweep, args=(campaign, stop, errors, sweeps))
+    churner = threading.Thread(target=_churn, args=(campaign, ids, churning, errors, rewrites))
 
     began = time.monotonic()
     reclaimer.start()
+    if campaign.is_adaptive:
+        churning.set()
+        churner.start()
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -174,6 +219,8 @@ def test_many_participants_fill_the_campaign_without_breaking_an_invariant():
     duration = time.monotonic() - began
     stop.set()
     reclaimer.join()
+    if campaign.is_adaptive:
+        churner.join()
 
     assert errors == []
     stored = list(
@@ -188,7 +235,7 @@ def test_many_participants_fill_the_campaign_without_breaking_an_invariant():
         f"\n{PARTICIPANTS} participants stored {len(stored)} judgments "
         f"({REGULAR} regular x {TARGET} + gold) in {duration:.1f} s, "
         f"{len(stored) / duration:.0f} judgments/s; leases {dict(statuses)}; "
-        f"{len(sweeps)} reclaim sweeps"
+        f"{len(sweeps)} reclaim sweeps; {len(rewrites)} priority rewrites ({allocation})"
     )
 
     # Every acknowledged submission is stored exactly once, and nothing else is.
@@ -207,7 +254,12 @@ def test_many_participants_fill_the_campaign_without_breaking_an_invariant():
         judged=Count("judgments", distinct=True),
         open=Count("assignments", filter=Q(assignments__status="open"), distinct=True),
     )
-    assert sorted({row.judged for row in regular}) == [TARGET]
+    if campaign.is_adaptive:
+        # Adaptive: nobody above the cap, everybody at the floor, priorities served to the cap.
+        assert all(FLOOR <= row.judged <= TARGET for row in regular)
+        assert all(row.judged == TARGET for row in regular if row.priority > 0)
+    else:
+        assert sorted({row.judged for row in regular}) == [TARGET]
     assert all(row.load == row.judged + row.open for row in regular)
     assert not Assignment.objects.filter(campaign=campaign, status="open").exists()
     # The counters the annotate loop reads agree with the rows they count.

@@ -112,12 +112,13 @@ def skip_step(annotator, campaign, key):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason=ONE_STATEMENT_PICK)
+@pytest.mark.parametrize("allocation", ["uniform", "adaptive"])
 @pytest.mark.parametrize("pool", ["gold left", "gold exhausted"])
-def test_a_gold_next_item_costs_the_same_statements_as_a_regular_one(pool):
+def test_a_gold_next_item_costs_the_same_statements_as_a_regular_one(pool, allocation):
     # Gold due on every item (gold rate 1) or never (0); the first item of each is judged.
     sent, served = {}, {}
     for gold_rate in (0.0, 1.0):
-        campaign = make_campaign(qualification_gold=0, gold_rate=gold_rate)
+        campaign = make_campaign(qualification_gold=0, gold_rate=gold_rate, allocation=allocation)
         make_comparisons(campaign, 3, gold=2 if pool == "gold left" else 1)
         annotator = make_participant(campaign)
         first = next_assignment(annotator=annotator, campaign=campaign)
@@ -132,10 +133,11 @@ def test_a_gold_next_item_costs_the_same_statements_as_a_regular_one(pool):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason=ONE_STATEMENT_PICK)
-def test_a_late_judgment_costs_the_same_statements_on_gold_and_regular_items():
+@pytest.mark.parametrize("allocation", ["uniform", "adaptive"])
+def test_a_late_judgment_costs_the_same_statements_on_gold_and_regular_items(allocation):
     sent = {}
     for gold_rate in (0.0, 1.0):
-        campaign = make_campaign(qualification_gold=0, gold_rate=gold_rate)
+        campaign = make_campaign(qualification_gold=0, gold_rate=gold_rate, allocation=allocation)
         make_comparisons(campaign, 2, gold=2)
         annotator = make_participant(campaign)
         assignment = next_assignment(annotator=annotator, campaign=campaign)

@@ -65,10 +65,14 @@ def test_json_document_has_product_md_shape(snapshot) -> None:
         "views",
         "contenders",
         "participants",
+        "allocation",
+        "pair_votes",
     }
     assert (document["vetted"], document["unrated_reason"]) == (True, None)
     assert document["view"] == {"name": "bt", "label": "Bradley-Terry"}
     assert {"name": "style", "label": "Style-controlled", "kind": "method"} in document["views"]
+    assert document["allocation"] == "uniform"
+    assert document["pair_votes"] == [{"a": "alpha", "b": "beta", "votes": 2}]
     assert document["campaign"] == snapshot.campaign.slug
     assert document["computed_at"] == snapshot.computed_at.isoformat()
     assert document["judgments"] == 4

@@ -45,6 +45,7 @@ from campaign.exceptions import (
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.enrolment import lock_participation, require_open
 from campaign.participants.trust import settle_standing
+from campaign.rows import fetch_instance
 
 RATIONALE_MAX_CHARS = limits.RATIONALE_MAX_CHARS
 SKIP_REASON_MAX_CHARS = limits.SKIP_REASON_MAX_CHARS
@@ -320,14 +321,12 @@ def _locked_assignment(enrollment: Enrollment, key: uuid.UUID | str) -> Assignme
     except ValueError:
         raise LeaseNotFound() from None
     key_value = Assignment._meta.get_field("key").get_db_prep_value(key, connection)
-    rows = Assignment.objects.raw(
-        _locked_assignment_sql(), [key_value, enrollment.user_id, enrollment.campaign_id]
-    )
-    assignment = next(iter(rows), None)
-    if assignment is None:
+    params = [key_value, enrollment.user_id, enrollment.campaign_id]
+    found = fetch_instance(Assignment, _locked_assignment_sql(), params)
+    if found is None:
         raise LeaseNotFound()
-    # A column of the raw query, not a model field, so the stubs cannot know it.
-    gold_side: str = assignment.comparison_gold_side  # type: ignore[attr-defined]
+    assignment, joined = found
+    gold_side: str = joined["comparison_gold_side"]
     assignment.comparison = Comparison.from_db(
         connection.alias,
         ("id", "campaign_id", "gold_side"),

@@ -1,4 +1,4 @@
-"""The session store (config/sessions.py): Django's database sessions, loaded by a written-out query."""
+"""The session store (config/sessions.py): database sessions, loaded by a written-out query."""
 
 from __future__ import annotations
 

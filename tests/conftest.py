@@ -50,6 +50,7 @@ SQLITE_TESTS = (
     "tests/campaign/imports/test_files.py",
     "tests/scoring/test_snapshots.py",
     "tests/scoring/exports/test_judgments.py",
+    "tests/campaign/test_rows.py",
 )
 # PostgreSQL promises, not the demo's: SQLite's bound-parameter limit splits bulk inserts.
 POSTGRES_ONLY = ("test_votes.py::test_queries_do_not_grow_with_the_number_of_votes",)

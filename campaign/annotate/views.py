@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from campaign import limits
 from campaign.annotate.forms import SKIP_REASONS, JudgmentForm, SkipForm
 from campaign.annotate.judging import (
     Outcome,
@@ -235,9 +239,8 @@ def _item_context(
     if item is None or item.key != posted_key:
         # Entries typed for another item (an expired lease, a stale tab) must not carry over.
         form, skip_form = None, None
-    choices = allowed_choices(campaign)
-    form = form or JudgmentForm(choices=choices, require_rationale=campaign.require_rationale)
-    chosen = form.data.get("choice") if form.is_bound else None
+    # Unbound forms are not built: the fragment needs their fields' limits only (constants).
+    chosen = form.data.get("choice") if form is not None else None
     counts = progress_of(enrollment)
     goal = (counts.judged // MILESTONE + 1) * MILESTONE
     return {
@@ -246,9 +249,8 @@ def _item_context(
         "halted": outcome.halted,
         "notice": notice,
         "form": form,
-        "skip_form": skip_form or SkipForm(),
-        "skip_reasons": SKIP_REASONS,
-        "options": scale_options(choices, chosen),
+        "skip_form": skip_form,
+        **form_chrome(allowed_choices(campaign), chosen=chosen, skip_form=skip_form),
         "progress": counts,
         "goal": goal,
         "goal_percent": round(100 * counts.judged / goal),
@@ -266,6 +268,44 @@ def _qualifying(enrollment: Enrollment) -> bool:
 def stacked_wording(label: str) -> str:
     """A verdict's label for narrow screens, where the responses stack top and bottom."""
     return label.replace("Left", "Top").replace("Right", "Bottom")
+
+
+def form_chrome(
+    choices: list[tuple[int, str]], *, chosen: str | None, skip_form: SkipForm | None
+) -> dict[str, Any]:
+    """The judge and skip forms' parts that depend on the campaign's scale only.
+
+    Rendered once per process and scale, unless a posted form's entries must be shown again:
+    they are the same for every item, and rendering them per request cost more CPU than the
+    rest of the fragment.
+    """
+    reason = skip_form.data.get("reason") if skip_form is not None else None
+    return {
+        "scale": scale_html(tuple(choices), chosen if isinstance(chosen, str) else None),
+        "skip_reason_options": skip_reason_options(reason if isinstance(reason, str) else None),
+        "rationale_max_chars": limits.RATIONALE_MAX_CHARS,
+        "detail_max_chars": limits.SKIP_REASON_MAX_CHARS,
+    }
+
+
+@lru_cache(maxsize=64)
+def scale_html(choices: tuple[tuple[int, str], ...], chosen: str | None) -> SafeString:
+    """The verdict scale's radio buttons; ``chosen`` (a posted value) is checked."""
+    # Cached per value too: a posted value is one of a scale's few or refused by the form, and
+    # anything else (a forged value) checks nothing, so it is rendered as None is.
+    if chosen is not None and chosen not in {str(value) for value, _label in choices}:
+        chosen = None
+    options = scale_options(list(choices), chosen)
+    return SafeString(render_to_string("campaign/_scale.html", {"options": options}))
+
+
+@lru_cache(maxsize=16)
+def skip_reason_options(chosen: str | None) -> SafeString:
+    """The skip form's reasons as <option>s; ``chosen`` (a posted reason) is selected."""
+    if chosen not in dict(SKIP_REASONS):
+        chosen = None
+    context = {"skip_reasons": SKIP_REASONS, "chosen": chosen}
+    return SafeString(render_to_string("campaign/_skip_reasons.html", context))
 
 
 def scale_options(choices: list[tuple[int, str]], chosen: str | None) -> list[ScaleOption]:

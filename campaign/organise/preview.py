@@ -19,9 +19,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from accounts.models import User
-from campaign.annotate.forms import SKIP_REASONS, JudgmentForm, SkipForm
 from campaign.annotate.judging import allowed_choices
-from campaign.annotate.views import ItemDisplay, scale_options
+from campaign.annotate.views import ItemDisplay, form_chrome
 from campaign.models import SHUFFLE_KEY_LIMIT, Campaign, Comparison
 from campaign.organise.access import get_organised_campaign_for_user
 from campaign.selectors import comparison_texts
@@ -52,17 +51,15 @@ def preview(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         messages.info(request, NOTHING_RECORDED)
         return redirect("campaign:preview", slug=campaign.slug)
-    choices = allowed_choices(campaign)
     context = {
         "campaign": campaign,
         "preview": True,
         "item": preview_item(campaign),
         "halted": None,
         "notice": None,
-        "form": JudgmentForm(choices=choices, require_rationale=campaign.require_rationale),
-        "skip_form": SkipForm(),
-        "skip_reasons": SKIP_REASONS,
-        "options": scale_options(choices, None),
+        "form": None,
+        "skip_form": None,
+        **form_chrome(allowed_choices(campaign), chosen=None, skip_form=None),
         "progress": None,
         "goal": None,
         "goal_percent": 0,

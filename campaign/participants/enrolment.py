@@ -8,7 +8,6 @@ campaign.participants.trust, progress counters in campaign.participants.progress
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -19,6 +18,7 @@ from accounts.models import User
 from accounts.roles import Role, is_organiser
 from campaign.exceptions import CampaignNotOpen, NotEnrolled, SignupClosed
 from campaign.models import Campaign, Enrollment
+from campaign.rows import fetch_instance
 from campaign.selectors import get_visible_campaign
 
 ENROLL_BATCH_SIZE = 500
@@ -91,25 +91,25 @@ def get_participation(*, slug: str, user: User) -> Enrollment:
     if not user.is_authenticated:
         get_visible_campaign(slug, user)  # the 404 for a campaign nobody may see
         raise NotEnrolled()
-    campaign = next(iter(Campaign.objects.raw(_participation_sql(), [user.pk, slug])), None)
-    if campaign is None or (
-        campaign.status == Campaign.Status.DRAFT and not is_organiser(user, campaign)
+    found = fetch_instance(Campaign, _participation_sql(), [user.pk, slug])
+    if found is None or (
+        found[0].status == Campaign.Status.DRAFT and not is_organiser(user, found[0])
     ):
         raise Http404("No such campaign.")
-    joined: Any = campaign  # carries the enrolment columns the raw query adds
-    if joined.enrollment_id is None:
+    campaign, joined = found  # joined: the enrolment columns the query adds
+    if joined["enrollment_id"] is None:
         raise NotEnrolled()
     enrollment = Enrollment.from_db(
         connection.alias,
         _LOOP_FIELDS,
         (
-            joined.enrollment_id,
+            joined["enrollment_id"],
             campaign.pk,
             user.pk,
-            joined.enrollment_judged,
-            joined.enrollment_skipped,
-            joined.enrollment_gold_served,
-            joined.enrollment_standing,
+            joined["enrollment_judged"],
+            joined["enrollment_skipped"],
+            joined["enrollment_gold_served"],
+            joined["enrollment_standing"],
         ),
     )
     enrollment.campaign = campaign

@@ -113,6 +113,7 @@ def scoring_redis(private_redis: PrivateRedis, settings) -> Iterator[PrivateRedi
         settings.CACHES = {"default": {**cache, "LOCATION": private_redis.url}}
     _aim_celery_at(private_redis.url)
     queue._breaker.reset()
+    queue.forget_queued()
     yield private_redis
     queue._breaker.reset()
     _aim_celery_at(saved_broker)

@@ -6,6 +6,7 @@ import base64
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -80,9 +81,25 @@ def test_judgments_of_one_campaign_queue_one_run_until_it_starts(scoring_redis) 
     ]
     ttl = scoring_redis.client().ttl(queued_key(41))
     assert 0 < ttl <= django_settings.SCORING_DEBOUNCE_SECONDS + queue.QUEUED_GRACE_SECONDS
-    clear_queued(41)  # what a starting run does
+    clear_queued(41)  # what the queued run does as it starts, when it is due
+    queue.forget_queued()  # by then this process no longer counts on it (below)
     judgments_recorded(41)
     assert len(queued_runs(scoring_redis)) == 3
+
+
+def test_a_process_asks_redis_nothing_while_its_queued_run_is_still_to_come(
+    scoring_redis, settings
+) -> None:
+    settings.SCORING_DEBOUNCE_SECONDS = 2  # due in 2 s: counted on for the first second
+    judgments_recorded(43)
+    clear_queued(43)  # another run (Recompute) starts: the queued one stays queued
+    judgments_recorded(43)  # committed before the queued run is due: in its data
+    assert not scoring_redis.client().exists(queued_key(43))
+    assert queued_runs(scoring_redis) == [("scoring.score_campaign", [43])]
+    time.sleep(1.1)  # now the queued run may be starting: ask Redis again
+    judgments_recorded(43)
+    assert scoring_redis.client().exists(queued_key(43))
+    assert len(queued_runs(scoring_redis)) == 2
 
 
 def test_a_hung_redis_costs_one_short_attempt_then_none(settings, silent_server) -> None:

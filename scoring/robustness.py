@@ -91,7 +91,7 @@ def compute_robustness(run: ScoringRun, facts: None) -> dict[str, Any]:
     }
 
 
-register(Extra(name=NAME, kind="analysis", compute=compute_robustness))
+register(Extra(name=NAME, kind="analysis", compute=compute_robustness, pure=True))
 
 
 # --- the dashboard section -----------------------------------------------------------------

@@ -322,7 +322,7 @@ def judgment_lines(
 
 STEPS = (
     ("fingerprint", "fingerprint (count, max and sum of judgment ids)"),
-    ("judgment_load", "per-judgment load (COPY BINARY -> numpy)"),
+    ("judgment_load", "per-judgment load (packed rows -> numpy)"),
     ("annotator_scores", "annotator scores (accuracy, trust, agreement, flags)"),
     ("comparisons", "regular comparisons (contenders, categories)"),
     ("vote_order", "vote order and pair counts (comparison -> contenders)"),

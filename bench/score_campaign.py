@@ -330,7 +330,6 @@ STEPS = (
     ("ratings", "ratings (Bradley-Terry + bootstrap)"),
     ("alpha", "Krippendorff's alpha"),
     ("extra_reads", "reads of the views and analyses (scoring.extras)"),
-    ("extras", "views and analyses, all (the pure ones in threads)"),
 )
 
 

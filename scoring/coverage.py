@@ -42,7 +42,7 @@ def tally(run: ScoringRun, _facts: None) -> dict[str, Any]:
     return {"rows": rows, "judgments": int(run.columns.size), "gold_judgments": int(is_gold.sum())}
 
 
-register(Extra(name=NAME, kind="analysis", compute=tally, pure=True))
+register(Extra(name=NAME, kind="analysis", compute=tally))
 
 
 def progress_tally(snapshot: Snapshot | None) -> CoverageTally | None:

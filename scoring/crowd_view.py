@@ -52,4 +52,4 @@ def crowd_bt_view(run: ScoringRun, _facts: None) -> dict[str, Any]:
     }
 
 
-register(Extra(name=NAME, kind="view", compute=crowd_bt_view, pure=True))
+register(Extra(name=NAME, kind="view", compute=crowd_bt_view))

@@ -19,9 +19,7 @@ an analysis's shape is its own, documented in its module.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -76,17 +74,11 @@ class Extra:
     compute: Callable[[ScoringRun, Facts], dict[str, Any]]
     # Reads beyond the judgments, inside the run's consistent read; None reads nothing.
     read: Callable[[Campaign, Sequence[int]], Facts] | None = None
-    # True when compute touches no database (numerics on the run only): it then runs in a
-    # worker thread beside the others. numpy releases the GIL in its large array operations,
-    # so on two cores the boards' fits overlap; a database query from a thread would open a
-    # connection of its own, outside the run's transaction, hence the flag.
-    pure: bool = False
 
 
 # Filled by the modules that define extras (scoring.apps imports them at start-up); the order
 # here is the order of the leaderboard's view switch.
 EXTRAS: list[Extra] = []
-EXTRA_THREADS = 2  # the machines the targets are measured on have two cores
 
 
 def register(extra: Extra) -> Extra:
@@ -104,28 +96,13 @@ def read_extras(campaign: Campaign, contender_ids: Sequence[int]) -> dict[str, F
 
 
 def compute_extras(
-    run: ScoringRun, facts: dict[str, Facts], record: Callable[[str, float], None]
+    run: ScoringRun, facts: dict[str, Facts], lap: Callable[[str], None]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every extra's result, split into (views, analysis), in registration order.
-
-    Pure extras run in EXTRA_THREADS worker threads while the others run here, one after
-    the other; ``record`` is told each extra's own seconds (overlapping, so together more
-    than the step's wall time). Each extra is deterministic: threads change no result.
-    """
-
-    def timed(extra: Extra) -> tuple[dict[str, Any], float]:
-        start = time.perf_counter()
-        result = extra.compute(run, facts.get(extra.name))
-        return result, time.perf_counter() - start
-
-    with ThreadPoolExecutor(max_workers=EXTRA_THREADS) as pool:
-        pending = {extra.name: pool.submit(timed, extra) for extra in EXTRAS if extra.pure}
-        done = {extra.name: timed(extra) for extra in EXTRAS if not extra.pure}
-        done.update({name: future.result() for name, future in pending.items()})
+    """Every extra's result, split into (views, analysis); ``lap`` times each one."""
     views: dict[str, Any] = {}
     analysis: dict[str, Any] = {}
     for extra in EXTRAS:
-        result, seconds = done[extra.name]
+        result = extra.compute(run, facts.get(extra.name))
         (views if extra.kind == "view" else analysis)[extra.name] = result
-        record(f"extra:{extra.name}", seconds)
+        lap(f"extra:{extra.name}")
     return views, analysis

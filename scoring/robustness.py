@@ -91,7 +91,7 @@ def compute_robustness(run: ScoringRun, facts: None) -> dict[str, Any]:
     }
 
 
-register(Extra(name=NAME, kind="analysis", compute=compute_robustness, pure=True))
+register(Extra(name=NAME, kind="analysis", compute=compute_robustness))
 
 
 # --- the dashboard section -----------------------------------------------------------------

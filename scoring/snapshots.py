@@ -138,8 +138,7 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         rounds=rounds,
         seed=SEED,
     )
-    views, analysis = compute_extras(run, extra_facts, clock.record)
-    clock.lap("extras")
+    views, analysis = compute_extras(run, extra_facts, clock.lap)
     snapshot = Snapshot.objects.create(
         campaign=campaign,
         computed_at=computed_at,
@@ -324,10 +323,6 @@ class _Stopwatch:
         now = time.perf_counter()
         self.laps[name] = round(now - self.last, 4)
         self.last = now
-
-    def record(self, name: str, seconds: float) -> None:
-        """A part's own seconds, measured by itself (parts that overlap, within one lap)."""
-        self.laps[name] = round(seconds, 4)
 
     def total(self) -> float:
         return time.perf_counter() - self.start

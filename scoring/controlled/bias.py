@@ -28,4 +28,4 @@ def compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
     return {**dataclasses.asdict(bias), "measurable": bias.measurable}
 
 
-register(Extra(name="position_bias", kind="analysis", compute=compute, pure=True))
+register(Extra(name="position_bias", kind="analysis", compute=compute))

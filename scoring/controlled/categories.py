@@ -60,4 +60,4 @@ def compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
     return {"label": LABEL, "contenders": [], "boards": boards}
 
 
-register(Extra(name="category", kind="view", compute=compute, pure=True))
+register(Extra(name="category", kind="view", compute=compute))

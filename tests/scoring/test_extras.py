@@ -79,38 +79,11 @@ def test_two_extras_with_one_name_are_refused(recorded):
         register(Extra(name="recorded_view", kind="analysis", compute=lambda run, facts: {}))
 
 
-def test_pure_extras_computed_in_threads_are_stored_in_registration_order(recorded):
-    def board(label: str) -> Extra:
-        def compute(run: ScoringRun, facts: None) -> dict[str, Any]:
-            return {"label": label, "contenders": [], "votes": int(run.counted.sum())}
-
-        return Extra(name=f"threaded_{label}", kind="view", compute=compute, pure=True)
-
-    register(board("first"))
-    register(Extra(name="in_between", kind="view", compute=lambda run, facts: {"label": "x"}))
-    register(board("last"))
-    build = CampaignBuilder(min_gold_seen=0, min_gold_accuracy=0)
-    person = build.annotator()
-    build.judge(person, build.comparison("alpha", "beta"), -1)
-
-    snapshot = compute_snapshot(build.campaign, rounds=10)
-
-    assert snapshot is not None
-    names = [
-        name for name in snapshot.views if name in {"threaded_first", "in_between", "threaded_last"}
-    ]
-    assert names == ["threaded_first", "in_between", "threaded_last"]
-    assert snapshot.views["threaded_last"]["votes"] == 1
-    assert {"extra:threaded_first", "extra:threaded_last", "extras"} <= set(
-        snapshot.stats["timings"]
-    )
-
-
-def test_a_failing_pure_extra_fails_the_run_and_stores_nothing(recorded):
+def test_a_failing_extra_fails_the_run_and_stores_nothing(recorded):
     def broken(run: ScoringRun, facts: None) -> dict[str, Any]:
         raise ZeroDivisionError("a bug in an extra")
 
-    register(Extra(name="broken", kind="analysis", compute=broken, pure=True))
+    register(Extra(name="broken", kind="analysis", compute=broken))
     build = CampaignBuilder(min_gold_seen=0, min_gold_accuracy=0)
     person = build.annotator()
     build.judge(person, build.comparison("alpha", "beta"), -1)

@@ -79,23 +79,29 @@ def main() -> None:
 
 
 def print_side_by_side(outputs: dict[str, list[list[str]]]) -> None:
-    """Each line with figures, once, followed by every run's figures on it."""
+    """Each line with figures, once, followed by every run's figures on it. Lines are
+    matched by their text before the figures, so a step one commit has and the other has
+    not shows "-" on that side instead of shifting the lines below it."""
     labels = list(outputs)
-    reference = outputs[labels[0]][0]
     runs = " | ".join(f"{label} x{len(outputs[label])}" for label in labels)
     print(f"\n=== side by side: {runs}")
-    for index, line in enumerate(reference):
-        if not FIGURE.search(line):
-            continue
+    titles: dict[str, None] = {}  # every figure line's title, in order of first appearance
+    for label in labels:
+        for lines in outputs[label]:
+            titles.update((_title(line), None) for line in lines if FIGURE.search(line))
+    for title in titles:
         columns = []
         for label in labels:
             figures = []
             for lines in outputs[label]:
-                if index < len(lines):
-                    figures.append(" ".join(FIGURE.findall(lines[index])[:2]) or "-")
+                found = [line for line in lines if FIGURE.search(line) and _title(line) == title]
+                figures.append(" ".join(FIGURE.findall(found[0])[:2]) if found else "-")
             columns.append(", ".join(figures))
-        title = FIGURE.split(line)[0].strip()[:56]
-        print(f"{title:<56} " + " | ".join(columns))
+        print(f"{title[:56]:<56} " + " | ".join(columns))
+
+
+def _title(line: str) -> str:
+    return FIGURE.split(line)[0].strip()
 
 
 if __name__ == "__main__":

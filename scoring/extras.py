@@ -8,6 +8,10 @@ steps so the run keeps its shape: ``read`` runs inside the run's consistent read
 what the extra needs beyond the judgments (texts, categories…), ``compute`` runs afterwards,
 outside any transaction, with everything the run has read and fitted.
 
+The run reads the judgments and the regular comparisons (their contenders and prompt
+categories) once and hands them to every extra in ``ScoringRun``: an extra reads only what no
+other part of the run needs.
+
 Each result is stored under the extra's name, as plain JSON. A view's result holds at least
 ``label`` (shown on the switch) and ``contenders`` (rows shaped like ``Snapshot.contenders``);
 an analysis's shape is its own, documented in its module.
@@ -23,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from campaign.models import Campaign
-from scoring.campaign_data import JudgmentColumns
+from scoring.campaign_data import JudgmentColumns, RegularComparisons
 from scoring.numerics.annotators import AnnotatorScore, Judgments
 from scoring.numerics.ratings import ContenderRating
 from scoring.numerics.votes import PairCounts
@@ -48,6 +52,10 @@ class ScoringRun:
     # Judgment k's contenders on a regular comparison (indices into names); -1 on gold.
     contender_a: NDArray[np.intp]
     contender_b: NDArray[np.intp]
+    # The regular comparisons (contenders, category), read once for the run and its extras,
+    # and judgment k's comparison among them (an index into comparisons.ids); -1 on gold.
+    comparisons: RegularComparisons
+    comparison_index: NDArray[np.intp]
     # The judgments the default board counts (non-gold, by an annotator whose votes count).
     counted: NDArray[np.bool_]
     counts: PairCounts

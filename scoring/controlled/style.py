@@ -105,7 +105,9 @@ def _texts(campaign: Campaign, missing: NDArray[np.int64]) -> dict[int, str]:
 def compute(run: ScoringRun, facts: StyleFacts) -> dict[str, Any]:
     counts_a, counts_b = _with_unknown_counted(facts)
     votes = counted_votes(run)
-    place = np.searchsorted(facts.comparison, votes.comparison)
+    # The same comparisons as the run's (same rows, same consistent read): its index holds.
+    same = np.array_equal(facts.comparison, run.comparisons.ids)
+    place = votes.place if same else np.searchsorted(facts.comparison, votes.comparison)
     differences = style_differences(counts_a[place], counts_b[place])
     fitted = style_controlled(
         votes.a,

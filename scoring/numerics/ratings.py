@@ -7,7 +7,7 @@ side (Chatbot Arena's convention). The likelihood then depends on the votes only
 per-pair vote counts and each contender's score (wins + ties / 2), so every fit runs on
 aggregated counts (`PairCounts`): one bootstrap round over a million votes is a multinomial
 draw over at most 3·C(n, 2) (pair, outcome) cells and a Newton solve on an n-by-n matrix, and all
-rounds are solved together as one batch of matrices.
+rounds are solved together as one batch of matrices (scoring.numerics.bt_newton).
 
 Awkward data. The maximum-likelihood estimate exists (finite, unique up to a shift) exactly
 when the graph "i scored against j" (a win or a tie) is strongly connected (Zermelo, Ford
@@ -28,20 +28,20 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
-from scipy.special import expit, log_expit
+from scipy.special import expit
 
+# The batch Newton solver lives in its own module; its helpers keep their names here, where
+# the other fits (robustness, contextual) have always imported them from.
+from scoring.numerics.bt_newton import PRIOR_TIES as PRIOR_TIES
+from scoring.numerics.bt_newton import pair_cells as _pair_cells
+from scoring.numerics.bt_newton import rounds_without_mle
+from scoring.numerics.bt_newton import solve as _solve
+from scoring.numerics.bt_newton import strongly_connected as _strongly_connected
 from scoring.numerics.votes import PairCounts, RatingError, Votes, count_votes
 
 BASE_RATING = 1000.0
 ELO_PER_NAT = 400.0 / math.log(10.0)  # Elo points per unit of natural-log odds
-PRIOR_TIES = 1.0  # virtual ties per contender against the mean, only when the MLE does not exist
 ONLINE_ELO_K = 4.0  # FastChat's K for the online Elo shown for reference
-_TOLERANCE = 1e-9  # Newton stops when no rating moves more than this (natural-log units)
-_MAX_STEP = 2.0  # cap per Newton step: keeps far-apart ratings (never-loses + prior) stable
-_CHECKED_STEP = 0.5  # steps longer than this are halved until the likelihood does not drop
-_MAX_ITERATIONS = 200
 _CELLS_PER_CHUNK = 3_000_000  # rounds x contenders² solved at once; bounds memory at ~100 MB
 
 
@@ -85,119 +85,6 @@ class PairwiseMatrices:
 
 def _as_counts(data: Votes | PairCounts) -> PairCounts:
     return count_votes(data) if isinstance(data, Votes) else data
-
-
-def _pair_cells(counts: PairCounts) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.int64]]:
-    """Unordered pairs i < j, their (i wins, ties, j wins) counts; pairs without votes dropped."""
-    n = counts.n_contenders
-    swap = counts.a > counts.b
-    i = np.where(swap, counts.b, counts.a)
-    j = np.where(swap, counts.a, counts.b)
-    i_wins = np.where(swap, counts.b_wins, counts.a_wins)
-    j_wins = np.where(swap, counts.a_wins, counts.b_wins)
-    key = i * n + j
-    cells = np.stack(
-        [np.bincount(key, c, minlength=n * n) for c in (i_wins, counts.ties, j_wins)], 1
-    )
-    pair = np.flatnonzero(cells.sum(axis=1))
-    return pair // n, pair % n, cells[pair].round().astype(np.int64)
-
-
-def _strongly_connected(i: np.ndarray, j: np.ndarray, cells: np.ndarray, n: int) -> bool:
-    """True when the 'scored against' graph is strongly connected, i.e. the MLE exists."""
-    if n <= 1:  # pragma: no cover - callers pass the contenders with votes: two or more
-        return True
-    i_scored = cells[:, 0] + cells[:, 1] > 0
-    j_scored = cells[:, 2] + cells[:, 1] > 0
-    rows = np.concatenate([i[i_scored], j[j_scored]])
-    cols = np.concatenate([j[i_scored], i[j_scored]])
-    graph = coo_array((np.ones(rows.size), (rows, cols)), shape=(n, n)).tocsr()
-    return connected_components(graph, directed=True, connection="strong")[0] == 1
-
-
-def _log_likelihood(
-    theta: np.ndarray,
-    i: np.ndarray,
-    j: np.ndarray,
-    games: np.ndarray,
-    score_i: np.ndarray,
-    prior: np.ndarray,
-) -> np.ndarray:
-    """Per-round log-likelihood (plus the prior's virtual ties where `prior` is set)."""
-    difference = theta[:, i] - theta[:, j]
-    value = (score_i * log_expit(difference) + (games - score_i) * log_expit(-difference)).sum(
-        axis=1
-    )
-    virtual = 0.5 * PRIOR_TIES * (log_expit(theta) + log_expit(-theta)).sum(axis=1)
-    return value + np.where(prior, virtual, 0.0)
-
-
-def _solve(
-    i: np.ndarray,
-    j: np.ndarray,
-    cells: np.ndarray,
-    n: int,
-    prior: np.ndarray,
-    start: np.ndarray | None = None,
-) -> np.ndarray:
-    """Batched Newton-Raphson for log-strengths; cells is (rounds, pairs, 3), prior (rounds,).
-
-    Works per pair (not per nxn entry) and only scatters the Hessian. Rows without the prior
-    are gauge-fixed by adding a multiple of 11ᵀ to the singular (Laplacian) Hessian: the
-    gradient sums to zero, so every step keeps the log-strengths summing to zero. Steps are
-    capped and then halved until the likelihood does not drop: plain Newton can overshoot
-    in the flat tails of a contender rated thousands of points away.
-    """
-    rounds, pairs = cells.shape[:2]
-    games = cells.sum(axis=2).astype(np.float64)
-    score_i = cells[:, :, 0] + 0.5 * cells[:, :, 1]  # i's score against j
-    signed = np.zeros((pairs, n))  # +1 at i, -1 at j: maps a pair quantity onto both ends
-    signed[np.arange(pairs), i] = 1.0
-    signed[np.arange(pairs), j] = -1.0
-    ends = np.abs(signed)
-    theta = (
-        np.zeros((rounds, n)) if start is None else np.array(np.broadcast_to(start, (rounds, n)))
-    )
-    todo = np.arange(rounds)
-    diagonal = np.arange(n)
-    for _ in range(_MAX_ITERATIONS):
-        t, g, w, use_prior = theta[todo], games[todo], score_i[todo], prior[todo]
-        difference = t[:, i] - t[:, j]
-        p, p_j = expit(difference), expit(-difference)
-        # w·sig(-d) - (g-w)·sig(d) is w - g·p without cancelling two near-equal large numbers.
-        gradient = (w * p_j - (g - w) * p) @ signed
-        q = g * p * p_j
-        hessian = np.zeros((todo.size, n, n))
-        hessian[:, i, j] = -q
-        hessian[:, j, i] = -q
-        curvature = q @ ends
-        # Prior: a virtual tie with a phantom at 0: gradient τ(½ - s(θ)), curvature τ·s(1 - s).
-        s = expit(t)
-        gradient += use_prior[:, None] * PRIOR_TIES * 0.5 * (expit(-t) - s)
-        curvature += use_prior[:, None] * PRIOR_TIES * s * expit(-t)
-        hessian[:, diagonal, diagonal] = curvature
-        hessian += (~use_prior * curvature.mean(axis=1) / n)[:, None, None]
-        step = np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
-        step *= np.minimum(1.0, _MAX_STEP / np.maximum(np.abs(step).max(axis=1), 1e-300))[:, None]
-        # Small steps are in Newton's region of fast convergence; only long ones are checked.
-        worse = np.flatnonzero(np.abs(step).max(axis=1) > _CHECKED_STEP)
-        before = _log_likelihood(t[worse], i, j, g[worse], w[worse], use_prior[worse])
-        slack = 1e-12 * np.maximum(np.abs(before), 1.0)  # rounding noise is not a drop
-        # 40 halvings shrink a step below 1e-12 of itself; the likelihood stops dropping long
-        # before, so the loop always ends at its break.
-        for _halving in range(40):  # pragma: no branch
-            if worse.size == 0:
-                break
-            trial = t[worse] + step[worse]
-            after = _log_likelihood(trial, i, j, g[worse], w[worse], use_prior[worse])
-            keep = after < before - slack
-            worse, before, slack = worse[keep], before[keep], slack[keep]
-            step[worse] *= 0.5
-        theta[todo] = t + step
-        todo = todo[np.abs(step).max(axis=1) > _TOLERANCE]
-        if todo.size == 0:
-            return theta
-    raise RatingError("Bradley-Terry fit did not converge")  # not seen in tests; a bug if raised
 
 
 def _prepare(
@@ -282,13 +169,8 @@ def bootstrap_ratings(
         resampled = np.zeros((min(chunk, rounds - first), flat.size), dtype=np.int64)
         resampled[:, nonzero] = draws[first : first + chunk]
         resampled = resampled.reshape(-1, *cells.shape)
-        # A resample only loses edges, so it keeps the full data's MLE verdict unless a cell
-        # emptied; only those rounds need a connectivity check of their own.
-        prior = np.full(resampled.shape[0], not full_exists)
-        if full_exists:
-            lost = np.flatnonzero(np.any((resampled == 0) & (cells > 0), axis=(1, 2)))
-            for r in lost:
-                prior[r] = not _strongly_connected(i, j, resampled[r], k)
+        # A resample only loses edges: it keeps the full data's MLE verdict unless it lost one.
+        prior = rounds_without_mle(i, j, resampled, cells, k, full_exists=full_exists)
         theta = _solve(i, j, resampled, k, prior, start=warm)
         samples[first : first + chunk] = _to_elo(theta, voted, n, anchor_place, base_rating)
     lower, upper = np.percentile(samples, [2.5, 97.5], axis=0)

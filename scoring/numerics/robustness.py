@@ -43,6 +43,7 @@ from numpy.typing import ArrayLike, NDArray
 
 # The batch solver and its helpers are the ratings module's own: a refit is the same solve as
 # a bootstrap round, only on other cells, so it must follow the same rules to the last digit.
+from scoring.numerics.bt_newton import rounds_without_mle
 from scoring.numerics.ratings import (
     BASE_RATING,
     ELO_PER_NAT,
@@ -198,11 +199,8 @@ def _refit(
         rows = batch[start : start + chunk]
         cells = without[rows]
         # Removing votes only loses edges: the full data's verdict on the MLE holds unless a
-        # cell emptied, and only those refits need a connectivity check of their own.
-        prior = np.full(rows.size, not full_exists)
-        if full_exists:
-            for r in np.flatnonzero(np.any((cells == 0) & (total > 0), axis=(1, 2))):
-                prior[r] = not _strongly_connected(i, j, cells[r], k)
+        # refit lost one, and only those refits need a connectivity check of their own.
+        prior = rounds_without_mle(i, j, cells, total, k, full_exists=full_exists)
         theta = _solve(i, j, cells, k, prior, start=warm)
         out[rows] = _to_elo(theta, voted, n, None, BASE_RATING)
     for r in np.flatnonzero(orphaned):

@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from scoring.numerics.contextual import ContextualRows, bootstrap_contextual
 from scoring.numerics.ratings import BASE_RATING, ELO_PER_NAT, RatingIntervals
+from scoring.numerics.votes import unique_inverse
 
 STYLE_FEATURES = ("length", "headers", "lists", "bold")
 STYLE_LABELS = {
@@ -155,12 +156,15 @@ def _group_rows(
     group: NDArray[np.int64],
     n_contenders: int,
 ) -> ContextualRows:
-    keys, first, inverse = np.unique(group, return_index=True, return_inverse=True)
+    keys, inverse = unique_inverse(group)
     games = np.bincount(inverse, minlength=keys.size).astype(np.float64)
+    # Any vote of a group stands for it: they share contenders and texts.
+    some = np.empty(keys.size, dtype=np.intp)
+    some[inverse] = np.arange(group.size)
     return ContextualRows(
-        a=a[first],
-        b=b[first],
-        features=features[first],
+        a=a[some],
+        b=b[some],
+        features=features[some],
         games=games,
         score=np.bincount(inverse, score, minlength=keys.size).astype(np.float64),
         n_contenders=n_contenders,

@@ -78,3 +78,17 @@ def test_extras_get_the_run_and_their_results_are_stored_by_kind(recorded):
 def test_two_extras_with_one_name_are_refused(recorded):
     with pytest.raises(ValueError, match="recorded_view"):
         register(Extra(name="recorded_view", kind="analysis", compute=lambda run, facts: {}))
+
+
+def test_a_failing_extra_fails_the_run_and_stores_nothing(recorded):
+    def broken(run: ScoringRun, facts: None) -> dict[str, Any]:
+        raise ZeroDivisionError("a bug in an extra")
+
+    register(Extra(name="broken", kind="analysis", compute=broken))
+    build = CampaignBuilder(min_gold_seen=0, min_gold_accuracy=0)
+    person = build.annotator()
+    build.judge(person, build.comparison("alpha", "beta"), -1)
+
+    with pytest.raises(ZeroDivisionError, match="a bug in an extra"):
+        compute_snapshot(build.campaign, rounds=10)
+    assert not build.campaign.snapshots.exists()

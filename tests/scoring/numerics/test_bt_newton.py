@@ -1,0 +1,96 @@
+"""The batch Newton solver's shortcuts (scoring.numerics.bt_newton) give what the plain way
+gives: connectivity checked only for rounds that lost an edge, ids grouped without a sort."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scoring.numerics.bt_newton import pair_cells, rounds_without_mle, strongly_connected
+from scoring.numerics.ratings import fit_bradley_terry
+from scoring.numerics.votes import PairCounts, Votes, unique_inverse
+
+
+def sparse_counts(seed: int, n: int = 6, votes: int = 30) -> PairCounts:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n, votes)
+    b = (a + rng.integers(1, n, votes)) % n
+    outcome = rng.integers(0, 3, votes)
+    cells = np.zeros((votes, 3), dtype=np.int64)
+    cells[np.arange(votes), outcome] = 1
+    return PairCounts(a, b, cells[:, 0], cells[:, 1], cells[:, 2], n_contenders=n)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_rounds_without_mle_agree_with_a_connectivity_check_of_every_round(seed):
+    counts = sparse_counts(seed)
+    i, j, cells = pair_cells(counts)
+    n = counts.n_contenders
+    rng = np.random.default_rng(100 + seed)
+    flat = cells.ravel()
+    # Resamples of few votes: many rounds lose cells, some lose edges, some the MLE.
+    draws = rng.multinomial(int(flat.sum()), flat / flat.sum(), size=200).reshape(-1, *cells.shape)
+    full_exists = strongly_connected(i, j, cells, n)
+
+    prior = rounds_without_mle(i, j, draws, cells, n, full_exists=full_exists)
+
+    expected = [not strongly_connected(i, j, round_cells, n) for round_cells in draws]
+    assert prior.tolist() == expected
+
+
+def test_a_round_that_loses_only_a_tie_cell_keeps_the_full_datas_mle():
+    # Every pair has wins both ways and a tie; the round loses the ties only.
+    counts = PairCounts([0, 1, 0], [1, 2, 2], [2, 2, 2], [1, 1, 1], [2, 2, 2], n_contenders=3)
+    i, j, cells = pair_cells(counts)
+    no_ties = cells.copy()
+    no_ties[:, 1] = 0
+    one_sided = cells.copy()
+    one_sided[0] = [2, 0, 0]  # contender 1 no longer scores against 0: still connected via 2
+
+    prior = rounds_without_mle(i, j, np.stack([no_ties, one_sided]), cells, 3, full_exists=True)
+
+    assert prior.tolist() == [False, False]
+
+
+def test_rounds_of_data_without_an_mle_all_need_the_prior():
+    counts = PairCounts([0, 1], [1, 2], [3, 3], [0, 0], [0, 0], n_contenders=3)  # 0 > 1 > 2
+    i, j, cells = pair_cells(counts)
+
+    prior = rounds_without_mle(i, j, cells[None].repeat(4, 0), cells, 3, full_exists=False)
+
+    assert prior.tolist() == [True] * 4
+
+
+def test_newton_stops_within_its_tolerance_of_the_optimum():
+    # The fit stops once the next step is predicted below 1e-9: the gradient of the
+    # log-likelihood there is zero to that precision.
+    rng = np.random.default_rng(7)
+    n = 12
+    a = rng.integers(0, n, 5000)
+    b = (a + rng.integers(1, n, 5000)) % n
+    strength = rng.normal(0.0, 1.0, n)
+    outcome = np.where(rng.random(5000) < 1 / (1 + np.exp(strength[b] - strength[a])), 0, 2)
+    votes = Votes(a, b, outcome, n)
+    theta = (fit_bradley_terry(votes) - 1000.0) * np.log(10.0) / 400.0
+    p = 1 / (1 + np.exp(theta[b] - theta[a]))
+    score = (outcome == 0).astype(float)
+    gradient = np.bincount(a, score - p, minlength=n) - np.bincount(b, score - p, minlength=n)
+    # Newton's step is H⁻¹·g with H ~ votes per contender / 4: a 1e-9 step is g ~ 1e-6.
+    assert np.abs(gradient).max() < 1e-6
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.random.default_rng(0).integers(100, 600, 10_000),  # dense ids: the table
+        np.random.default_rng(1).integers(0, 10**9, 1000),  # sparse ids: np.unique
+        np.array([5, 5, 3, 9], dtype=np.int64),
+        np.array([], dtype=np.int64),
+    ],
+)
+def test_unique_inverse_is_numpys_unique_with_its_inverse(values):
+    unique, inverse = unique_inverse(values)
+    expected_unique, expected_inverse = np.unique(values, return_inverse=True)
+    assert np.array_equal(unique, expected_unique)
+    assert np.array_equal(inverse, expected_inverse)
+    assert unique.dtype == values.dtype and inverse.dtype == np.intp

@@ -11,7 +11,7 @@ import pytest
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import expit, log_expit
 
-from scoring.numerics import ratings
+from scoring.numerics import bt_newton, ratings
 from scoring.numerics.ratings import (
     BASE_RATING,
     ELO_PER_NAT,
@@ -347,13 +347,13 @@ def test_newton_steps_reach_even_ratings_thousands_of_points_apart_in_a_few_doze
     # Capped steps cover the ~28 natural-log units (~10,000 Elo) from the start in about 14
     # steps, then Newton's quadratic convergence needs only a few more (19 here). A solver that
     # lost its curvature or its step control would crawl, or wander, far past 25.
-    monkeypatch.setattr(ratings, "_MAX_ITERATIONS", 25)
+    monkeypatch.setattr(bt_newton, "_MAX_ITERATIONS", 25)
 
     assert np.all(np.isfinite(fit_bradley_terry(counts)))
 
 
 def test_a_fit_that_cannot_converge_says_so(monkeypatch):
     # The iteration cap is a safety net: reaching it is an error, never a silent half-answer.
-    monkeypatch.setattr(ratings, "_MAX_ITERATIONS", 1)
+    monkeypatch.setattr(bt_newton, "_MAX_ITERATIONS", 1)
     with pytest.raises(RatingError, match="did not converge"):
         fit_bradley_terry(chain([(MILLION, 1), (3, 1)]))

@@ -13,8 +13,10 @@ names nothing shows the default board with a notice on the page and is a 404 for
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -36,6 +38,9 @@ from scoring.publication import PUBLIC_STEP, leaderboard_view
 HIDDEN_MESSAGE = "This leaderboard is hidden until the campaign closes."
 NOT_SCORED_MESSAGE = "This campaign has not been scored yet."
 MAX_VIEW_CHARS = 200
+# The participant ranking is as long as the crowd: the page shows it a page at a time so its
+# cost does not grow with the campaign (leaderboard.json and .csv carry every row).
+PARTICIPANTS_PER_PAGE = 100
 
 
 @login_required
@@ -69,13 +74,31 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
         if view.snapshot is None
         else build_leaderboard(view.snapshot, full=view.full, view=_view_name(request))
     )
+    people: list[Any] = [] if board is None else board.participants or board.public_participants
+    page = Paginator(people, PARTICIPANTS_PER_PAGE).get_page(request.GET.get("participants"))
     context = {
         "campaign": campaign,
         "board": board,
+        "participant_page": page,
+        "participant_pages": _page_links(request, page),
         "is_organiser": is_organiser(request.user, campaign),
         "public_step": PUBLIC_STEP,
     }
     return render(request, "scoring/leaderboard.html", context)
+
+
+def _page_links(request: HttpRequest, page: Page) -> dict[str, str]:
+    """Query strings of the neighbouring pages of participants, keeping the board shown."""
+    links = {}
+    for name, number in (
+        ("previous", page.previous_page_number() if page.has_previous() else None),
+        ("next", page.next_page_number() if page.has_next() else None),
+    ):
+        if number is not None:
+            query = request.GET.copy()
+            query["participants"] = str(number)
+            links[name] = query.urlencode()
+    return links
 
 
 @require_GET

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from scoring import views
 from scoring.models import Snapshot
 from tests.builders import (
     SECRET_CONTENDERS,
@@ -213,3 +214,30 @@ def test_model_names_never_reach_the_annotate_page_even_once_scored(campaign, pa
         body = client.get(reverse(name, args=["board"])).content.decode()
         for secret in SECRET_CONTENDERS:
             assert secret not in body
+
+
+def test_the_participant_ranking_is_paged_keeping_the_board_shown(
+    campaign, participant, owner, monkeypatch
+):
+    monkeypatch.setattr(views, "PARTICIPANTS_PER_PAGE", 2)
+    others = [make_participant(campaign, handle=f"late-lynx-00{k}") for k in (1, 2)]
+    make_snapshot(
+        campaign,
+        annotators=[
+            Scored(participant, judgments=90),
+            Scored(others[0], judgments=60),
+            Scored(others[1], judgments=30),
+        ],
+    )
+    client = logged_in(owner)
+    url = reverse("scoring:leaderboard", args=["board"])
+
+    first = client.get(url, {"view": "bt"}).content.decode()
+    second = client.get(url, {"view": "bt", "participants": "2"}).content.decode()
+    beyond = client.get(url, {"participants": "99"}).content.decode()
+
+    assert "brave-otter-042" in first and "late-lynx-002" not in first
+    assert "Page 1 of 2 (3 participants" in first
+    assert 'href="?view=bt&amp;participants=2#participants-heading"' in first
+    assert "late-lynx-002" in second and "brave-otter-042" not in second
+    assert "late-lynx-002" in beyond  # a page past the end shows the last one

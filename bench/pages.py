@@ -1,8 +1,8 @@
 """Do the organiser's and participants' pages cost the same at 10,000 and 1,000,000 judgments?
 
 Issue 14 item 2 ("flat pages"). For each size it builds the scoring bench's campaign
-(bench/score_campaign.py: 50 contenders, 500 annotators, 10% gold, three votes per regular
-comparison, all COPY-loaded) in its own database, scores it once, then requests each page
+(bench/score_campaign.py's builder: 50 contenders, 50 annotators, 10% gold, three votes per
+regular comparison, all COPY-loaded) in its own database, scores it once, then requests each page
 in-process through Django's test client and prints, side by side, the median server time of
 ``--repeat`` requests (the best of ``--rounds`` rounds, which alternate the sizes) and the
 number of SQL statements of one request. It asserts nothing.
@@ -29,6 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The same crowd and models at every size, so only the judgments differ: 50 annotators meet
+# enough gold at 10,000 judgments to be trusted (with 500 nobody would be, and the boards
+# would be empty states, cheaper than any ranking).
+ANNOTATORS = 50
 PAGES = (
     ("dashboard", "organiser", "/c/{slug}/organise/"),
     ("leaderboard", "organiser", "/c/{slug}/leaderboard/"),
@@ -68,7 +72,7 @@ def measure(size: int, args: argparse.Namespace) -> dict[str, tuple[float, int]]
 
     db = f"crowdeval_pagebench_{size}"
     build = argparse.Namespace(
-        judgments=size, contenders=50, annotators=500, db=db, reuse=args.reuse
+        judgments=size, contenders=50, annotators=ANNOTATORS, db=db, reuse=args.reuse
     )
     os.environ.update(scorebench.django_env(db))
     os.environ.pop("REDIS_URL", None)

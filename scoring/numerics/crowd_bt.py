@@ -58,11 +58,12 @@ from scipy.special import expit, log_expit
 from scoring.numerics.crowd_votes import CrowdVotes
 from scoring.numerics.ratings import (
     BASE_RATING,
-    ELO_PER_NAT,
     PRIOR_TIES,
     ContenderRating,
+    board_interval,
     pairwise_matrices,
     rank_with_intervals,
+    to_elo,
 )
 from scoring.numerics.votes import A_WINS, B_WINS, RatingError
 
@@ -279,21 +280,6 @@ def _fit(
     raise RatingError("Crowd-BT fit did not converge")  # not seen in tests; a bug if raised
 
 
-def _to_elo(
-    theta: NDArray[np.float64], voted: NDArray[np.intp], n: int, anchor: int | None, base: float
-) -> NDArray[np.float64]:
-    """Log-strengths (..., voted) → Elo (..., n) as the default board: mean or anchor at base."""
-    elo = theta * ELO_PER_NAT
-    if anchor is None:
-        elo = elo - elo.mean(axis=-1, keepdims=True) + base
-    else:
-        elo = elo - elo[..., [int(np.searchsorted(voted, anchor))]] + base
-    out = np.empty((*elo.shape[:-1], n))
-    out[...] = elo.mean(axis=-1, keepdims=True)
-    out[..., voted] = elo
-    return out
-
-
 def fit_crowd_bt(
     data: CrowdVotes,
     *,
@@ -318,16 +304,15 @@ def fit_crowd_bt(
         return CrowdFit(flat, flat.copy(), flat.copy(), reliability, 0, rounds, seed)
     cells = _cells(data, voted)
     s, eta, iterations = _fit(cells, right, wrong)
-    rating = _to_elo(s, voted, n, anchor, base_rating)
+    place = None if anchor is None else int(np.searchsorted(voted, anchor))
+    rating = to_elo(s, voted, n, place, base_rating)
     samples = _annotator_bootstrap(cells, s, eta, right, wrong, rounds, seed)
     if samples is None:
         lower, upper = np.full(n, rating.min()), np.full(n, rating.max())
     else:
-        elo = _to_elo(samples, voted, n, anchor, base_rating)
+        elo = to_elo(samples, voted, n, place, base_rating)
         lower, upper = np.percentile(elo, [2.5, 97.5], axis=0)
-    lower, upper = np.minimum(lower, rating), np.maximum(upper, rating)
-    unvoted = np.setdiff1d(np.arange(n), voted)
-    lower[unvoted], upper[unvoted] = lower[voted].min(), upper[voted].max()
+    lower, upper = board_interval(rating, lower, upper, voted)
     return CrowdFit(rating, lower, upper, eta, iterations, rounds, seed)
 
 

@@ -99,10 +99,16 @@ def _prepare(
     return voted, np.searchsorted(voted, i), np.searchsorted(voted, j), cells, place
 
 
-def _to_elo(
+def to_elo(
     theta: np.ndarray, voted: np.ndarray, n: int, anchor_place: int | None, base: float
 ) -> np.ndarray:
-    """Log-strengths (..., voted) → Elo (..., n): mean or anchor at `base`; no votes → the mean."""
+    """Log-strengths (..., voted) → Elo (..., n): mean or anchor at `base`; no votes → the mean.
+
+    ``anchor_place`` is the anchor's position in ``voted`` (not its contender index). Every
+    board (plain, annotator-aware, style-controlled, leave-one-out) converts through here.
+    """
+    if voted.size == 0:
+        return np.full((*theta.shape[:-1], n), float(base))
     elo = theta * ELO_PER_NAT
     reference = (
         elo.mean(axis=-1, keepdims=True) if anchor_place is None else elo[..., [anchor_place]]
@@ -129,7 +135,7 @@ def fit_bradley_terry(
         return np.full(n, float(base_rating))
     prior = np.array([not _strongly_connected(i, j, cells, voted.size)])
     theta = _solve(i, j, cells[None], voted.size, prior)
-    return _to_elo(theta, voted, n, anchor_place, base_rating)[0]
+    return to_elo(theta, voted, n, anchor_place, base_rating)[0]
 
 
 def bootstrap_ratings(
@@ -172,12 +178,23 @@ def bootstrap_ratings(
         # A resample only loses edges: it keeps the full data's MLE verdict unless it lost one.
         prior = rounds_without_mle(i, j, resampled, cells, k, full_exists=full_exists)
         theta = _solve(i, j, resampled, k, prior, start=warm)
-        samples[first : first + chunk] = _to_elo(theta, voted, n, anchor_place, base_rating)
+        samples[first : first + chunk] = to_elo(theta, voted, n, anchor_place, base_rating)
     lower, upper = np.percentile(samples, [2.5, 97.5], axis=0)
-    lower, upper = np.minimum(lower, rating), np.maximum(upper, rating)
-    unvoted = np.setdiff1d(np.arange(n), voted)
-    lower[unvoted], upper[unvoted] = lower[voted].min(), upper[voted].max()
+    lower, upper = board_interval(rating, lower, upper, voted)
     return RatingIntervals(rating, lower, upper, rounds, seed)
+
+
+def board_interval(
+    rating: np.ndarray, lower: np.ndarray, upper: np.ndarray, voted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The board's interval rule, for every board: widened to contain the point rating (a
+    board never shows a rating outside its own interval), and a contender without votes
+    spans the voted contenders' whole range (it could be anywhere among them)."""
+    lower, upper = np.minimum(lower, rating), np.maximum(upper, rating)
+    if voted.size:
+        unvoted = np.setdiff1d(np.arange(rating.size), voted)
+        lower[unvoted], upper[unvoted] = lower[voted].min(), upper[voted].max()
+    return lower, upper
 
 
 def rank_with_intervals(lower: ArrayLike, upper: ArrayLike) -> NDArray[np.int64]:

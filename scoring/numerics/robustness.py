@@ -49,8 +49,8 @@ from scoring.numerics.ratings import (
     ELO_PER_NAT,
     _solve,
     _strongly_connected,
-    _to_elo,
     fit_bradley_terry,
+    to_elo,
 )
 from scoring.numerics.votes import A_WINS, B_WINS, PairCounts, RatingError, Votes
 
@@ -202,7 +202,7 @@ def _refit(
         # refit lost one, and only those refits need a connectivity check of their own.
         prior = rounds_without_mle(i, j, cells, total, k, full_exists=full_exists)
         theta = _solve(i, j, cells, k, prior, start=warm)
-        out[rows] = _to_elo(theta, voted, n, None, BASE_RATING)
+        out[rows] = to_elo(theta, voted, n, None, BASE_RATING)
     for r in np.flatnonzero(orphaned):
         out[r] = fit_bradley_terry(_pair_counts(pair_i, pair_j, without[r], n))
     return out

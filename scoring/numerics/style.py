@@ -33,7 +33,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoring.numerics.contextual import ContextualRows, bootstrap_contextual
-from scoring.numerics.ratings import BASE_RATING, ELO_PER_NAT, RatingIntervals
+from scoring.numerics.ratings import (
+    BASE_RATING,
+    ELO_PER_NAT,
+    RatingIntervals,
+    board_interval,
+    to_elo,
+)
 from scoring.numerics.votes import unique_inverse
 
 STYLE_FEATURES = ("length", "headers", "lists", "bold")
@@ -126,13 +132,11 @@ def style_controlled(
     warm = None if start is None else (np.asarray(start, dtype=float) - BASE_RATING) / ELO_PER_NAT
     samples = bootstrap_contextual(rows, rounds=rounds, seed=seed, start=warm)
     fit = samples.fit
-    rating = _to_elo(fit.strength, fit.voted)
-    draws = _to_elo(samples.strength, fit.voted)
+    # Strengths are over every contender; the board's scale is over those with votes.
+    rating = to_elo(fit.strength[fit.voted], fit.voted, n_contenders, None, BASE_RATING)
+    draws = to_elo(samples.strength[:, fit.voted], fit.voted, n_contenders, None, BASE_RATING)
     lower, upper = np.percentile(draws, [2.5, 97.5], axis=0)
-    lower, upper = np.minimum(lower, rating), np.maximum(upper, rating)
-    unvoted = np.setdiff1d(np.arange(n_contenders), fit.voted)
-    if fit.voted.size:
-        lower[unvoted], upper[unvoted] = lower[fit.voted].min(), upper[fit.voted].max()
+    lower, upper = board_interval(rating, lower, upper, fit.voted)
     coefficient_draws = samples.coefficients * ELO_PER_NAT
     low, high = np.percentile(coefficient_draws, [2.5, 97.5], axis=0)
     coefficients = [
@@ -169,13 +173,3 @@ def _group_rows(
         score=np.bincount(inverse, score, minlength=keys.size).astype(np.float64),
         n_contenders=n_contenders,
     )
-
-
-def _to_elo(strength: NDArray[np.float64], voted: NDArray[np.intp]) -> NDArray[np.float64]:
-    """Natural-log strengths → Elo, mean BASE_RATING over the contenders with votes; the
-    others at that mean (scoring.numerics.ratings' convention)."""
-    elo = np.full(strength.shape, BASE_RATING)
-    if voted.size:
-        part = strength[..., voted] * ELO_PER_NAT
-        elo[..., voted] = part - part.mean(axis=-1, keepdims=True) + BASE_RATING
-    return elo

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from campaign.annotate.allocation import set_priorities
 from campaign.models import Campaign, Contender
@@ -40,29 +41,16 @@ NAME = "pair_priorities"
 SHOWN_PAIRS = 10  # the dashboard's table; the JSON keeps them all
 
 
-def _comparisons_per_pair(campaign: Campaign, contender_ids: Sequence[int]) -> dict[str, Any]:
-    """Regular comparisons per contender pair (an n x n matrix), inside the run's read."""
-    rows = fetch_columns(
-        """SELECT CAST(ra.contender_id AS BIGINT), CAST(rb.contender_id AS BIGINT),
-                  CAST(count(*) AS BIGINT)
-           FROM campaign_comparison c
-           JOIN campaign_response ra ON ra.id = c.response_a_id
-           JOIN campaign_response rb ON rb.id = c.response_b_id
-           WHERE c.campaign_id = %s AND c.gold_side = ''
-           GROUP BY ra.contender_id, rb.contender_id""",
-        [campaign.pk],
-        [("a", "bigint"), ("b", "bigint"), ("n", "bigint")],
-    )
-    place = {pk: index for index, pk in enumerate(contender_ids)}
-    counts = np.zeros((len(contender_ids), len(contender_ids)), dtype=np.int64)
-    for a, b, n in zip(rows["a"].tolist(), rows["b"].tolist(), rows["n"].tolist(), strict=True):
-        if a in place and b in place:
-            counts[place[a], place[b]] += n
-            counts[place[b], place[a]] += n
-    return {"comparisons": counts}
+def _comparisons_per_pair(run: ScoringRun) -> NDArray[np.int64]:
+    """Regular comparisons per contender pair (an n x n symmetric matrix), from the
+    comparisons the run has already read."""
+    n = len(run.names)
+    counts = np.zeros((n, n), dtype=np.int64)
+    np.add.at(counts, (run.comparisons.a, run.comparisons.b), 1)
+    return counts + counts.T
 
 
-def _compute(run: ScoringRun, facts: dict[str, Any]) -> dict[str, Any]:
+def _compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
     campaign, n = run.campaign, len(run.names)
     cap, floor = campaign.judgments_per_comparison, campaign.min_judgments_per_comparison
     result: dict[str, Any] = {
@@ -87,7 +75,7 @@ def _compute(run: ScoringRun, facts: dict[str, Any]) -> dict[str, Any]:
     regular = run.contender_a >= 0
     np.add.at(judged, (run.contender_a[regular], run.contender_b[regular]), 1)
     judged = judged + judged.T
-    comparisons = facts["comparisons"]
+    comparisons = _comparisons_per_pair(run)
     pairs: list[dict[str, Any]] = []
     for k in range(priorities.first.size):
         i, j = int(priorities.first[k]), int(priorities.second[k])
@@ -143,9 +131,7 @@ def _advice(state: str, open_neighbours: int, neighbours: int) -> dict[str, str]
     return {"state": state, "message": messages[state]}
 
 
-PAIR_PRIORITIES = register(
-    Extra(name=NAME, kind="analysis", compute=_compute, read=_comparisons_per_pair)
-)
+PAIR_PRIORITIES = register(Extra(name=NAME, kind="analysis", compute=_compute))
 
 
 def write_priorities(snapshot: Snapshot) -> int:

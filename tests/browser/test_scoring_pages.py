@@ -226,3 +226,34 @@ def test_dashboard_says_how_solid_the_ranking_is_on_wide_and_narrow_screens(
         section.screenshot(path=str(shots / f"dashboard-robustness-{width}.png"))
         page.screenshot(path=str(shots / f"dashboard-robustness-{width}-viewport.png"))
         context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_participant_ranking_pages_forward_and_back(
+    live_server, browser: Browser, shots: Path, monkeypatch, width
+):
+    from scoring import views
+
+    monkeypatch.setattr(views, "PARTICIPANTS_PER_PAGE", 2)
+    owner = make_organiser(handle="organiser-handle-019")
+    campaign = make_judgeable_campaign("paged", regular=3, owner=owner)
+    people = [make_participant(campaign, handle=handle) for handle in HANDLES[:3]]
+    make_snapshot(
+        campaign,
+        annotators=[Scored(person, judgments=90 - 30 * k) for k, person in enumerate(people)],
+    )
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/c/{campaign.slug}/leaderboard/")
+
+    ranking = page.locator("table.participants tbody th")
+    expect(ranking).to_have_text(HANDLES[:2])
+    page.get_by_role("link", name="Next →").click()
+    expect(ranking).to_have_text(HANDLES[2:3])
+    expect(page.get_by_text("Page 2 of 2 (3 participants")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.locator("#participants-heading").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"leaderboard-participants-page-{width}.png"))
+    page.get_by_role("link", name="← Previous").click()
+    expect(ranking).to_have_text(HANDLES[:2])
+    context.close()

@@ -24,9 +24,9 @@ each annotator by what their votes say, so random clickers count for nothing on 
   an annotator with neither gold nor votes sits at ⅔: a newcomer is assumed a little better
   than a coin), and each contender one virtual tie against a phantom at strength 0 (the
   BayesElo-style prior the Bradley-Terry fit uses when its MLE does not exist; here always,
-  since a crowd of coins alone would leave the strengths undetermined). The model is symmetric under
-  (s, η) → (-s, 1 - η); the η prior and the start (s = 0, η at its gold-and-prior mean) pick
-  the mode in which the crowd is mostly honest.
+  since a crowd of coins alone would leave the strengths undetermined). The model is
+  symmetric under (s, η) → (-s, 1 - η); the η prior and the start (s = 0, η at its
+  gold-and-prior mean) pick the mode in which the crowd is mostly honest.
 - **Scale**: natural-log strengths x 400/ln 10, mean `BASE_RATING` over contenders with votes
   (or an anchor contender at it), exactly as `scoring.numerics.ratings`; contenders without
   votes sit at the mean with an interval spanning the whole board.

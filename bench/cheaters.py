@@ -1,6 +1,6 @@
 """A simulated contest: does quality control catch the cheaters, and does it help the ratings?
 
-    .venv/bin/python bench/cheaters.py [--seeds 5]
+    .venv/bin/python bench/cheaters.py [--seeds 5] [--first-seed 0]
 
 500 annotators with known behaviour judge comparisons of 30 contenders with known strengths,
 under the campaign's default gold settings (three qualification gold items first, then about
@@ -19,14 +19,15 @@ error, a truncated answer), so scenario A halves an annotator's error rate on go
 → 0.875 on gold). Scenario B makes gold exactly as hard as an ordinary comparison, the
 strict reading; with ~23 gold items a true 0.75 then often falls under the 0.70 threshold
 (the `vouched` rule lets their regular answers speak for them: scoring.numerics.flags).
-Both are printed, seed by seed (0-4). Per behaviour: the share caught (their votes left out
-of the ratings: untrusted on gold and not vouched for, or flagged `gold_spotter`), then the
-mean shares with any flag and flagged `gold_spotter`. Ratings, each against the truth
-(Kendall's tau with the true order; RMS error against the true strengths on the Elo scale):
-Bradley-Terry point fit on all ordinary votes, on the counted ones ("trusted only", the
-default board), and Crowd-BT on all ordinary votes ("annotator-aware", the snapshot's
-crowd_bt view: gold pinning reliabilities, flagged spotters' gold left out). The targets'
-PASS/FAIL lines close the output.
+Both are printed, seed by seed (0-4 by default; `--first-seed 10` checks the rules on seeds
+they were not tuned on). Per behaviour: the share caught (their votes left out of the
+ratings: untrusted on gold and not vouched for, or flagged `gold_spotter` or `at_chance`),
+then the mean shares with any flag, flagged `gold_spotter` and flagged `at_chance`.
+Ratings, each against the truth (Kendall's tau with the true order; RMS error against the
+true strengths on the Elo scale): Bradley-Terry point fit on all ordinary votes, on the
+counted ones ("trusted only", the default board), and Crowd-BT on all ordinary votes
+("annotator-aware", the snapshot's crowd_bt view: gold pinning reliabilities, flagged
+spotters' gold left out). The targets' PASS/FAIL lines close the output.
 
 Two reference rows under each ratings table, outside the targets, say how far any board
 could get on the same contest. "Crowd-BT, true η": the same model with every reliability
@@ -55,7 +56,7 @@ from scoring.numerics.annotators import (
 )
 from scoring.numerics.crowd_bt import fit_crowd_bt
 from scoring.numerics.crowd_votes import CrowdVotes, crowd_votes_of
-from scoring.numerics.flags import GOLD_SPOTTER
+from scoring.numerics.flags import AT_CHANCE, GOLD_SPOTTER
 from scoring.numerics.ratings import BASE_RATING, ELO_PER_NAT, fit_bradley_terry
 from scoring.numerics.votes import Votes, outcome_from_verdict
 
@@ -224,17 +225,19 @@ def groups_of(contest: Contest) -> dict[str, np.ndarray]:
 
 
 def measure(contest: Contest) -> dict[str, dict[str, float]]:
-    """Per behaviour: share excluded from the ratings, flagged at all, flagged gold spotter;
+    """Per behaviour: share excluded from the ratings, flagged at all, gold spotter, at chance;
     per board (METHODS): Kendall tau and RMS error against the truth."""
     scores = score_annotators(contest.judgments)
     excluded = np.array([not score.votes_count for score in scores])
     flagged = np.array([bool(score.flags) for score in scores])
     spotter = np.array([GOLD_SPOTTER in score.flags for score in scores])
+    random_like = np.array([AT_CHANCE in score.flags for score in scores])
     shares = {
         name: {
             "excluded": excluded[members].mean(),
             "flagged": flagged[members].mean(),
             "gold_spotter": spotter[members].mean(),
+            "at_chance": random_like[members].mean(),
         }
         for name, members in groups_of(contest).items()
     }
@@ -255,15 +258,18 @@ def report(title: str, gold_error_factor: float, seeds: list[int]) -> list[tuple
     runs = [measure(simulate(seed, gold_error_factor)) for seed in seeds]
     columns = " ".join(f"{f'seed {seed}':>7}" for seed in seeds)
     print(f"\n{title}")
-    print(f"{'caught (votes left out)':<26} {columns} {'mean':>7} {'flagged':>8} {'spotter':>8}")
+    heading = f"{'mean':>7} {'flagged':>8} {'spotter':>8} {'chance':>8}"
+    print(f"{'caught (votes left out)':<26} {columns} {heading}")
     for name in runs[0]:
         if name in METHODS + REFERENCES:
             continue
         excluded = [run[name]["excluded"] for run in runs]
         flagged = np.mean([run[name]["flagged"] for run in runs])
         spotter = np.mean([run[name]["gold_spotter"] for run in runs])
+        random_like = np.mean([run[name]["at_chance"] for run in runs])
         shares = " ".join(f"{share:>7.1%}" for share in excluded)
-        print(f"{name:<26} {shares} {np.mean(excluded):>7.1%} {flagged:>8.1%} {spotter:>8.1%}")
+        means = f"{np.mean(excluded):>7.1%} {flagged:>8.1%} {spotter:>8.1%} {random_like:>8.1%}"
+        print(f"{name:<26} {shares} {means}")
     for key, label in (("tau", "Kendall tau vs truth"), ("rms", "RMS error vs truth (Elo)")):
         print(f"{label:<26} {columns} {'mean':>7}")
         for method in METHODS + REFERENCES:
@@ -303,9 +309,10 @@ def report(title: str, gold_error_factor: float, seeds: list[int]) -> list[tuple
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    parser.add_argument("--seeds", type=int, default=5, help="how many seeds (default 5)")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default 0)")
     arguments = parser.parse_args()
-    seeds = list(range(arguments.seeds))
+    seeds = list(range(arguments.first_seed, arguments.first_seed + arguments.seeds))
     scenarios = {
         "A": ("gold easier: an honest annotator's error rate halves on gold", 0.5),
         "B": ("gold exactly as hard as ordinary comparisons", 1.0),

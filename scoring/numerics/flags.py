@@ -163,6 +163,28 @@ def agreement_bounds(
     return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
 
 
+def short_of_the_crowd(
+    agreeing: NDArray[np.int64],
+    compared: NDArray[np.int64],
+    chance: NDArray[np.float64],
+    typical: float | None,
+    share: float,
+    settings: FlagSettings | None = None,
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Whether, over at least ``spotter_min_shared`` judgments compared, the agreement's upper
+    bound lies below ``chance`` plus ``share`` of the way to ``typical`` (never without a
+    typical agreement), and that upper bound."""
+    settings = settings or FlagSettings()
+    _lower, agreement_upper = agreement_bounds(agreeing, compared)
+    if typical is None:
+        return np.zeros(np.shape(compared), dtype=bool), agreement_upper
+    chance = np.asarray(chance, dtype=float)
+    short = (np.asarray(compared) >= settings.spotter_min_shared) & (
+        agreement_upper < chance + share * (typical - chance)
+    )
+    return short, agreement_upper
+
+
 def gold_spotters(
     gold_lower: NDArray[np.float64],
     gold_seen: NDArray[np.int64],
@@ -179,15 +201,12 @@ def gold_spotters(
     would by chance alone; ``typical`` is the crowd's `typical_agreement`.
     """
     settings = settings or FlagSettings()
-    if typical is None:
-        return np.zeros(np.shape(compared), dtype=bool)
-    chance = np.asarray(chance, dtype=float)
-    _lower, agreement_upper = agreement_bounds(agreeing, compared)
+    share = settings.spotter_signal_share
+    short, upper = short_of_the_crowd(agreeing, compared, chance, typical, share, settings)
     return (
-        (np.asarray(gold_seen) >= settings.spotter_min_gold)
-        & (np.asarray(compared) >= settings.spotter_min_shared)
-        & (agreement_upper < np.asarray(gold_lower) - settings.spotter_margin)
-        & (agreement_upper < chance + settings.spotter_signal_share * (typical - chance))
+        short
+        & (np.asarray(gold_seen) >= settings.spotter_min_gold)
+        & (upper < np.asarray(gold_lower) - settings.spotter_margin)
     )
 
 
@@ -201,15 +220,10 @@ def at_chance(
     """The `at_chance` rule of the module docstring, per annotator (arguments as in
     `gold_spotters`): whether even the agreement's upper bound falls short of the bar."""
     settings = settings or FlagSettings()
-    if typical is None:
-        return np.zeros(np.shape(compared), dtype=bool)
-    chance = np.asarray(chance, dtype=float)
-    _lower, agreement_upper = agreement_bounds(agreeing, compared)
-    return (
-        (np.asarray(compared) >= settings.spotter_min_shared)
-        & (typical > chance)  # no item-by-item signal in the crowd: nothing to fall short of
-        & (agreement_upper < chance + settings.chance_signal_share * (typical - chance))
-    )
+    share = settings.chance_signal_share
+    short, _upper = short_of_the_crowd(agreeing, compared, chance, typical, share, settings)
+    # A crowd agreeing at chance has no item-by-item signal to fall short of.
+    return short & (typical is not None and typical > np.asarray(chance, dtype=float))
 
 
 def vouched_by_agreement(

@@ -1,6 +1,6 @@
 """A simulated contest: does quality control catch the cheaters, and does it help the ratings?
 
-    .venv/bin/python bench/cheaters.py [--seeds 5]
+    .venv/bin/python bench/cheaters.py [--seeds 5] [--first-seed 0]
 
 500 annotators with known behaviour judge comparisons of 30 contenders with known strengths,
 under the campaign's default gold settings (three qualification gold items first, then about
@@ -19,14 +19,25 @@ error, a truncated answer), so scenario A halves an annotator's error rate on go
 → 0.875 on gold). Scenario B makes gold exactly as hard as an ordinary comparison, the
 strict reading; with ~23 gold items a true 0.75 then often falls under the 0.70 threshold
 (the `vouched` rule lets their regular answers speak for them: scoring.numerics.flags).
-Both are printed, seed by seed (0-4). Per behaviour: the share caught (their votes left out
-of the ratings: untrusted on gold and not vouched for, or flagged `gold_spotter`), then the
-mean shares with any flag and flagged `gold_spotter`. Ratings, each against the truth
-(Kendall's tau with the true order; RMS error against the true strengths on the Elo scale):
-Bradley-Terry point fit on all ordinary votes, on the counted ones ("trusted only", the
-default board), and Crowd-BT on all ordinary votes ("annotator-aware", the snapshot's
-crowd_bt view: gold pinning reliabilities, flagged spotters' gold left out). The targets'
-PASS/FAIL lines close the output.
+Both are printed, seed by seed (0-4 by default; `--first-seed 10` checks the rules on seeds
+they were not tuned on). Per behaviour: the share caught (their votes left out of the
+ratings: untrusted on gold and not vouched for, or flagged `gold_spotter` or `at_chance`),
+then the mean shares with any flag, flagged `gold_spotter` and flagged `at_chance`.
+Ratings, each against the truth (Kendall's tau with the true order; RMS error against the
+true strengths on the Elo scale): Bradley-Terry point fit on all ordinary votes, on the
+counted ones ("trusted only", the default board), and Crowd-BT on all ordinary votes
+("annotator-aware", the snapshot's crowd_bt view: gold pinning reliabilities, flagged
+spotters' gold left out). The targets' PASS/FAIL lines close the output.
+
+Two reference rows under each ratings table, outside the targets, say how far any board
+could get on the same contest. "Crowd-BT, true η": the same model with every reliability
+fixed at its true value, i.e. what a perfect estimate of each annotator's reliability would
+give. The simulation's answers are Crowd-BT in expectation: an honest annotator's share of
+"a" is η p + (1 - η)(1 - p) with η = ½ + 0.9 (3q - 1) / 4 (a decisive truth reported with
+probability q, a wrong answer half a tie and half the other side, true ties on 10%), every
+other behaviour η = ½ on ordinary comparisons. "BT on true outcomes": plain Bradley-Terry on
+each ordinary comparison's true answer, once, as if every comparison had one perfect
+annotator: all the information the contest holds about the order.
 """
 
 from __future__ import annotations
@@ -44,8 +55,8 @@ from scoring.numerics.annotators import (
     score_annotators,
 )
 from scoring.numerics.crowd_bt import fit_crowd_bt
-from scoring.numerics.crowd_votes import crowd_votes_of
-from scoring.numerics.flags import GOLD_SPOTTER
+from scoring.numerics.crowd_votes import CrowdVotes, crowd_votes_of
+from scoring.numerics.flags import AT_CHANCE, GOLD_SPOTTER
 from scoring.numerics.ratings import BASE_RATING, ELO_PER_NAT, fit_bradley_terry
 from scoring.numerics.votes import Votes, outcome_from_verdict
 
@@ -61,6 +72,8 @@ ORDINARY_PER_ANNOTATOR = 180
 N_CONTENDERS = 30
 GOLD_POOL = 400
 METHODS = ("all votes", "trusted only", "annotator-aware")
+REFERENCES = ("Crowd-BT, true η", "BT on true outcomes")
+PINNED_GOLD = 1e9  # gold answers that fix an η at its true value (posterior sd ~2e-5)
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,7 @@ class Contest:
     strength: np.ndarray  # per contender, natural-log units
     pair_a: np.ndarray  # per comparison id (ordinary ones)
     pair_b: np.ndarray
+    outcome: np.ndarray  # per comparison id (ordinary ones): the true answer, signed class
 
 
 def answer(rng: np.random.Generator, truth: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
@@ -101,6 +115,7 @@ def simulate(seed: int, gold_error_factor: float) -> Contest:
     p_a = 1.0 / (1.0 + np.exp(strength[pair_b] - strength[pair_a]))
     truth = np.where(rng.random(ids.size) < 0.1, 0, np.where(rng.random(ids.size) < p_a, -1, 1))
     gold = np.zeros(annotator.size, dtype=int)
+    outcome = truth
 
     # Gold: three qualification items, then ~10% of items, each gold item at most once per person.
     gold_answer = np.where(rng.random(GOLD_POOL) < 0.5, -1, 1)
@@ -130,7 +145,7 @@ def simulate(seed: int, gold_error_factor: float) -> Contest:
     seconds = rng.lognormal(np.log(median_seconds), 0.5)
 
     judgments = Judgments(annotator, comparison, verdict, a_on_left, seconds, gold, n_annotators=n)
-    return Contest(judgments, behaviour, accuracy, strength, pair_a, pair_b)
+    return Contest(judgments, behaviour, accuracy, strength, pair_a, pair_b, outcome)
 
 
 def contenders_of(contest: Contest) -> tuple[np.ndarray, np.ndarray]:
@@ -170,6 +185,34 @@ def crowd_bt_of(contest: Contest, scores: list[AnnotatorScore]) -> np.ndarray:
     return fit_crowd_bt(data, rounds=1).rating
 
 
+def true_reliability(contest: Contest) -> np.ndarray:
+    """Each annotator's η on ordinary comparisons, from the simulation (module docstring)."""
+    follows = np.isin(contest.behaviour, ["honest", "speeder"])
+    return np.where(follows, 0.5 + 0.9 * (3.0 * contest.accuracy - 1.0) / 4.0, 0.5)
+
+
+def references_of(contest: Contest) -> dict[str, np.ndarray]:
+    """The reference rows: Crowd-BT with every η pinned at its true value by overwhelming
+    gold, and Bradley-Terry on every ordinary comparison's true answer."""
+    a, b = contenders_of(contest)
+    n = contest.judgments.n_annotators
+    data = crowd_votes_of(contest.judgments, a, b, N_CONTENDERS)
+    pinned = CrowdVotes(
+        data.votes,
+        data.annotator,
+        n,
+        np.full(n, PINNED_GOLD),
+        true_reliability(contest) * PINNED_GOLD,
+    )
+    truth = Votes(
+        contest.pair_a, contest.pair_b, outcome_from_verdict(contest.outcome), N_CONTENDERS
+    )
+    return {
+        REFERENCES[0]: fit_crowd_bt(pinned, rounds=1).rating,
+        REFERENCES[1]: fit_bradley_terry(truth),
+    }
+
+
 def groups_of(contest: Contest) -> dict[str, np.ndarray]:
     """Annotator masks per behaviour, honest split by accuracy band."""
     groups = {name: contest.behaviour == name for name in BEHAVIOURS}
@@ -182,17 +225,19 @@ def groups_of(contest: Contest) -> dict[str, np.ndarray]:
 
 
 def measure(contest: Contest) -> dict[str, dict[str, float]]:
-    """Per behaviour: share excluded from the ratings, flagged at all, flagged gold spotter;
+    """Per behaviour: share excluded from the ratings, flagged at all, gold spotter, at chance;
     per board (METHODS): Kendall tau and RMS error against the truth."""
     scores = score_annotators(contest.judgments)
     excluded = np.array([not score.votes_count for score in scores])
     flagged = np.array([bool(score.flags) for score in scores])
     spotter = np.array([GOLD_SPOTTER in score.flags for score in scores])
+    random_like = np.array([AT_CHANCE in score.flags for score in scores])
     shares = {
         name: {
             "excluded": excluded[members].mean(),
             "flagged": flagged[members].mean(),
             "gold_spotter": spotter[members].mean(),
+            "at_chance": random_like[members].mean(),
         }
         for name, members in groups_of(contest).items()
     }
@@ -201,6 +246,7 @@ def measure(contest: Contest) -> dict[str, dict[str, float]]:
         "all votes": bradley_terry_of(contest, ordinary),
         "trusted only": bradley_terry_of(contest, accepted_judgments(contest.judgments, scores)),
         "annotator-aware": crowd_bt_of(contest, scores),
+        **references_of(contest),
     }
     for method, rating in boards.items():
         shares[method] = dict(zip(("tau", "rms"), closeness(contest, rating), strict=True))
@@ -212,19 +258,26 @@ def report(title: str, gold_error_factor: float, seeds: list[int]) -> list[tuple
     runs = [measure(simulate(seed, gold_error_factor)) for seed in seeds]
     columns = " ".join(f"{f'seed {seed}':>7}" for seed in seeds)
     print(f"\n{title}")
-    print(f"{'caught (votes left out)':<26} {columns} {'mean':>7} {'flagged':>8} {'spotter':>8}")
+    heading = f"{'mean':>7} {'flagged':>8} {'spotter':>8} {'chance':>8}"
+    print(f"{'caught (votes left out)':<26} {columns} {heading}")
     for name in runs[0]:
-        if name in METHODS:
+        if name in METHODS + REFERENCES:
             continue
         excluded = [run[name]["excluded"] for run in runs]
         flagged = np.mean([run[name]["flagged"] for run in runs])
         spotter = np.mean([run[name]["gold_spotter"] for run in runs])
+        random_like = np.mean([run[name]["at_chance"] for run in runs])
         shares = " ".join(f"{share:>7.1%}" for share in excluded)
-        print(f"{name:<26} {shares} {np.mean(excluded):>7.1%} {flagged:>8.1%} {spotter:>8.1%}")
+        means = f"{np.mean(excluded):>7.1%} {flagged:>8.1%} {spotter:>8.1%} {random_like:>8.1%}"
+        print(f"{name:<26} {shares} {means}")
     for key, label in (("tau", "Kendall tau vs truth"), ("rms", "RMS error vs truth (Elo)")):
-        print(f"{label:<26} {columns}")
-        for method in METHODS:
-            print(f"  {method:<24} " + " ".join(f"{run[method][key]:>7.3f}" for run in runs))
+        print(f"{label:<26} {columns} {'mean':>7}")
+        for method in METHODS + REFERENCES:
+            if method == REFERENCES[0]:
+                print("  reference, not a board:")
+            values = [run[method][key] for run in runs]
+            cells = " ".join(f"{value:>7.3f}" for value in values)
+            print(f"  {method:<24} {cells} {np.mean(values):>7.3f}")
 
     def worst(name: str, key: str, low: bool) -> float:
         values = [run[name][key] for run in runs]
@@ -256,9 +309,10 @@ def report(title: str, gold_error_factor: float, seeds: list[int]) -> list[tuple
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    parser.add_argument("--seeds", type=int, default=5, help="how many seeds (default 5)")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default 0)")
     arguments = parser.parse_args()
-    seeds = list(range(arguments.seeds))
+    seeds = list(range(arguments.first_seed, arguments.first_seed + arguments.seeds))
     scenarios = {
         "A": ("gold easier: an honest annotator's error rate halves on gold", 0.5),
         "B": ("gold exactly as hard as ordinary comparisons", 1.0),

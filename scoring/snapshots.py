@@ -46,7 +46,7 @@ from scoring.numerics.annotators import (
     accepted_judgments,
     score_annotators,
 )
-from scoring.numerics.flags import GOLD_SPOTTER
+from scoring.numerics.flags import AT_CHANCE, GOLD_SPOTTER
 from scoring.numerics.participants import rank_participants
 from scoring.numerics.ratings import ContenderRating, online_elo, pairwise_matrices, rate_contenders
 from scoring.numerics.votes import (
@@ -62,10 +62,11 @@ logger = logging.getLogger(__name__)
 
 # Bump when the same data and settings would now give different scores (a numerics change),
 # so the next run stores a fresh snapshot instead of keeping the old one.
-SCORING_VERSION = 4  # 2: campaigns without gold count every vote; gold spotters; 3: spotter
+SCORING_VERSION = 5  # 2: campaigns without gold count every vote; gold spotters; 3: spotter
 # rule against chance agreement, untrusted annotators vouched for by agreement, crowd_bt view;
 # 4: Bradley-Terry fits stop once the next Newton step is predicted below tolerance (ratings
-# move by at most ~1e-7 Elo)
+# move by at most ~1e-7 Elo); 5: `at_chance` annotators' votes left out, the spotter rule's
+# bar raised to the crowd's typical agreement
 SEED = 0  # the bootstrap's seed: the same data gives the same intervals
 
 
@@ -163,6 +164,7 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
             "trusted_annotators": sum(score.trusted is True for score in scores),
             "counted_annotators": sum(score.votes_count for score in scores),
             "gold_spotters": sum(GOLD_SPOTTER in score.flags for score in scores),
+            "at_chance": sum(AT_CHANCE in score.flags for score in scores),
             "gold_judgments": int(judgments.is_gold.sum()),
             # The newest judgment scored: pages count the unscored ones from it
             # (scoring.selectors.scoring_lag).

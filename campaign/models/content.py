@@ -72,12 +72,14 @@ class Campaign(models.Model):
         default=0.70, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
     block_untrusted = models.BooleanField(default=False)
-    # On by default: a gold spotter's regular votes are noise, and the rule is conservative
-    # (bounds, a margin, a minimum of evidence; scoring.numerics.flags, bench/cheaters.py).
+    # On by default: the regular votes of a gold spotter, or of anyone whose regular answers
+    # agree at chance, are noise, and the rules are conservative (bounds, a minimum of
+    # evidence; scoring.numerics.flags, bench/cheaters.py).
     exclude_gold_spotters = models.BooleanField(
         default=True,
         help_text="leave out the votes of annotators flagged as gold spotters (agreement with "
-        "the others far below their gold accuracy)",
+        "the others far below their gold accuracy) or at chance (agreement with the others "
+        "no better than chance)",
     )
     lease_minutes = models.PositiveIntegerField(default=15, validators=[MinValueValidator(1)])
     require_rationale = models.BooleanField(default=False)

@@ -53,7 +53,8 @@ HELP = {
     "min_gold_accuracy": "Gold accuracy a participant needs to be trusted (0 to 1).",
     "block_untrusted": "Untrusted participants can no longer judge.",
     "exclude_gold_spotters": "Leave out the votes of participants flagged as gold spotters "
-    "(good on gold, far from the others elsewhere).",
+    "(good on gold, far from the others elsewhere) or at chance (no better than chance "
+    "elsewhere).",
     "require_rationale": "Participants must say why for every verdict.",
     "allow_signup": "Anyone may sign up and join; otherwise only provisioned accounts.",
 }

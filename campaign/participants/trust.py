@@ -12,9 +12,9 @@ From the gold an annotator has judged, and judged correctly:
 - a campaign without gold comparisons cannot vet anyone: everyone is *unvetted* ("not vetted
   (no gold)") and every vote counts, whatever the thresholds.
 
-The scoring job may also leave out a trusted annotator's votes as a gold spotter
-(scoring.numerics.flags); that takes the regular judgments, which a participant's standing
-never looks at.
+The scoring job may also leave out a trusted annotator's votes as a gold spotter or at
+chance (scoring.numerics.flags); that takes the regular judgments, which a participant's
+standing never looks at.
 
 scoring.numerics.annotators applies the same rule to all annotators at once (numpy, no Django);
 tests/scoring/numerics/test_trust_rule.py checks on random inputs that the two agree.

@@ -15,10 +15,12 @@ from scipy.stats import beta
 
 from scoring.numerics.agreement import chance_agreement, consensus_agreement
 from scoring.numerics.flags import (
+    AT_CHANCE,
     GOLD_SPOTTER,
     UNTRUSTED,
     VOUCHED,
     FlagSettings,
+    at_chance,
     flag_annotators,
     gold_spotters,
     typical_agreement,
@@ -38,7 +40,7 @@ class GoldSettings:
 
     ``has_gold`` False: the campaign has no gold comparisons, so nobody can be vetted and
     every vote counts (trust "not vetted", None). ``exclude_gold_spotters``: the votes of
-    annotators flagged `gold_spotter` do not count even when gold trusts them.
+    annotators flagged `gold_spotter` or `at_chance` do not count even when gold trusts them.
     """
 
     min_gold_seen: int = 5
@@ -104,7 +106,7 @@ class AnnotatorScore:
     accuracy: float | None  # posterior mean of gold accuracy (Beta(1, 1) prior); None: no gold
     accuracy_lower: float | None  # 2.5% quantile of that posterior; None before any gold
     trusted: bool | None  # the gold rule; None: not vetted (the campaign has no gold)
-    votes_count: bool  # trusted, vouched or not vetted, and not excluded as a gold spotter
+    votes_count: bool  # trusted, vouched or not vetted; not excluded as gold spotter, at chance
     accepted: int  # non-gold judgments that count (all of them if votes_count, else none)
     agreement: float | None  # share agreeing with the others' consensus; None without overlap
     agreement_judgments: int  # judgments that had a consensus of others to compare with
@@ -163,7 +165,8 @@ def score_annotators(
     all judgments' behaviour (agreement: non-gold comparisons only, see `consensus_agreement`).
     Whose votes count: the trusted and the `vouched` (untrusted on gold, but their regular
     answers prove they follow the items: scoring.numerics.flags), or everyone in a campaign
-    without gold; less the gold spotters when ``gold.exclude_gold_spotters``.
+    without gold; less those flagged `gold_spotter` or `at_chance` (their regular answers show
+    the votes are noise) when ``gold.exclude_gold_spotters``.
     """
     gold = gold or GoldSettings()
     flags = flags or FlagSettings()
@@ -178,8 +181,9 @@ def score_annotators(
     agreement, overlap = consensus_agreement(
         j.annotator[ordinary], j.comparison[ordinary], j.verdict[ordinary], n
     )
-    # The spotter rule compares with the trusted others only: in a crowd with many careless
-    # annotators the consensus of everyone is noisy enough to make honest people look careless.
+    # The spotter and at-chance rules compare with the trusted others only: in a crowd with many
+    # careless annotators the consensus of everyone is noisy enough to make honest people look
+    # careless.
     regular = (j.annotator[ordinary], j.comparison[ordinary], j.verdict[ordinary], n)
     voters = trusted[j.annotator[ordinary]]
     with_trusted, compared = consensus_agreement(*regular, voters=voters)
@@ -192,9 +196,16 @@ def score_annotators(
     vouched &= vouched_by_agreement(
         upper, agreeing, compared, chance, typical, gold.min_gold_accuracy, flags
     )
-    counts = (trusted | vouched | (not gold.has_gold)) & ~(spotter & gold.exclude_gold_spotters)
+    random_like = at_chance(agreeing, compared, chance, typical, flags)
+    counts = trusted | vouched | (not gold.has_gold)
+    counts &= ~((spotter | random_like) & gold.exclude_gold_spotters)
     accepted = np.where(counts, np.bincount(j.annotator[ordinary], minlength=n), 0)
-    rated_flags = {UNTRUSTED: ~trusted & gold.has_gold, VOUCHED: vouched, GOLD_SPOTTER: spotter}
+    rated_flags = {
+        UNTRUSTED: ~trusted & gold.has_gold,
+        VOUCHED: vouched,
+        GOLD_SPOTTER: spotter,
+        AT_CHANCE: random_like,
+    }
     behaviour = flag_annotators(
         j.annotator, j.verdict, j.a_on_left, j.seconds, rated_flags, n, flags
     )

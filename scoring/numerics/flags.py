@@ -2,8 +2,8 @@
 
 Pure numpy/scipy (no Django, no I/O), vectorised over all judgments. A flag is a prompt for
 an organiser to look, not a verdict: only `untrusted` (failing gold) excludes votes, unless
-`vouched` (the regular answers prove the annotator follows the items), and `gold_spotter`
-does when the campaign says so (``exclude_gold_spotters``, on by default).
+`vouched` (the regular answers prove the annotator follows the items), and `gold_spotter` and
+`at_chance` do when the campaign says so (``exclude_gold_spotters``, on by default).
 
 The rules, in PRODUCT.md terms:
 
@@ -23,32 +23,46 @@ The rules, in PRODUCT.md terms:
 - `untrusted` — not trusted: fewer than `min_gold_seen` gold judgments (and at least one) or a
   posterior mean accuracy below `min_gold_accuracy` (see `scoring.numerics.annotators`).
   Never raised in a campaign without gold: nobody there can be vetted.
-- `gold_spotter` — "answers the control items well and the rest carelessly": agreement with
-  the trusted others' consensus on regular comparisons far below the gold accuracy, and no
-  better than chance, judged on bounds, not point estimates. With at least
-  `spotter_min_gold` gold judged and `spotter_min_shared` regular judgments compared with a
-  consensus of trusted others (the leave-one-out consensus of `scoring.numerics.agreement`,
-  trusted voters only), the upper end of the agreement's 95% interval (Beta(1 + agreeing,
-  1 + disagreeing), 97.5% quantile) lies both
+- `at_chance` — "regular answers no better than chance": with at least `spotter_min_shared`
+  regular judgments compared with a consensus of trusted others (the leave-one-out
+  consensus of `scoring.numerics.agreement`, trusted voters only), the upper end of the
+  agreement's 95% interval (Beta(1 + agreeing, 1 + disagreeing), 97.5% quantile) lies below
+  the annotator's chance agreement (`chance_agreement`: what answers independent of the
+  items, with their habits, would reach; Cohen's expected agreement) plus
+  `chance_signal_share` (0.8) of the way from there to the trusted crowd's typical
+  agreement (`typical_agreement`, a median). The mirror of `vouched`: whatever gold says,
+  votes that cannot be shown to follow the items do not count. Gold alone trusts a few
+  coins in a hundred (a posterior mean of 0.70 or more on 12 to 30 gold items by luck:
+  always-left, random clicking); their regular answers are independent of the items, so
+  the upper bound of some 150 compared judgments sits about two fifths of the way. An
+  honest annotator reaches about the crowd's typical agreement, and the upper bound adds
+  about two standard errors to their own (there, some two fifths of the way), so one is
+  flagged only when their agreement stays under about two fifths of the crowd's signal (rare
+  above accuracy 0.75, commoner among the weakest honest annotators, whose votes carry
+  little). The catch, as for `gold_spotter`: the more judgments, the tighter the bound, so
+  with many hundreds per annotator it nears four fifths of the way and leaves out more of
+  the weakest honest annotators.
+- `gold_spotter` — "answers the control items well and the rest carelessly": with at
+  least `spotter_min_gold` gold judged and `spotter_min_shared` regular judgments compared as
+  for `at_chance`, the upper end of the agreement's 95% interval lies both
   (a) below the lower end of the gold accuracy's (Beta(1 + correct, 1 + wrong), 2.5%
   quantile) minus `spotter_margin` (0.15), and
-  (b) below the annotator's chance agreement (`chance_agreement`: what answers independent
-  of the items, with their habits, would reach) plus `spotter_signal_share` (0.9) of the way
-  from there to the trusted crowd's typical agreement (`typical_agreement`, a median).
+  (b) below the annotator's chance agreement plus `spotter_signal_share` (1.0) of the way
+  to the trusted crowd's typical agreement, i.e. below the typical agreement itself.
   (a) is PRODUCT.md's rule. Agreement with a consensus of one to three others runs below
   accuracy against the truth even for an honest annotator (the others err too), and far
   below it when the regular comparisons are hard (close contenders: honest people disagree
   on them, while gold is clear-cut): (a) alone then flags every honest annotator (it did on
-  bench/score_campaign.py's crowd). (b) is what sets a spotter apart whatever the items: a
-  spotter's regular answers are independent of the items, so they agree at chance, while an
-  honest annotator reaches about the crowd's typical agreement. Even the upper bound falling
-  short of nine tenths of the way, with gold far above, marks careless answers; the bounds
-  keep a short run from tripping the rule either way. (Measured from the annotator's own
-  chance level, so a crowd whose regular items all have one answer still shows a spotter
-  who always picks the other.) The catch: with many regular judgments the bounds are tight,
-  and an honest annotator whose agreement stays well under the crowd's typical one while
-  their gold accuracy is far above it is flagged too; the campaign decides whether flagged
-  annotators' votes count (``exclude_gold_spotters``).
+  bench/score_campaign.py's crowd). (b) keeps the crowd's typical agreement out of reach of
+  the rule: an annotator agreeing as well as the crowd is never a spotter. Most spotters
+  are also `at_chance`; this flag catches the lucky ones, whose agreement by chance runs
+  above four fifths of the way while their gold accuracy, far above it, says they could do
+  better. (Both rules are measured from the annotator's own chance level, so a crowd whose
+  regular items all have one answer still shows a spotter who always picks the other.) The
+  catch: with many regular judgments the bounds are tight, and an honest annotator whose
+  agreement stays well under the crowd's typical one while their gold accuracy is far above
+  it is flagged too; the campaign decides whether flagged annotators' votes count
+  (``exclude_gold_spotters``, for both flags).
 - `vouched` — not a warning: the regular answers vouch for an annotator gold leaves
   untrusted, so their votes count (scoring.numerics.annotators). Raised when gold cannot
   show them below the threshold — the upper end of the gold accuracy's 95% interval
@@ -59,7 +73,7 @@ The rules, in PRODUCT.md terms:
   five), while some 150 regular answers compared with the trusted consensus tell an
   annotator who follows the items from one who does not; random clicking and always-left
   sit at chance, so their lower bound stays below the bar.
-bench/cheaters.py measures both rules.
+bench/cheaters.py measures these rules.
 """
 
 from __future__ import annotations
@@ -76,6 +90,7 @@ STRAIGHT_LINING = "straight_lining"
 UNTRUSTED = "untrusted"
 GOLD_SPOTTER = "gold_spotter"
 VOUCHED = "vouched"
+AT_CHANCE = "at_chance"
 
 
 @dataclass(frozen=True)
@@ -91,8 +106,9 @@ class FlagSettings:
     spotter_margin: float = 0.15
     spotter_min_gold: int = 5
     spotter_min_shared: int = 30
-    spotter_signal_share: float = 0.9
+    spotter_signal_share: float = 1.0
     vouch_signal_share: float = 0.25
+    chance_signal_share: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -130,7 +146,7 @@ def typical_agreement(
     settings: FlagSettings | None = None,
 ) -> float | None:
     """The trusted crowd's typical agreement: the median over ``reference`` annotators with at
-    least ``spotter_min_shared`` judgments compared; None without any (neither rule below
+    least ``spotter_min_shared`` judgments compared; None without any (none of the rules below
     can fire then)."""
     settings = settings or FlagSettings()
     pool = np.asarray(reference, dtype=bool) & (np.asarray(compared) >= settings.spotter_min_shared)
@@ -145,6 +161,28 @@ def agreement_bounds(
     lower = beta.ppf(0.025, 1.0 + agreeing, 1.0 + compared - agreeing)
     upper = beta.ppf(0.975, 1.0 + agreeing, 1.0 + compared - agreeing)
     return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+
+
+def short_of_the_crowd(
+    agreeing: NDArray[np.int64],
+    compared: NDArray[np.int64],
+    chance: NDArray[np.float64],
+    typical: float | None,
+    share: float,
+    settings: FlagSettings | None = None,
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Whether, over at least ``spotter_min_shared`` judgments compared, the agreement's upper
+    bound lies below ``chance`` plus ``share`` of the way to ``typical`` (never without a
+    typical agreement), and that upper bound."""
+    settings = settings or FlagSettings()
+    _lower, agreement_upper = agreement_bounds(agreeing, compared)
+    if typical is None:
+        return np.zeros(np.shape(compared), dtype=bool), agreement_upper
+    chance = np.asarray(chance, dtype=float)
+    short = (np.asarray(compared) >= settings.spotter_min_shared) & (
+        agreement_upper < chance + share * (typical - chance)
+    )
+    return short, agreement_upper
 
 
 def gold_spotters(
@@ -163,16 +201,29 @@ def gold_spotters(
     would by chance alone; ``typical`` is the crowd's `typical_agreement`.
     """
     settings = settings or FlagSettings()
-    if typical is None:
-        return np.zeros(np.shape(compared), dtype=bool)
-    chance = np.asarray(chance, dtype=float)
-    _lower, agreement_upper = agreement_bounds(agreeing, compared)
+    share = settings.spotter_signal_share
+    short, upper = short_of_the_crowd(agreeing, compared, chance, typical, share, settings)
     return (
-        (np.asarray(gold_seen) >= settings.spotter_min_gold)
-        & (np.asarray(compared) >= settings.spotter_min_shared)
-        & (agreement_upper < np.asarray(gold_lower) - settings.spotter_margin)
-        & (agreement_upper < chance + settings.spotter_signal_share * (typical - chance))
+        short
+        & (np.asarray(gold_seen) >= settings.spotter_min_gold)
+        & (upper < np.asarray(gold_lower) - settings.spotter_margin)
     )
+
+
+def at_chance(
+    agreeing: NDArray[np.int64],
+    compared: NDArray[np.int64],
+    chance: NDArray[np.float64],
+    typical: float | None,
+    settings: FlagSettings | None = None,
+) -> NDArray[np.bool_]:
+    """The `at_chance` rule of the module docstring, per annotator (arguments as in
+    `gold_spotters`): whether even the agreement's upper bound falls short of the bar."""
+    settings = settings or FlagSettings()
+    share = settings.chance_signal_share
+    short, _upper = short_of_the_crowd(agreeing, compared, chance, typical, share, settings)
+    # A crowd agreeing at chance has no item-by-item signal to fall short of.
+    return short & (typical is not None and typical > np.asarray(chance, dtype=float))
 
 
 def vouched_by_agreement(
@@ -210,8 +261,8 @@ def flag_annotators(
 ) -> Behaviour:
     """Apply the module's rules to every annotator's judgments (gold included: it is behaviour).
 
-    ``rated_flags`` are the flags decided from gold and agreement (`untrusted`, `gold_spotter`),
-    a mask each, listed after the behaviour flags.
+    ``rated_flags`` are the flags decided from gold and agreement (`untrusted`, `vouched`,
+    `gold_spotter`, `at_chance`), a mask each, listed after the behaviour flags.
     """
     settings = settings or FlagSettings()
     n = n_annotators

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from campaign.imports.votes import import_judgments
 from campaign.services import create_campaign
 from scoring.exports import leaderboard_document
-from scoring.numerics.flags import GOLD_SPOTTER
+from scoring.numerics.flags import AT_CHANCE, GOLD_SPOTTER
 from scoring.snapshots import compute_snapshot
 from tests.builders import CampaignBuilder, write_jsonl
 
@@ -117,6 +117,8 @@ def test_a_gold_spotter_is_flagged_and_left_out_of_the_ratings_by_default():
     assert rows["spotter-1"]["accepted"] == 0
     assert snapshot.rated_judgments == 4 * 35
     assert snapshot.stats["gold_spotters"] == 1
+    # Always answering against the consensus is their habit, so chance agreement is nil too.
+    assert snapshot.stats["at_chance"] == 1 and AT_CHANCE in rows["spotter-1"]["flags"]
     winner_free = {row["handle"]: row["score"] for row in snapshot.participants}
     assert winner_free["spotter-1"] == 0
 

@@ -82,6 +82,16 @@ def test_gold_pins_the_reliability_of_an_annotator_with_few_votes() -> None:
     assert eta_with(4.0) == pytest.approx(0.1, abs=0.06)
 
 
+def test_without_gold_or_votes_an_annotator_sits_at_the_priors_mode() -> None:
+    # Beta(2, 1.5) on η: one virtual right and half a virtual wrong gold answer, mode 2/3,
+    # whatever the others' votes say; one more right gold answer moves it to 4/5.
+    _strength, data = simulated(5, np.array([0.9, 0.8, 0.95]), votes_each=200)
+    seen, right = np.array([0.0, 0.0, 0.0, 0.0, 1.0]), np.array([0.0, 0.0, 0.0, 0.0, 1.0])
+    fit = fit_crowd_bt(CrowdVotes(data.votes, data.annotator, 5, seen, right), rounds=5)
+    assert fit.reliability[3] == pytest.approx(2.0 / 3.0)
+    assert fit.reliability[4] == pytest.approx(0.8)
+
+
 def test_the_same_data_and_seed_give_the_same_intervals() -> None:
     _strength, data = simulated(3, np.array([0.9, 0.8, 0.95, 0.6, 0.85]), votes_each=200)
     first = fit_crowd_bt(data, rounds=300, seed=5)

@@ -40,7 +40,7 @@ def consensus_agreement(
     trusted annotators': everyone is still compared with it, but only where one of them judged.
     """
     annotator = np.asarray(annotator, dtype=np.intp)
-    sign, consensus, compared = _leave_one_out(comparison, verdict, voters)
+    sign, consensus, compared = leave_one_out(comparison, verdict, voters)
     agree = compared & (sign == consensus)
     count = np.bincount(annotator[compared], minlength=n_annotators)
     hits = np.bincount(annotator[agree], minlength=n_annotators)
@@ -64,7 +64,7 @@ def chance_agreement(
     clearly above it. 0.0 where nothing was compared.
     """
     annotator = np.asarray(annotator, dtype=np.intp)
-    sign, consensus, compared = _leave_one_out(comparison, verdict, voters)
+    sign, consensus, compared = leave_one_out(comparison, verdict, voters)
     who = annotator[compared]
     count = np.bincount(who, minlength=n_annotators).astype(np.float64)
     chance = np.zeros(n_annotators)
@@ -75,7 +75,7 @@ def chance_agreement(
     return chance / np.maximum(count, 1.0) ** 2
 
 
-def _leave_one_out(
+def leave_one_out(
     comparison: ArrayLike, verdict: ArrayLike, voters: ArrayLike | None
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
     """Per judgment: its sign, the sign of the others' (voters') summed preferences on its

@@ -135,7 +135,17 @@ def krippendorff_alpha(
     table = np.bincount(
         unit * len(values) + position, minlength=(unit.max(initial=-1) + 1) * len(values)
     )
-    table = table.reshape(-1, len(values))
+    return alpha_of_counts(table.reshape(-1, len(values)), values=values, level=level)
+
+
+def alpha_of_counts(
+    table: NDArray[np.int64],
+    *,
+    values: tuple[int, ...] = VERDICTS,
+    level: Literal["nominal", "ordinal", "interval", "ratio"] = "ordinal",
+) -> float | None:
+    """`krippendorff_alpha` from its units x values count table (one row per comparison, in
+    comparison order: a tally that folds, row by row)."""
     table = table[table.sum(axis=1) >= 2]
     if table.shape[0] == 0 or np.count_nonzero(table.sum(axis=0)) < 2:
         return None

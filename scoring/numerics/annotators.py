@@ -166,12 +166,18 @@ def score_annotators(
     tallies (scoring.numerics.tallies), which an incremental run folds instead.
     """
     gold = gold or GoldSettings()
+    return finish_scores(tally_annotators(judgments, gold), gold=gold, flags=flags)
+
+
+def tally_annotators(judgments: Judgments, gold: GoldSettings) -> AnnotatorTallies:
+    """Every judgment folded into empty tallies (agreement with the consensus that ``gold``'s
+    trust rule gives)."""
     j = judgments
     tallies = fold_judgments(
         empty(j.n_annotators), j.annotator, j.verdict, j.a_on_left, j.seconds, j.gold
     )
     ordinary = ~j.is_gold
-    tallies = dataclasses.replace(
+    return dataclasses.replace(
         tallies,
         agreement=agreement_tallies(
             j.annotator[ordinary],
@@ -181,7 +187,6 @@ def score_annotators(
             j.n_annotators,
         ),
     )
-    return finish_scores(tallies, gold=gold, flags=flags)
 
 
 def trusted_of(tallies: AnnotatorTallies, gold: GoldSettings) -> NDArray[np.bool_]:

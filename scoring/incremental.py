@@ -42,7 +42,11 @@ from scoring.campaign_data import (
     new_judgment_columns,
 )
 from scoring.models import ScoringState
-from scoring.numerics.agreement import alpha_of_counts
+from scoring.numerics.agreement import (
+    add_coincidences,
+    alpha_of_coincidences,
+    coincidence_tallies,
+)
 from scoring.numerics.annotators import (
     AnnotatorScore,
     GoldSettings,
@@ -84,16 +88,15 @@ class Watermark:
 class Core:
     """What a run folds: per annotator (index k = user ``annotator_ids[k]``, sorted) the
     tallies, trust and whether their votes count; the counted votes per ordered contender
-    pair and outcome (``pairs``, `pair_table`); per regular comparison judged (``comparison_ids``,
-    sorted) its verdict counts -2..+2; online Elo after the last counted vote."""
+    pair and outcome (``pairs``, `pair_table`); Krippendorff's coincidences of the regular
+    judgments (`coincidence_tallies`); online Elo after the last counted vote."""
 
     annotator_ids: NDArray[np.int64]
     tallies: AnnotatorTallies
     trusted: NDArray[np.bool_]
     counted: NDArray[np.bool_]
     pairs: NDArray[np.int64]
-    comparison_ids: NDArray[np.int64]
-    verdicts: NDArray[np.int64]
+    coincidences: NDArray[np.int64]
     elo: NDArray[np.float64]
     watermark: Watermark
 
@@ -130,7 +133,7 @@ def finish(core: Core, scores: list[AnnotatorScore], full_reason: str) -> CoreRe
         core=core,
         scores=scores,
         counts=counts_from_table(core.pairs, core.elo.size),
-        alpha=alpha_of_counts(core.verdicts),
+        alpha=alpha_of_coincidences(core.coincidences),
         full_reason=full_reason,
     )
 
@@ -148,18 +151,13 @@ def full_core(
     """The core of every judgment: ``tallies`` of all and their ``scores``, ``votes`` every
     counted vote in vote order, ``regular_*`` every regular judgment's comparison id and
     verdict."""
-    comparison_ids, place = np.unique(regular_comparison, return_inverse=True)
-    verdicts = np.bincount(
-        place * 5 + (regular_verdict + 2), minlength=comparison_ids.size * 5
-    ).reshape(-1, 5)
     return Core(
         annotator_ids=annotator_ids,
         tallies=tallies,
         trusted=trusted_of(tallies, gold),
         counted=np.array([score.votes_count for score in scores], dtype=bool),
         pairs=pair_table(votes),
-        comparison_ids=comparison_ids.astype(np.int64),
-        verdicts=verdicts.astype(np.int64),
+        coincidences=coincidence_tallies(_verdict_table(regular_comparison, regular_verdict)),
         elo=online_elo(votes),
         watermark=watermark,
     )
@@ -207,7 +205,9 @@ def incremental_core(
     regular = new.gold == 0
     touched = np.unique(new.comparison_id[regular])
     rows = comparison_judgments(campaign, touched)
-    agreement = _refresh_agreement(tallies.agreement, rows, old.max_id, annotator_ids, trusted)
+    agreement, coincidences = _refresh_comparisons(
+        tallies.agreement, state.coincidences, rows, old.max_id, annotator_ids, trusted
+    )
     tallies = dataclasses.replace(tallies, agreement=agreement)
     scores = finish_scores(tallies, gold=gold)
     counted = np.array([score.votes_count for score in scores], dtype=bool)
@@ -216,40 +216,53 @@ def incremental_core(
     votes = _counted_votes(
         new, annotator, regular & counted[annotator], comparisons, state.elo.size
     )
-    comparison_ids, verdicts = _fold_verdicts(
-        state.comparison_ids, state.verdicts, new.comparison_id[regular], verdict[regular]
-    )
     core = Core(
         annotator_ids=annotator_ids,
         tallies=tallies,
         trusted=trusted,
         counted=counted,
         pairs=state.pairs + pair_table(votes),
-        comparison_ids=comparison_ids,
-        verdicts=verdicts,
+        coincidences=coincidences,
         elo=online_elo(votes, start=state.elo),
         watermark=watermark,
     )
     return core, scores
 
 
-def _refresh_agreement(
+def _refresh_comparisons(
     agreement: AgreementTallies,
+    coincidences: NDArray[np.int64],
     rows: dict[str, NDArray[np.int64]],
     max_id: int,
     annotator_ids: NDArray[np.int64],
     trusted: NDArray[np.bool_],
-) -> AgreementTallies:
-    """The touched comparisons' share taken out as it was (their judgments up to ``max_id``)
-    and put back as it is now (all their judgments)."""
+) -> tuple[AgreementTallies, NDArray[np.int64]]:
+    """The touched comparisons' share of the agreement tallies and of the coincidences taken
+    out as it was (their judgments up to ``max_id``) and put back as it is (all of them)."""
     n = annotator_ids.size
     who = np.searchsorted(annotator_ids, rows["annotator"]).astype(np.intp)
+    comparison, verdict = rows["comparison"], rows["verdict"].astype(np.intp)
     earlier = rows["id"] <= max_id
-    then = agreement_tallies(
-        who[earlier], rows["comparison"][earlier], rows["verdict"][earlier], trusted, n
-    )
-    now = agreement_tallies(who, rows["comparison"], rows["verdict"], trusted, n)
-    return agreement - then + now
+    then = agreement_tallies(who[earlier], comparison[earlier], verdict[earlier], trusted, n)
+    now = agreement_tallies(who, comparison, verdict, trusted, n)
+    # The same units in both tables (a comparison without earlier judgments has a zero row).
+    units = np.unique(comparison)
+    before = coincidence_tallies(_verdict_table(comparison[earlier], verdict[earlier], units))
+    after = coincidence_tallies(_verdict_table(comparison, verdict, units))
+    coincidences = add_coincidences(add_coincidences(coincidences, before, -1), after)
+    return agreement - then + now, coincidences
+
+
+def _verdict_table(
+    comparison: NDArray[np.int64],
+    verdict: NDArray[np.intp],
+    units: NDArray[np.int64] | None = None,
+) -> NDArray[np.int64]:
+    """Verdicts -2..+2 counted per comparison (rows: ``units``, or the comparisons given)."""
+    units = np.unique(comparison) if units is None else units
+    place = np.searchsorted(units, comparison)
+    table = np.bincount(place * 5 + (verdict + 2), minlength=units.size * 5)
+    return table.reshape(-1, 5).astype(np.int64)
 
 
 def _counted_votes(
@@ -269,19 +282,6 @@ def _counted_votes(
         outcome_from_verdict(new.verdict[counted]),
         n_contenders=n_contenders,
     )
-
-
-def _fold_verdicts(
-    ids: NDArray[np.int64],
-    table: NDArray[np.int64],
-    comparison: NDArray[np.int64],
-    verdict: NDArray[np.intp],
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    merged = np.union1d(ids, comparison).astype(np.int64)
-    out = np.zeros((merged.size, 5), dtype=np.int64)
-    out[np.searchsorted(merged, ids)] = table
-    np.add.at(out, (np.searchsorted(merged, comparison), verdict + 2), 1)
-    return merged, out
 
 
 # --- storage --------------------------------------------------------------------------------

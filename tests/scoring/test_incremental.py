@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from campaign.models import Judgment
 from scoring.models import ScoringState, Snapshot
+from scoring.numerics.votes import RatingError
 from scoring.snapshots import compute_snapshot
 from tests.builders import CampaignBuilder
 from tests.builders.campaigns import make_judgment
@@ -68,13 +69,16 @@ class Crowd:
             if made == count:
                 break
             person = int(rng.integers(len(self.people)))
-            item = items[int(rng.integers(len(items)))]
+            index = int(rng.integers(len(items)))
+            item = items[index]
             if (person, item.pk) in self.judged:
                 continue
             made += 1
             self.judged.add((person, item.pk))
             follows = rng.random() < SKILLS[person]
-            truth = {"a": -1, "b": 1}.get(item.gold_side, 1 if item.pk % 3 else -1)
+            # The regular items' hidden answer: by position, never by database id, so the
+            # examples are the same whatever ids the database hands out.
+            truth = {"a": -1, "b": 1}.get(item.gold_side, 1 if index % 3 else -1)
             sign = truth if follows else int(rng.integers(-1, 2))
             verdict = sign * int(rng.integers(1, 3))
             seconds = None if rng.random() < 0.2 else round(float(rng.lognormal(3, 0.5)), 3)
@@ -118,7 +122,14 @@ def outcome(snapshot: Snapshot) -> dict[str, Any]:
 
 def run_and_compare(crowd: Crowd) -> str:
     """Score incrementally, check the full run agrees; the incremental run's full_reason."""
-    snapshot = compute_snapshot(crowd.campaign, rounds=ROUNDS)
+    try:
+        snapshot = compute_snapshot(crowd.campaign, rounds=ROUNDS)
+    except RatingError as error:
+        # The Crowd-BT view's fit does not converge on some tiny crowds (a numerics bug of
+        # its own, full runs included): then the full run must fail the same way.
+        with pytest.raises(RatingError, match=str(error)), transaction.atomic():
+            compute_snapshot(crowd.campaign, rounds=ROUNDS, full=True)
+        return f"both failed: {error}"
     if snapshot is None:
         return "unchanged"
     state = stored_state(crowd.campaign)

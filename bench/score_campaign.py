@@ -329,14 +329,11 @@ def judgment_lines(
 # --- the job -----------------------------------------------------------------------------------
 
 STEPS = (
-    ("fingerprint", "fingerprint (count, max and sum of judgment ids)"),
+    ("fingerprint", "fingerprint, settings hash and watermark"),
     ("judgment_load", "per-judgment load (packed rows -> numpy)"),
-    ("annotator_scores", "annotator scores (accuracy, trust, agreement, flags)"),
     ("comparisons", "regular comparisons (contenders, categories)"),
-    ("vote_order", "vote order and pair counts (comparison -> contenders)"),
-    ("online_elo", "online Elo"),
+    ("annotator_scores_and_votes", "annotator scores, counted votes, online Elo, alpha (folded)"),
     ("ratings", "ratings (Bradley-Terry + bootstrap)"),
-    ("alpha", "Krippendorff's alpha"),
     ("extra_reads", "reads of the views and analyses (scoring.extras)"),
 )
 

@@ -18,6 +18,7 @@ and asserts no timings.
     .venv/bin/python bench/score_campaign.py                 # 1,000,000 judgments
     .venv/bin/python bench/score_campaign.py --quick         # 100,000 judgments, a smoke run
     .venv/bin/python bench/score_campaign.py --reuse         # skip the build if it is there
+    .venv/bin/python bench/score_campaign.py --incremental   # full beside incremental (issue 14)
 
 Only the local PostgreSQL at 127.0.0.1 is contacted; Redis is not needed.
 """
@@ -63,6 +64,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database if it already holds the campaign"
     )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="a full run beside an incremental run after --new new judgments "
+        "(bench/score_incremental.py)",
+    )
+    parser.add_argument("--new", type=int, default=10_000, help="new judgments (--incremental)")
     args = parser.parse_args()
     if args.quick:
         args.judgments = min(args.judgments, 100_000)
@@ -321,14 +329,11 @@ def judgment_lines(
 # --- the job -----------------------------------------------------------------------------------
 
 STEPS = (
-    ("fingerprint", "fingerprint (count, max and sum of judgment ids)"),
+    ("fingerprint", "fingerprint, settings hash and watermark"),
     ("judgment_load", "per-judgment load (packed rows -> numpy)"),
-    ("annotator_scores", "annotator scores (accuracy, trust, agreement, flags)"),
     ("comparisons", "regular comparisons (contenders, categories)"),
-    ("vote_order", "vote order and pair counts (comparison -> contenders)"),
-    ("online_elo", "online Elo"),
+    ("annotator_scores_and_votes", "annotator scores, counted votes, online Elo, alpha (folded)"),
     ("ratings", "ratings (Bradley-Terry + bootstrap)"),
-    ("alpha", "Krippendorff's alpha"),
     ("extra_reads", "reads of the views and analyses (scoring.extras)"),
 )
 
@@ -402,10 +407,18 @@ def main() -> None:
 
     django.setup()
     if reused:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # a database built before the latest migrations
         print(f"reusing {args.db}: {args.judgments:,} judgments already built")
     else:
         build_campaign(args)
-    run_job(args)
+    if args.incremental:
+        from bench.score_incremental import run_incremental
+
+        run_incremental(args)
+    else:
+        run_job(args)
 
 
 if __name__ == "__main__":

@@ -92,38 +92,83 @@ def judgment_columns(campaign: Campaign) -> JudgmentColumns:
     Imported votes have no recorded placement (left_side empty); they get a / b on the left by
     the parity of their id, so position bias cannot be read into missing data.
     """
+    _ids, columns = _judgment_columns(campaign, after_id=None)
+    return columns
+
+
+def new_judgment_columns(
+    campaign: Campaign, after_id: int
+) -> tuple[NDArray[np.int64], JudgmentColumns]:
+    """The judgments with an id above ``after_id`` (an incremental run's new ones): their ids
+    and `judgment_columns`, in vote order."""
+    return _judgment_columns(campaign, after_id=after_id)
+
+
+def _judgment_columns(
+    campaign: Campaign, after_id: int | None
+) -> tuple[NDArray[np.int64], JudgmentColumns]:
+    newer = "" if after_id is None else "AND j.id > %s"
     columns = fetch_columns(
-        """SELECT CAST(j.annotator_id AS BIGINT), CAST(j.comparison_id AS BIGINT),
+        f"""SELECT CAST(j.annotator_id AS BIGINT), CAST(j.comparison_id AS BIGINT),
                   CAST(j.verdict AS INTEGER),
                   CAST(CASE j.left_side WHEN 'a' THEN 1 WHEN 'b' THEN 0 ELSE j.id %% 2 END
                        AS INTEGER),
-                  CAST(COALESCE(j.seconds, -1) AS DOUBLE PRECISION)
-           FROM campaign_judgment j WHERE j.campaign_id = %s ORDER BY j.created_at, j.id""",
-        [campaign.pk],
+                  CAST(COALESCE(j.seconds, -1) AS DOUBLE PRECISION),
+                  CAST({"0" if after_id is None else "j.id"} AS BIGINT)
+           FROM campaign_judgment j WHERE j.campaign_id = %s {newer}
+           ORDER BY j.created_at, j.id""",  # noqa: S608 (no input in it)
+        [campaign.pk] if after_id is None else [campaign.pk, after_id],
         [
             ("annotator", "bigint"),
             ("comparison", "bigint"),
             ("verdict", "integer"),
             ("a_on_left", "integer"),
             ("seconds", "double"),
+            ("id", "bigint"),
         ],
     )
     seconds = columns["seconds"]
     seconds[seconds == NO_SECONDS] = np.nan
     # The gold pool is small (hundreds of rows); mapping it here spares the big query a join.
-    gold_ids, gold_sides = _gold_comparisons(campaign)
+    gold_ids, gold_sides = gold_comparisons(campaign)
     place = np.searchsorted(gold_ids, columns["comparison"])
     hit = place < gold_ids.size
     hit[hit] = gold_ids[place[hit]] == columns["comparison"][hit]
     gold = np.zeros(columns["comparison"].size, dtype=np.int32)
     gold[hit] = gold_sides[place[hit]]
-    return JudgmentColumns(
+    return columns["id"], JudgmentColumns(
         annotator_id=columns["annotator"],
         comparison_id=columns["comparison"],
         verdict=columns["verdict"],
         a_on_left=columns["a_on_left"].astype(bool),
         seconds=seconds,
         gold=gold,
+    )
+
+
+def comparison_judgments(
+    campaign: Campaign, comparison_ids: NDArray[np.int64]
+) -> dict[str, NDArray[np.int64]]:
+    """Every judgment of the given comparisons: id, annotator, comparison and verdict (the
+    judgments an incremental run re-reads to refresh those comparisons' agreement tallies)."""
+    ids = [int(pk) for pk in comparison_ids]
+    if not ids:
+        return {
+            name: np.empty(0, dtype=np.int64)
+            for name in ("id", "annotator", "comparison", "verdict")
+        }
+    return fetch_columns(
+        f"""SELECT CAST(j.id AS BIGINT), CAST(j.annotator_id AS BIGINT),
+                  CAST(j.comparison_id AS BIGINT), CAST(j.verdict AS BIGINT)
+           FROM campaign_judgment j
+           WHERE j.campaign_id = %s AND j.comparison_id IN ({_trusted_set(ids)})""",  # noqa: S608
+        [campaign.pk, *_trusted_params(ids)],
+        [
+            ("id", "bigint"),
+            ("annotator", "bigint"),
+            ("comparison", "bigint"),
+            ("verdict", "bigint"),
+        ],
     )
 
 
@@ -282,7 +327,7 @@ def _aggregated_binary(
     return {name: rows[name].astype(_WIRE[kind][1]) for name, kind in columns}
 
 
-def _gold_comparisons(campaign: Campaign) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+def gold_comparisons(campaign: Campaign) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
     rows = (
         Comparison.objects.filter(campaign=campaign, gold_side__in=["a", "b"])
         .order_by("pk")
@@ -295,6 +340,7 @@ def _gold_comparisons(campaign: Campaign) -> tuple[NDArray[np.int64], NDArray[np
 
 def _trusted_set(trusted: list[int]) -> str:
     # PostgreSQL: one array parameter, hashed by the planner; elsewhere one placeholder each.
+    # (Any list of ids, despite the name.)
     return (
         "SELECT unnest(%s::bigint[])"
         if connection.vendor == "postgresql"

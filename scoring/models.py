@@ -81,3 +81,30 @@ class ResponseStyle(models.Model):
 
     def __str__(self) -> str:
         return f"style of response {self.response_id}"
+
+
+class ScoringState(models.Model):
+    """What the latest run folded, so the next one reads only newer judgments
+    (scoring.incremental): the tallies as packed numpy arrays and the watermark they reach.
+
+    Written in the same transaction as the snapshot. ``settings_hash`` digests everything
+    besides judgments the tallies depend on (scoring version, gold settings and pool,
+    contenders); a run whose hash differs, or that finds the judgments up to ``max_id``
+    changed, rebuilds the state in full.
+    """
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    settings_hash = models.CharField(max_length=64)
+    # The judgments folded: their count, largest id and id sum, and the last one in vote
+    # order (created_at, id): newer judgments must all come after it to fold.
+    judgments = models.BigIntegerField()
+    max_id = models.BigIntegerField()
+    id_sum = models.BigIntegerField()
+    last_created_at = models.DateTimeField(null=True)
+    last_id = models.BigIntegerField()
+    arrays = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"scoring state of campaign {self.campaign_id} up to judgment {self.max_id}"

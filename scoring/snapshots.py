@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -37,22 +38,32 @@ from scoring.campaign_data import (
     regular_comparisons,
 )
 from scoring.extras import ScoringRun, compute_extras, read_extras
+from scoring.incremental import (
+    Core,
+    Watermark,
+    finish,
+    full_core,
+    incremental_core,
+    load_state,
+    save_state,
+    settings_hash,
+    watermark_of,
+)
 from scoring.models import Snapshot
-from scoring.numerics.agreement import krippendorff_alpha
 from scoring.numerics.annotators import (
     AnnotatorScore,
     GoldSettings,
     Judgments,
     accepted_judgments,
-    score_annotators,
+    finish_scores,
+    tally_annotators,
 )
 from scoring.numerics.flags import AT_CHANCE, GOLD_SPOTTER
 from scoring.numerics.participants import rank_participants
-from scoring.numerics.ratings import ContenderRating, online_elo, pairwise_matrices, rate_contenders
+from scoring.numerics.ratings import ContenderRating, pairwise_matrices, rate_contenders
 from scoring.numerics.votes import (
     PairCounts,
     Votes,
-    count_votes,
     outcome_from_verdict,
     unique_inverse,
 )
@@ -70,12 +81,18 @@ SCORING_VERSION = 5  # 2: campaigns without gold count every vote; gold spotters
 SEED = 0  # the bootstrap's seed: the same data gives the same intervals
 
 
-def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapshot | None:
+def compute_snapshot(
+    campaign: Campaign, *, rounds: int | None = None, full: bool = False
+) -> Snapshot | None:
     """Score the campaign and store the snapshot; None if the latest one already says it all.
 
     Works for any campaign: without judgments, contenders or trusted annotators the snapshot
     simply has empty or neutral rows (every contender at the mean rating, no participants);
     its ``rated_judgments`` 0 tells pages to show why instead of a ranking.
+
+    The core (annotator scores, counted votes, online Elo, alpha) folds only the judgments
+    newer than the stored state's watermark when it can (scoring.incremental), and all of
+    them when ``full`` or when folding could differ from a full run; the same result either way.
     """
     rounds = settings.SCORING_BOOTSTRAP_ROUNDS if rounds is None else rounds
     clock = _Stopwatch()
@@ -87,38 +104,60 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         fingerprint = _fingerprint(campaign, facts, contenders, rounds)
         if _latest_fingerprint(campaign) == fingerprint:
             return None
+        gold = gold_settings(campaign)
+        state_key = settings_hash(campaign, gold, contenders, SCORING_VERSION)
+        watermark = watermark_of(campaign, facts)
         clock.lap("fingerprint")
+        # Not yet incremental: the views and analyses (scoring.extras) need every judgment.
         columns = judgment_columns(campaign)
         clock.lap("judgment_load")
         annotator_ids, judgments = _judgments(columns)
-        gold = gold_settings(campaign)
-        scores = score_annotators(judgments, gold=gold)
-        accepted = accepted_judgments(judgments, scores)
-        clock.lap("annotator_scores")
         comparisons = regular_comparisons(campaign, contender_ids)
         clock.lap("comparisons")
         place = _comparison_of_judgments(comparisons, columns)
         contender_a, contender_b = _contenders_of_judgments(comparisons, place)
-        votes = _rated_votes_in_order(
-            columns, accepted, contender_a, contender_b, len(contender_ids)
+        folded = _fold_core(
+            campaign, full, state_key, facts, watermark, comparisons, gold, contender_ids
         )
-        # The counted votes' tallies per contender pair, the same the database would count
-        # (scoring.campaign_data.rated_pair_counts) from the columns already at hand.
-        counts = count_votes(votes)
-        clock.lap("vote_order")
+        if isinstance(folded, str):
+            reason = folded
+            tallies = tally_annotators(judgments, gold)
+            scores = finish_scores(tallies, gold=gold)
+            votes = _rated_votes_in_order(
+                columns,
+                accepted_judgments(judgments, scores),
+                contender_a,
+                contender_b,
+                len(contender_ids),
+            )
+            ordinary = judgments.gold == 0
+            core = full_core(
+                annotator_ids,
+                tallies,
+                gold,
+                scores,
+                votes,
+                judgments.comparison[ordinary],
+                judgments.verdict[ordinary],
+                watermark,
+            )
+            folded = core, scores
+        else:
+            reason = ""
+        result = finish(*folded, reason)
+        scores, counts = result.scores, result.counts
+        accepted = accepted_judgments(judgments, scores)
+        clock.lap("annotator_scores_and_votes")
         handles = dict(
             User.objects.filter(pk__in=annotator_ids.tolist()).values_list("pk", "handle")
         )
         extra_facts = read_extras(campaign, contender_ids)
         clock.lap("extra_reads")
-    online = online_elo(votes)
-    clock.lap("online_elo")
+    online = result.core.elo
     names = [name for _pk, name in contenders]
     ratings = rate_contenders(names, counts, rounds=rounds, seed=SEED, online=online)
     clock.lap("ratings")
-    ordinary = judgments.gold == 0
-    alpha = krippendorff_alpha(judgments.comparison[ordinary], judgments.verdict[ordinary])
-    clock.lap("alpha")
+    alpha = result.alpha
     annotator_handles = [handles.get(int(pk), "") for pk in annotator_ids]
     participants = rank_participants(annotator_handles, scores)
     run = ScoringRun(
@@ -140,39 +179,44 @@ def compute_snapshot(campaign: Campaign, *, rounds: int | None = None) -> Snapsh
         seed=SEED,
     )
     views, analysis = compute_extras(run, extra_facts, clock.lap)
-    snapshot = Snapshot.objects.create(
-        campaign=campaign,
-        computed_at=computed_at,
-        judgments=columns.size,
-        rated_judgments=int(counts.a_wins.sum() + counts.ties.sum() + counts.b_wins.sum()),
-        fingerprint=fingerprint,
-        contenders=[dataclasses.asdict(row) for row in ratings],
-        participants=[dataclasses.asdict(row) for row in participants],
-        annotators=snapshot_annotator_rows(annotator_ids.tolist(), annotator_handles, scores),
-        matrices=_matrices(names, ratings, counts),
-        views=views,
-        analysis=analysis,
-        published=is_publication(campaign=campaign, judgments=columns.size),
-        stats={
-            "version": SCORING_VERSION,
-            "rounds": rounds,
-            "seed": SEED,
-            "alpha": alpha,
-            "annotators": len(scores),
-            # False: a campaign without gold; nobody vetted, every vote counted.
-            "vetted": gold.has_gold,
-            "trusted_annotators": sum(score.trusted is True for score in scores),
-            "counted_annotators": sum(score.votes_count for score in scores),
-            "gold_spotters": sum(GOLD_SPOTTER in score.flags for score in scores),
-            "at_chance": sum(AT_CHANCE in score.flags for score in scores),
-            "gold_judgments": int(judgments.is_gold.sum()),
-            # The newest judgment scored: pages count the unscored ones from it
-            # (scoring.selectors.scoring_lag).
-            "max_judgment_id": facts.max_id,
-            "seconds": round(clock.total(), 3),
-            "timings": clock.laps,
-        },
-    )
+    with transaction.atomic():
+        snapshot = Snapshot.objects.create(
+            campaign=campaign,
+            computed_at=computed_at,
+            judgments=columns.size,
+            rated_judgments=int(counts.a_wins.sum() + counts.ties.sum() + counts.b_wins.sum()),
+            fingerprint=fingerprint,
+            contenders=[dataclasses.asdict(row) for row in ratings],
+            participants=[dataclasses.asdict(row) for row in participants],
+            annotators=snapshot_annotator_rows(annotator_ids.tolist(), annotator_handles, scores),
+            matrices=_matrices(names, ratings, counts),
+            views=views,
+            analysis=analysis,
+            published=is_publication(campaign=campaign, judgments=columns.size),
+            stats={
+                "version": SCORING_VERSION,
+                "rounds": rounds,
+                "seed": SEED,
+                "alpha": alpha,
+                "annotators": len(scores),
+                # False: a campaign without gold; nobody vetted, every vote counted.
+                "vetted": gold.has_gold,
+                "trusted_annotators": sum(score.trusted is True for score in scores),
+                "counted_annotators": sum(score.votes_count for score in scores),
+                "gold_spotters": sum(GOLD_SPOTTER in score.flags for score in scores),
+                "at_chance": sum(AT_CHANCE in score.flags for score in scores),
+                "gold_judgments": int(judgments.is_gold.sum()),
+                # The newest judgment scored: pages count the unscored ones from it
+                # (scoring.selectors.scoring_lag).
+                "max_judgment_id": facts.max_id,
+                # Why the core folded every judgment; "" when only the new ones
+                # (scoring.incremental).
+                "full_reason": reason,
+                "seconds": round(clock.total(), 3),
+                "timings": clock.laps,
+            },
+        )
+        save_state(campaign, state_key, result.core)
     logger.info(
         "Scored campaign %s: %s judgments (%s rated) in %.2f s",
         campaign.slug,
@@ -210,6 +254,25 @@ def _fingerprint(
         SEED,
     ]
     return hashlib.sha256(json.dumps(scored).encode()).hexdigest()
+
+
+def _fold_core(
+    campaign: Campaign,
+    full: bool,
+    state_key: str,
+    facts: FingerprintFacts,
+    watermark: Watermark,
+    comparisons: RegularComparisons,
+    gold: GoldSettings,
+    contender_ids: list[int],
+) -> tuple[Core, list[AnnotatorScore]] | str:
+    """The stored core with the new judgments folded in, or why the run must fold them all."""
+    if full:
+        return "a full run was asked for"
+    state = load_state(campaign, state_key)
+    if isinstance(state, str):
+        return state
+    return incremental_core(campaign, state, facts, watermark, comparisons, gold)
 
 
 def _latest_fingerprint(campaign: Campaign) -> str | None:

@@ -1,9 +1,10 @@
 """Agreement between annotators: leave-one-out consensus, Cohen's kappa, Krippendorff's alpha.
 
-Pure numpy (no Django, no I/O). Krippendorff's alpha comes from the `krippendorff` package
-(a small, maintained implementation with ordinal distances), fed a units x values count table
-rather than an annotators x units matrix, which at 500 annotators x 60,000 comparisons would
-be a quarter of a gigabyte of mostly-missing cells.
+Pure numpy (no Django, no I/O). Krippendorff's alpha uses the `krippendorff` package's
+distances (a small, maintained implementation with ordinal distances) on a coincidence matrix
+summed from a units x values count table (`coincidence_tallies`: integers that fold, for
+incremental runs) rather than an annotators x units matrix, which at 500 annotators x 60,000
+comparisons would be a quarter of a gigabyte of mostly-missing cells.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-import krippendorff
 import numpy as np
+from krippendorff.krippendorff import _distance_metric, _distances, _random_coincidences
 from numpy.typing import ArrayLike, NDArray
 
 VERDICTS = (-2, -1, 0, 1, 2)
@@ -40,7 +41,7 @@ def consensus_agreement(
     trusted annotators': everyone is still compared with it, but only where one of them judged.
     """
     annotator = np.asarray(annotator, dtype=np.intp)
-    sign, consensus, compared = _leave_one_out(comparison, verdict, voters)
+    sign, consensus, compared = leave_one_out(comparison, verdict, voters)
     agree = compared & (sign == consensus)
     count = np.bincount(annotator[compared], minlength=n_annotators)
     hits = np.bincount(annotator[agree], minlength=n_annotators)
@@ -64,7 +65,7 @@ def chance_agreement(
     clearly above it. 0.0 where nothing was compared.
     """
     annotator = np.asarray(annotator, dtype=np.intp)
-    sign, consensus, compared = _leave_one_out(comparison, verdict, voters)
+    sign, consensus, compared = leave_one_out(comparison, verdict, voters)
     who = annotator[compared]
     count = np.bincount(who, minlength=n_annotators).astype(np.float64)
     chance = np.zeros(n_annotators)
@@ -75,7 +76,7 @@ def chance_agreement(
     return chance / np.maximum(count, 1.0) ** 2
 
 
-def _leave_one_out(
+def leave_one_out(
     comparison: ArrayLike, verdict: ArrayLike, voters: ArrayLike | None
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
     """Per judgment: its sign, the sign of the others' (voters') summed preferences on its
@@ -135,11 +136,52 @@ def krippendorff_alpha(
     table = np.bincount(
         unit * len(values) + position, minlength=(unit.max(initial=-1) + 1) * len(values)
     )
-    table = table.reshape(-1, len(values))
-    table = table[table.sum(axis=1) >= 2]
-    if table.shape[0] == 0 or np.count_nonzero(table.sum(axis=0)) < 2:
+    coincidences = coincidence_tallies(table.reshape(-1, len(values)))
+    return alpha_of_coincidences(coincidences, values=values, level=level)
+
+
+def coincidence_tallies(table: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Krippendorff's coincidences of a units x values count table, kept as integers so they
+    fold: entry [m] sums, over the units with m pairable values, n_uc * n_uk (less n_uc on the
+    diagonal). The coincidence matrix is the sum over m of entry [m] / (m - 1), so a unit that
+    changes is taken out and put back as a difference of integers (scoring.incremental)."""
+    table = np.asarray(table, dtype=np.int64)
+    size = table.sum(axis=1)
+    width = table.shape[1]
+    out = np.zeros((int(size.max(initial=1)) + 1, width, width), dtype=np.int64)
+    for m in np.unique(size[size >= 2]).tolist():
+        rows = table[size == m]
+        out[m] = rows.T @ rows - np.diag(rows.sum(axis=0))
+    return out
+
+
+def add_coincidences(
+    left: NDArray[np.int64], right: NDArray[np.int64], sign: int = 1
+) -> NDArray[np.int64]:
+    """``left + sign * right`` of two `coincidence_tallies`, however many m each covers."""
+    out = np.zeros((max(left.shape[0], right.shape[0]), *left.shape[1:]), dtype=np.int64)
+    out[: left.shape[0]] += left
+    out[: right.shape[0]] += sign * right
+    return out
+
+
+def alpha_of_coincidences(
+    coincidences: NDArray[np.int64],
+    *,
+    values: tuple[int, ...] = VERDICTS,
+    level: Literal["nominal", "ordinal", "interval", "ratio"] = "ordinal",
+) -> float | None:
+    """Krippendorff's alpha from `coincidence_tallies` (the `krippendorff` package's formula:
+    its random coincidences and distances, on the coincidence matrix summed here)."""
+    pairable = np.arange(coincidences.shape[0]) - 1
+    used = pairable >= 1
+    o = (coincidences[used] / pairable[used].reshape(-1, 1, 1)).sum(axis=0)
+    n_v = o.sum(axis=0)
+    if np.count_nonzero(n_v) < 2:
         return None
-    alpha = krippendorff.alpha(
-        value_counts=table, value_domain=list(values), level_of_measurement=level
-    )
+    # The package's alpha() takes a per-unit table only; its two helpers are the formula's
+    # other halves, used as they are so the distances stay the package's own.
+    e = _random_coincidences(n_v)
+    d: NDArray[np.float64] = _distances(np.asarray(values), _distance_metric(level), n_v)
+    alpha = 1 - (o * d).sum() / (e * d).sum()
     return float(alpha) if math.isfinite(alpha) else None

@@ -7,13 +7,13 @@ score 200,000 judgments in well under a second.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta
 
-from scoring.numerics.agreement import chance_agreement, consensus_agreement
 from scoring.numerics.flags import (
     AT_CHANCE,
     GOLD_SPOTTER,
@@ -21,11 +21,12 @@ from scoring.numerics.flags import (
     VOUCHED,
     FlagSettings,
     at_chance,
-    flag_annotators,
+    flag_behaviour,
     gold_spotters,
     typical_agreement,
     vouched_by_agreement,
 )
+from scoring.numerics.tallies import AnnotatorTallies, agreement_tallies, empty, fold_judgments
 
 CREDIBLE_MASS = 0.95  # accuracy_lower is the 2.5% quantile of the equal-tailed 95% interval
 
@@ -163,6 +164,47 @@ def score_annotators(
 
     Gold judgments measure accuracy only; agreement and flags other than `untrusted` look at
     all judgments' behaviour (agreement: non-gold comparisons only, see `consensus_agreement`).
+    Whose votes count: see `finish_scores`. The scores are a function of the judgments'
+    tallies (scoring.numerics.tallies), which an incremental run folds instead.
+    """
+    gold = gold or GoldSettings()
+    return finish_scores(tally_annotators(judgments, gold), gold=gold, flags=flags)
+
+
+def tally_annotators(judgments: Judgments, gold: GoldSettings) -> AnnotatorTallies:
+    """Every judgment folded into empty tallies (agreement with the consensus that ``gold``'s
+    trust rule gives)."""
+    j = judgments
+    tallies = fold_judgments(
+        empty(j.n_annotators), j.annotator, j.verdict, j.a_on_left, j.seconds, j.gold
+    )
+    ordinary = ~j.is_gold
+    return dataclasses.replace(
+        tallies,
+        agreement=agreement_tallies(
+            j.annotator[ordinary],
+            j.comparison[ordinary],
+            j.verdict[ordinary],
+            trusted_of(tallies, gold),
+            j.n_annotators,
+        ),
+    )
+
+
+def trusted_of(tallies: AnnotatorTallies, gold: GoldSettings) -> NDArray[np.bool_]:
+    """Who is trusted (`trusted_mask`) by the tallied gold judgments."""
+    mean, _lower = gold_accuracy(tallies.gold_seen, tallies.gold_correct)
+    return trusted_mask(tallies.gold_seen, mean, gold)
+
+
+def finish_scores(
+    tallies: AnnotatorTallies,
+    *,
+    gold: GoldSettings | None = None,
+    flags: FlagSettings | None = None,
+) -> list[AnnotatorScore]:
+    """Every annotator's score from the tallies of all their judgments.
+
     Whose votes count: the trusted and the `vouched` (untrusted on gold, but their regular
     answers prove they follow the items: scoring.numerics.flags), or everyone in a campaign
     without gold; less those flagged `gold_spotter` or `at_chance` (their regular answers show
@@ -170,25 +212,23 @@ def score_annotators(
     """
     gold = gold or GoldSettings()
     flags = flags or FlagSettings()
-    j, n = judgments, judgments.n_annotators
-    counted = np.bincount(j.annotator, minlength=n)
-    seen = np.bincount(j.annotator[j.is_gold], minlength=n)
-    correct_mask = j.is_gold & (np.sign(j.verdict) == j.gold)
-    correct = np.bincount(j.annotator[correct_mask], minlength=n)
+    t, n = tallies, tallies.size
+    seen, correct = t.gold_seen, t.gold_correct
     mean, lower = gold_accuracy(seen, correct)
     trusted = trusted_mask(seen, mean, gold)
-    ordinary = ~j.is_gold
-    agreement, overlap = consensus_agreement(
-        j.annotator[ordinary], j.comparison[ordinary], j.verdict[ordinary], n
-    )
+    ag = t.agreement
+    overlap = ag.compared
+    agreement = ag.agreeing / np.maximum(overlap, 1)
     # The spotter and at-chance rules compare with the trusted others only: in a crowd with many
     # careless annotators the consensus of everyone is noisy enough to make honest people look
     # careless.
-    regular = (j.annotator[ordinary], j.comparison[ordinary], j.verdict[ordinary], n)
-    voters = trusted[j.annotator[ordinary]]
-    with_trusted, compared = consensus_agreement(*regular, voters=voters)
-    chance = chance_agreement(*regular, voters=voters)
-    agreeing = np.rint(with_trusted * compared)
+    compared = ag.compared_trusted
+    with_trusted = ag.agreeing_trusted / np.maximum(compared, 1)
+    chance = np.zeros(n)
+    for answer in range(3):
+        chance += ag.own[:, answer] * ag.theirs[:, answer]
+    chance = chance / np.maximum(compared.astype(np.float64), 1.0) ** 2
+    agreeing = ag.agreeing_trusted
     typical = typical_agreement(with_trusted, compared, trusted, flags)
     spotter = gold_spotters(lower, seen, agreeing, compared, chance, typical, flags)
     upper = gold_accuracy_upper(seen, correct)
@@ -199,20 +239,18 @@ def score_annotators(
     random_like = at_chance(agreeing, compared, chance, typical, flags)
     counts = trusted | vouched | (not gold.has_gold)
     counts &= ~((spotter | random_like) & gold.exclude_gold_spotters)
-    accepted = np.where(counts, np.bincount(j.annotator[ordinary], minlength=n), 0)
+    accepted = np.where(counts, t.ordinary, 0)
     rated_flags = {
         UNTRUSTED: ~trusted & gold.has_gold,
         VOUCHED: vouched,
         GOLD_SPOTTER: spotter,
         AT_CHANCE: random_like,
     }
-    behaviour = flag_annotators(
-        j.annotator, j.verdict, j.a_on_left, j.seconds, rated_flags, n, flags
-    )
+    behaviour = flag_behaviour(t, rated_flags, flags)
     return [
         AnnotatorScore(
             annotator=k,
-            judgments=int(counted[k]),
+            judgments=int(t.judgments[k]),
             gold_seen=int(seen[k]),
             gold_correct=int(correct[k]),
             accuracy=float(mean[k]) if seen[k] else None,

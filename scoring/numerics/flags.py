@@ -84,6 +84,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta, binom
 
+from scoring.numerics.tallies import AnnotatorTallies, sorted_group_medians
+
 TOO_FAST = "too_fast"
 POSITION_BIAS = "position_bias"
 STRAIGHT_LINING = "straight_lining"
@@ -128,15 +130,7 @@ def group_medians(
     keep = ~np.isnan(value)
     group, value = group[keep], value[keep]
     order = np.lexsort((value, group))
-    ordered = value[order]
-    size = np.bincount(group, minlength=n_groups)
-    first = np.concatenate([[0], np.cumsum(size)[:-1]])
-    low = first + np.maximum(size - 1, 0) // 2
-    high = first + size // 2
-    medians = np.full(n_groups, np.nan)
-    has = size > 0
-    medians[has] = (ordered[low[has]] + ordered[np.minimum(high[has], ordered.size - 1)]) / 2.0
-    return medians
+    return sorted_group_medians(value[order], np.bincount(group, minlength=n_groups))
 
 
 def typical_agreement(
@@ -250,46 +244,37 @@ def vouched_by_agreement(
     )
 
 
-def flag_annotators(
-    annotator: NDArray[np.intp],
-    verdict: NDArray[np.intp],
-    a_on_left: NDArray[np.bool_],
-    seconds: NDArray[np.float64],
+def flag_behaviour(
+    tallies: AnnotatorTallies,
     rated_flags: dict[str, NDArray[np.bool_]],
-    n_annotators: int,
     settings: FlagSettings | None = None,
 ) -> Behaviour:
-    """Apply the module's rules to every annotator's judgments (gold included: it is behaviour).
+    """Apply the module's rules to every annotator's tallied judgments (gold included: it is
+    behaviour; scoring.numerics.tallies).
 
     ``rated_flags`` are the flags decided from gold and agreement (`untrusted`, `vouched`,
     `gold_spotter`, `at_chance`), a mask each, listed after the behaviour flags.
     """
     settings = settings or FlagSettings()
-    n = n_annotators
-    counted = np.bincount(annotator, minlength=n)
+    t = tallies
+    median = sorted_group_medians(t.seconds, t.timed)
+    # The sorted array holds exactly the campaign's timed seconds: its median is theirs.
+    campaign_median = np.median(t.seconds) if t.seconds.size else np.nan
+    too_fast = (t.timed >= settings.min_timed) & (
+        median < settings.too_fast_ratio * campaign_median
+    )
 
-    timed = np.bincount(annotator[~np.isnan(seconds)], minlength=n)
-    median = group_medians(annotator, seconds, n)
-    campaign_median = np.nanmedian(seconds) if timed.sum() else np.nan
-    too_fast = (timed >= settings.min_timed) & (median < settings.too_fast_ratio * campaign_median)
-
-    decisive = verdict != 0
-    # Left preferred: a preferred (verdict < 0) shown on the left, or b preferred shown on the left.
-    prefers_left = decisive & ((verdict < 0) == a_on_left)
-    n_decisive = np.bincount(annotator[decisive], minlength=n)
-    n_left = np.bincount(annotator[prefers_left], minlength=n)
-    left_share = n_left / np.maximum(n_decisive, 1)
-    tail = np.minimum(binom.cdf(n_left, n_decisive, 0.5), binom.sf(n_left - 1, n_decisive, 0.5))
+    left_share = t.left / np.maximum(t.decisive, 1)
+    tail = np.minimum(binom.cdf(t.left, t.decisive, 0.5), binom.sf(t.left - 1, t.decisive, 0.5))
     p_value = np.minimum(1.0, 2.0 * tail)
     position_bias = (
-        (n_decisive > 0)
+        (t.decisive > 0)
         & (np.abs(left_share - 0.5) >= settings.position_margin)
         & (p_value < settings.position_p)
     )
 
-    per_verdict = np.bincount(annotator * 5 + (verdict + 2), minlength=n * 5).reshape(n, 5)
-    top_share = per_verdict.max(axis=1) / np.maximum(counted, 1)
-    straight = (counted >= settings.min_straight) & (top_share >= settings.straight_share)
+    top_share = t.verdicts.max(axis=1, initial=0) / np.maximum(t.judgments, 1)
+    straight = (t.judgments >= settings.min_straight) & (top_share >= settings.straight_share)
 
     rules = (
         (TOO_FAST, too_fast),
@@ -297,10 +282,10 @@ def flag_annotators(
         (STRAIGHT_LINING, straight),
         *rated_flags.items(),
     )
-    flags = [tuple(name for name, hit in rules if hit[k]) for k in range(n)]
+    flags = [tuple(name for name, hit in rules if hit[k]) for k in range(t.size)]
     return Behaviour(
         median_seconds=[None if np.isnan(m) else float(m) for m in median],
-        left_share=[float(s) if d else None for s, d in zip(left_share, n_decisive, strict=True)],
+        left_share=[float(s) if d else None for s, d in zip(left_share, t.decisive, strict=True)],
         top_verdict_share=[float(s) for s in top_share],
         flags=flags,
     )

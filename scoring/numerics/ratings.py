@@ -226,13 +226,22 @@ def predicted_win_probabilities(ratings: ArrayLike) -> NDArray[np.float64]:
 
 
 def online_elo(
-    votes: Votes, *, k: float = ONLINE_ELO_K, base_rating: float = BASE_RATING
+    votes: Votes,
+    *,
+    k: float = ONLINE_ELO_K,
+    base_rating: float = BASE_RATING,
+    start: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Sequential Elo in vote order (FastChat's `compute_elo`), shown only for reference.
 
     Inherently sequential, so a plain loop over Python floats (about 1 µs per vote).
+    ``start``: the ratings after the earlier votes (an incremental run continues from them:
+    the same float operations in the same order as replaying every vote).
     """
-    rating = [float(base_rating)] * votes.n_contenders
+    if start is None:
+        rating = [float(base_rating)] * votes.n_contenders
+    else:
+        rating = np.asarray(start, dtype=np.float64).tolist()
     score_a = (1.0, 0.5, 0.0)
     for a, b, outcome in zip(
         votes.a.tolist(), votes.b.tolist(), votes.outcome.tolist(), strict=True

@@ -89,9 +89,19 @@ def outcome_from_verdict(verdict: ArrayLike) -> NDArray[np.intp]:
 
 def count_votes(votes: Votes) -> PairCounts:
     """Aggregate votes into one row per ordered pair (a, b) that has votes."""
+    return counts_from_table(pair_table(votes), votes.n_contenders)
+
+
+def pair_table(votes: Votes) -> NDArray[np.int64]:
+    """Votes per ordered pair and outcome: row a * n + b, columns a-wins, ties, b-wins (a
+    tally that folds: the table of all votes is the sum of any split's tables)."""
     n = votes.n_contenders
     cell = (votes.a * n + votes.b) * 3 + votes.outcome
-    table = np.bincount(cell, minlength=n * n * 3).reshape(n * n, 3)
+    return np.bincount(cell, minlength=n * n * 3).reshape(n * n, 3).astype(np.int64)
+
+
+def counts_from_table(table: NDArray[np.int64], n: int) -> PairCounts:
+    """`pair_table`'s votes as `PairCounts`: one row per ordered pair with votes."""
     pair = np.flatnonzero(table.sum(axis=1))
     a_wins, ties, b_wins = table[pair].T
     return PairCounts(pair // n, pair % n, a_wins, ties, b_wins, n_contenders=n)

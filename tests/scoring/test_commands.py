@@ -11,10 +11,13 @@ import threading
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from scoring.jobs import campaign_lock
 from scoring.models import Snapshot
 from tests.builders import CampaignBuilder
+from tests.builders.campaigns import make_judgment
+from tests.builders.people import make_participant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scoring_redis")]
 
@@ -46,6 +49,20 @@ def test_score_campaign_twice_says_nothing_new(campaign) -> None:
     run("score_campaign", campaign.slug, "--rounds", "50")
     assert "Nothing new" in run("score_campaign", campaign.slug, "--rounds", "50")
     assert Snapshot.objects.filter(campaign=campaign).count() == 1
+
+
+def test_score_campaign_full_folds_every_judgment_and_a_plain_run_only_the_new(campaign) -> None:
+    run("score_campaign", campaign.slug, "--rounds", "50")
+    comparison = campaign.comparisons.get()
+    make_judgment(make_participant(campaign), comparison, 1, created_at=timezone.now())
+    run("score_campaign", campaign.slug, "--rounds", "50")
+    folded = Snapshot.objects.filter(campaign=campaign).latest()
+    assert folded.stats["full_reason"] == ""  # only the new judgment
+    make_judgment(make_participant(campaign), comparison, 1, created_at=timezone.now())
+    run("score_campaign", campaign.slug, "--rounds", "50", "--full")
+    rebuilt = Snapshot.objects.filter(campaign=campaign).latest()
+    assert rebuilt.stats["full_reason"] == "a full run was asked for"
+    assert rebuilt.judgments == 5
 
 
 def test_score_campaign_refuses_while_another_run_holds_the_lock(campaign) -> None:

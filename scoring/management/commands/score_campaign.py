@@ -1,4 +1,4 @@
-"""manage.py score_campaign SLUG [--rounds N] [--wait SECONDS]"""
+"""manage.py score_campaign SLUG [--rounds N] [--wait SECONDS] [--full]"""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ class Command(BaseCommand):
             help="if another run of the campaign is in progress, wait up to SECONDS for it to "
             "end and then run (default: refuse at once)",
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="fold every judgment into fresh tallies instead of only those since the last "
+            "run (the same result; rebuilds the stored state when there is anything to score)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rounds"] is not None and options["rounds"] < 1:
@@ -40,7 +46,10 @@ class Command(BaseCommand):
         try:
             campaign = services.get_campaign(options["slug"])
             outcome = run_scoring_job(
-                campaign.pk, rounds=options["rounds"], wait_seconds=options["wait"]
+                campaign.pk,
+                rounds=options["rounds"],
+                wait_seconds=options["wait"],
+                full=options["full"],
             )
         except CampaignError as error:
             raise CommandError(str(error)) from None

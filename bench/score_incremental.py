@@ -1,0 +1,131 @@
+"""A full scoring run beside an incremental one after NEW new judgments (issue 14, item 1).
+
+Run through ``bench/score_campaign.py --incremental`` (same database, same build). Each
+repeat: a full run (``full=True``: every judgment folded into fresh tallies), then NEW
+judgments appended by COPY (created after every existing one; 10% gold, answered right by
+the annotators the full run trusted, regular ones by random annotators who have not judged
+that comparison), then an ordinary run, which folds only those. Both runs' wall and CPU
+seconds and their step breakdowns are printed side by side, with whether the second run
+really folded incrementally (the snapshot's ``full_reason``). The appended judgments are
+deleted at the end so ``--reuse`` finds the campaign as built. Prints figures, asserts no
+timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import resource
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from bench.score_campaign import JUDGMENT_COLUMNS, SLUG, copy_rows, cpu_timed, database_url
+
+
+def append_judgments(db: str, campaign_id: int, trusted: set[int], count: int, seed: int) -> None:
+    """``count`` new judgments after every existing one (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    with psycopg.connect(database_url(db)) as conn:
+        last = conn.execute(
+            "SELECT max(created_at) FROM campaign_judgment WHERE campaign_id = %s", [campaign_id]
+        ).fetchone()[0]
+        annotators = np.array(
+            [
+                row[0]
+                for row in conn.execute(
+                    "SELECT DISTINCT annotator_id FROM campaign_judgment WHERE campaign_id = %s",
+                    [campaign_id],
+                )
+            ]
+        )
+        gold = conn.execute(
+            "SELECT id, gold_side FROM campaign_comparison WHERE campaign_id = %s "
+            "AND gold_side <> ''",
+            [campaign_id],
+        ).fetchall()
+        regular = conn.execute(
+            "SELECT id FROM campaign_comparison WHERE campaign_id = %s AND gold_side = '' "
+            "ORDER BY random() LIMIT %s",
+            [campaign_id, count * 2],
+        ).fetchall()
+        items = [(pk, "") for (pk,) in regular]
+        picks = [items[k % len(items)] for k in range(count)]
+        for k in range(count // 10):  # a tenth gold, as in the build
+            picks[k * 10] = gold[int(rng.integers(len(gold)))]
+        existing = set(
+            conn.execute(
+                "SELECT comparison_id, annotator_id FROM campaign_judgment "
+                "WHERE comparison_id = ANY(%s)",
+                [[pk for pk, _side in picks]],
+            ).fetchall()
+        )
+        lines = []
+        for k, (pk, side) in enumerate(picks):
+            annotator = int(annotators[int(rng.integers(annotators.size))])
+            while (pk, annotator) in existing:
+                annotator = int(annotators[int(rng.integers(annotators.size))])
+            existing.add((pk, annotator))
+            sign = int(rng.integers(-1, 2))
+            if side and annotator in trusted:
+                sign = -1 if side == "a" else 1
+            verdict = sign * int(rng.integers(1, 3))
+            correct = "\\N" if not side else ("t" if sign == (-1 if side == "a" else 1) else "f")
+            moment = last + datetime.timedelta(milliseconds=100 * (k + 1))
+            seconds = round(float(rng.lognormal(np.log(25.0), 0.5)), 3)
+            lines.append(
+                f"{campaign_id}\t{pk}\t{annotator}\t{verdict}\t{'ab'[k % 2]}\t{seconds}\t\t"
+                f"{'t' if side else 'f'}\t{correct}\t{moment.isoformat()}\n"
+            )
+        copy_rows(conn, "campaign_judgment", JUDGMENT_COLUMNS, lines)
+
+
+def run_incremental(args: argparse.Namespace) -> None:
+    from campaign.models import Campaign, Judgment
+    from scoring.jobs import run_scoring_job
+    from scoring.models import Snapshot
+
+    campaign = Campaign.objects.get(slug=SLUG)
+    built_max = Judgment.objects.filter(campaign=campaign).order_by("-pk").values("pk")[0]["pk"]
+    pairs: list[tuple[Any, Any]] = []
+    try:
+        for repeat in range(args.repeat):
+            Snapshot.objects.filter(campaign=campaign).delete()
+            full = cpu_timed(lambda: run_scoring_job(campaign.pk, rounds=args.rounds, full=True))
+            trusted = {row["user_id"] for row in full[2].snapshot.annotators if row["trusted"]}
+            append_judgments(args.db, campaign.pk, trusted, args.new, seed=repeat)
+            folded = cpu_timed(lambda: run_scoring_job(campaign.pk, rounds=args.rounds))
+            pairs.append((full, folded))
+    finally:
+        Judgment.objects.filter(campaign=campaign, pk__gt=built_max).delete()
+    print_pairs(args, pairs)
+
+
+def print_pairs(args: argparse.Namespace, pairs: list[tuple[Any, Any]]) -> None:
+    first_full, first_folded = pairs[len(pairs) // 2]
+    a, b = first_full[2].snapshot, first_folded[2].snapshot
+    print(
+        f"\n{a.judgments:,} judgments, then {args.new:,} new; {args.rounds} bootstrap rounds; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)"
+    )
+    print(f"second run folded: {b.stats['full_reason'] or 'only the new judgments'}")
+    print(f"\n{'step (median repeat)':<44} {'full':>9} {'incremental':>12}")
+    for key in dict.fromkeys([*a.stats["timings"], *b.stats["timings"]]):
+        print(
+            f"  {key:<42} {a.stats['timings'].get(key, 0.0):9.3f} "
+            f"{b.stats['timings'].get(key, 0.0):12.3f}"
+        )
+    print(f"{'whole job, wall seconds (each repeat)':<44}")
+    for full, folded in pairs:
+        print(f"{'':<44} {full[0]:9.3f} {folded[0]:12.3f}")
+    print(f"{'whole job, CPU seconds of this process':<44}")
+    for full, folded in pairs:
+        print(f"{'':<44} {full[1]:9.3f} {folded[1]:12.3f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak:.0f} MiB")
+    print(
+        "\ntarget: incremental run < 1 s: "
+        f"{'met' if max(folded[0] for _full, folded in pairs) < 1.0 else 'NOT met'}"
+    )

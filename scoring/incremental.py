@@ -1,0 +1,356 @@
+"""The run's core (annotator scores, counted votes, online Elo, alpha) folded from tallies.
+
+Design: docs/incremental_scoring.md. A full run folds every judgment into empty tallies
+(`full_core`); an incremental run loads the tallies the previous run stored (`ScoringState`),
+folds only the judgments with a larger id (`incremental_core`), and both finish the same way,
+so the two give the same core by construction. The incremental fold is refused (the caller
+then runs `full_core`; the reason is kept in the snapshot's stats) whenever it could differ:
+
+- no stored state, or its ``settings_hash`` differs (scoring version, gold settings, the gold
+  pool, the contenders);
+- the judgments up to the stored largest id are not the ones folded (count or id sum
+  differ: a deletion, or a judgment committed late with a smaller id);
+- a new judgment comes before the last folded one in vote order (created_at, id): a vote
+  import back-dated, which online Elo would have to replay;
+- an earlier annotator's trust changed (their agreement share with the trusted consensus
+  changes on every comparison they judged) or whether their votes count changed (the
+  counted votes, and so online Elo's sequence, change).
+
+Not yet incremental: the views and analyses (scoring.extras) still need every judgment's
+columns, so a run still reads them all (docs/incremental_scoring.md, "Next").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db.models import Q
+from numpy.typing import NDArray
+
+from campaign.models import Campaign, Judgment
+from scoring.campaign_data import (
+    FingerprintFacts,
+    RegularComparisons,
+    comparison_judgments,
+    gold_comparisons,
+    new_judgment_columns,
+)
+from scoring.models import ScoringState
+from scoring.numerics.agreement import (
+    add_coincidences,
+    alpha_of_coincidences,
+    coincidence_tallies,
+)
+from scoring.numerics.annotators import (
+    AnnotatorScore,
+    GoldSettings,
+    finish_scores,
+    trusted_of,
+)
+from scoring.numerics.flags import FlagSettings
+from scoring.numerics.ratings import online_elo
+from scoring.numerics.tallies import (
+    AgreementTallies,
+    AnnotatorTallies,
+    agreement_tallies,
+    fold_judgments,
+    widen,
+)
+from scoring.numerics.votes import (
+    PairCounts,
+    Votes,
+    counts_from_table,
+    outcome_from_verdict,
+    pair_table,
+)
+
+STATE_VERSION = 1  # bump when the stored arrays' meaning changes
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """The judgments a state has folded (see ScoringState)."""
+
+    judgments: int
+    max_id: int
+    id_sum: int
+    last_created_at: Any  # datetime | None
+    last_id: int
+
+
+@dataclass(frozen=True)
+class Core:
+    """What a run folds: per annotator (index k = user ``annotator_ids[k]``, sorted) the
+    tallies, trust and whether their votes count; the counted votes per ordered contender
+    pair and outcome (``pairs``, `pair_table`); Krippendorff's coincidences of the regular
+    judgments (`coincidence_tallies`); online Elo after the last counted vote."""
+
+    annotator_ids: NDArray[np.int64]
+    tallies: AnnotatorTallies
+    trusted: NDArray[np.bool_]
+    counted: NDArray[np.bool_]
+    pairs: NDArray[np.int64]
+    coincidences: NDArray[np.int64]
+    elo: NDArray[np.float64]
+    watermark: Watermark
+
+
+@dataclass(frozen=True)
+class CoreResult:
+    core: Core
+    scores: list[AnnotatorScore]
+    counts: PairCounts
+    alpha: float | None
+    # Why the run folded everything ("" when it folded only the new judgments).
+    full_reason: str
+
+
+def settings_hash(
+    campaign: Campaign, gold: GoldSettings, contenders: list[tuple[int, str]], version: int
+) -> str:
+    gold_ids, gold_sides = gold_comparisons(campaign)
+    digest = hashlib.sha256(gold_ids.tobytes() + gold_sides.tobytes()).hexdigest()
+    facts = [
+        STATE_VERSION,
+        version,
+        dataclasses.astuple(gold),
+        dataclasses.astuple(FlagSettings()),
+        contenders,
+        digest,
+    ]
+    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+
+
+def finish(core: Core, scores: list[AnnotatorScore], full_reason: str) -> CoreResult:
+    """The counted votes' tallies and alpha of a core: the same step after either fold."""
+    return CoreResult(
+        core=core,
+        scores=scores,
+        counts=counts_from_table(core.pairs, core.elo.size),
+        alpha=alpha_of_coincidences(core.coincidences),
+        full_reason=full_reason,
+    )
+
+
+def full_core(
+    annotator_ids: NDArray[np.int64],
+    tallies: AnnotatorTallies,
+    gold: GoldSettings,
+    scores: list[AnnotatorScore],
+    votes: Votes,
+    regular_comparison: NDArray[np.int64],
+    regular_verdict: NDArray[np.intp],
+    watermark: Watermark,
+) -> Core:
+    """The core of every judgment: ``tallies`` of all and their ``scores``, ``votes`` every
+    counted vote in vote order, ``regular_*`` every regular judgment's comparison id and
+    verdict."""
+    return Core(
+        annotator_ids=annotator_ids,
+        tallies=tallies,
+        trusted=trusted_of(tallies, gold),
+        counted=np.array([score.votes_count for score in scores], dtype=bool),
+        pairs=pair_table(votes),
+        coincidences=coincidence_tallies(_verdict_table(regular_comparison, regular_verdict)),
+        elo=online_elo(votes),
+        watermark=watermark,
+    )
+
+
+def incremental_core(
+    campaign: Campaign,
+    state: Core,
+    facts: FingerprintFacts,
+    watermark: Watermark,
+    comparisons: RegularComparisons,
+    gold: GoldSettings,
+) -> tuple[Core, list[AnnotatorScore]] | str:
+    """``state`` with the judgments newer than its watermark folded in, and the scores; or
+    why it cannot be (the module docstring's rules)."""
+    old = state.watermark
+    ids, new = new_judgment_columns(campaign, old.max_id)
+    if (facts.count, facts.id_sum) != (old.judgments + ids.size, old.id_sum + int(ids.sum())):
+        return "judgments up to the watermark changed (deleted, or committed late)"
+    if old.last_created_at is not None and (
+        Judgment.objects.filter(campaign=campaign, pk__gt=old.max_id)
+        .filter(
+            Q(created_at__lt=old.last_created_at)
+            | Q(created_at=old.last_created_at, pk__lt=old.last_id)
+        )
+        .exists()
+    ):
+        return "a new judgment comes before the last folded one in vote order"
+    annotator_ids = np.union1d(state.annotator_ids, new.annotator_id).astype(np.int64)
+    n = annotator_ids.size
+    before = np.searchsorted(annotator_ids, state.annotator_ids)
+    annotator = np.searchsorted(annotator_ids, new.annotator_id).astype(np.intp)
+    verdict = new.verdict.astype(np.intp)
+    tallies = fold_judgments(
+        widen(state.tallies, before, n),
+        annotator,
+        verdict,
+        new.a_on_left,
+        new.seconds,
+        new.gold.astype(np.intp),
+    )
+    trusted = trusted_of(tallies, gold)
+    if not np.array_equal(trusted[before], state.trusted):
+        return "an annotator's trust changed"
+    regular = new.gold == 0
+    touched = np.unique(new.comparison_id[regular])
+    rows = comparison_judgments(campaign, touched)
+    agreement, coincidences = _refresh_comparisons(
+        tallies.agreement, state.coincidences, rows, old.max_id, annotator_ids, trusted
+    )
+    tallies = dataclasses.replace(tallies, agreement=agreement)
+    scores = finish_scores(tallies, gold=gold)
+    counted = np.array([score.votes_count for score in scores], dtype=bool)
+    if not np.array_equal(counted[before], state.counted):
+        return "whether an annotator's votes count changed"
+    votes = _counted_votes(
+        new, annotator, regular & counted[annotator], comparisons, state.elo.size
+    )
+    core = Core(
+        annotator_ids=annotator_ids,
+        tallies=tallies,
+        trusted=trusted,
+        counted=counted,
+        pairs=state.pairs + pair_table(votes),
+        coincidences=coincidences,
+        elo=online_elo(votes, start=state.elo),
+        watermark=watermark,
+    )
+    return core, scores
+
+
+def _refresh_comparisons(
+    agreement: AgreementTallies,
+    coincidences: NDArray[np.int64],
+    rows: dict[str, NDArray[np.int64]],
+    max_id: int,
+    annotator_ids: NDArray[np.int64],
+    trusted: NDArray[np.bool_],
+) -> tuple[AgreementTallies, NDArray[np.int64]]:
+    """The touched comparisons' share of the agreement tallies and of the coincidences taken
+    out as it was (their judgments up to ``max_id``) and put back as it is (all of them)."""
+    n = annotator_ids.size
+    who = np.searchsorted(annotator_ids, rows["annotator"]).astype(np.intp)
+    comparison, verdict = rows["comparison"], rows["verdict"].astype(np.intp)
+    earlier = rows["id"] <= max_id
+    then = agreement_tallies(who[earlier], comparison[earlier], verdict[earlier], trusted, n)
+    now = agreement_tallies(who, comparison, verdict, trusted, n)
+    # The same units in both tables (a comparison without earlier judgments has a zero row).
+    units = np.unique(comparison)
+    before = coincidence_tallies(_verdict_table(comparison[earlier], verdict[earlier], units))
+    after = coincidence_tallies(_verdict_table(comparison, verdict, units))
+    coincidences = add_coincidences(add_coincidences(coincidences, before, -1), after)
+    return agreement - then + now, coincidences
+
+
+def _verdict_table(
+    comparison: NDArray[np.int64],
+    verdict: NDArray[np.intp],
+    units: NDArray[np.int64] | None = None,
+) -> NDArray[np.int64]:
+    """Verdicts -2..+2 counted per comparison (rows: ``units``, or the comparisons given)."""
+    units = np.unique(comparison) if units is None else units
+    place = np.searchsorted(units, comparison)
+    table = np.bincount(place * 5 + (verdict + 2), minlength=units.size * 5)
+    return table.reshape(-1, 5).astype(np.int64)
+
+
+def _counted_votes(
+    new: Any,
+    annotator: NDArray[np.intp],
+    counted: NDArray[np.bool_],
+    comparisons: RegularComparisons,
+    n_contenders: int,
+) -> Votes:
+    if not counted.any() or n_contenders < 2:
+        empty = np.empty(0, dtype=np.intp)
+        return Votes(empty, empty, empty, n_contenders=n_contenders)
+    place = np.searchsorted(comparisons.ids, new.comparison_id[counted])
+    return Votes(
+        comparisons.a[place],
+        comparisons.b[place],
+        outcome_from_verdict(new.verdict[counted]),
+        n_contenders=n_contenders,
+    )
+
+
+# --- storage --------------------------------------------------------------------------------
+
+
+def watermark_of(campaign: Campaign, facts: FingerprintFacts) -> Watermark:
+    last = (
+        Judgment.objects.filter(campaign=campaign)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "pk")
+        .first()
+    )
+    return Watermark(
+        judgments=facts.count,
+        max_id=facts.max_id,
+        id_sum=facts.id_sum,
+        last_created_at=last[0] if last else None,
+        last_id=last[1] if last else 0,
+    )
+
+
+def load_state(campaign: Campaign, key: str) -> Core | str:
+    """The stored core, or why there is none to fold into."""
+    row = ScoringState.objects.filter(campaign=campaign).first()
+    if row is None:
+        return "no stored state"
+    if row.settings_hash != key:
+        return "settings, gold pool, contenders or scoring version changed"
+    with np.load(io.BytesIO(bytes(row.arrays))) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    agreement = AgreementTallies(
+        **{f.name: arrays.pop(f"agreement_{f.name}") for f in dataclasses.fields(AgreementTallies)}
+    )
+    tallies = AnnotatorTallies(
+        **{
+            f.name: arrays.pop(f"tallies_{f.name}")
+            for f in dataclasses.fields(AnnotatorTallies)
+            if f.name != "agreement"
+        },
+        agreement=agreement,
+    )
+    watermark = Watermark(row.judgments, row.max_id, row.id_sum, row.last_created_at, row.last_id)
+    return Core(tallies=tallies, watermark=watermark, **arrays)
+
+
+def save_state(campaign: Campaign, key: str, core: Core) -> None:
+    """Store the core (call inside the snapshot's transaction)."""
+    arrays: dict[str, np.ndarray] = {
+        f.name: getattr(core, f.name)
+        for f in dataclasses.fields(Core)
+        if f.name not in ("tallies", "watermark")
+    }
+    for f in dataclasses.fields(AnnotatorTallies):
+        if f.name != "agreement":
+            arrays[f"tallies_{f.name}"] = getattr(core.tallies, f.name)
+    for f in dataclasses.fields(AgreementTallies):
+        arrays[f"agreement_{f.name}"] = getattr(core.tallies.agreement, f.name)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    mark = core.watermark
+    ScoringState.objects.update_or_create(
+        campaign=campaign,
+        defaults={
+            "settings_hash": key,
+            "judgments": mark.judgments,
+            "max_id": mark.max_id,
+            "id_sum": mark.id_sum,
+            "last_created_at": mark.last_created_at,
+            "last_id": mark.last_id,
+            "arrays": buffer.getvalue(),
+        },
+    )

@@ -1,0 +1,78 @@
+"""Prompt and response texts rendered to HTML once, stored beside the text (``html``).
+
+The annotate page shows three texts per item. Rendering them per request cost about a sixth
+of the judge request's CPU, and a per-process cache of rendered texts served the gold pool
+(a few hundred comparisons every participant meets) from memory while regular comparisons,
+each seen a few times among millions, were rendered afresh: gold answered measurably faster.
+Now every item reads its stored HTML, so serving costs the same whatever the item is.
+
+Who fills ``html``: the imports, after they commit (a Celery task, so the import's own
+throughput is unchanged: rendering runs at a few thousand texts per second and a core; the
+embedded demo, without a broker, renders right after the commit), the migration that added
+the column, and the admin when it saves a text. Until a row is filled, pages render its text
+themselves (``item_html``), uncached, so the cost depends on when an item was imported and
+never on whether it is gold; rows are filled in id order, blind to gold.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils.safestring import SafeString
+from kombu.exceptions import OperationalError as BrokerError
+
+from campaign.models import Prompt, Response
+from campaign.rendering import markdown_html
+from config.redis import redis_configured
+
+logger = logging.getLogger(__name__)
+
+RENDER_TASK = "campaign.render_texts"
+# Rows rendered and written per statement: big enough that the UPDATE's cost is spread thin,
+# small enough that a batch of long responses stays a few megabytes.
+BATCH_ROWS = 500
+
+
+def item_html(html: str | None, text: str) -> SafeString:
+    """The stored HTML of a text, or (not rendered yet) the text rendered now, never cached."""
+    return SafeString(markdown_html(text) if html is None else html)
+
+
+def fill_rendered_html(campaign_id: int) -> int:
+    """Render every prompt and response of the campaign that has no HTML yet; rows written.
+
+    Idempotent and safe beside another run (both write the same HTML for the same text).
+    """
+    written = 0
+    for rows in (
+        Prompt.objects.filter(campaign_id=campaign_id),
+        Response.objects.filter(prompt__campaign_id=campaign_id),
+    ):
+        pending = rows.filter(html__isnull=True).order_by("pk").only("pk", "text")
+        last = 0
+        while batch := list(pending.filter(pk__gt=last)[:BATCH_ROWS]):
+            for row in batch:
+                row.html = markdown_html(row.text)
+            with transaction.atomic():
+                type(batch[0]).objects.bulk_update(batch, ["html"])
+            written += len(batch)
+            last = batch[-1].pk
+    return written
+
+
+def texts_imported(campaign_id: int) -> None:
+    """An import committed new prompts or responses: have them rendered (never raises).
+
+    The import is stored already, and pages render unfilled rows themselves, so a broker that
+    cannot be reached only delays the rendering until the next import of the campaign.
+    """
+    if not redis_configured():
+        fill_rendered_html(campaign_id)
+        return
+    from celery import current_app
+
+    try:
+        current_app.send_task(RENDER_TASK, args=(campaign_id,), retry=False)
+    except BrokerError:
+        logger.warning("Rendering of campaign %s not queued: no broker", campaign_id)

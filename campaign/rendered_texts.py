@@ -17,8 +17,9 @@ never on whether it is gold; rows are filled in id order, blind to gold.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from django.db import transaction
+from django.db.models import Case, QuerySet, TextField, Value, When
 from django.utils.safestring import SafeString
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -42,22 +43,25 @@ def item_html(html: str | None, text: str) -> SafeString:
 def fill_rendered_html(campaign_id: int) -> int:
     """Render every prompt and response of the campaign that has no HTML yet; rows written.
 
-    Idempotent and safe beside another run (both write the same HTML for the same text).
+    Idempotent, and safe beside another run or an admin edit: it writes unrendered rows only.
     """
-    written = 0
-    for rows in (
-        Prompt.objects.filter(campaign_id=campaign_id),
-        Response.objects.filter(prompt__campaign_id=campaign_id),
-    ):
-        pending = rows.filter(html__isnull=True).order_by("pk").only("pk", "text")
-        last = 0
-        while batch := list(pending.filter(pk__gt=last)[:BATCH_ROWS]):
-            for row in batch:
-                row.html = markdown_html(row.text)
-            with transaction.atomic():
-                type(batch[0]).objects.bulk_update(batch, ["html"])
-            written += len(batch)
-            last = batch[-1].pk
+    prompts = Prompt.objects.filter(campaign_id=campaign_id, html__isnull=True)
+    responses = Response.objects.filter(prompt__campaign_id=campaign_id, html__isnull=True)
+    return _fill(prompts) + _fill(responses)
+
+
+def _fill(pending: QuerySet[Any]) -> int:
+    """Render and write ``pending`` in batches, in id order (blind to gold)."""
+    pending = pending.order_by("pk").only("pk", "text")
+    written, last = 0, 0
+    while batch := list(pending.filter(pk__gt=last)[:BATCH_ROWS]):
+        rendered = Case(
+            *(When(pk=row.pk, then=Value(markdown_html(row.text))) for row in batch),
+            output_field=TextField(),
+        )
+        # Only rows still unrendered: one the admin saved meanwhile has its new text's HTML.
+        written += pending.filter(pk__in=[row.pk for row in batch]).update(html=rendered)
+        last = batch[-1].pk
     return written
 
 

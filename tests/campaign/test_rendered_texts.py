@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from pathlib import Path
 
 import pytest
@@ -64,20 +65,33 @@ def test_every_imported_prompt_and_response_gets_its_html_gold_or_not(campaign, 
     assert fill_rendered_html(campaign.pk) == 0  # nothing left to render
 
 
+def wait_for_rendering(campaign: Campaign) -> None:
+    """Join the threads an import without a broker starts: rendering (campaign.rendered_texts)
+    and, after votes, scoring (scoring.queue), which must end before the tables are flushed."""
+    names = {f"render-{campaign.pk}", f"scoring-{campaign.pk}"}
+    threads = [t for t in threading.enumerate() if t.name in names]
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+
+
 @pytest.mark.sqlite
-def test_without_a_broker_the_import_renders_its_texts_once_committed(
-    campaign, tmp_path, django_capture_on_commit_callbacks
-):
-    with override_settings(REDIS_URL=""), django_capture_on_commit_callbacks(execute=True):
-        import_items(campaign, write_jsonl(tmp_path / "items.jsonl", hostile_items()))
+@pytest.mark.django_db(transaction=True)
+@override_settings(REDIS_URL="")
+def test_without_a_broker_an_import_renders_its_texts_in_a_thread(tmp_path):
+    campaign = create_campaign(slug="threaded", title="No broker")
+
+    import_items(campaign, write_jsonl(tmp_path / "items.jsonl", hostile_items()))
+    wait_for_rendering(campaign)
 
     stored = texts_and_html()
     assert len(stored) == 6 and all(html == markdown_html(text) for text, html in stored)
 
 
-def test_the_vote_import_renders_the_texts_it_creates(
-    campaign, tmp_path, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+@override_settings(REDIS_URL="")
+def test_the_vote_import_renders_the_texts_it_creates(tmp_path):
+    campaign = create_campaign(slug="voted", title="Votes")
     votes = [
         {"annotator": "ann", "prompt": "q1", "model_a": "x", "model_b": "y", "winner": "a"},
         {
@@ -90,8 +104,9 @@ def test_the_vote_import_renders_the_texts_it_creates(
             "response_a": "`code`",
         },
     ]
-    with override_settings(REDIS_URL=""), django_capture_on_commit_callbacks(execute=True):
-        report = import_judgments(campaign, write_jsonl(tmp_path / "votes.jsonl", votes))
+
+    report = import_judgments(campaign, write_jsonl(tmp_path / "votes.jsonl", votes))
+    wait_for_rendering(campaign)
 
     assert report.written
     stored = texts_and_html()
@@ -99,10 +114,17 @@ def test_the_vote_import_renders_the_texts_it_creates(
     assert any(html == "<p><code>code</code></p>\n" for _text, html in stored)
 
 
-def test_a_dry_run_queues_no_rendering(campaign, tmp_path, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        import_items(campaign, write_jsonl(tmp_path / "items.jsonl", hostile_items()), dry_run=True)
-    assert callbacks == []
+def test_an_import_queues_its_rendering_on_commit_and_a_dry_run_none(
+    campaign, tmp_path, django_capture_on_commit_callbacks
+):
+    path = write_jsonl(tmp_path / "items.jsonl", hostile_items())
+    with django_capture_on_commit_callbacks(execute=False) as dry:
+        import_items(campaign, path, dry_run=True)
+    with django_capture_on_commit_callbacks(execute=False) as written:
+        import_items(campaign, path)
+
+    assert dry == []
+    assert len(written) == 1  # texts_imported; the task's own work is tested above
 
 
 def test_the_annotate_page_shows_the_stored_html_not_a_new_rendering():

@@ -13,6 +13,7 @@ from campaign.models import (
     Prompt,
     Response,
 )
+from campaign.rendering import markdown_html
 
 
 @admin.register(Campaign)
@@ -31,8 +32,17 @@ class ContenderAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class RenderedTextAdmin(admin.ModelAdmin):
+    """Prompts and responses: the annotate page shows the stored HTML, so a saved text's is
+    rendered again with it (campaign.rendered_texts)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.html = markdown_html(obj.text)
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Prompt)
-class PromptAdmin(admin.ModelAdmin):
+class PromptAdmin(RenderedTextAdmin):
     list_display = ("external_id", "campaign", "category")
     list_filter = ("campaign", "category")
     search_fields = ("external_id", "text")
@@ -40,7 +50,7 @@ class PromptAdmin(admin.ModelAdmin):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(RenderedTextAdmin):
     list_display = ("id", "prompt", "contender")
     list_select_related = ("prompt", "contender")
     search_fields = ("prompt__external_id", "contender__name")

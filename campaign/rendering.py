@@ -4,9 +4,9 @@ Model responses are arbitrary text from arbitrary systems: Markdown is parsed wi
 disabled (HTML in the source is escaped and shown as text), and the result passes through nh3,
 an allow-list sanitiser, so nothing executable reaches the page.
 
-The annotate page renders three texts per request, so speed matters: markdown-it-py is about
-twice as fast as Python-Markdown here, and a small per-process cache serves the texts seen
-again (each response appears in several comparisons, each comparison is judged several times).
+Prompts and responses are rendered once and stored (campaign.rendered_texts); a small
+per-process cache serves the campaign guidelines, rendered on every campaign and annotate page.
+markdown-it-py is about twice as fast as Python-Markdown here.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ ALLOWED_ATTRIBUTES = {
     "th": {"style"},
     "td": {"style"},
 }
-# Long texts are rendered every time: caching them would let a few huge responses evict the
-# many ordinary ones and hold megabytes per worker.
+# The cache holds campaign guidelines (one text per campaign, on every campaign page); a long
+# text is rendered every time rather than held in every worker.
 CACHED_TEXT_CHARS = 20_000
-CACHE_ENTRIES = 2048
+CACHE_ENTRIES = 256
 
 _parser = MarkdownIt("commonmark", {"html": False, "breaks": False}).enable(
     ["table", "strikethrough"]
@@ -45,15 +45,16 @@ def render_markdown(text: str) -> str:
     """Markdown to sanitised HTML: code blocks kept, raw HTML in the source shown as text."""
     if len(text) <= CACHED_TEXT_CHARS:
         return _render_cached(text)
-    return _render(text)
+    return markdown_html(text)
 
 
 @lru_cache(maxsize=CACHE_ENTRIES)
 def _render_cached(text: str) -> str:
-    return _render(text)
+    return markdown_html(text)
 
 
-def _render(text: str) -> str:
+def markdown_html(text: str) -> str:
+    """As render_markdown, never cached: what it costs does not depend on what came before."""
     return nh3.clean(
         _parser.render(text),
         tags=ALLOWED_TAGS,

@@ -1,9 +1,11 @@
-"""Model instances from one row of a written-out query (the annotate loop's hot path).
+"""Model instances from one row of a written-out query, and inserted by one (the annotate
+loop's hot path).
 
 ``Model.objects.raw()`` works out, on every call, which column goes to which field and which
 converters each needs: on the judge request that setup cost more CPU than running the query
 (bench/judge_cost.py). Here it is worked out once per model, column list and connection, and
-each row still goes through the same converters as the ORM's.
+each row still goes through the same converters as the ORM's. ``save()`` likewise rebuilt the
+same INSERT on every call; ``insert_instance`` builds it once per model and database.
 """
 
 from __future__ import annotations
@@ -72,3 +74,42 @@ def _plan(model: type[Model], columns: tuple[str, ...], connection: BaseDatabase
     if model._meta.pk.attname not in names:
         raise ValueError(f"The query must select {model.__name__}'s primary key.")
     return _Plan(names, positions, extra, converters)
+
+
+def insert_instance(instance: Model) -> None:
+    """``instance.save(force_insert=True)`` for a model of plain fields, its INSERT built once.
+
+    Each value still goes through its field's own conversion for the database. Unlike save(),
+    no pre_save/post_save signal is sent (the project connects none: STYLE.md §4) and no
+    field's pre_save runs, so the model must have no auto_now or db_default field.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields, sql = _insert_plan(type(instance), connection.vendor)
+    values = [
+        field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_plan(model: type[Model], vendor: str) -> tuple[list[Any], str]:
+    """The fields, in order, and the statement (per database vendor, for its quoting)."""
+    del vendor  # a cache key; the quoting comes from the connection of that vendor
+    connection = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            raise ValueError(f"{model.__name__}.{field.name} needs save(): it sets itself.")
+        if field.has_db_default():
+            raise ValueError(f"{model.__name__}.{field.name} needs save(): a database default.")
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
+    marks = ", ".join("%s" for _field in fields)
+    return fields, (
+        f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks})"  # noqa: S608 - names only
+        f" RETURNING {connection.ops.quote_name(str(meta.pk.column))}"
+    )

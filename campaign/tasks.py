@@ -7,6 +7,7 @@ from celery import shared_task
 from campaign.annotate.assignment import reclaim_expired_leases
 from campaign.models import Campaign
 from campaign.organise.uploads import UPLOAD_TASK, run_upload
+from campaign.rendered_texts import RENDER_TASK, fill_rendered_html
 
 
 @shared_task(name="campaign.reclaim_leases", ignore_result=True)
@@ -20,3 +21,9 @@ def reclaim_leases(campaign_id: int | None = None) -> int:
 def run_import_upload(key: str) -> str:
     """The dry run or the confirmed import of a file uploaded from the organiser pages."""
     return run_upload(key).state
+
+
+@shared_task(name=RENDER_TASK, ignore_result=True)
+def render_texts(campaign_id: int) -> int:
+    """Store the HTML of the campaign's prompts and responses that have none yet."""
+    return fill_rendered_html(campaign_id)

@@ -105,7 +105,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the user's read written out (config/auth.py).
+    "config.auth.AuthenticationMiddleware",
     # After the user is known: participants get the product's 404/500 pages even with DEBUG on.
     "config.errors.ParticipantErrorPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -20,6 +20,8 @@ RESPONSE_TEXT = (
     "    totals[k] = totals.get(k, 0) + int(v)\n```\n\nThis runs in linear time."
 )
 PROMPT_TEXT = "Write a short program that sums the second column of a file, grouped by the first."
+# Placeholders for a row's number and contender name in a text rendered once for all rows.
+NUMBER, NAME = "4242424242", "modelname"
 
 
 def recreate_database(db: str, redis_db: int = 14, *, server: str = SERVER) -> None:
@@ -50,26 +52,36 @@ def create_campaign(slug: str, comparisons: int, allocation: str = "uniform") ->
     prompts = math.ceil(comparisons / pairs)
     c = campaign.pk
     with connection.cursor() as cur:
+        # Texts with their stored HTML, as the import's rendering task leaves them: rendered
+        # once with placeholders, which SQL replaces with each row's own name and number.
+        prompt_html = stored_html(f"{PROMPT_TEXT} (#{NUMBER})")
+        gold_prompt_html = stored_html(f"{PROMPT_TEXT} (gold #{NUMBER})")
+        response_html = stored_html(f"{NAME} says: {RESPONSE_TEXT} [{NUMBER}]")
         cur.execute(
-            """INSERT INTO campaign_prompt (campaign_id, external_id, text, category, metadata)
-               SELECT %s, 'p' || g, %s || ' (#' || g || ')', '', '{}'
+            """INSERT INTO campaign_prompt
+                 (campaign_id, external_id, text, html, category, metadata)
+               SELECT %s, 'p' || g, %s || ' (#' || g || ')', replace(%s, %s, g::text), '', '{}'
                FROM generate_series(1, %s) g""",
-            [c, PROMPT_TEXT, prompts],
+            [c, PROMPT_TEXT, prompt_html, NUMBER, prompts],
         )
         cur.execute(
-            """INSERT INTO campaign_prompt (campaign_id, external_id, text, category, metadata)
-               SELECT %s, 'g' || g, %s || ' (gold #' || g || ')', 'gold', '{}'
+            """INSERT INTO campaign_prompt
+                 (campaign_id, external_id, text, html, category, metadata)
+               SELECT %s, 'g' || g, %s || ' (gold #' || g || ')', replace(%s, %s, g::text),
+                      'gold', '{}'
                FROM generate_series(1, %s) g""",
-            [c, PROMPT_TEXT, GOLD_COMPARISONS],
+            [c, PROMPT_TEXT, gold_prompt_html, NUMBER, GOLD_COMPARISONS],
         )
         cur.execute(
-            """INSERT INTO campaign_response (prompt_id, contender_id, text)
-               SELECT p.id, k.id, k.name || ' says: ' || %s || ' [' || p.id || ']'
+            """INSERT INTO campaign_response (prompt_id, contender_id, text, html)
+               SELECT p.id, k.id, k.name || ' says: ' || %s || ' [' || p.id || ']',
+                      replace(replace(%s, %s, p.id::text), %s, k.name)
                FROM campaign_prompt p CROSS JOIN campaign_contender k
                WHERE p.campaign_id = %s AND k.campaign_id = %s
                  AND (p.category = '' OR k.name IN ('model-0', 'model-1'))""",
-            [RESPONSE_TEXT, c, c],
+            [RESPONSE_TEXT, response_html, NUMBER, NAME, c, c],
         )
+        check_stored_html(c)
         for gold, limit in ((False, comparisons), (True, GOLD_COMPARISONS)):
             gold_side = "CASE WHEN random() < 0.5 THEN 'a' ELSE 'b' END" if gold else "''"
             adaptive = allocation == "adaptive" and not gold
@@ -92,6 +104,25 @@ def create_campaign(slug: str, comparisons: int, allocation: str = "uniform") ->
         for table in ("campaign_prompt", "campaign_response", "campaign_comparison"):
             cur.execute(f"ANALYZE {table}")
     return c
+
+
+def stored_html(text: str) -> str:
+    from campaign.rendering import markdown_html
+
+    return markdown_html(text)
+
+
+def check_stored_html(campaign_id: int) -> None:
+    """The HTML written by SQL is what rendering each row's text gives (a sample of rows)."""
+    from campaign.models import Prompt, Response
+    from campaign.rendering import markdown_html
+
+    rows = [
+        *Prompt.objects.filter(campaign_id=campaign_id).order_by("?")[:20],
+        *Response.objects.filter(prompt__campaign_id=campaign_id).order_by("?")[:20],
+    ]
+    for row in rows:
+        assert row.html == markdown_html(row.text), (row.text, row.html)
 
 
 def create_participants(campaign_ids: list[int], count: int) -> list[tuple[str, str, int]]:

@@ -66,6 +66,7 @@ from campaign.models import (
     TrustState,
 )
 from campaign.participants.enrolment import lock_participation, require_open
+from campaign.rows import insert_instance
 
 SIDES = (Comparison.Side.A, Comparison.Side.B)
 # Qualification gold is spread over a participant's first QUALIFICATION_SPREAD x
@@ -172,7 +173,7 @@ def _lease_new(enrollment: Enrollment, *, now: datetime.datetime) -> Assignment 
     comparison_id, is_gold = picked
     if is_gold:
         enrollment.gold_served += 1
-    return Assignment.objects.create(
+    assignment = Assignment(
         campaign=campaign,
         comparison_id=comparison_id,
         annotator_id=enrollment.user_id,
@@ -181,6 +182,8 @@ def _lease_new(enrollment: Enrollment, *, now: datetime.datetime) -> Assignment 
         leased_at=now,
         expires_at=now + datetime.timedelta(minutes=campaign.lease_minutes),
     )
+    insert_instance(assignment)  # Assignment.objects.create, its INSERT built once
+    return assignment
 
 
 def _gold_is_due(enrollment: Enrollment) -> bool:

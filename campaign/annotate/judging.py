@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import functools
 import math
 import uuid
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import F, Field
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -46,7 +45,7 @@ from campaign.exceptions import (
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.enrolment import lock_participation, require_open
 from campaign.participants.trust import settle_standing
-from campaign.rows import fetch_instance
+from campaign.rows import fetch_instance, insert_instance
 
 RATIONALE_MAX_CHARS = limits.RATIONALE_MAX_CHARS
 SKIP_REASON_MAX_CHARS = limits.SKIP_REASON_MAX_CHARS
@@ -223,7 +222,7 @@ def _judge(
         rationale=rationale,
         created_at=now,
     )
-    _insert_judgment(judgment)
+    insert_instance(judgment)
     _mark_judged(assignment)
     settle_standing(enrollment)
     campaign_id = campaign.pk
@@ -231,39 +230,8 @@ def _judge(
     return _Judged(judgment, was_open, False)
 
 
-def _insert_judgment(judgment: Judgment) -> None:
-    """``judgment.save(force_insert=True)``, its statement written once per process.
-
-    The ORM rebuilt the same INSERT on every judge request at about half a statement's CPU;
-    each value still goes through its field's own conversion for the database.
-    """
-    fields, sql = _judgment_insert(connection.vendor)
-    values = [
-        field.get_db_prep_save(getattr(judgment, field.attname), connection) for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        judgment.pk = cursor.fetchone()[0]
-    judgment._state.adding = False
-    judgment._state.db = connection.alias
-
-
-@functools.cache
-def _judgment_insert(vendor: str) -> tuple[list[Field[Any, Any]], str]:
-    """The fields, in order, and the statement (cached per database vendor, for its quoting)."""
-    del vendor  # the cache key; the quoting comes from the connection of that vendor
-    meta = Judgment._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
-    marks = ", ".join("%s" for _field in fields)
-    return fields, (
-        f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks})"  # noqa: S608 - names only
-        f" RETURNING {meta.pk.column}"
-    )
-
-
 def _mark_judged(assignment: Assignment) -> None:
-    """``assignment.save(update_fields=["status"])``, written out (see _insert_judgment)."""
+    """``assignment.save(update_fields=["status"])``, written out (see campaign.rows)."""
     assignment.status = Assignment.Status.JUDGED
     with connection.cursor() as cursor:
         cursor.execute(

@@ -36,7 +36,7 @@ from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
 from campaign.models import Assignment, Comparison, Enrollment, TrustState
 from campaign.participants.enrolment import enroll_self, get_participation
 from campaign.participants.progress import progress_of
-from campaign.selectors import comparison_texts, get_visible_campaign, is_organiser
+from campaign.selectors import comparison_html, get_visible_campaign, is_organiser
 
 FETCH_HEADER = "X-Requested-With"
 FETCH_VALUE = "fetch"
@@ -52,9 +52,9 @@ class ItemDisplay:
     """One assignment as the participant sees it: texts placed left and right, nothing else."""
 
     key: uuid.UUID
-    prompt_text: str
-    left_text: str
-    right_text: str
+    prompt_html: SafeString
+    left_html: SafeString
+    right_html: SafeString
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,12 @@ class ScaleOption:
 
 
 def item_display(assignment: Assignment) -> ItemDisplay:
-    prompt_text, a_text, b_text = comparison_texts(assignment.comparison_id)
-    left, right = a_text, b_text
+    prompt_html, a_html, b_html = comparison_html(assignment.comparison_id)
+    left, right = a_html, b_html
     if assignment.left_side == Comparison.Side.B:
         left, right = right, left
     return ItemDisplay(
-        key=assignment.key, prompt_text=prompt_text, left_text=left, right_text=right
+        key=assignment.key, prompt_html=prompt_html, left_html=left, right_html=right
     )
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from campaign.imports.files import source_format, validated_batches
 from campaign.imports.report import FileReport, ProgressCallback
 from campaign.models import Campaign
+from campaign.rendered_texts import texts_imported
 from campaign.services import lock_campaign_for_import
 
 Report = TypeVar("Report", bound=FileReport)
@@ -76,6 +77,8 @@ def run_import(
                 return report
             job.write(lambda: batches(None, "writing"), report)
             report.written = True
+            campaign_id = campaign.pk
+            transaction.on_commit(lambda: texts_imported(campaign_id))
         finally:
             job.close()
     return report

@@ -200,6 +200,10 @@ class Prompt(models.Model):
         max_length=limits.PROMPT_ID_MAX_CHARS, help_text="The id given in the import file."
     )
     text = models.TextField()
+    # The annotate page's HTML of ``text`` (campaign.rendered_texts): rendered once after the
+    # import, not on every request, so that every item, gold or regular, costs the same to
+    # serve. NULL until rendered; pages then render ``text`` themselves.
+    html = models.TextField(null=True, blank=True, editable=False)
     category = models.CharField(max_length=limits.CATEGORY_MAX_CHARS, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
@@ -225,6 +229,7 @@ class Response(models.Model):
     )
     contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="responses")
     text = models.TextField(blank=True)
+    html = models.TextField(null=True, blank=True, editable=False)  # as Prompt.html
 
     class Meta:
         constraints = [

@@ -23,7 +23,7 @@ from campaign.annotate.judging import allowed_choices
 from campaign.annotate.views import ItemDisplay, form_chrome
 from campaign.models import SHUFFLE_KEY_LIMIT, Campaign, Comparison
 from campaign.organise.access import get_organised_campaign_for_user
-from campaign.selectors import comparison_texts
+from campaign.selectors import comparison_html
 
 NOTHING_RECORDED = "Preview: nothing was recorded. Here is another item."
 
@@ -38,9 +38,9 @@ def preview_item(campaign: Campaign) -> ItemDisplay | None:
     )
     if comparison_id is None:
         return None
-    prompt_text, a_text, b_text = comparison_texts(comparison_id)
-    left, right = (a_text, b_text) if secrets.randbelow(2) else (b_text, a_text)
-    return ItemDisplay(key=uuid.uuid4(), prompt_text=prompt_text, left_text=left, right_text=right)
+    prompt_html, a_html, b_html = comparison_html(comparison_id)
+    left, right = (a_html, b_html) if secrets.randbelow(2) else (b_html, a_html)
+    return ItemDisplay(key=uuid.uuid4(), prompt_html=prompt_html, left_html=left, right_html=right)
 
 
 @never_cache

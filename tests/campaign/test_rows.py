@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from campaign.annotate.assignment import next_assignment
 from campaign.annotate.judging import judge_and_next
-from campaign.models import Campaign, Judgment, Prompt
+from campaign.models import Assignment, Campaign, Judgment, Prompt
 from campaign.participants.enrolment import get_participation
-from campaign.rows import fetch_instance
+from campaign.rows import fetch_instance, insert_instance
 from tests.builders import make_judgeable_campaign, make_participant
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +72,28 @@ def test_a_judgment_stored_by_the_judge_step_reads_back_as_built() -> None:
     assert stored.seconds == outcome.judgment.seconds <= 4.5  # capped by the lease's age
     assert stored.is_gold is False and stored.correct is None
     assert stored.created_at == outcome.judgment.created_at
+
+
+def test_a_leased_assignment_reads_back_as_built() -> None:
+    campaign = make_judgeable_campaign()
+    participant = make_participant(campaign)
+
+    assignment = next_assignment(annotator=participant, campaign=campaign)
+
+    assert assignment is not None and assignment.pk is not None
+    assert assignment._state.adding is False
+    stored = Assignment.objects.get(pk=assignment.pk)
+    fields = ("key", "campaign_id", "comparison_id", "annotator_id", "left_side", "is_gold")
+    assert [getattr(stored, f) for f in fields] == [getattr(assignment, f) for f in fields]
+    assert (stored.status, stored.skip_reason) == (Assignment.Status.OPEN, "")
+    assert stored.leased_at == assignment.leased_at
+    assert stored.expires_at - stored.leased_at == datetime.timedelta(
+        minutes=campaign.lease_minutes
+    )
+
+
+def test_a_model_whose_fields_set_themselves_is_not_inserted_by_a_written_out_statement() -> None:
+    # Campaign: created_at is auto_now_add, allocation has a database default.
+    with pytest.raises(ValueError, match="needs save"):
+        insert_instance(Campaign(slug="x", title="x"))
+    assert not Campaign.objects.filter(slug="x").exists()

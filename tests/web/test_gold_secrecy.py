@@ -23,6 +23,7 @@ from django.utils.html import escape
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import Assignment
 from campaign.participants.trust import STANDING_STEP
+from campaign.rendered_texts import fill_rendered_html
 from scoring.publication import PUBLIC_STEP
 from scoring.snapshots import compute_snapshot
 from tests.builders import logged_in, make_judgeable_campaign, make_participant
@@ -64,8 +65,12 @@ def everything_readable(campaign, attacker: Client) -> dict[str, str]:
     return reads
 
 
-@pytest.mark.parametrize("gold_answers", ["right", "wrong"])
-def test_nothing_a_participant_reads_tells_a_gold_item_from_a_regular_one(gold_answers):
+# "stored": every text's HTML rendered beforehand, as after an import; "on request": none
+# yet, so each request renders its item's texts (campaign.rendered_texts).
+@pytest.mark.parametrize(
+    ("gold_answers", "html"), [("right", "stored"), ("wrong", "stored"), ("right", "on request")]
+)
+def test_nothing_a_participant_reads_tells_a_gold_item_from_a_regular_one(gold_answers, html):
     campaign = make_judgeable_campaign(
         "probe",
         regular=ITEMS,
@@ -75,6 +80,8 @@ def test_nothing_a_participant_reads_tells_a_gold_item_from_a_regular_one(gold_a
         min_gold_seen=3,
         block_untrusted=True,
     )
+    if html == "stored":
+        fill_rendered_html(campaign.pk)
     participant = make_participant(campaign)
     attacker = logged_in(participant)
     key = current_key(

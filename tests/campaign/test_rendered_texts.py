@@ -193,7 +193,7 @@ def test_the_migration_renders_the_rows_stored_before_it(campaign, tmp_path):
     import_items(campaign, write_jsonl(tmp_path / "items.jsonl", hostile_items()))
     Prompt.objects.update(html=None)
     Response.objects.update(html=None)
-    migration = importlib.import_module("campaign.migrations.0009_prompt_and_response_html")
+    migration = importlib.import_module("campaign.migrations.0010_prompt_and_response_html")
 
     migration.render_stored_texts(apps, None)
 

@@ -24,7 +24,7 @@ def render_stored_texts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaign", "0008_adaptive_allocation"),
+        ("campaign", "0009_exclude_at_chance_help"),
     ]
 
     operations = [

@@ -50,8 +50,13 @@ class PlannedVote:
 
 
 # What the planner knows of a prompt or response: the first line naming it (0: stored), the
-# digest of its text (None: created without one) and its primary key (None until drawn).
-Known = tuple[int, bytes | None, int | None]
+# fingerprint of its text (None: created without one) and its primary key (None until drawn).
+Known = tuple[int, int | None, int | None]
+
+# A text's fingerprint, to compare it with later lines' without keeping it. Python's own str
+# hash (64-bit SipHash, keyed per process: fingerprints never leave it) costs a fraction of a
+# blake2b digest, and every line may bring three texts.
+_fingerprint = hash
 
 
 class PlannedComparison:
@@ -150,12 +155,12 @@ class Planner:
         unknown = {prompt_id for prompt_id in prompt_ids if prompt_id not in self.prompt_texts}
         prompts = Prompt.objects.filter(campaign=self.campaign, external_id__in=unknown)
         for prompt_id, text, pk in prompts.values_list("external_id", "text", "id"):
-            self.prompt_texts.setdefault(prompt_id, (0, digest(text), pk))
+            self.prompt_texts.setdefault(prompt_id, (0, _fingerprint(text), pk))
         responses = Response.objects.filter(
             prompt__campaign=self.campaign, prompt__external_id__in=unknown
         ).values_list("prompt__external_id", "contender__name", "text", "id")
         for prompt_id, model, text, pk in responses:
-            self.response_texts.setdefault((prompt_id, model), (0, digest(text), pk))
+            self.response_texts.setdefault((prompt_id, model), (0, _fingerprint(text), pk))
         comparisons = Comparison.objects.filter(
             campaign=self.campaign, prompt__external_id__in=unknown
         ).values_list(
@@ -247,7 +252,7 @@ class Planner:
             text = record.prompt_text
             self.prompt_texts[record.prompt_id] = (
                 record.line,
-                None if text is None else digest(text),
+                None if text is None else _fingerprint(text),
                 self._draw(Prompt),
             )
             plan.prompts[record.prompt_id] = text or ""
@@ -264,7 +269,7 @@ class Planner:
                 response = (record.prompt_id, self.contenders[model])
                 self.response_texts[response] = (
                     record.line,
-                    None if text is None else digest(text),
+                    None if text is None else _fingerprint(text),
                     self._draw(Response),
                 )
                 plan.responses[response] = text or ""
@@ -319,12 +324,12 @@ def _text_problem(known: Known | None, text: str | None) -> str:
     message without its subject)."""
     if text is None or known is None:
         return ""
-    line, known_digest, _pk = known
-    if known_digest == digest(text):
+    line, known_fingerprint, _pk = known
+    if known_fingerprint == _fingerprint(text):
         return ""
     if line == 0:
         return "has a different text than the one stored"
-    if known_digest is None:
+    if known_fingerprint is None:
         return (
             f"first appears without a text on line {line}; give its text on every "
             "line that names it, or on none"

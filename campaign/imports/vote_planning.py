@@ -112,16 +112,36 @@ class Planner:
         self._load_annotators({record.annotator for record in batch}, batch, report)
         stored_votes = self._load_stored({record.prompt_id for record in batch})
         plan = BatchPlan()
+        annotators, votes = self.annotators, self.votes
+        prompt_texts, response_texts = self.prompt_texts, self.response_texts
         for record in batch:
-            if record.annotator not in self.annotators:
+            if record.annotator not in annotators:
                 continue  # its name is taken by a real account: reported once, on first use
-            key = _vote_key(record)
+            prompt_id, model_a, model_b = record.prompt_id, record.model_a, record.model_b
+            # _pair_text, inline: one comparison instead of sorted()'s list.
+            low, high = (model_a, model_b) if model_a < model_b else (model_b, model_a)
+            pair_text = "\0".join((prompt_id, low, high))
+            key = _vote_key(record.annotator, pair_text)
+            # The usual line first, inline: a new vote whose texts agree with what is known
+            # (_conflicts' checks, without spelling out messages for problems there are not).
+            text, known = record.prompt_text, prompt_texts.get(prompt_id)
+            if (
+                not stored_votes
+                and key not in votes
+                and (text is None or known is None or known[1] == _fingerprint(text))
+            ):
+                text, known = record.response_a, response_texts.get((prompt_id, model_a))
+                if text is None or known is None or known[1] == _fingerprint(text):
+                    text, known = record.response_b, response_texts.get((prompt_id, model_b))
+                    if text is None or known is None or known[1] == _fingerprint(text):
+                        self._plan_vote(record, key, _pair_key(pair_text), plan, report)
+                        continue
             problems = self._conflicts(record, key, stored_votes)
             if problems:
                 for message in problems:
                     report.add_error(record.line, message)
                 continue
-            self._plan_vote(record, key, plan, report)
+            self._plan_vote(record, key, _pair_key(pair_text), plan, report)
         return plan
 
     def _load_annotators(
@@ -172,7 +192,7 @@ class Planner:
         )
         for prompt_id, model_a, model_b, gold, pk in comparisons:
             self.comparisons.setdefault(
-                _pair_key(prompt_id, model_a, model_b),
+                _pair_key(_pair_text(prompt_id, model_a, model_b)),
                 PlannedComparison(model_a, gold, pk, stored=True),
             )
         names = {pk: name for name, pk in self.annotators.items() if pk is not None}
@@ -233,13 +253,18 @@ class Planner:
 
     def comparison(self, prompt_id: str, model_a: str, model_b: str) -> PlannedComparison:
         """The comparison of these models on this prompt, stored or planned."""
-        return self.comparisons[_pair_key(prompt_id, model_a, model_b)]
+        return self.comparisons[_pair_key(_pair_text(prompt_id, model_a, model_b))]
 
     def _draw(self, model: type[Prompt] | type[Response] | type[Comparison]) -> int | None:
         return None if self.ids is None else self.ids.take(model)
 
     def _plan_vote(
-        self, record: VoteRecord, key: bytes, plan: BatchPlan, report: JudgmentImportReport
+        self,
+        record: VoteRecord,
+        key: bytes,
+        pair: bytes,
+        plan: BatchPlan,
+        report: JudgmentImportReport,
     ) -> None:
         user_id = self.annotators[record.annotator]
         if user_id is not None:
@@ -274,7 +299,6 @@ class Planner:
                 )
                 plan.responses[response] = text or ""
                 report.responses_created += 1
-        pair = _pair_key(record.prompt_id, record.model_a, record.model_b)
         comparison = self.comparisons.get(pair)
         if comparison is None:
             model_a = self.contenders[record.model_a]
@@ -305,18 +329,23 @@ class Planner:
         report.judgments_created += 1
 
 
-def _pair_key(prompt_id: str, model_a: str, model_b: str) -> bytes:
-    """A comparison's key, whichever side each model is on: 16 bytes, not three strings.
+def _pair_text(prompt_id: str, model_a: str, model_b: str) -> str:
+    """A comparison's prompt id and models, NUL-joined, whichever side each model is on."""
+    return "\0".join((prompt_id, *sorted((model_a, model_b))))
+
+
+def _pair_key(pair_text: str) -> bytes:
+    """A comparison's key (from ``_pair_text``): 16 bytes, not three strings.
 
     Twice digest's size: two comparisons sharing a key would be merged without a word.
     """
-    text = "\0".join((prompt_id, *sorted((model_a, model_b))))
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    return hashlib.blake2b(pair_text.encode(), digest_size=16).digest()
 
 
-def _vote_key(record: VoteRecord) -> bytes:
-    """One annotator's vote on one comparison, whichever side each model is on."""
-    return digest(record.annotator, record.prompt_id, *sorted((record.model_a, record.model_b)))
+def _vote_key(annotator: str, pair_text: str) -> bytes:
+    """One annotator's vote on one comparison (``_pair_text``), whichever side each model is
+    on: digest(annotator, prompt id, *sorted models)."""
+    return digest(annotator, pair_text)
 
 
 def _text_problem(known: Known | None, text: str | None) -> str:

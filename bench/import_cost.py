@@ -9,9 +9,11 @@ foreign keys) in one transaction, with no Python in the way. An import cannot be
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import time
+from pathlib import Path
 
 import psycopg
 
@@ -82,3 +84,27 @@ def db_cpu():
 def row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
     """One line of a bench's table, each cell right-aligned in its width."""
     return " ".join(f"{cell:>{width}}" for cell, width in zip(cells, widths, strict=True))
+
+
+def add_checkout_options(parser: argparse.ArgumentParser, root: Path) -> None:
+    """``--code`` (the checkouts to run, interleaved) and ``--floor``, shared by both benches."""
+    parser.add_argument(
+        "--code",
+        type=Path,
+        nargs="+",
+        default=[root],
+        help="the checkouts whose import runs, one after the other for each size (and mode)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="after each write, COPY the rows it wrote back alone (PostgreSQL's own cost)",
+    )
+
+
+def print_checkouts(codes: list[Path]) -> None:
+    """Which checkout each number in the table stands for, and the load they ran under."""
+    for number, code in enumerate(codes):
+        print(f"code {number}: {code}")
+    # The machine is often shared: the load average says how much to trust the timings.
+    print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")

@@ -25,7 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.database import fresh_database  # noqa: E402
-from bench.import_cost import CHILD_MEASURES, copy_floor, row  # noqa: E402
+from bench.import_cost import (  # noqa: E402
+    CHILD_MEASURES,
+    add_checkout_options,
+    copy_floor,
+    print_checkouts,
+    row,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crowdeval_bench"
 MODELS = ("model-alpha", "model-beta", "model-gamma")
@@ -108,25 +114,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", default=DEFAULT_URL)
-    parser.add_argument(
-        "--code",
-        type=Path,
-        nargs="+",
-        default=[ROOT],
-        help="the checkouts whose import runs, one after the other for each size",
-    )
-    parser.add_argument(
-        "--floor",
-        action="store_true",
-        help="after each import, COPY the rows it wrote back alone (PostgreSQL's own cost)",
-    )
+    add_checkout_options(parser, ROOT)
     args = parser.parse_args()
     print(f"import_items into PostgreSQL ({args.database_url}), 3 responses per prompt")
     codes = [code.resolve() for code in args.code]
-    for number, code in enumerate(codes):
-        print(f"code {number}: {code}")
-    # The machine is often shared: the load average says how much to trust the timings.
-    print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print_checkouts(codes)
     print(row((*HEADER, "peak RSS MiB"), WIDTHS))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:

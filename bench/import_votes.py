@@ -35,7 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.import_cost import CHILD_MEASURES, copy_floor, row  # noqa: E402
+from bench.import_cost import (  # noqa: E402
+    CHILD_MEASURES,
+    add_checkout_options,
+    copy_floor,
+    print_checkouts,
+    row,
+)
 from bench.import_items import reset_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crowdeval_votebench"
@@ -117,19 +123,8 @@ def main() -> None:
     parser.add_argument("--annotators", type=int, default=300)
     parser.add_argument("--no-texts", action="store_true", help="votes without texts")
     parser.add_argument("--database-url", default=DEFAULT_URL)
-    parser.add_argument(
-        "--code",
-        type=Path,
-        nargs="+",
-        default=[ROOT],
-        help="the checkouts whose import runs, one after the other for each size and mode",
-    )
     parser.add_argument("--modes", nargs="+", default=["dry", "write"], choices=["dry", "write"])
-    parser.add_argument(
-        "--floor",
-        action="store_true",
-        help="after each write, COPY the rows it wrote back alone (PostgreSQL's own cost)",
-    )
+    add_checkout_options(parser, ROOT)
     args = parser.parse_args()
     print(
         f"import_judgments into PostgreSQL ({args.database_url}): {args.contenders} contenders, "
@@ -137,9 +132,7 @@ def main() -> None:
         f"{'no texts' if args.no_texts else 'texts on every line'}"
     )
     codes = [code.resolve() for code in args.code]
-    for number, code in enumerate(codes):
-        print(f"code {number}: {code}")
-    print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print_checkouts(codes)
     print(row(HEADER, WIDTHS))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:

@@ -1,7 +1,7 @@
 """Vote import throughput and memory: an arena-style file of votes into an empty campaign.
 
     .venv/bin/python bench/import_votes.py [--sizes 20000 200000] [--database-url URL]
-    .venv/bin/python bench/import_votes.py --code /tmp/base   # the import of another checkout
+    .venv/bin/python bench/import_votes.py --code /tmp/base . --floor   # before, after, floor
 
 Issue 14: ``import_judgments`` creates the prompts, responses and comparisons the votes name,
 and the imported annotators. The file has 40 contenders, 2,000 prompts and 300 annotators
@@ -12,8 +12,12 @@ migrated database, through the service the command uses; a dry run of the same f
 measured too (validation alone). Prints votes per second and peak RSS; the target is
 ≥ 20,000 votes/s at 200,000 with memory that does not grow with the file. Asserts nothing.
 
-``--code DIR`` runs the import of another checkout (a ``git worktree`` of an older commit,
-which may predate this script) against the same files, for before/after figures.
+``--code DIR [DIR ...]`` runs the import of each checkout (a ``git worktree`` of an older
+commit may predate this script) on the same files, interleaved size by size and mode by mode,
+so before and after share the same load: ``code 0`` is the first. Besides the wall clock it
+prints the CPU seconds of the import process and of its PostgreSQL backend, which the load
+of a shared machine disturbs less. ``--floor`` times PostgreSQL alone writing the same rows
+(bench/import_cost.py): how close the import gets to what the database itself needs.
 """
 
 from __future__ import annotations
@@ -31,10 +35,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.import_cost import (  # noqa: E402
+    CHILD_MEASURES,
+    add_checkout_options,
+    copy_floor,
+    print_checkouts,
+    row,
+)
 from bench.import_items import reset_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crowdeval_votebench"
-WIDTHS = (8, 8, 6, 8, 9, 13)
 
 
 def write_file(
@@ -65,22 +75,28 @@ def write_file(
             out.write(json.dumps(row) + "\n")
 
 
-CHILD = """
+CHILD = (
+    """
 import json, resource, sys, time
 from pathlib import Path
 import django
 django.setup()
 from campaign.imports.votes import import_judgments
 from campaign.models import Campaign
+"""
+    + CHILD_MEASURES
+    + """
 campaign = Campaign.objects.get(slug="bench")
-start = time.perf_counter()
+start, cpu_start, db_start = time.perf_counter(), cpu(), db_cpu()
 report = import_judgments(campaign, Path(sys.argv[1]), dry_run=sys.argv[2] == "dry")
 seconds = time.perf_counter() - start
+cpu_seconds, db_seconds = cpu() - cpu_start, db_cpu() - db_start
 assert report.ok, report.errors[:3]
 peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "votes": report.judgments_created,
-                  "written": report.written, "peak_mib": peak_mib}))
+print(json.dumps({"seconds": seconds, "votes": report.judgments_created, "cpu": cpu_seconds,
+                  "db_cpu": db_seconds, "written": report.written, "peak_mib": peak_mib}))
 """
+)
 
 
 def run(path: Path, url: str, mode: str, code: Path) -> dict[str, float]:
@@ -107,17 +123,17 @@ def main() -> None:
     parser.add_argument("--annotators", type=int, default=300)
     parser.add_argument("--no-texts", action="store_true", help="votes without texts")
     parser.add_argument("--database-url", default=DEFAULT_URL)
-    parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose import runs")
     parser.add_argument("--modes", nargs="+", default=["dry", "write"], choices=["dry", "write"])
+    add_checkout_options(parser, ROOT)
     args = parser.parse_args()
     print(
         f"import_judgments into PostgreSQL ({args.database_url}): {args.contenders} contenders, "
         f"{args.prompts} prompts, {args.annotators} annotators, "
-        f"{'no texts' if args.no_texts else 'texts on every line'}; code in {args.code}"
+        f"{'no texts' if args.no_texts else 'texts on every line'}"
     )
-    print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
-    header = ("votes", "file MB", "mode", "seconds", "votes/s", "peak RSS MiB")
-    print(" ".join(f"{title:>{width}}" for title, width in zip(header, WIDTHS, strict=True)))
+    codes = [code.resolve() for code in args.code]
+    print_checkouts(codes)
+    print(row(HEADER, WIDTHS))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         for votes in args.sizes:
@@ -131,20 +147,40 @@ def main() -> None:
                 texts=not args.no_texts,
             )
             for mode in args.modes:
-                f = run(path, args.database_url, mode, args.code.resolve())
-                cells = (
-                    f"{votes}",
-                    f"{path.stat().st_size / 1e6:.1f}",
-                    mode,
-                    f"{f['seconds']:.2f}",
-                    f"{f['votes'] / f['seconds']:.0f}",
-                    f"{f['peak_mib']:.1f}",
-                )
-                line = " ".join(f"{c:>{w}}" for c, w in zip(cells, WIDTHS, strict=True))
-                print(line, flush=True)
+                for number, code in enumerate(codes):
+                    f = run(path, args.database_url, mode, code)
+                    print(row(_cells(votes, path, f"{mode}:{number}", f), WIDTHS), flush=True)
+                    if args.floor and mode == "write":
+                        floor = copy_floor(args.database_url)
+                        print(row(_cells(votes, path, "COPY", floor | {"votes": votes}), WIDTHS))
     print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     elapsed = time.perf_counter() - started
+    print(
+        "COPY: the same rows COPYed back alone (no Python), the import's floor; "
+        "CPU: the import process, DB CPU: its PostgreSQL backend"
+    )
     print(f"target: >= 20000 votes/s at 200,000 votes; total bench time {elapsed:.0f} s")
+
+
+HEADER = ("votes", "file MB", "mode", "seconds", "votes/s", "CPU s", "DB CPU s", "peak RSS MiB")
+WIDTHS = (8, 8, 8, 8, 9, 7, 9, 13)
+
+
+def _cells(votes: int, path: Path, mode: str, f: dict) -> tuple[str, ...]:
+    def seconds(key: str) -> str:
+        value = f.get(key)
+        return "-" if value is None else f"{value:.2f}"
+
+    return (
+        f"{votes}",
+        f"{path.stat().st_size / 1e6:.1f}",
+        mode,
+        f"{f['seconds']:.2f}",
+        f"{f['votes'] / f['seconds']:.0f}",
+        seconds("cpu"),
+        seconds("db_cpu"),
+        seconds("peak_mib") if "peak_mib" in f else "-",
+    )
 
 
 if __name__ == "__main__":

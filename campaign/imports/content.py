@@ -48,6 +48,8 @@ def content_problem(data: Any, *, texts_storable: bool = False) -> str | None:
     ``texts_storable`` skips the texts: a JSON line without a ``\\u`` escape decodes to
     neither NUL nor a lone surrogate (the file itself is strict UTF-8).
     """
+    if texts_storable and type(data) is dict and _flat(data.values()):
+        return None
     pending: list[tuple[Any, int]] = [(data, 1)]
     while pending:
         value, depth = pending.pop()
@@ -69,6 +71,24 @@ def content_problem(data: Any, *, texts_storable: bool = False) -> str | None:
         elif isinstance(value, float) and not math.isfinite(value):
             return NOT_A_NUMBER if math.isnan(value) else TOO_LARGE
     return None
+
+
+# Values that are storable whatever they hold once their texts are known to be (a float may be
+# NaN or infinite, so it takes the full walk).
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _flat(values: Iterable[Any]) -> bool:
+    """Whether ``values`` are scalars or objects of scalars: two levels, far from the depth
+    limit, with nothing for the full walk to find (the shape of nearly every import row)."""
+    scalars = _SCALARS
+    for value in values:
+        kind = type(value)
+        if kind not in scalars and not (
+            kind is dict and all(type(inner) in scalars for inner in value.values())
+        ):
+            return False
+    return True
 
 
 def repeated_column(names: Iterable[str]) -> str | None:

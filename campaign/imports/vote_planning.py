@@ -50,8 +50,13 @@ class PlannedVote:
 
 
 # What the planner knows of a prompt or response: the first line naming it (0: stored), the
-# digest of its text (None: created without one) and its primary key (None until drawn).
-Known = tuple[int, bytes | None, int | None]
+# fingerprint of its text (None: created without one) and its primary key (None until drawn).
+Known = tuple[int, int | None, int | None]
+
+# A text's fingerprint, to compare it with later lines' without keeping it. Python's own str
+# hash (64-bit SipHash, keyed per process: fingerprints never leave it) costs a fraction of a
+# blake2b digest, and every line may bring three texts.
+_fingerprint = hash
 
 
 class PlannedComparison:
@@ -107,16 +112,36 @@ class Planner:
         self._load_annotators({record.annotator for record in batch}, batch, report)
         stored_votes = self._load_stored({record.prompt_id for record in batch})
         plan = BatchPlan()
+        annotators, votes = self.annotators, self.votes
+        prompt_texts, response_texts = self.prompt_texts, self.response_texts
         for record in batch:
-            if record.annotator not in self.annotators:
+            if record.annotator not in annotators:
                 continue  # its name is taken by a real account: reported once, on first use
-            key = _vote_key(record)
+            prompt_id, model_a, model_b = record.prompt_id, record.model_a, record.model_b
+            # _pair_text, inline: one comparison instead of sorted()'s list.
+            low, high = (model_a, model_b) if model_a < model_b else (model_b, model_a)
+            pair_text = "\0".join((prompt_id, low, high))
+            key = _vote_key(record.annotator, pair_text)
+            # The usual line first, inline: a new vote whose texts agree with what is known
+            # (_conflicts' checks, without spelling out messages for problems there are not).
+            text, known = record.prompt_text, prompt_texts.get(prompt_id)
+            if (
+                not stored_votes
+                and key not in votes
+                and (text is None or known is None or known[1] == _fingerprint(text))
+            ):
+                text, known = record.response_a, response_texts.get((prompt_id, model_a))
+                if text is None or known is None or known[1] == _fingerprint(text):
+                    text, known = record.response_b, response_texts.get((prompt_id, model_b))
+                    if text is None or known is None or known[1] == _fingerprint(text):
+                        self._plan_vote(record, key, _pair_key(pair_text), plan, report)
+                        continue
             problems = self._conflicts(record, key, stored_votes)
             if problems:
                 for message in problems:
                     report.add_error(record.line, message)
                 continue
-            self._plan_vote(record, key, plan, report)
+            self._plan_vote(record, key, _pair_key(pair_text), plan, report)
         return plan
 
     def _load_annotators(
@@ -150,12 +175,12 @@ class Planner:
         unknown = {prompt_id for prompt_id in prompt_ids if prompt_id not in self.prompt_texts}
         prompts = Prompt.objects.filter(campaign=self.campaign, external_id__in=unknown)
         for prompt_id, text, pk in prompts.values_list("external_id", "text", "id"):
-            self.prompt_texts.setdefault(prompt_id, (0, digest(text), pk))
+            self.prompt_texts.setdefault(prompt_id, (0, _fingerprint(text), pk))
         responses = Response.objects.filter(
             prompt__campaign=self.campaign, prompt__external_id__in=unknown
         ).values_list("prompt__external_id", "contender__name", "text", "id")
         for prompt_id, model, text, pk in responses:
-            self.response_texts.setdefault((prompt_id, model), (0, digest(text), pk))
+            self.response_texts.setdefault((prompt_id, model), (0, _fingerprint(text), pk))
         comparisons = Comparison.objects.filter(
             campaign=self.campaign, prompt__external_id__in=unknown
         ).values_list(
@@ -167,7 +192,7 @@ class Planner:
         )
         for prompt_id, model_a, model_b, gold, pk in comparisons:
             self.comparisons.setdefault(
-                _pair_key(prompt_id, model_a, model_b),
+                _pair_key(_pair_text(prompt_id, model_a, model_b)),
                 PlannedComparison(model_a, gold, pk, stored=True),
             )
         names = {pk: name for name, pk in self.annotators.items() if pk is not None}
@@ -228,13 +253,18 @@ class Planner:
 
     def comparison(self, prompt_id: str, model_a: str, model_b: str) -> PlannedComparison:
         """The comparison of these models on this prompt, stored or planned."""
-        return self.comparisons[_pair_key(prompt_id, model_a, model_b)]
+        return self.comparisons[_pair_key(_pair_text(prompt_id, model_a, model_b))]
 
     def _draw(self, model: type[Prompt] | type[Response] | type[Comparison]) -> int | None:
         return None if self.ids is None else self.ids.take(model)
 
     def _plan_vote(
-        self, record: VoteRecord, key: bytes, plan: BatchPlan, report: JudgmentImportReport
+        self,
+        record: VoteRecord,
+        key: bytes,
+        pair: bytes,
+        plan: BatchPlan,
+        report: JudgmentImportReport,
     ) -> None:
         user_id = self.annotators[record.annotator]
         if user_id is not None:
@@ -247,7 +277,7 @@ class Planner:
             text = record.prompt_text
             self.prompt_texts[record.prompt_id] = (
                 record.line,
-                None if text is None else digest(text),
+                None if text is None else _fingerprint(text),
                 self._draw(Prompt),
             )
             plan.prompts[record.prompt_id] = text or ""
@@ -264,12 +294,11 @@ class Planner:
                 response = (record.prompt_id, self.contenders[model])
                 self.response_texts[response] = (
                     record.line,
-                    None if text is None else digest(text),
+                    None if text is None else _fingerprint(text),
                     self._draw(Response),
                 )
                 plan.responses[response] = text or ""
                 report.responses_created += 1
-        pair = _pair_key(record.prompt_id, record.model_a, record.model_b)
         comparison = self.comparisons.get(pair)
         if comparison is None:
             model_a = self.contenders[record.model_a]
@@ -300,18 +329,23 @@ class Planner:
         report.judgments_created += 1
 
 
-def _pair_key(prompt_id: str, model_a: str, model_b: str) -> bytes:
-    """A comparison's key, whichever side each model is on: 16 bytes, not three strings.
+def _pair_text(prompt_id: str, model_a: str, model_b: str) -> str:
+    """A comparison's prompt id and models, NUL-joined, whichever side each model is on."""
+    return "\0".join((prompt_id, *sorted((model_a, model_b))))
+
+
+def _pair_key(pair_text: str) -> bytes:
+    """A comparison's key (from ``_pair_text``): 16 bytes, not three strings.
 
     Twice digest's size: two comparisons sharing a key would be merged without a word.
     """
-    text = "\0".join((prompt_id, *sorted((model_a, model_b))))
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    return hashlib.blake2b(pair_text.encode(), digest_size=16).digest()
 
 
-def _vote_key(record: VoteRecord) -> bytes:
-    """One annotator's vote on one comparison, whichever side each model is on."""
-    return digest(record.annotator, record.prompt_id, *sorted((record.model_a, record.model_b)))
+def _vote_key(annotator: str, pair_text: str) -> bytes:
+    """One annotator's vote on one comparison (``_pair_text``), whichever side each model is
+    on: digest(annotator, prompt id, *sorted models)."""
+    return digest(annotator, pair_text)
 
 
 def _text_problem(known: Known | None, text: str | None) -> str:
@@ -319,12 +353,12 @@ def _text_problem(known: Known | None, text: str | None) -> str:
     message without its subject)."""
     if text is None or known is None:
         return ""
-    line, known_digest, _pk = known
-    if known_digest == digest(text):
+    line, known_fingerprint, _pk = known
+    if known_fingerprint == _fingerprint(text):
         return ""
     if line == 0:
         return "has a different text than the one stored"
-    if known_digest is None:
+    if known_fingerprint is None:
         return (
             f"first appears without a text on line {line}; give its text on every "
             "line that names it, or on none"

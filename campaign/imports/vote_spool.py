@@ -96,6 +96,8 @@ class VoteSpool(CopySpool):
         self.annotator_index: dict[str, int] = {}
         self.annotator_names: list[str] = []
         self.annotator_pks: list[int | None] = []  # None: to be created at write time
+        # (verdict, gold side) -> the verdict, is_gold and correct cells of a judgment's row.
+        self.flags: dict[tuple[int, str], str] = {}
 
     def add(self, plan: BatchPlan, planner: Planner) -> None:
         campaign = self.campaign.pk
@@ -127,12 +129,18 @@ class VoteSpool(CopySpool):
             self._annotator(name, pk)
         index = self.annotator_index
         lines = []
+        flags = self.flags
         for vote in plan.votes:
-            is_gold, correct = gold_fields(verdict=vote.verdict, gold_side=vote.gold_side)
+            cells = flags.get((vote.verdict, vote.gold_side))
+            if cells is None:
+                # gold_fields decides; there are only 5 verdicts times 3 gold sides to ask about.
+                is_gold, correct = gold_fields(verdict=vote.verdict, gold_side=vote.gold_side)
+                cells = flags[(vote.verdict, vote.gold_side)] = (
+                    f"{vote.verdict}\t{_BOOLEAN[is_gold]}\t{_BOOLEAN[correct]}"
+                )
             when = str(vote.created_at) if vote.file_time else f"@{vote.line}"
             lines.append(
-                f"{index[vote.annotator]}\t{when}\t{campaign}\t{vote.comparison_pk}\t"
-                f"{vote.verdict}\t{_BOOLEAN[is_gold]}\t{_BOOLEAN[correct]}"
+                f"{index[vote.annotator]}\t{when}\t{campaign}\t{vote.comparison_pk}\t{cells}"
             )
         self.judgments.write(lines)
 

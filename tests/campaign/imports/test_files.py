@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import CommandError, call_command
 
+from campaign.imports.content import content_problem
 from campaign.imports.items import import_items
 from campaign.imports.votes import import_judgments
 from campaign.models import Campaign, Contender, Judgment, Prompt
@@ -210,3 +211,19 @@ def test_a_parquet_file_naming_a_column_twice_is_refused(campaign, tmp_path, cap
     err = refused(command, path, capsys)
 
     assert "Parquet file repeats column 'prompt'" in err
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ({"id": "q", "responses": {"m": "text", "n": 2}}, None),
+        ({"id": "q", "responses": {"m": "text", "n": float("nan")}}, "not a number (NaN)"),
+        ({"id": "q", "metadata": {"x": float("inf")}}, "number too large"),
+        ({"id": "q", "metadata": {"x": {"y": float("nan")}}}, "not a number (NaN)"),
+        ({"id": 1e400}, "number too large"),
+    ],
+    ids=["flat", "nan-one-level-down", "infinity-one-level-down", "nan-two-levels-down", "top"],
+)
+def test_a_row_of_known_storable_texts_is_still_searched_for_bad_numbers(row, problem):
+    # Rows of strings and objects of strings skip the full walk; a float anywhere takes it.
+    assert content_problem(row, texts_storable=True) == problem

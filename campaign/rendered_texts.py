@@ -25,7 +25,7 @@ from django.db.models import Case, QuerySet, TextField, Value, When
 from django.utils.safestring import SafeString
 from kombu.exceptions import OperationalError as BrokerError
 
-from campaign.models import Prompt, Response
+from campaign.models import Campaign, Prompt, Response
 from campaign.rendering import markdown_html
 from config.redis import redis_configured
 
@@ -52,6 +52,18 @@ def fill_rendered_html(campaign_id: int) -> int:
     return _fill(prompts) + _fill(responses)
 
 
+def render_pending_texts() -> int:
+    """Beat: fill the texts of every campaign not yet closed that an import left unrendered
+    (its task could not be queued, or its worker died); rows written.
+
+    Closed campaigns serve no items, so their rows can wait for the admin or never be filled.
+    """
+    campaign_ids = Campaign.objects.exclude(status=Campaign.Status.CLOSED).values_list(
+        "pk", flat=True
+    )
+    return sum(fill_rendered_html(campaign_id) for campaign_id in campaign_ids)
+
+
 def _fill(pending: QuerySet[Any]) -> int:
     """Render and write ``pending`` in batches, in id order (blind to gold)."""
     pending = pending.order_by("pk").only("pk", "text")
@@ -71,7 +83,7 @@ def texts_imported(campaign_id: int) -> threading.Thread | None:
     """An import committed new prompts or responses: have them rendered (never raises).
 
     The import is stored already, and pages render unfilled rows themselves, so a broker that
-    cannot be reached only delays the rendering until the next import of the campaign.
+    cannot be reached only delays the rendering until beat's catch-up (`render_pending_texts`).
     Without a broker (the embedded demo) a thread of this process renders them, as scoring
     runs there (scoring.queue), so an import takes no longer to return; the thread is
     returned (tests wait for it). A process that exits first leaves the rest to the requests.

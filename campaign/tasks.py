@@ -7,7 +7,7 @@ from celery import shared_task
 from campaign.annotate.assignment import reclaim_expired_leases
 from campaign.models import Campaign
 from campaign.organise.uploads import UPLOAD_TASK, run_upload
-from campaign.rendered_texts import RENDER_TASK, fill_rendered_html
+from campaign.rendered_texts import RENDER_TASK, fill_rendered_html, render_pending_texts
 
 
 @shared_task(name="campaign.reclaim_leases", ignore_result=True)
@@ -27,3 +27,9 @@ def run_import_upload(key: str) -> str:
 def render_texts(campaign_id: int) -> int:
     """Store the HTML of the campaign's prompts and responses that have none yet."""
     return fill_rendered_html(campaign_id)
+
+
+@shared_task(name="campaign.render_pending_texts", ignore_result=True)
+def render_pending() -> int:
+    """Beat: store the HTML an import's own render task left missing (no broker at the time)."""
+    return render_pending_texts()

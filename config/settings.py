@@ -274,6 +274,8 @@ if os.environ.get("CELERY_UNACKED_RESTORE_SECONDS"):
 # the next one is due, so a stopped worker does not come back to a pile of stale duplicates.
 SCORING_BEAT_SECONDS = env_int("SCORING_BEAT_SECONDS", 5 * 60)
 RECLAIM_LEASES_SECONDS = env_int("RECLAIM_LEASES_SECONDS", 60)
+# Catch-up for texts an import could not have rendered (campaign.rendered_texts).
+RENDER_PENDING_SECONDS = env_int("RENDER_PENDING_SECONDS", 10 * 60)
 CELERY_BEAT_SCHEDULE = {
     "score-open-campaigns": {
         "task": "scoring.score_open_campaigns",
@@ -284,6 +286,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaign.reclaim_leases",
         "schedule": RECLAIM_LEASES_SECONDS,
         "options": {"expires": RECLAIM_LEASES_SECONDS},
+    },
+    "render-pending-texts": {
+        "task": "campaign.render_pending_texts",
+        "schedule": RENDER_PENDING_SECONDS,
+        "options": {"expires": RENDER_PENDING_SECONDS},
     },
 }
 

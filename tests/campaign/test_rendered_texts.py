@@ -14,7 +14,7 @@ from django.urls import reverse
 from campaign.imports.items import import_items
 from campaign.imports.votes import import_judgments
 from campaign.models import Campaign, Prompt, Response
-from campaign.rendered_texts import fill_rendered_html
+from campaign.rendered_texts import fill_rendered_html, render_pending_texts
 from campaign.rendering import markdown_html
 from campaign.services import create_campaign
 from tests.builders import (
@@ -63,6 +63,26 @@ def test_every_imported_prompt_and_response_gets_its_html_gold_or_not(campaign, 
     assert "&lt;script&gt;" in hostile and "<script" not in hostile
     assert "<img" not in hostile and "javascript:" not in hostile
     assert fill_rendered_html(campaign.pk) == 0  # nothing left to render
+
+
+def test_beat_fills_the_rows_an_imports_task_left_unrendered_in_campaigns_not_closed(
+    campaign, tmp_path
+):
+    closed = create_campaign(slug="rendered-closed", title="Closed")
+    for each in (campaign, closed):
+        import_items(each, write_jsonl(tmp_path / f"{each.slug}.jsonl", hostile_items()))
+    # As if the broker had been down at the imports' commit: no task rendered anything.
+    Prompt.objects.update(html=None)
+    Response.objects.update(html=None)
+    Campaign.objects.filter(pk=closed.pk).update(status=Campaign.Status.CLOSED)
+
+    assert render_pending_texts() == 6  # the open campaign's two prompts and four responses
+
+    mine = Prompt.objects.filter(campaign=campaign)
+    assert all(html == markdown_html(text) for text, html in mine.values_list("text", "html"))
+    theirs = Response.objects.filter(prompt__campaign=closed)
+    assert list(theirs.values_list("html", flat=True)) == [None] * 4
+    assert render_pending_texts() == 0
 
 
 def wait_for_rendering(campaign: Campaign) -> None:

@@ -217,7 +217,11 @@ def test_eager_recompute_while_another_run_holds_the_lock_says_busy(eager, campa
 
 def test_beat_schedule_and_redelivery_settings() -> None:
     schedule = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    assert schedule == {"scoring.score_open_campaigns", "campaign.reclaim_leases"}
+    assert schedule == {
+        "scoring.score_open_campaigns",
+        "campaign.reclaim_leases",
+        "campaign.render_pending_texts",
+    }
     options = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS
     assert options["visibility_timeout"] > django_settings.CELERY_TASK_TIME_LIMIT
     assert django_settings.SCORING_LOCK_SECONDS > django_settings.CELERY_TASK_TIME_LIMIT
@@ -234,7 +238,11 @@ def test_a_vote_import_queues_a_run_once_committed(
     with django_capture_on_commit_callbacks(execute=True):
         assert import_judgments(campaign, write_jsonl(tmp_path / "votes.jsonl", votes)).ok
         assert queued_runs(scoring_redis) == []  # nothing before the commit
-    assert queued_runs(scoring_redis) == [("scoring.score_campaign", [campaign.pk])]
+    # One scoring run, and the rendering of the prompt and responses the import created.
+    assert sorted(queued_runs(scoring_redis)) == [
+        ("campaign.render_texts", [campaign.pk]),
+        ("scoring.score_campaign", [campaign.pk]),
+    ]
 
 
 def test_a_dry_run_import_queues_nothing(

@@ -148,7 +148,11 @@ class AnnotatorOut(Schema):
     gold_correct: int
     accuracy: float | None
     accuracy_lower: float | None
-    trusted: bool
+    # null: not vetted (the campaign has no gold, so nobody could be checked)
+    trusted: bool | None
+    # Whether the run counted their votes in the ratings (trusted or vouched, less gold
+    # spotters and those at chance; everyone without gold); null in snapshots older than it.
+    votes_count: bool | None
     accepted: int
     agreement: float | None
     median_seconds: float | None

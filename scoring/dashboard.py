@@ -65,9 +65,16 @@ class AnnotatorRow:
     agreement: float | None
     median_seconds: float | None
     flags: list[str]
+    # Whether the run counted their votes; None in snapshots stored before it said so.
+    votes_count: bool | None = None
     username: str = ""
     # Crowd-BT's η (the snapshot's "crowd_bt" view); None for snapshots without that view.
     reliability: float | None = None
+
+    @property
+    def votes_left_out(self) -> bool:
+        """Trusted by gold, yet the run left their votes out (a gold spotter, or at chance)."""
+        return self.trusted is True and self.votes_count is False
 
     @property
     def flag_labels(self) -> list[str]:

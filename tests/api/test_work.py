@@ -125,3 +125,21 @@ def test_the_annotator_list_costs_the_same_queries_however_many_annotators(owner
 
     owner_api.get(campaign_url(campaign, "/annotators"))  # the token's first use (one write)
     assert queries_for(1) == queries_for(6)
+
+
+def test_a_campaign_without_gold_lists_its_annotators_as_not_vetted(owner_api, campaign):
+    from scoring.snapshots import compute_snapshot
+
+    Comparison.objects.filter(campaign=campaign).delete()  # no gold: nobody can be vetted
+    rows = [{**VOTE, "winner": "a"}, {**VOTE, "annotator": "ext-2", "winner": "b"}]
+    assert post_file(owner_api, campaign, "/judgments", "votes.jsonl", rows).status_code == 200
+    compute_snapshot(campaign, rounds=10)
+
+    response = owner_api.get(campaign_url(campaign, "/annotators"))
+
+    assert response.status_code == 200, response.content
+    rows = response.json()["items"]
+    assert [(row["trusted"], row["accuracy"], row["votes_count"]) for row in rows] == [
+        (None, None, True),
+        (None, None, True),
+    ]

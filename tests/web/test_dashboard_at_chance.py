@@ -47,3 +47,14 @@ def test_a_lucky_always_left_annotator_is_shown_at_chance_and_not_counted(owner)
     table = html[html.index('class="data annotators"') :]
     assert re.findall(r'<th scope="row">([a-z0-9-]+)</th>', table) == ["left-1"]
     assert '<span class="badge warn">at chance</span>' in table
+    # Trusted by gold, but the ratings leave their votes out: the standing says both.
+    standing = table[table.index("left-1") :]
+    assert ">trusted</span>" in standing and ">votes left out</span>" in standing
+
+
+def test_the_standing_of_everyone_whose_votes_count_says_nothing_more(owner):
+    compute_snapshot(lucky_always_left(owner).campaign, rounds=10)
+
+    html = logged_in(owner).get(URL + "?show=all").content.decode()
+    table = html[html.index('class="data annotators"') :]
+    assert table.count(">votes left out</span>") == 1

@@ -386,9 +386,7 @@ def test_every_refusal_is_a_campaign_error_with_a_message(campaign, participant)
         submit_judgment(annotator=participant, campaign=campaign, assignment_key="x", choice=0)
 
 
-def test_a_repeat_whose_choice_is_not_a_whole_number_is_not_the_same_verdict(
-    campaign, participant
-):
+def test_a_repeat_whose_choice_is_not_a_whole_number_is_not_the_same_verdict(campaign, participant):
     # true equals 1 in Python, but it is no choice on the scale: a second tab sending it is told
     # that the first verdict stands, not silently taken for a double click.
     assignment = lease(participant, campaign)

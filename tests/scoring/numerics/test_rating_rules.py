@@ -355,7 +355,7 @@ def test_newton_steps_reach_even_ratings_thousands_of_points_apart_in_a_few_doze
 def test_a_fit_that_cannot_converge_says_so(monkeypatch):
     # The iteration cap is a safety net: reaching it is an error, never a silent half-answer.
     monkeypatch.setattr(bt_newton, "_MAX_ITERATIONS", 1)
-    with pytest.raises(RatingError, match="^Bradley-Terry fit did not converge$"):
+    with pytest.raises(RatingError, match=r"^Bradley-Terry fit did not converge$"):
         fit_bradley_terry(chain([(MILLION, 1), (3, 1)]))
 
 

@@ -57,12 +57,15 @@ test: install-dev browser services lint
 
 # Mutation testing of the rules (mutmut; the files and tests are in pyproject.toml
 # [tool.mutmut], justified survivors in MUTANTS.md). Incremental: results are kept in mutants/
-# and only mutants of changed code run again. MUTANTS narrows a run to some mutant names,
+# and only mutants of changed code run again (scripts/mutants_sync.py first drops the copies
+# there that no longer match the checkout, which mutmut would keep). MUTANTS narrows a run to
+# some mutant names (and runs them again even when they have a result),
 # e.g. make mutants MUTANTS='scoring.numerics.ratings*'. Its own database, so it can run
 # beside `make test`.
 MUTANTS_DATABASE_URL ?= $(TEST_DATABASE_URL)_mutants
 MUTANTS ?=
 mutants: install-dev services
+	$(PY) scripts/mutants_sync.py
 	-DATABASE_URL=$(MUTANTS_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CROWDEVAL_REQUIRE_POSTGRES=1 \
 		$(VENV)/bin/mutmut run --max-children 2 $(MUTANTS) >/dev/null
 	$(PY) scripts/mutation_report.py

@@ -12,14 +12,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
-from scipy.special import expit, log_expit
+from scipy.special import expit
 
 from scoring.numerics.votes import PairCounts, RatingError
 
 PRIOR_TIES = 1.0  # virtual ties per contender against the mean, only when the MLE does not exist
 _TOLERANCE = 1e-9  # Newton stops when no rating moves more than this (natural-log units)
 _MAX_STEP = 2.0  # cap per Newton step: keeps far-apart ratings (never-loses + prior) stable
-_CHECKED_STEP = 0.5  # steps longer than this are halved until the likelihood does not drop
 _MAX_ITERATIONS = 200
 _QUADRATIC = 1e-3  # steps below this are in Newton's quadratic region (predicted next step)
 
@@ -52,23 +51,6 @@ def strongly_connected(i: np.ndarray, j: np.ndarray, cells: np.ndarray, n: int) 
     return connected_components(graph, directed=True, connection="strong")[0] == 1
 
 
-def _log_likelihood(
-    theta: np.ndarray,
-    i: np.ndarray,
-    j: np.ndarray,
-    games: np.ndarray,
-    score_i: np.ndarray,
-    prior: np.ndarray,
-) -> np.ndarray:
-    """Per-round log-likelihood (plus the prior's virtual ties where `prior` is set)."""
-    difference = np.take(theta, i, axis=1) - np.take(theta, j, axis=1)
-    value = (score_i * log_expit(difference) + (games - score_i) * log_expit(-difference)).sum(
-        axis=1
-    )
-    virtual = 0.5 * PRIOR_TIES * (log_expit(theta) + log_expit(-theta)).sum(axis=1)
-    return value + np.where(prior, virtual, 0.0)
-
-
 def solve(
     i: np.ndarray,
     j: np.ndarray,
@@ -88,8 +70,9 @@ def solve(
     Works per pair (not per nxn entry) and only scatters the Hessian. Rows without the prior
     are gauge-fixed by adding a multiple of 11ᵀ to the singular (Laplacian) Hessian: the
     gradient sums to zero, so every step keeps the log-strengths summing to zero. Steps are
-    capped and then halved until the likelihood does not drop: plain Newton can overshoot
-    in the flat tails of a contender rated thousands of points away.
+    capped at _MAX_STEP: in the flat tails of a contender rated thousands of points away the
+    uncapped step is huge. A capped step can still overshoot (from a start on the far side of
+    the answer) but the next steps come back; no line search, as it never changed a result.
     """
     rounds, pairs = cells.shape[:2]
     games = cells.sum(axis=2).astype(np.float64)
@@ -125,20 +108,6 @@ def solve(
         hessian += (~use_prior * curvature.mean(axis=1) / n)[:, None]
         step = np.linalg.solve(hessian.reshape(-1, n, n), gradient[:, :, None])[:, :, 0]
         step *= np.minimum(1.0, _MAX_STEP / np.maximum(np.abs(step).max(axis=1), 1e-300))[:, None]
-        # Small steps are in Newton's region of fast convergence; only long ones are checked.
-        worse = np.flatnonzero(np.abs(step).max(axis=1) > _CHECKED_STEP)
-        before = _log_likelihood(t[worse], i, j, g[worse], w[worse], use_prior[worse])
-        slack = 1e-12 * np.maximum(np.abs(before), 1.0)  # rounding noise is not a drop
-        # 40 halvings shrink a step below 1e-12 of itself; the likelihood stops dropping long
-        # before, so the loop always ends at its break.
-        for _halving in range(40):  # pragma: no branch
-            if worse.size == 0:
-                break
-            trial = t[worse] + step[worse]
-            after = _log_likelihood(trial, i, j, g[worse], w[worse], use_prior[worse])
-            keep = after < before - slack
-            worse, before, slack = worse[keep], before[keep], slack[keep]
-            step[worse] *= 0.5
         theta[todo] = t + step
         moved = np.abs(step).max(axis=1)
         # The next step, predicted as moved³ / previous² (quadratic convergence); only

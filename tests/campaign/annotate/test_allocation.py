@@ -189,6 +189,23 @@ def test_a_late_judgment_taking_the_last_place_clears_the_priority():
     assert state(urgent) == (1, 0)
 
 
+def test_a_late_judgment_that_leaves_a_place_keeps_the_priority():
+    # Three places: a reclaimed lease judged late while another participant holds one takes
+    # the second place; one is left, so the comparison stays in its priority's bucket.
+    campaign = adaptive_campaign(judgments_per_comparison=3)
+    (urgent,) = with_priorities(campaign, 3)
+    slow = make_participant(campaign)
+    lease = next_assignment(annotator=slow, campaign=campaign)
+    expire_lease(lease)
+    reclaim_expired_leases(campaign=campaign)
+    next_assignment(annotator=make_participant(campaign), campaign=campaign)
+    assert state(urgent) == (1, 3)
+
+    judge_preferring(slow, campaign, lease, prefer="a")
+
+    assert state(urgent) == (2, 3)
+
+
 def test_a_late_judgment_is_refused_once_the_comparison_is_at_its_cap():
     campaign = adaptive_campaign(judgments_per_comparison=1)
     (urgent,) = with_priorities(campaign, 3)

@@ -384,3 +384,16 @@ def test_progress_counts_judged_and_skipped_items_without_telling_gold_apart():
 def test_every_refusal_is_a_campaign_error_with_a_message(campaign, participant):
     with pytest.raises(CampaignError, match=r"\w"):
         submit_judgment(annotator=participant, campaign=campaign, assignment_key="x", choice=0)
+
+
+def test_a_repeat_whose_choice_is_not_a_whole_number_is_not_the_same_verdict(campaign, participant):
+    # true equals 1 in Python, but it is no choice on the scale: a second tab sending it is told
+    # that the first verdict stands, not silently taken for a double click.
+    assignment = lease(participant, campaign)
+    enrollment = get_participation(slug=campaign.slug, user=participant)
+    judge_and_next(enrollment=enrollment, assignment_key=assignment.key, choice=1)
+
+    again = judge_and_next(enrollment=enrollment, assignment_key=assignment.key, choice=True)
+
+    assert again.first_verdict_stands is True
+    assert Judgment.objects.count() == 1

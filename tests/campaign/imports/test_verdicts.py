@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from campaign.imports.verdicts import our_columns, parse_winner
+from campaign.imports.verdicts import (
+    SCREEN_WORDS,
+    WINNER_WORDS,
+    our_columns,
+    parse_winner,
+    winners_accepted,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +53,22 @@ def test_a_row_in_our_format_comes_back_as_it_is():
     row = {"prompt": "q", "annotator": "j", "turn": 1}
 
     assert our_columns(row, []) is row
+
+
+@pytest.mark.parametrize("screen_words", [False, True])
+def test_the_error_message_names_exactly_the_winners_that_are_accepted(screen_words):
+    # The message an uploader reads after a bad winner: each word it lists parses (as written),
+    # and no accepted word is missing; left/right only where the reader knows the sides.
+    words, integers = winners_accepted(screen_words=screen_words).split(" or ")
+    listed = words.split(", ")
+
+    expected = {**WINNER_WORDS, **SCREEN_WORDS} if screen_words else WINNER_WORDS
+    assert sorted(listed) == sorted(expected)
+    assert all(parse_winner(word, screen_words=screen_words) is not None for word in listed)
+    assert integers == "an integer -2…+2"
+
+
+def test_the_imports_message_does_not_offer_left_or_right():
+    # An imported vote does not know which response was on the left, so the import (which
+    # asks without arguments) refuses those words and must not suggest them.
+    assert winners_accepted() == winners_accepted(screen_words=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.numerics.bt_newton import pair_cells, rounds_without_mle, strongly_connected
+from scoring.numerics.bt_newton import pair_cells, rounds_without_mle, solve, strongly_connected
 from scoring.numerics.ratings import fit_bradley_terry
 from scoring.numerics.votes import PairCounts, Votes, unique_inverse
 
@@ -94,3 +94,15 @@ def test_unique_inverse_is_numpys_unique_with_its_inverse(values):
     assert np.array_equal(unique, expected_unique)
     assert np.array_equal(inverse, expected_inverse)
     assert unique.dtype == values.dtype and inverse.dtype == np.intp
+
+
+def test_a_capped_step_that_overshoots_still_ends_at_the_maximum():
+    # 999 wins, 1 tie, 1 loss: the answer is a gap of ln(999.5 / 1.5) ≈ 6.5. From a start 8.5
+    # apart, Newton's first step (the tail is flat) is capped at 2 per contender and lands at
+    # 4.5, past the answer to a lower likelihood than the start; the next steps come back.
+    i, j, cells = np.array([0]), np.array([1]), np.array([[[999, 1, 1]]])
+
+    theta = solve(i, j, cells, 2, np.array([False]), start=np.array([4.25, -4.25]))[0]
+
+    assert theta[0] - theta[1] == pytest.approx(np.log(999.5 / 1.5), abs=1e-9)
+    assert theta.sum() == pytest.approx(0.0, abs=1e-12)

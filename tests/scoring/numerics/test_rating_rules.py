@@ -355,5 +355,26 @@ def test_newton_steps_reach_even_ratings_thousands_of_points_apart_in_a_few_doze
 def test_a_fit_that_cannot_converge_says_so(monkeypatch):
     # The iteration cap is a safety net: reaching it is an error, never a silent half-answer.
     monkeypatch.setattr(bt_newton, "_MAX_ITERATIONS", 1)
-    with pytest.raises(RatingError, match="did not converge"):
+    with pytest.raises(RatingError, match=r"^Bradley-Terry fit did not converge$"):
         fit_bradley_terry(chain([(MILLION, 1), (3, 1)]))
+
+
+@pytest.mark.parametrize("anchor_place", [None, 1])
+def test_each_round_converts_to_elo_on_its_own_as_a_single_fit_does(anchor_place):
+    # Bootstrap rounds (a batch) and a single fit go through the same conversion: a round's
+    # Elo depends on that round alone. Contenders 1 and 4 have no votes: they get the mean.
+    theta = np.array([[0.5, -0.5, 1.0], [2.0, 0.0, 1.5]])  # rounds with different means
+    voted, n = np.array([0, 2, 3]), 5
+
+    batch = ratings.to_elo(theta, voted, n, anchor_place, 1000.0)
+
+    for round_theta, converted in zip(theta, batch, strict=True):
+        single = ratings.to_elo(round_theta, voted, n, anchor_place, 1000.0)
+        assert single.shape == (n,)
+        np.testing.assert_allclose(converted, single)
+        centre = single[voted].mean() if anchor_place is None else single[voted[anchor_place]]
+        assert centre == pytest.approx(1000.0)
+        np.testing.assert_allclose(single[[1, 4]], single[voted].mean())
+        np.testing.assert_allclose(
+            np.diff(single[voted]), np.diff(round_theta) * ratings.ELO_PER_NAT
+        )

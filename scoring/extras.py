@@ -19,6 +19,7 @@ an analysis's shape is its own, documented in its module.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,7 +31,9 @@ from campaign.models import Campaign
 from scoring.campaign_data import JudgmentColumns, RegularComparisons
 from scoring.numerics.annotators import AnnotatorScore, Judgments
 from scoring.numerics.ratings import ContenderRating
-from scoring.numerics.votes import PairCounts
+from scoring.numerics.votes import PairCounts, RatingError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,12 +100,24 @@ def read_extras(campaign: Campaign, contender_ids: Sequence[int]) -> dict[str, F
 
 def compute_extras(
     run: ScoringRun, facts: dict[str, Facts], lap: Callable[[str], None]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every extra's result, split into (views, analysis); ``lap`` times each one."""
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """Every extra's result, split into (views, analysis, failures); ``lap`` times each one.
+
+    An extra whose fit fails on the campaign's data (RatingError: a fit that found no
+    optimum) is left out and its reason kept in ``failures``: one extra board must never cost
+    the campaign its snapshot, whose default board and scores stand without it. Any other
+    exception is a bug and propagates.
+    """
     views: dict[str, Any] = {}
     analysis: dict[str, Any] = {}
+    failures: dict[str, str] = {}
     for extra in EXTRAS:
-        result = extra.compute(run, facts.get(extra.name))
-        (views if extra.kind == "view" else analysis)[extra.name] = result
+        try:
+            result = extra.compute(run, facts.get(extra.name))
+        except RatingError as error:
+            logger.warning("Scoring extra %s left out of %s: %s", extra.name, run.campaign, error)
+            failures[extra.name] = str(error)
+        else:
+            (views if extra.kind == "view" else analysis)[extra.name] = result
         lap(f"extra:{extra.name}")
-    return views, analysis
+    return views, analysis, failures

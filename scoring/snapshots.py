@@ -178,7 +178,7 @@ def compute_snapshot(
         rounds=rounds,
         seed=SEED,
     )
-    views, analysis = compute_extras(run, extra_facts, clock.lap)
+    views, analysis, failed_extras = compute_extras(run, extra_facts, clock.lap)
     with transaction.atomic():
         snapshot = Snapshot.objects.create(
             campaign=campaign,
@@ -212,6 +212,8 @@ def compute_snapshot(
                 # Why the core folded every judgment; "" when only the new ones
                 # (scoring.incremental).
                 "full_reason": reason,
+                # Extras whose fit failed on this data, and why (scoring.extras).
+                "failed_extras": failed_extras,
                 "seconds": round(clock.total(), 3),
                 "timings": clock.laps,
             },

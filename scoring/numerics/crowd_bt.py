@@ -286,7 +286,9 @@ def _fit(
         point = trial
         if longest < _TOLERANCE:
             return point.s, point.eta, iteration
-    raise RatingError("Crowd-BT fit did not converge")  # not seen in tests; a bug if raised
+    # Seen on a few tiny crowds in the incremental property test (cause not yet found): the
+    # run then leaves this view out and keeps the snapshot (scoring.extras.compute_extras).
+    raise RatingError("Crowd-BT fit did not converge")
 
 
 def fit_crowd_bt(

@@ -8,8 +8,9 @@ Now every item reads its stored HTML, so serving costs the same whatever the ite
 
 Who fills ``html``: the imports, after they commit (a Celery task, so the import's own
 throughput is unchanged: rendering runs at a few thousand texts per second and a core; the
-embedded demo, without a broker, renders in a thread), the migration that added the column,
-and the admin when it saves a text. Until a row is filled, pages render its text
+embedded demo, without a broker, renders in a thread), beat's catch-up
+(``render_pending_texts``: rows whose task never ran, and rows stored before the column
+existed), and the admin when it saves a text. Until a row is filled, pages render its text
 themselves (``item_html``), uncached, so the cost depends on when an item was imported and
 never on whether it is gold; rows are filled in id order, blind to gold.
 """
@@ -53,8 +54,9 @@ def fill_rendered_html(campaign_id: int) -> int:
 
 
 def render_pending_texts() -> int:
-    """Beat: fill the texts of every campaign not yet closed that an import left unrendered
-    (its task could not be queued, or its worker died); rows written.
+    """Beat: fill the texts of every campaign not yet closed that nothing rendered (an
+    import's task that could not be queued or whose worker died, rows older than the column);
+    rows written. Each batch commits on its own, so a run cut short resumes at the next beat.
 
     Closed campaigns serve no items, so their rows can wait for the admin or never be filled.
     """

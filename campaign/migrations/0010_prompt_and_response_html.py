@@ -1,25 +1,12 @@
 """Prompt.html and Response.html: the texts' HTML, rendered once (campaign.rendered_texts).
 
-The stored rows are rendered here, so pages never fall back to rendering an old row.
+Only the columns. The rows stored before them are filled by beat's catch-up
+(campaign.render_pending_texts, campaigns not closed), and pages render a row on request
+until then. Rendering them here instead held the upgrade for over 37 minutes, unfinished, on
+a campaign of 10 million judgments (bench/score_campaign.py's database, under load).
 """
 
 from django.db import migrations, models
-
-from campaign.rendering import markdown_html
-
-BATCH_ROWS = 500
-
-
-def render_stored_texts(apps, schema_editor):
-    for name in ("Prompt", "Response"):
-        model = apps.get_model("campaign", name)
-        pending = model.objects.filter(html__isnull=True).order_by("pk").only("pk", "text")
-        last = 0
-        while batch := list(pending.filter(pk__gt=last)[:BATCH_ROWS]):
-            for row in batch:
-                row.html = markdown_html(row.text)
-            model.objects.bulk_update(batch, ["html"])
-            last = batch[-1].pk
 
 
 class Migration(migrations.Migration):
@@ -38,5 +25,4 @@ class Migration(migrations.Migration):
             name="html",
             field=models.TextField(blank=True, editable=False, null=True),
         ),
-        migrations.RunPython(render_stored_texts, migrations.RunPython.noop, elidable=True),
     ]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.test import override_settings
 from django.urls import reverse
 
@@ -207,18 +205,6 @@ def test_the_admin_renders_a_saved_text_again():
 
     assert saved.status_code == 302
     assert Prompt.objects.get().html == "<p>Now <em>edited</em></p>\n"
-
-
-def test_the_migration_renders_the_rows_stored_before_it(campaign, tmp_path):
-    import_items(campaign, write_jsonl(tmp_path / "items.jsonl", hostile_items()))
-    Prompt.objects.update(html=None)
-    Response.objects.update(html=None)
-    migration = importlib.import_module("campaign.migrations.0010_prompt_and_response_html")
-
-    migration.render_stored_texts(apps, None)
-
-    stored = texts_and_html()
-    assert len(stored) == 6 and all(html == markdown_html(text) for text, html in stored)
 
 
 def test_the_bench_builder_writes_the_html_rendering_would_give(tmp_path: Path):

@@ -105,6 +105,16 @@ def texts_imported(campaign_id: int) -> threading.Thread | None:
     return None
 
 
+def finish_rendering(campaign_id: int) -> int:
+    """Wait for this process's render thread of the campaign, if any, then render what is
+    left; rows written here. For a command that exits right after an import (load_demo),
+    whose daemon thread would otherwise die with it and leave the rows to the requests."""
+    for thread in threading.enumerate():
+        if thread.name == f"render-{campaign_id}":
+            thread.join()
+    return fill_rendered_html(campaign_id)
+
+
 def _render_here(campaign_id: int) -> None:
     try:
         fill_rendered_html(campaign_id)

@@ -8,7 +8,15 @@ from django.core.management import call_command
 
 from accounts.models import User
 from campaign.demo.loader import EMPTY_RESPONSE, pandalm_items, read_pandalm
-from campaign.models import Campaign, Comparison, Contender, Enrollment, Judgment
+from campaign.models import (
+    Campaign,
+    Comparison,
+    Contender,
+    Enrollment,
+    Judgment,
+    Prompt,
+    Response,
+)
 from scoring.models import Snapshot
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +49,9 @@ def test_load_demo_twice_creates_everything_once(capsys):
     # No gold and default settings: nobody is vetted and every verdict counts.
     assert human.min_gold_seen == 5 and scored.rated_judgments == 2997
     assert scored.stats["vetted"] is False
+    # Every text is rendered before the command ends (its render thread would die with it).
+    assert not Prompt.objects.filter(html__isnull=True).exists()
+    assert not Response.objects.filter(html__isnull=True).exists()
 
 
 def test_load_demo_prints_working_logins_for_an_organiser_and_participants(capsys):

@@ -14,6 +14,7 @@ from campaign.demo.loader import ensure_demo_accounts, load_demo
 from campaign.demo.votes import load_pandalm_votes
 from campaign.models import Campaign
 from campaign.participants.trust import STANDING_STEP
+from campaign.rendered_texts import finish_rendering
 
 
 class Command(BaseCommand):
@@ -52,6 +53,8 @@ class Command(BaseCommand):
                 wait=settings.SCORING_LOCK_SECONDS,
                 stdout=self.stdout,
             )
+        for campaign in (votes.campaign, demo.campaign):
+            finish_rendering(campaign.pk)  # the import's thread would die with this command
         self.stdout.write("\nDemo logins (passwords are new on every run):")
         for login in ensure_demo_accounts(demo.campaign):
             self.stdout.write(f"  {login.role:<12} {login.username:<10} {login.password}")

@@ -17,6 +17,7 @@ from krippendorff.krippendorff import _distance_metric, _distances, _random_coin
 from numpy.typing import ArrayLike, NDArray
 
 VERDICTS = (-2, -1, 0, 1, 2)
+ANSWERS = (-1, 0, 1)  # a verdict's sign: a, tie, b
 
 
 def consensus_agreement(
@@ -67,13 +68,27 @@ def chance_agreement(
     annotator = np.asarray(annotator, dtype=np.intp)
     sign, consensus, compared = leave_one_out(comparison, verdict, voters)
     who = annotator[compared]
-    count = np.bincount(who, minlength=n_annotators).astype(np.float64)
-    chance = np.zeros(n_annotators)
-    for answer in (-1, 0, 1):
-        own = np.bincount(who[sign[compared] == answer], minlength=n_annotators)
-        theirs = np.bincount(who[consensus[compared] == answer], minlength=n_annotators)
-        chance += own * theirs
-    return chance / np.maximum(count, 1.0) ** 2
+    own, theirs = (
+        np.stack(
+            [
+                np.bincount(who[side[compared] == answer], minlength=n_annotators)
+                for answer in ANSWERS
+            ],
+            axis=1,
+        )
+        for side in (sign, consensus)
+    )
+    return expected_agreement(own, theirs, np.bincount(who, minlength=n_annotators))
+
+
+def expected_agreement(
+    own: NDArray[np.int64], theirs: NDArray[np.int64], compared: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Per annotator (a row of ``own`` and ``theirs``: how often they, and the consensus they
+    were compared with, answered a / tie / b over ``compared`` judgments): Cohen's expected
+    agreement, Σ own x theirs / compared². 0.0 where nothing was compared."""
+    products = (np.asarray(own) * np.asarray(theirs)).sum(axis=1)
+    return products / np.maximum(np.asarray(compared, dtype=np.float64), 1.0) ** 2
 
 
 def leave_one_out(

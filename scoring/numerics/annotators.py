@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta
 
+from scoring.numerics.agreement import expected_agreement
 from scoring.numerics.flags import (
     AT_CHANCE,
     GOLD_SPOTTER,
@@ -224,10 +225,7 @@ def finish_scores(
     # careless.
     compared = ag.compared_trusted
     with_trusted = ag.agreeing_trusted / np.maximum(compared, 1)
-    chance = np.zeros(n)
-    for answer in range(3):
-        chance += ag.own[:, answer] * ag.theirs[:, answer]
-    chance = chance / np.maximum(compared.astype(np.float64), 1.0) ** 2
+    chance = expected_agreement(ag.own, ag.theirs, compared)
     agreeing = ag.agreeing_trusted
     typical = typical_agreement(with_trusted, compared, trusted, flags)
     spotter = gold_spotters(lower, seen, agreeing, compared, chance, typical, flags)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from scoring.numerics.agreement import leave_one_out
+from scoring.numerics.agreement import ANSWERS, leave_one_out
 
 Ints = NDArray[np.int64]
 
@@ -169,9 +169,9 @@ def agreement_tallies(
 
     sign, consensus, compared = leave_one_out(comparison, verdict, None)
     _, trusted_consensus, compared_t = leave_one_out(comparison, verdict, trusted[annotator])
-    own = np.stack([count(compared_t & (sign == answer)) for answer in (-1, 0, 1)], axis=1)
+    own = np.stack([count(compared_t & (sign == answer)) for answer in ANSWERS], axis=1)
     theirs = np.stack(
-        [count(compared_t & (trusted_consensus == answer)) for answer in (-1, 0, 1)], axis=1
+        [count(compared_t & (trusted_consensus == answer)) for answer in ANSWERS], axis=1
     )
     return AgreementTallies(
         compared=count(compared),

@@ -221,3 +221,11 @@ def test_asking_for_a_full_run_folds_everything(crowd: Crowd) -> None:
     snapshot = compute_snapshot(crowd.campaign, rounds=ROUNDS, full=True)
     assert snapshot is not None
     assert snapshot.stats["full_reason"] == "a full run was asked for"
+
+
+def test_an_annotator_earning_trust_rebuilds(crowd: Crowd) -> None:
+    newcomer = crowd.build.annotator()
+    crowd.build.judge(newcomer, crowd.gold[0], -1)  # right; one gold seen is not enough
+    run_and_compare(crowd)
+    crowd.build.judge(newcomer, crowd.gold[1], 1)  # right again: trusted from now on
+    assert run_and_compare(crowd).startswith("an annotator's trust changed")

@@ -140,9 +140,16 @@ def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[
         yield batch
 
 
+def timestamp_text(value: datetime.datetime) -> str:
+    """ISO 8601 in UTC, always to the microsecond, so every row has one width and the
+    PostgreSQL path (scoring.exports.judgment_lines) can write the same text: plain
+    isoformat() drops a zero fraction, and PostgreSQL also trims its trailing zeros."""
+    return value.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+
+
 def _json_default(value: object) -> str:
     if isinstance(value, datetime.datetime):
-        return value.isoformat()
+        return timestamp_text(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
@@ -150,7 +157,7 @@ def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        return value.isoformat()
+        return timestamp_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return value

@@ -41,7 +41,8 @@ SELECT j.comparison_id, j.annotator_id,
     || CASE WHEN j.left_side = '' THEN 'null' ELSE to_json(j.left_side)::text END || ', ',
   '"seconds": ' || COALESCE(to_json(j.seconds)::text, 'null')
     || ', "rationale": ' || to_json(j.rationale)::text
-    || ', "created_at": ' || to_json(j.created_at)::text
+    || ', "created_at": "'
+    || to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00"'
     || ', "gold": ' || CASE WHEN j.is_gold THEN 'true' ELSE 'false' END || ', ',
   '"correct": ' || COALESCE(to_json(j.correct)::text, 'null') || ', '
 FROM campaign_judgment j WHERE j.campaign_id = %s ORDER BY j.id

@@ -61,6 +61,11 @@ def test_awkward_texts_nulls_gold_and_trust_come_out_as_the_generic_encoder_writ
     Judgment.objects.filter(annotator=untrusted, comparison=plain).update(
         rationale=AWKWARD, created_at=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     )
+    # PostgreSQL trims a fraction's trailing zeros, Python drops a zero fraction: the export
+    # writes every timestamp to the microsecond either way.
+    Judgment.objects.filter(annotator=trusted, comparison=plain).update(
+        created_at=datetime.datetime(2026, 1, 2, 3, 4, 5, 935490, tzinfo=datetime.UTC)
+    )
     make_snapshot(
         build.campaign,
         contenders=("alpha", 'the "best" model ✨'),
@@ -73,6 +78,8 @@ def test_awkward_texts_nulls_gold_and_trust_come_out_as_the_generic_encoder_writ
     assert [dict(line)["trusted"] for line in fast] == [True, False, True, False, None]
     assert dict(fast[1])["rationale"] == AWKWARD and dict(fast[0])["prompt_id"] == AWKWARD
     assert dict(fast[0])["category"] == "tab\there"
+    assert dict(fast[0])["created_at"] == "2026-01-02T03:04:05.935490+00:00"
+    assert dict(fast[1])["created_at"] == "2026-01-02T03:04:05.000000+00:00"
     assert [dict(line)["gold_side"] for line in fast] == [None, None, "b", "b", "b"]
 
 

@@ -16,8 +16,8 @@ then runs `full_core`; the reason is kept in the snapshot's stats) whenever it c
   changes on every comparison they judged) or whether their votes count changed (the
   counted votes, and so online Elo's sequence, change).
 
-Not yet incremental: the views and analyses (scoring.extras) still need every judgment's
-columns, so a run still reads them all (docs/incremental_scoring.md, "Next").
+The views and analyses (scoring.extras) fold the same way: their tallies, the vote cells
+(scoring.numerics.vote_cells), are part of the core, stored and refused with it.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 from campaign.models import Campaign, Judgment
 from scoring.campaign_data import (
     FingerprintFacts,
+    JudgmentColumns,
     RegularComparisons,
     comparison_judgments,
     gold_comparisons,
@@ -62,6 +63,7 @@ from scoring.numerics.tallies import (
     fold_judgments,
     widen,
 )
+from scoring.numerics.vote_cells import VoteCells, fold_cells
 from scoring.numerics.votes import (
     PairCounts,
     Votes,
@@ -70,7 +72,7 @@ from scoring.numerics.votes import (
     pair_table,
 )
 
-STATE_VERSION = 1  # bump when the stored arrays' meaning changes
+STATE_VERSION = 2  # bump when the stored arrays' meaning changes (2: the vote cells)
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ class Core:
     """What a run folds: per annotator (index k = user ``annotator_ids[k]``, sorted) the
     tallies, trust and whether their votes count; the counted votes per ordered contender
     pair and outcome (``pairs``, `pair_table`); Krippendorff's coincidences of the regular
-    judgments (`coincidence_tallies`); online Elo after the last counted vote."""
+    judgments (`coincidence_tallies`); online Elo after the last counted vote; the extras'
+    tallies (``cells``)."""
 
     annotator_ids: NDArray[np.int64]
     tallies: AnnotatorTallies
@@ -98,6 +101,7 @@ class Core:
     pairs: NDArray[np.int64]
     coincidences: NDArray[np.int64]
     elo: NDArray[np.float64]
+    cells: VoteCells
     watermark: Watermark
 
 
@@ -146,11 +150,12 @@ def full_core(
     votes: Votes,
     regular_comparison: NDArray[np.int64],
     regular_verdict: NDArray[np.intp],
+    cells: VoteCells,
     watermark: Watermark,
 ) -> Core:
     """The core of every judgment: ``tallies`` of all and their ``scores``, ``votes`` every
     counted vote in vote order, ``regular_*`` every regular judgment's comparison id and
-    verdict."""
+    verdict, ``cells`` every judgment's (`fold_vote_cells`)."""
     return Core(
         annotator_ids=annotator_ids,
         tallies=tallies,
@@ -159,7 +164,33 @@ def full_core(
         pairs=pair_table(votes),
         coincidences=coincidence_tallies(_verdict_table(regular_comparison, regular_verdict)),
         elo=online_elo(votes),
+        cells=cells,
         watermark=watermark,
+    )
+
+
+def fold_vote_cells(
+    cells: VoteCells,
+    columns: JudgmentColumns,
+    annotator: NDArray[np.intp],
+    annotator_ids: NDArray[np.int64],
+    place: NDArray[np.intp],
+    counted: NDArray[np.bool_],
+    comparisons: RegularComparisons,
+) -> VoteCells:
+    """``cells`` plus these judgments (by annotator ``annotator``, each on regular comparison
+    ``place``, -1 on gold; ``counted`` the counted votes): the same step in either fold."""
+    return fold_cells(
+        cells,
+        annotator=annotator,
+        annotator_ids=annotator_ids,
+        place=place,
+        comparisons=comparisons.ids,
+        contender_a=comparisons.a,
+        contender_b=comparisons.b,
+        verdict=columns.verdict.astype(np.intp),
+        a_on_left=columns.a_on_left,
+        counted=counted,
     )
 
 
@@ -213,8 +244,12 @@ def incremental_core(
     counted = np.array([score.votes_count for score in scores], dtype=bool)
     if not np.array_equal(counted[before], state.counted):
         return "whether an annotator's votes count changed"
-    votes = _counted_votes(
-        new, annotator, regular & counted[annotator], comparisons, state.elo.size
+    on_counted = regular & counted[annotator]
+    votes = _counted_votes(new, annotator, on_counted, comparisons, state.elo.size)
+    place = np.full(new.size, -1, dtype=np.intp)
+    place[regular] = np.searchsorted(comparisons.ids, new.comparison_id[regular])
+    cells = fold_vote_cells(
+        state.cells, new, annotator, annotator_ids, place, on_counted, comparisons
     )
     core = Core(
         annotator_ids=annotator_ids,
@@ -224,6 +259,7 @@ def incremental_core(
         pairs=state.pairs + pair_table(votes),
         coincidences=coincidences,
         elo=online_elo(votes, start=state.elo),
+        cells=cells,
         watermark=watermark,
     )
     return core, scores
@@ -323,8 +359,11 @@ def load_state(campaign: Campaign, key: str) -> Core | str:
         },
         agreement=agreement,
     )
+    cells = VoteCells(
+        **{f.name: arrays.pop(f"cells_{f.name}") for f in dataclasses.fields(VoteCells)}
+    )
     watermark = Watermark(row.judgments, row.max_id, row.id_sum, row.last_created_at, row.last_id)
-    return Core(tallies=tallies, watermark=watermark, **arrays)
+    return Core(tallies=tallies, cells=cells, watermark=watermark, **arrays)
 
 
 def save_state(campaign: Campaign, key: str, core: Core) -> None:
@@ -332,8 +371,10 @@ def save_state(campaign: Campaign, key: str, core: Core) -> None:
     arrays: dict[str, np.ndarray] = {
         f.name: getattr(core, f.name)
         for f in dataclasses.fields(Core)
-        if f.name not in ("tallies", "watermark")
+        if f.name not in ("tallies", "cells", "watermark")
     }
+    for f in dataclasses.fields(VoteCells):
+        arrays[f"cells_{f.name}"] = getattr(core.cells, f.name)
     for f in dataclasses.fields(AnnotatorTallies):
         if f.name != "agreement":
             arrays[f"tallies_{f.name}"] = getattr(core.tallies, f.name)

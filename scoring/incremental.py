@@ -347,7 +347,7 @@ def load_state(campaign: Campaign, key: str) -> Core | str:
     if row.settings_hash != key:
         return "settings, gold pool, contenders or scoring version changed"
     with np.load(io.BytesIO(bytes(row.arrays))) as stored:
-        arrays = {name: stored[name] for name in stored.files}
+        arrays = {name: _unpacked(stored[name]) for name in stored.files}
     agreement = AgreementTallies(
         **{f.name: arrays.pop(f"agreement_{f.name}") for f in dataclasses.fields(AgreementTallies)}
     )
@@ -381,17 +381,36 @@ def save_state(campaign: Campaign, key: str, core: Core) -> None:
     for f in dataclasses.fields(AgreementTallies):
         arrays[f"agreement_{f.name}"] = getattr(core.tallies.agreement, f.name)
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **{name: _packed(array) for name, array in arrays.items()})
     mark = core.watermark
-    ScoringState.objects.update_or_create(
-        campaign=campaign,
-        defaults={
-            "settings_hash": key,
-            "judgments": mark.judgments,
-            "max_id": mark.max_id,
-            "id_sum": mark.id_sum,
-            "last_created_at": mark.last_created_at,
-            "last_id": mark.last_id,
-            "arrays": buffer.getvalue(),
-        },
-    )
+    row = {
+        "settings_hash": key,
+        "judgments": mark.judgments,
+        "max_id": mark.max_id,
+        "id_sum": mark.id_sum,
+        "last_created_at": mark.last_created_at,
+        "last_id": mark.last_id,
+        "arrays": buffer.getvalue(),
+    }
+    # Not update_or_create: its SELECT would fetch the stored arrays (megabytes) for nothing.
+    if not ScoringState.objects.filter(campaign=campaign).update(**row):
+        ScoringState.objects.create(campaign=campaign, **row)
+
+
+def _packed(array: np.ndarray) -> np.ndarray:
+    """Integers in the smallest signed type that holds them: the state is written on every
+    run, and most of its counts are small (judgments per comparison, votes per cell)."""
+    if array.dtype != np.int64 or array.size == 0:
+        return array
+    low, high = int(array.min()), int(array.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        if np.iinfo(dtype).min <= low and high <= np.iinfo(dtype).max:
+            return array.astype(dtype)
+    return array
+
+
+def _unpacked(array: np.ndarray) -> np.ndarray:
+    """`_packed`'s integers back as int64, the type every fold works in."""
+    if array.dtype in (np.int8, np.int16, np.int32):
+        return array.astype(np.int64)
+    return array

@@ -45,10 +45,7 @@ from scoring.incremental import (
     fold_vote_cells,
     full_core,
     incremental_core,
-    load_state,
-    save_state,
     settings_hash,
-    watermark_of,
 )
 from scoring.models import Snapshot
 from scoring.numerics.annotators import (
@@ -70,6 +67,7 @@ from scoring.numerics.votes import (
     unique_inverse,
 )
 from scoring.publication import is_publication
+from scoring.state_storage import load_state, save_state, watermark_of
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +91,10 @@ def compute_snapshot(
     simply has empty or neutral rows (every contender at the mean rating, no participants);
     its ``rated_judgments`` 0 tells pages to show why instead of a ranking.
 
-    The core (annotator scores, counted votes, online Elo, alpha) folds only the judgments
-    newer than the stored state's watermark when it can (scoring.incremental), and all of
-    them when ``full`` or when folding could differ from a full run; the same result either way.
+    The core (annotator scores, counted votes, online Elo, alpha, the extras' vote cells)
+    folds only the judgments newer than the stored state's watermark when it can
+    (scoring.incremental), and all of them when ``full`` or when folding could differ from a
+    full run; the same result either way. Only a full run reads every judgment.
     """
     rounds = settings.SCORING_BOOTSTRAP_ROUNDS if rounds is None else rounds
     clock = _Stopwatch()

@@ -21,6 +21,8 @@ import argparse
 import datetime
 import os
 import resource
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -128,14 +130,42 @@ def run_incremental(args: argparse.Namespace) -> None:
     try:
         for repeat in range(args.repeat):
             Snapshot.objects.filter(campaign=campaign).delete()
-            full = cpu_timed(lambda: run_scoring_job(campaign.pk, rounds=args.rounds, full=True))
+            full = with_backend(
+                lambda: cpu_timed(
+                    lambda: run_scoring_job(campaign.pk, rounds=args.rounds, full=True)
+                )
+            )
             trusted = {row["user_id"] for row in full[2].snapshot.annotators if row["trusted"]}
             append_judgments(args.db, campaign.pk, trusted, args.new, seed=repeat)
-            folded = cpu_timed(lambda: run_scoring_job(campaign.pk, rounds=args.rounds))
+            folded = with_backend(
+                lambda: cpu_timed(lambda: run_scoring_job(campaign.pk, rounds=args.rounds))
+            )
             pairs.append((full, folded))
     finally:
         Judgment.objects.filter(campaign=campaign, pk__gt=built_max).delete()
     print_pairs(args, pairs)
+
+
+def backend_cpu() -> tuple[int, float]:
+    """This process's PostgreSQL backend (pid) and its CPU seconds so far: the server's side
+    of a run's reads and writes, which the process's own CPU time leaves out. Read from
+    /proc (the bench's database is on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_backend(run: Callable[[], tuple[float, float, Any]]) -> tuple[float, float, Any, float]:
+    """``run``'s (wall, CPU, result) and the CPU seconds its database backend spent (NaN if
+    the run changed connections)."""
+    pid, before = backend_cpu()
+    seconds, cpu, result = run()
+    after_pid, after = backend_cpu()
+    return seconds, cpu, result, after - before if after_pid == pid else float("nan")
 
 
 def print_pairs(args: argparse.Namespace, pairs: list[tuple[Any, Any]]) -> None:
@@ -158,6 +188,9 @@ def print_pairs(args: argparse.Namespace, pairs: list[tuple[Any, Any]]) -> None:
     print(f"{'whole job, CPU seconds of this process':<44}")
     for full, folded in pairs:
         print(f"{'':<44} {full[1]:9.3f} {folded[1]:12.3f}")
+    print(f"{'whole job, CPU seconds of its database backend':<44}")
+    for full, folded in pairs:
+        print(f"{'':<44} {full[3]:9.3f} {folded[3]:12.3f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:.0f} MiB")
     print(

@@ -243,10 +243,12 @@ def incremental_core(
     counted = np.array([score.votes_count for score in scores], dtype=bool)
     if not np.array_equal(counted[before], state.counted):
         return "whether an annotator's votes count changed"
+    place = _regular_places(comparisons.ids, new.comparison_id, regular)
+    if place is None:
+        # Not seen inside one consistent read; a full run takes such judgments as gold.
+        return "a new judgment's comparison is not among the regular comparisons"
     on_counted = regular & counted[annotator]
     votes = _counted_votes(new, annotator, on_counted, comparisons, state.elo.size)
-    place = np.full(new.size, -1, dtype=np.intp)
-    place[regular] = np.searchsorted(comparisons.ids, new.comparison_id[regular])
     cells = fold_vote_cells(
         state.cells, new, annotator, annotator_ids, place, on_counted, comparisons
     )
@@ -262,6 +264,20 @@ def incremental_core(
         watermark=watermark,
     )
     return core, scores
+
+
+def _regular_places(
+    ids: NDArray[np.int64], comparison: NDArray[np.int64], regular: NDArray[np.bool_]
+) -> NDArray[np.intp] | None:
+    """Each judgment's index among the regular comparisons ``ids`` (-1 where not
+    ``regular``); None if a regular one's comparison is not there."""
+    place = np.full(comparison.size, -1, dtype=np.intp)
+    if not regular.any():
+        return place
+    if ids.size == 0:
+        return None
+    place[regular] = np.searchsorted(ids, comparison[regular]).clip(max=ids.size - 1)
+    return place if np.array_equal(ids[place[regular]], comparison[regular]) else None
 
 
 def _refresh_comparisons(

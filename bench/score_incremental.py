@@ -3,12 +3,16 @@
 Run through ``bench/score_campaign.py --incremental`` (same database, same build). Each
 repeat: a full run (``full=True``: every judgment folded into fresh tallies), then NEW
 judgments appended by COPY (created after every existing one; 10% gold, answered right by
-the annotators the full run trusted, regular ones by random annotators who have not judged
-that comparison), then an ordinary run, which folds only those. Both runs' wall and CPU
-seconds and their step breakdowns are printed side by side, with whether the second run
-really folded incrementally (the snapshot's ``full_reason``). The appended judgments are
-deleted at the end so ``--reuse`` finds the campaign as built. Prints figures, asserts no
-timings.
+the annotators the full run trusted and wrong by the others; regular ones by random
+annotators who have not judged that comparison, a trusted one voting by the build's hidden
+strengths and the others at random, as in the build), then an ordinary run, which folds only
+those. Both runs' wall and CPU seconds and their step breakdowns are printed side by side,
+with whether the second run really folded incrementally (the snapshot's ``full_reason``).
+The appended judgments are deleted at the end so ``--reuse`` finds the campaign as built.
+The campaign's ``exclude_gold_spotters`` is turned off (and left off): with it on, each batch
+of new votes moves a few borderline annotators of the synthetic crowd across the spotter bar,
+which rightly forces a full run, and the second run would measure nothing new. Prints
+figures, asserts no timings.
 """
 
 from __future__ import annotations
@@ -17,12 +21,21 @@ import argparse
 import datetime
 import os
 import resource
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import psycopg
 
-from bench.score_campaign import JUDGMENT_COLUMNS, SLUG, copy_rows, cpu_timed, database_url
+from bench.score_campaign import (
+    JUDGMENT_COLUMNS,
+    SLUG,
+    TIE_SHARE,
+    copy_rows,
+    cpu_timed,
+    database_url,
+)
 
 
 def append_judgments(db: str, campaign_id: int, trusted: set[int], count: int, seed: int) -> None:
@@ -47,11 +60,26 @@ def append_judgments(db: str, campaign_id: int, trusted: set[int], count: int, s
             [campaign_id],
         ).fetchall()
         regular = conn.execute(
-            "SELECT id FROM campaign_comparison WHERE campaign_id = %s AND gold_side = '' "
-            "ORDER BY random() LIMIT %s",
+            "SELECT c.id, ca.name, cb.name FROM campaign_comparison c "
+            "JOIN campaign_response ra ON ra.id = c.response_a_id "
+            "JOIN campaign_contender ca ON ca.id = ra.contender_id "
+            "JOIN campaign_response rb ON rb.id = c.response_b_id "
+            "JOIN campaign_contender cb ON cb.id = rb.contender_id "
+            "WHERE c.campaign_id = %s AND c.gold_side = '' ORDER BY random() LIMIT %s",
             [campaign_id, count * 2],
         ).fetchall()
-        items = [(pk, "") for (pk,) in regular]
+        items = [(pk, "") for pk, _a, _b in regular]
+        # The build's hidden strengths (the first draw of its generator; contenders are named
+        # model-00, model-01...): trusted annotators vote by them as in the build, so the
+        # new judgments do not change whose votes count (which would force a full run).
+        contenders = conn.execute(
+            "SELECT count(*) FROM campaign_contender WHERE campaign_id = %s", [campaign_id]
+        ).fetchone()[0]
+        strength = np.random.default_rng(0).normal(0.0, 1.0, contenders)
+        p_a = {
+            pk: 1.0 / (1.0 + np.exp(strength[int(b[6:])] - strength[int(a[6:])]))
+            for pk, a, b in regular
+        }
         picks = [items[k % len(items)] for k in range(count)]
         for k in range(count // 10):  # a tenth gold, as in the build
             picks[k * 10] = gold[int(rng.integers(len(gold)))]
@@ -69,8 +97,12 @@ def append_judgments(db: str, campaign_id: int, trusted: set[int], count: int, s
                 annotator = int(annotators[int(rng.integers(annotators.size))])
             existing.add((pk, annotator))
             sign = int(rng.integers(-1, 2))
-            if side and annotator in trusted:
-                sign = -1 if side == "a" else 1
+            if side:
+                # Right if trusted, wrong if not: nobody's trust changes, which would force a
+                # full run (this bench measures the fold; the fallback costs a full run).
+                sign = (-1 if side == "a" else 1) * (1 if annotator in trusted else -1)
+            elif annotator in trusted:
+                sign = 0 if rng.random() < TIE_SHARE else (-1 if rng.random() < p_a[pk] else 1)
             verdict = sign * int(rng.integers(1, 3))
             correct = "\\N" if not side else ("t" if sign == (-1 if side == "a" else 1) else "f")
             moment = last + datetime.timedelta(milliseconds=100 * (k + 1))
@@ -88,19 +120,52 @@ def run_incremental(args: argparse.Namespace) -> None:
     from scoring.models import Snapshot
 
     campaign = Campaign.objects.get(slug=SLUG)
+    # The synthetic crowd's agreement is low and even: every batch of new votes moves a few
+    # honest annotators across the gold-spotter bar, and whether their votes count changing
+    # forces a full run (scoring.incremental). With spotters' votes kept, the second run folds.
+    Campaign.objects.filter(pk=campaign.pk).update(exclude_gold_spotters=False)
+    campaign.refresh_from_db()
     built_max = Judgment.objects.filter(campaign=campaign).order_by("-pk").values("pk")[0]["pk"]
     pairs: list[tuple[Any, Any]] = []
     try:
         for repeat in range(args.repeat):
             Snapshot.objects.filter(campaign=campaign).delete()
-            full = cpu_timed(lambda: run_scoring_job(campaign.pk, rounds=args.rounds, full=True))
+            full = with_backend(
+                lambda: cpu_timed(
+                    lambda: run_scoring_job(campaign.pk, rounds=args.rounds, full=True)
+                )
+            )
             trusted = {row["user_id"] for row in full[2].snapshot.annotators if row["trusted"]}
             append_judgments(args.db, campaign.pk, trusted, args.new, seed=repeat)
-            folded = cpu_timed(lambda: run_scoring_job(campaign.pk, rounds=args.rounds))
+            folded = with_backend(
+                lambda: cpu_timed(lambda: run_scoring_job(campaign.pk, rounds=args.rounds))
+            )
             pairs.append((full, folded))
     finally:
         Judgment.objects.filter(campaign=campaign, pk__gt=built_max).delete()
     print_pairs(args, pairs)
+
+
+def backend_cpu() -> tuple[int, float]:
+    """This process's PostgreSQL backend (pid) and its CPU seconds so far: the server's side
+    of a run's reads and writes, which the process's own CPU time leaves out. Read from
+    /proc (the bench's database is on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_backend(run: Callable[[], tuple[float, float, Any]]) -> tuple[float, float, Any, float]:
+    """``run``'s (wall, CPU, result) and the CPU seconds its database backend spent (NaN if
+    the run changed connections)."""
+    pid, before = backend_cpu()
+    seconds, cpu, result = run()
+    after_pid, after = backend_cpu()
+    return seconds, cpu, result, after - before if after_pid == pid else float("nan")
 
 
 def print_pairs(args: argparse.Namespace, pairs: list[tuple[Any, Any]]) -> None:
@@ -123,6 +188,9 @@ def print_pairs(args: argparse.Namespace, pairs: list[tuple[Any, Any]]) -> None:
     print(f"{'whole job, CPU seconds of this process':<44}")
     for full, folded in pairs:
         print(f"{'':<44} {full[1]:9.3f} {folded[1]:12.3f}")
+    print(f"{'whole job, CPU seconds of its database backend':<44}")
+    for full, folded in pairs:
+        print(f"{'':<44} {full[3]:9.3f} {folded[3]:12.3f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:.0f} MiB")
     print(

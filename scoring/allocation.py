@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from campaign.annotate.allocation import set_priorities
 from campaign.models import Campaign, Contender
 from scoring.campaign_data import fetch_columns
+from scoring.controlled.votes import judgments_per_comparison
 from scoring.extras import Extra, ScoringRun, register
 from scoring.models import Snapshot
 from scoring.numerics.allocation import SETTLED, pair_priorities
@@ -71,9 +72,9 @@ def _compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
         [row.rating for row in rows], [row.ci_lower for row in rows], [row.ci_upper for row in rows]
     )
     votes = pairwise_matrices(run.counts).votes
-    judged = np.zeros((n, n), dtype=np.int64)
-    regular = run.contender_a >= 0
-    np.add.at(judged, (run.contender_a[regular], run.contender_b[regular]), 1)
+    pair = run.comparisons.a.astype(np.int64) * n + run.comparisons.b
+    judged = np.bincount(pair, judgments_per_comparison(run), minlength=n * n)
+    judged = judged.astype(np.int64).reshape(n, n)  # integer weights: exact sums
     judged = judged + judged.T
     comparisons = _comparisons_per_pair(run)
     pairs: list[dict[str, Any]] = []

@@ -2,9 +2,11 @@
 
 The organiser dashboard shows how many regular comparisons of each category have k
 judgments, and the judgment totals. Counted live that is a pass over every judgment (seconds
-at a million); the scoring run already holds every judgment's comparison in memory, so it
-counts them there from the regular comparisons' categories the run has read anyway
-(``ScoringRun.comparisons``), and stores the tally as the analysis ``coverage``::
+at a million); the scoring run already keeps the judgments per comparison (its vote cells,
+scoring.numerics.vote_cells, folded from the new judgments only on an incremental run) and
+the annotators' totals, so it counts them there with the regular comparisons' categories the
+run has read anyway (``ScoringRun.comparisons``), and stores the tally as the analysis
+``coverage``::
 
     {"rows": [[category, k, comparisons with k judgments], ...],
      "judgments": all judgments (gold included), "gold_judgments": gold ones}
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from campaign.organise.statistics import CoverageTally
+from scoring.controlled.votes import judgments_per_comparison
 from scoring.extras import Extra, ScoringRun, register
 from scoring.models import Snapshot
 
@@ -29,8 +32,7 @@ NAME = "coverage"
 
 def tally(run: ScoringRun, _facts: None) -> dict[str, Any]:
     comparisons = run.comparisons
-    regular = run.comparison_index[run.comparison_index >= 0]
-    per_comparison = np.bincount(regular, minlength=comparisons.ids.size)
+    per_comparison = judgments_per_comparison(run)
     # One code per (category, k) so a single np.unique counts every row of the tally.
     width = int(per_comparison.max(initial=0)) + 1
     codes, counts = np.unique(comparisons.category * width + per_comparison, return_counts=True)
@@ -38,8 +40,11 @@ def tally(run: ScoringRun, _facts: None) -> dict[str, Any]:
         [comparisons.categories[int(code) // width], int(code) % width, int(count)]
         for code, count in zip(codes.tolist(), counts.tolist(), strict=True)
     ]
-    is_gold = run.columns.gold != 0
-    return {"rows": rows, "judgments": int(run.columns.size), "gold_judgments": int(is_gold.sum())}
+    return {
+        "rows": rows,
+        "judgments": int(run.tallies.judgments.sum()),
+        "gold_judgments": int(run.tallies.gold_seen.sum()),
+    }
 
 
 register(Extra(name=NAME, kind="analysis", compute=tally))

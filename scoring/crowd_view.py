@@ -23,19 +23,37 @@ import numpy as np
 
 from scoring.extras import Extra, ScoringRun, register
 from scoring.numerics.crowd_bt import rate_crowd_bt
-from scoring.numerics.crowd_votes import CrowdVotes, crowd_votes_of
+from scoring.numerics.crowd_votes import CrowdVotes
 from scoring.numerics.flags import GOLD_SPOTTER
+from scoring.numerics.vote_cells import voter_cells
+from scoring.numerics.votes import Votes
 
 NAME = "crowd_bt"
 LABEL = "Annotator-aware (Crowd-BT)"
 
 
 def crowd_votes(run: ScoringRun) -> CrowdVotes:
-    """Every regular vote of the run with its annotator, and each annotator's usable gold."""
-    spotters = np.array([GOLD_SPOTTER in score.flags for score in run.scores], dtype=bool)
-    return crowd_votes_of(
-        run.judgments, run.contender_a, run.contender_b, len(run.names), ignore_gold=spotters
+    """Every regular vote of the run with its annotator, and each annotator's usable gold,
+    from the run's tallies (its vote cells and the annotators' gold counts)."""
+    cells = voter_cells(run.cells)
+    annotator = np.searchsorted(run.annotator_ids, cells.user)
+    # Crowd-BT takes votes one by one and sums them per (annotator, pair) itself: each cell is
+    # repeated as often as it counts (in memory; no judgment is read for it).
+    votes = Votes(
+        np.repeat(cells.a, cells.count),
+        np.repeat(cells.b, cells.count),
+        np.repeat(cells.outcome, cells.count),
+        n_contenders=len(run.names),
     )
+    k = run.annotator_ids.size
+    ties = np.zeros(k)
+    ties[np.searchsorted(run.annotator_ids, run.cells.gold_tie_users)] = run.cells.gold_ties
+    # Right gold answers, a tie half right (integer and half sums: exact).
+    right = run.tallies.gold_correct + 0.5 * ties
+    seen = run.tallies.gold_seen.astype(np.float64)
+    spotters = np.array([GOLD_SPOTTER in score.flags for score in run.scores], dtype=bool)
+    seen[spotters], right[spotters] = 0.0, 0.0
+    return CrowdVotes(votes, np.repeat(annotator, cells.count), k, seen, right)
 
 
 def crowd_bt_view(run: ScoringRun, _facts: None) -> dict[str, Any]:

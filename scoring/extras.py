@@ -8,9 +8,13 @@ steps so the run keeps its shape: ``read`` runs inside the run's consistent read
 what the extra needs beyond the judgments (texts, categories…), ``compute`` runs afterwards,
 outside any transaction, with everything the run has read and fitted.
 
-The run reads the judgments and the regular comparisons (their contenders and prompt
-categories) once and hands them to every extra in ``ScoringRun``: an extra reads only what no
-other part of the run needs.
+The run folds the judgments into tallies (scoring.numerics.vote_cells; an incremental run only
+the new judgments, into the stored tallies, scoring.incremental), reads the regular
+comparisons (their contenders and prompt categories) once, and hands both to every extra in
+``ScoringRun``: an extra reads only what no other part of the run needs, and computes its
+result from the tallies, never from the judgments one by one, so a run that reads only the
+new judgments gives every extra exactly what a full run would. An extra that needs a count the
+tallies do not hold adds it to the vote cells (their fold and their stored arrays).
 
 Each result is stored under the extra's name, as plain JSON. A view's result holds at least
 ``label`` (shown on the switch) and ``contenders`` (rows shaped like ``Snapshot.contenders``);
@@ -28,9 +32,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from campaign.models import Campaign
-from scoring.campaign_data import JudgmentColumns, RegularComparisons
-from scoring.numerics.annotators import AnnotatorScore, Judgments
+from scoring.campaign_data import RegularComparisons
+from scoring.numerics.annotators import AnnotatorScore
 from scoring.numerics.ratings import ContenderRating
+from scoring.numerics.tallies import AnnotatorTallies
+from scoring.numerics.vote_cells import VoteCells
 from scoring.numerics.votes import PairCounts, RatingError
 
 logger = logging.getLogger(__name__)
@@ -38,33 +44,34 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ScoringRun:
-    """Everything one scoring run has read and fitted, for the extras to build on.
+    """Everything one scoring run has folded and fitted, for the extras to build on.
 
-    Judgment k is ``columns``'s and ``judgments``'s entry k (vote order). Contender i is
-    ``names[i]`` (database id ``contender_ids[i]``); annotator j of ``judgments.annotator``
-    is user ``annotator_ids[j]`` with score ``scores[j]``.
+    No per-judgment arrays: an incremental run never holds every judgment. The extras are
+    computed from the run's tallies: ``cells`` (scoring.numerics.vote_cells: votes per
+    annotator and pair, per pair and side, per comparison) and the annotators' ``tallies``
+    (scoring.numerics.tallies), both of every judgment so far. Contender i is ``names[i]``
+    (database id ``contender_ids[i]``); annotator j is user ``annotator_ids[j]`` with score
+    ``scores[j]`` and tallies row j.
     """
 
     campaign: Campaign
     names: list[str]
     contender_ids: list[int]
-    columns: JudgmentColumns
-    judgments: Judgments
     annotator_ids: NDArray[np.int64]
     scores: list[AnnotatorScore]
-    # Judgment k's contenders on a regular comparison (indices into names); -1 on gold.
-    contender_a: NDArray[np.intp]
-    contender_b: NDArray[np.intp]
-    # The regular comparisons (contenders, category), read once for the run and its extras,
-    # and judgment k's comparison among them (an index into comparisons.ids); -1 on gold.
+    tallies: AnnotatorTallies
+    cells: VoteCells
+    # The regular comparisons (contenders, category), read once for the run and its extras.
     comparisons: RegularComparisons
-    comparison_index: NDArray[np.intp]
-    # The judgments the default board counts (non-gold, by an annotator whose votes count).
-    counted: NDArray[np.bool_]
     counts: PairCounts
     ratings: list[ContenderRating]
     rounds: int
     seed: int
+
+    @property
+    def counted_annotators(self) -> NDArray[np.bool_]:
+        """Per annotator: whether their votes count (on the default board)."""
+        return np.array([score.votes_count for score in self.scores], dtype=bool)
 
 
 Facts = Any  # whatever an extra's read step returns, handed back to its compute step

@@ -16,15 +16,15 @@ then runs `full_core`; the reason is kept in the snapshot's stats) whenever it c
   changes on every comparison they judged) or whether their votes count changed (the
   counted votes, and so online Elo's sequence, change).
 
-Not yet incremental: the views and analyses (scoring.extras) still need every judgment's
-columns, so a run still reads them all (docs/incremental_scoring.md, "Next").
+The views and analyses (scoring.extras) fold the same way: their tallies, the vote cells
+(scoring.numerics.vote_cells), are part of the core, stored (scoring.state_storage) and
+refused with it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -36,12 +36,12 @@ from numpy.typing import NDArray
 from campaign.models import Campaign, Judgment
 from scoring.campaign_data import (
     FingerprintFacts,
+    JudgmentColumns,
     RegularComparisons,
     comparison_judgments,
     gold_comparisons,
     new_judgment_columns,
 )
-from scoring.models import ScoringState
 from scoring.numerics.agreement import (
     add_coincidences,
     alpha_of_coincidences,
@@ -62,6 +62,7 @@ from scoring.numerics.tallies import (
     fold_judgments,
     widen,
 )
+from scoring.numerics.vote_cells import VoteCells, fold_cells
 from scoring.numerics.votes import (
     PairCounts,
     Votes,
@@ -70,7 +71,7 @@ from scoring.numerics.votes import (
     pair_table,
 )
 
-STATE_VERSION = 1  # bump when the stored arrays' meaning changes
+STATE_VERSION = 2  # bump when the stored arrays' meaning changes (2: the vote cells)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ class Core:
     """What a run folds: per annotator (index k = user ``annotator_ids[k]``, sorted) the
     tallies, trust and whether their votes count; the counted votes per ordered contender
     pair and outcome (``pairs``, `pair_table`); Krippendorff's coincidences of the regular
-    judgments (`coincidence_tallies`); online Elo after the last counted vote."""
+    judgments (`coincidence_tallies`); online Elo after the last counted vote; the extras'
+    tallies (``cells``)."""
 
     annotator_ids: NDArray[np.int64]
     tallies: AnnotatorTallies
@@ -98,6 +100,7 @@ class Core:
     pairs: NDArray[np.int64]
     coincidences: NDArray[np.int64]
     elo: NDArray[np.float64]
+    cells: VoteCells
     watermark: Watermark
 
 
@@ -146,11 +149,12 @@ def full_core(
     votes: Votes,
     regular_comparison: NDArray[np.int64],
     regular_verdict: NDArray[np.intp],
+    cells: VoteCells,
     watermark: Watermark,
 ) -> Core:
     """The core of every judgment: ``tallies`` of all and their ``scores``, ``votes`` every
     counted vote in vote order, ``regular_*`` every regular judgment's comparison id and
-    verdict."""
+    verdict, ``cells`` every judgment's (`fold_vote_cells`)."""
     return Core(
         annotator_ids=annotator_ids,
         tallies=tallies,
@@ -159,7 +163,33 @@ def full_core(
         pairs=pair_table(votes),
         coincidences=coincidence_tallies(_verdict_table(regular_comparison, regular_verdict)),
         elo=online_elo(votes),
+        cells=cells,
         watermark=watermark,
+    )
+
+
+def fold_vote_cells(
+    cells: VoteCells,
+    columns: JudgmentColumns,
+    annotator: NDArray[np.intp],
+    annotator_ids: NDArray[np.int64],
+    place: NDArray[np.intp],
+    counted: NDArray[np.bool_],
+    comparisons: RegularComparisons,
+) -> VoteCells:
+    """``cells`` plus these judgments (by annotator ``annotator``, each on regular comparison
+    ``place``, -1 on gold; ``counted`` the counted votes): the same step in either fold."""
+    return fold_cells(
+        cells,
+        annotator=annotator,
+        annotator_ids=annotator_ids,
+        place=place,
+        comparisons=comparisons.ids,
+        contender_a=comparisons.a,
+        contender_b=comparisons.b,
+        verdict=columns.verdict.astype(np.intp),
+        a_on_left=columns.a_on_left,
+        counted=counted,
     )
 
 
@@ -213,8 +243,14 @@ def incremental_core(
     counted = np.array([score.votes_count for score in scores], dtype=bool)
     if not np.array_equal(counted[before], state.counted):
         return "whether an annotator's votes count changed"
-    votes = _counted_votes(
-        new, annotator, regular & counted[annotator], comparisons, state.elo.size
+    place = _regular_places(comparisons.ids, new.comparison_id, regular)
+    if place is None:
+        # Not seen inside one consistent read; a full run takes such judgments as gold.
+        return "a new judgment's comparison is not among the regular comparisons"
+    on_counted = regular & counted[annotator]
+    votes = _counted_votes(new, annotator, on_counted, comparisons, state.elo.size)
+    cells = fold_vote_cells(
+        state.cells, new, annotator, annotator_ids, place, on_counted, comparisons
     )
     core = Core(
         annotator_ids=annotator_ids,
@@ -224,9 +260,24 @@ def incremental_core(
         pairs=state.pairs + pair_table(votes),
         coincidences=coincidences,
         elo=online_elo(votes, start=state.elo),
+        cells=cells,
         watermark=watermark,
     )
     return core, scores
+
+
+def _regular_places(
+    ids: NDArray[np.int64], comparison: NDArray[np.int64], regular: NDArray[np.bool_]
+) -> NDArray[np.intp] | None:
+    """Each judgment's index among the regular comparisons ``ids`` (-1 where not
+    ``regular``); None if a regular one's comparison is not there."""
+    place = np.full(comparison.size, -1, dtype=np.intp)
+    if not regular.any():
+        return place
+    if ids.size == 0:
+        return None
+    place[regular] = np.searchsorted(ids, comparison[regular]).clip(max=ids.size - 1)
+    return place if np.array_equal(ids[place[regular]], comparison[regular]) else None
 
 
 def _refresh_comparisons(
@@ -281,76 +332,4 @@ def _counted_votes(
         comparisons.b[place],
         outcome_from_verdict(new.verdict[counted]),
         n_contenders=n_contenders,
-    )
-
-
-# --- storage --------------------------------------------------------------------------------
-
-
-def watermark_of(campaign: Campaign, facts: FingerprintFacts) -> Watermark:
-    last = (
-        Judgment.objects.filter(campaign=campaign)
-        .order_by("-created_at", "-pk")
-        .values_list("created_at", "pk")
-        .first()
-    )
-    return Watermark(
-        judgments=facts.count,
-        max_id=facts.max_id,
-        id_sum=facts.id_sum,
-        last_created_at=last[0] if last else None,
-        last_id=last[1] if last else 0,
-    )
-
-
-def load_state(campaign: Campaign, key: str) -> Core | str:
-    """The stored core, or why there is none to fold into."""
-    row = ScoringState.objects.filter(campaign=campaign).first()
-    if row is None:
-        return "no stored state"
-    if row.settings_hash != key:
-        return "settings, gold pool, contenders or scoring version changed"
-    with np.load(io.BytesIO(bytes(row.arrays))) as stored:
-        arrays = {name: stored[name] for name in stored.files}
-    agreement = AgreementTallies(
-        **{f.name: arrays.pop(f"agreement_{f.name}") for f in dataclasses.fields(AgreementTallies)}
-    )
-    tallies = AnnotatorTallies(
-        **{
-            f.name: arrays.pop(f"tallies_{f.name}")
-            for f in dataclasses.fields(AnnotatorTallies)
-            if f.name != "agreement"
-        },
-        agreement=agreement,
-    )
-    watermark = Watermark(row.judgments, row.max_id, row.id_sum, row.last_created_at, row.last_id)
-    return Core(tallies=tallies, watermark=watermark, **arrays)
-
-
-def save_state(campaign: Campaign, key: str, core: Core) -> None:
-    """Store the core (call inside the snapshot's transaction)."""
-    arrays: dict[str, np.ndarray] = {
-        f.name: getattr(core, f.name)
-        for f in dataclasses.fields(Core)
-        if f.name not in ("tallies", "watermark")
-    }
-    for f in dataclasses.fields(AnnotatorTallies):
-        if f.name != "agreement":
-            arrays[f"tallies_{f.name}"] = getattr(core.tallies, f.name)
-    for f in dataclasses.fields(AgreementTallies):
-        arrays[f"agreement_{f.name}"] = getattr(core.tallies.agreement, f.name)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    mark = core.watermark
-    ScoringState.objects.update_or_create(
-        campaign=campaign,
-        defaults={
-            "settings_hash": key,
-            "judgments": mark.judgments,
-            "max_id": mark.max_id,
-            "id_sum": mark.id_sum,
-            "last_created_at": mark.last_created_at,
-            "last_id": mark.last_id,
-            "arrays": buffer.getvalue(),
-        },
     )

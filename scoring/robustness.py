@@ -39,20 +39,25 @@ from scoring.extras import Extra, ScoringRun, register
 from scoring.models import Snapshot
 from scoring.numerics.ratings import pairwise_matrices
 from scoring.numerics.robustness import leave_one_annotator_out, votes_to_separate
-from scoring.numerics.votes import outcome_from_verdict
+from scoring.numerics.vote_cells import voter_cells
 
 NAME = "robustness"
 
 
 def compute_robustness(run: ScoringRun, facts: None) -> dict[str, Any]:
     """The analysis of one run, in the shape of the module docstring."""
-    counted = run.counted & (run.contender_a >= 0)
+    # The counted votes per (annotator, pair, outcome): the vote cells of the annotators
+    # whose votes count.
+    cells = voter_cells(run.cells)
+    voter = np.searchsorted(run.annotator_ids, cells.user)
+    counted = run.counted_annotators[voter]
     loo = leave_one_annotator_out(
-        run.judgments.annotator[counted],
-        run.contender_a[counted],
-        run.contender_b[counted],
-        outcome_from_verdict(run.columns.verdict[counted]),
+        voter[counted],
+        cells.a[counted],
+        cells.b[counted],
+        cells.outcome[counted],
         n_contenders=len(run.names),
+        count=cells.count[counted],
     )
     influential = []
     for annotator in loo.influential:

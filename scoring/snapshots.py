@@ -42,12 +42,10 @@ from scoring.incremental import (
     Core,
     Watermark,
     finish,
+    fold_vote_cells,
     full_core,
     incremental_core,
-    load_state,
-    save_state,
     settings_hash,
-    watermark_of,
 )
 from scoring.models import Snapshot
 from scoring.numerics.annotators import (
@@ -61,6 +59,7 @@ from scoring.numerics.annotators import (
 from scoring.numerics.flags import AT_CHANCE, GOLD_SPOTTER
 from scoring.numerics.participants import rank_participants
 from scoring.numerics.ratings import ContenderRating, pairwise_matrices, rate_contenders
+from scoring.numerics.vote_cells import empty_cells
 from scoring.numerics.votes import (
     PairCounts,
     Votes,
@@ -68,16 +67,18 @@ from scoring.numerics.votes import (
     unique_inverse,
 )
 from scoring.publication import is_publication
+from scoring.state_storage import load_state, save_state, watermark_of
 
 logger = logging.getLogger(__name__)
 
 # Bump when the same data and settings would now give different scores (a numerics change),
 # so the next run stores a fresh snapshot instead of keeping the old one.
-SCORING_VERSION = 5  # 2: campaigns without gold count every vote; gold spotters; 3: spotter
+SCORING_VERSION = 6  # 2: campaigns without gold count every vote; gold spotters; 3: spotter
 # rule against chance agreement, untrusted annotators vouched for by agreement, crowd_bt view;
 # 4: Bradley-Terry fits stop once the next Newton step is predicted below tolerance (ratings
 # move by at most ~1e-7 Elo); 5: `at_chance` annotators' votes left out, the spotter rule's
-# bar raised to the crowd's typical agreement
+# bar raised to the crowd's typical agreement; 6: the extras from tallies (the style view's
+# covariate scale weighed per comparison: the last bits of its figures move)
 SEED = 0  # the bootstrap's seed: the same data gives the same intervals
 
 
@@ -90,9 +91,10 @@ def compute_snapshot(
     simply has empty or neutral rows (every contender at the mean rating, no participants);
     its ``rated_judgments`` 0 tells pages to show why instead of a ranking.
 
-    The core (annotator scores, counted votes, online Elo, alpha) folds only the judgments
-    newer than the stored state's watermark when it can (scoring.incremental), and all of
-    them when ``full`` or when folding could differ from a full run; the same result either way.
+    The core (annotator scores, counted votes, online Elo, alpha, the extras' vote cells)
+    folds only the judgments newer than the stored state's watermark when it can
+    (scoring.incremental), and all of them when ``full`` or when folding could differ from a
+    full run; the same result either way. Only a full run reads every judgment.
     """
     rounds = settings.SCORING_BOOTSTRAP_ROUNDS if rounds is None else rounds
     clock = _Stopwatch()
@@ -108,54 +110,27 @@ def compute_snapshot(
         state_key = settings_hash(campaign, gold, contenders, SCORING_VERSION)
         watermark = watermark_of(campaign, facts)
         clock.lap("fingerprint")
-        # Not yet incremental: the views and analyses (scoring.extras) need every judgment.
-        columns = judgment_columns(campaign)
-        clock.lap("judgment_load")
-        annotator_ids, judgments = _judgments(columns)
         comparisons = regular_comparisons(campaign, contender_ids)
         clock.lap("comparisons")
-        place = _comparison_of_judgments(comparisons, columns)
-        contender_a, contender_b = _contenders_of_judgments(comparisons, place)
-        folded = _fold_core(
-            campaign, full, state_key, facts, watermark, comparisons, gold, contender_ids
-        )
+        folded = _fold_core(campaign, full, state_key, facts, watermark, comparisons, gold)
         if isinstance(folded, str):
             reason = folded
-            tallies = tally_annotators(judgments, gold)
-            scores = finish_scores(tallies, gold=gold)
-            votes = _rated_votes_in_order(
-                columns,
-                accepted_judgments(judgments, scores),
-                contender_a,
-                contender_b,
-                len(contender_ids),
-            )
-            ordinary = judgments.gold == 0
-            core = full_core(
-                annotator_ids,
-                tallies,
-                gold,
-                scores,
-                votes,
-                judgments.comparison[ordinary],
-                judgments.verdict[ordinary],
-                watermark,
-            )
-            folded = core, scores
+            columns = judgment_columns(campaign)
+            clock.lap("judgment_load")
+            folded = _full_core(columns, comparisons, gold, watermark, len(contender_ids))
         else:
             reason = ""
         result = finish(*folded, reason)
-        scores, counts = result.scores, result.counts
-        accepted = accepted_judgments(judgments, scores)
+        core, scores, counts = result.core, result.scores, result.counts
+        annotator_ids = core.annotator_ids
         clock.lap("annotator_scores_and_votes")
         handles = dict(
             User.objects.filter(pk__in=annotator_ids.tolist()).values_list("pk", "handle")
         )
         extra_facts = read_extras(campaign, contender_ids)
         clock.lap("extra_reads")
-    online = result.core.elo
     names = [name for _pk, name in contenders]
-    ratings = rate_contenders(names, counts, rounds=rounds, seed=SEED, online=online)
+    ratings = rate_contenders(names, counts, rounds=rounds, seed=SEED, online=core.elo)
     clock.lap("ratings")
     alpha = result.alpha
     annotator_handles = [handles.get(int(pk), "") for pk in annotator_ids]
@@ -164,15 +139,11 @@ def compute_snapshot(
         campaign=campaign,
         names=names,
         contender_ids=contender_ids,
-        columns=columns,
-        judgments=judgments,
         annotator_ids=annotator_ids,
         scores=scores,
-        contender_a=contender_a,
-        contender_b=contender_b,
+        tallies=core.tallies,
+        cells=core.cells,
         comparisons=comparisons,
-        comparison_index=place,
-        counted=accepted,
         counts=counts,
         ratings=ratings,
         rounds=rounds,
@@ -183,7 +154,7 @@ def compute_snapshot(
         snapshot = Snapshot.objects.create(
             campaign=campaign,
             computed_at=computed_at,
-            judgments=columns.size,
+            judgments=facts.count,
             rated_judgments=int(counts.a_wins.sum() + counts.ties.sum() + counts.b_wins.sum()),
             fingerprint=fingerprint,
             contenders=[dataclasses.asdict(row) for row in ratings],
@@ -192,7 +163,7 @@ def compute_snapshot(
             matrices=_matrices(names, ratings, counts),
             views=views,
             analysis=analysis,
-            published=is_publication(campaign=campaign, judgments=columns.size),
+            published=is_publication(campaign=campaign, judgments=facts.count),
             stats={
                 "version": SCORING_VERSION,
                 "rounds": rounds,
@@ -205,7 +176,7 @@ def compute_snapshot(
                 "counted_annotators": sum(score.votes_count for score in scores),
                 "gold_spotters": sum(GOLD_SPOTTER in score.flags for score in scores),
                 "at_chance": sum(AT_CHANCE in score.flags for score in scores),
-                "gold_judgments": int(judgments.is_gold.sum()),
+                "gold_judgments": int(core.tallies.gold_seen.sum()),
                 # The newest judgment scored: pages count the unscored ones from it
                 # (scoring.selectors.scoring_lag).
                 "max_judgment_id": facts.max_id,
@@ -218,7 +189,7 @@ def compute_snapshot(
                 "timings": clock.laps,
             },
         )
-        save_state(campaign, state_key, result.core)
+        save_state(campaign, state_key, core)
     logger.info(
         "Scored campaign %s: %s judgments (%s rated) in %.2f s",
         campaign.slug,
@@ -266,7 +237,6 @@ def _fold_core(
     watermark: Watermark,
     comparisons: RegularComparisons,
     gold: GoldSettings,
-    contender_ids: list[int],
 ) -> tuple[Core, list[AnnotatorScore]] | str:
     """The stored core with the new judgments folded in, or why the run must fold them all."""
     if full:
@@ -275,6 +245,45 @@ def _fold_core(
     if isinstance(state, str):
         return state
     return incremental_core(campaign, state, facts, watermark, comparisons, gold)
+
+
+def _full_core(
+    columns: JudgmentColumns,
+    comparisons: RegularComparisons,
+    gold: GoldSettings,
+    watermark: Watermark,
+    n_contenders: int,
+) -> tuple[Core, list[AnnotatorScore]]:
+    """Every judgment folded into empty tallies, and the scores."""
+    annotator_ids, judgments = _judgments(columns)
+    place = _comparison_of_judgments(comparisons, columns)
+    contender_a, contender_b = _contenders_of_judgments(comparisons, place)
+    tallies = tally_annotators(judgments, gold)
+    scores = finish_scores(tallies, gold=gold)
+    accepted = accepted_judgments(judgments, scores)
+    votes = _rated_votes_in_order(columns, accepted, contender_a, contender_b, n_contenders)
+    cells = fold_vote_cells(
+        empty_cells(n_contenders),
+        columns,
+        judgments.annotator,
+        annotator_ids,
+        place,
+        accepted,
+        comparisons,
+    )
+    ordinary = judgments.gold == 0
+    core = full_core(
+        annotator_ids,
+        tallies,
+        gold,
+        scores,
+        votes,
+        judgments.comparison[ordinary],
+        judgments.verdict[ordinary],
+        cells,
+        watermark,
+    )
+    return core, scores
 
 
 def _latest_fingerprint(campaign: Campaign) -> str | None:

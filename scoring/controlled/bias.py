@@ -15,16 +15,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from scoring.controlled.votes import counted_votes
 from scoring.extras import Extra, ScoringRun, register
-from scoring.numerics.bias import position_bias
+from scoring.numerics.bias import position_bias_of_sides
 
 
 def compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
-    votes = counted_votes(run)
-    bias = position_bias(
-        votes.a, votes.b, votes.score, votes.a_on_left, n_contenders=len(run.names)
-    )
+    # The counted votes per (a, b, side, outcome): the run's vote cells.
+    bias = position_bias_of_sides(run.cells.sides, n_contenders=len(run.names))
     return {**dataclasses.asdict(bias), "measurable": bias.measurable}
 
 

@@ -25,14 +25,14 @@ from numpy.typing import NDArray
 
 from campaign.models import Campaign, Response
 from scoring.campaign_data import fetch_columns
-from scoring.controlled.votes import counted_votes
+from scoring.controlled.votes import comparison_votes
 from scoring.extras import Extra, ScoringRun, register
 from scoring.models import ResponseStyle
 from scoring.numerics.ratings import contender_rows
 from scoring.numerics.style import (
     STYLE_FEATURES,
     STYLE_LABELS,
-    style_controlled,
+    style_controlled_groups,
     style_counts,
     style_differences,
 )
@@ -104,17 +104,18 @@ def _texts(campaign: Campaign, missing: NDArray[np.int64]) -> dict[int, str]:
 
 def compute(run: ScoringRun, facts: StyleFacts) -> dict[str, Any]:
     counts_a, counts_b = _with_unknown_counted(facts)
-    votes = counted_votes(run)
+    # The counted votes per comparison (the run's vote cells): one row of the fit each.
+    votes = comparison_votes(run)
     # The same comparisons as the run's (same rows, same consistent read): its index holds.
     same = np.array_equal(facts.comparison, run.comparisons.ids)
-    place = votes.place if same else np.searchsorted(facts.comparison, votes.comparison)
-    differences = style_differences(counts_a[place], counts_b[place])
-    fitted = style_controlled(
+    ids = run.comparisons.ids[votes.place]
+    place = votes.place if same else np.searchsorted(facts.comparison, ids)
+    fitted = style_controlled_groups(
         votes.a,
         votes.b,
-        votes.score,
-        differences,
-        votes.comparison,
+        votes.votes.astype(np.float64),
+        votes.a_points,
+        style_differences(counts_a[place], counts_b[place]),
         n_contenders=len(run.names),
         rounds=run.rounds,
         seed=run.seed,
@@ -123,7 +124,7 @@ def compute(run: ScoringRun, facts: StyleFacts) -> dict[str, Any]:
     rows = contender_rows(run.names, fitted.intervals, run.counts)
     return {
         "label": LABEL,
-        "rated_judgments": votes.size,
+        "rated_judgments": int(votes.votes.sum()),
         "contenders": [dataclasses.asdict(row) for row in rows],
         "coefficients": [
             {**dataclasses.asdict(coefficient), "label": STYLE_LABELS[coefficient.name]}

@@ -1,4 +1,8 @@
-"""The counted votes on regular comparisons, as the controlled views need them."""
+"""The counted votes per regular comparison, as the controlled views and coverage need them.
+
+From the run's vote cells (scoring.numerics.vote_cells), never from the judgments: a run that
+folded only the new judgments hands its extras the same cells a full run would.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +12,51 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoring.extras import ScoringRun
-from scoring.numerics.votes import outcome_from_verdict
 
 
 @dataclass(frozen=True)
-class CountedVotes:
-    """The judgments the default board counts, in vote order: contenders, a's score (1 a
-    win, 0.5 a tie, 0 a loss; the default board's convention), comparison, placement.
-    Vote k's comparison is the run's regular comparison ``place[k]`` (ScoringRun.comparisons)."""
+class ComparisonVotes:
+    """Every regular comparison with a judgment, ids ascending: its index in the run's
+    regular comparisons (``place``, ScoringRun.comparisons), contenders, judgments (all of
+    them, untrusted and uncounted too) and counted votes per outcome (a-wins, ties, b-wins;
+    the default board's votes)."""
 
+    place: NDArray[np.intp]
     a: NDArray[np.intp]
     b: NDArray[np.intp]
-    score: NDArray[np.float64]
-    outcome: NDArray[np.intp]  # A_WINS, TIE, B_WINS (scoring.numerics.votes)
-    comparison: NDArray[np.int64]
-    place: NDArray[np.intp]  # the comparison's index in the run's regular comparisons
-    a_on_left: NDArray[np.bool_]
+    judgments: NDArray[np.int64]
+    outcomes: NDArray[np.int64]  # (comparisons, 3)
 
     @property
-    def size(self) -> int:
-        return int(self.a.size)
+    def votes(self) -> NDArray[np.int64]:
+        """Counted votes per comparison."""
+        return self.outcomes.sum(axis=1)
+
+    @property
+    def a_points(self) -> NDArray[np.float64]:
+        """a's points per comparison: a win one, a tie one half (exact sums)."""
+        return self.outcomes[:, 0] + 0.5 * self.outcomes[:, 1]
 
 
-def counted_votes(run: ScoringRun) -> CountedVotes:
-    counted = run.counted & (run.contender_a >= 0)
-    verdict = run.columns.verdict[counted]
-    return CountedVotes(
-        a=run.contender_a[counted],
-        b=run.contender_b[counted],
-        score=(1.0 - np.sign(verdict)) / 2.0,
-        outcome=outcome_from_verdict(verdict),
-        comparison=run.columns.comparison_id[counted],
-        place=run.comparison_index[counted],
-        a_on_left=run.columns.a_on_left[counted],
+def comparison_votes(run: ScoringRun) -> ComparisonVotes:
+    comparisons, cells = run.comparisons, run.cells
+    place = np.searchsorted(comparisons.ids, cells.comparison_ids).astype(np.intp)
+    # A judged comparison is one of the run's regular comparisons: deleting one deletes its
+    # judgments, which the incremental run's watermark check turns into a full run.
+    if place.size and not np.array_equal(comparisons.ids[place], cells.comparison_ids):
+        raise RuntimeError("a judged comparison is missing from the run's regular comparisons")
+    return ComparisonVotes(
+        place=place,
+        a=comparisons.a[place],
+        b=comparisons.b[place],
+        judgments=cells.comparison_counts[:, 0],
+        outcomes=cells.comparison_counts[:, 1:],
     )
+
+
+def judgments_per_comparison(run: ScoringRun) -> NDArray[np.int64]:
+    """Judgments of each of the run's regular comparisons (0 for those without any)."""
+    votes = comparison_votes(run)
+    judged = np.zeros(run.comparisons.ids.size, dtype=np.int64)
+    judged[votes.place] = votes.judgments
+    return judged

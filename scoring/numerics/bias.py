@@ -56,12 +56,25 @@ def position_bias(
     n_contenders: int,
 ) -> PositionBias:
     """The left advantage over the votes ``a`` against ``b`` (a's score 1, 0.5, 0)."""
-    votes = int(a.size)
+    n = n_contenders
+    row = (np.asarray(a, dtype=np.int64) * n + b) * 2 + np.asarray(a_on_left, dtype=np.int64)
+    outcome = np.round(2.0 - 2.0 * np.asarray(score, dtype=np.float64)).astype(np.int64)
+    table = np.bincount(row * 3 + outcome, minlength=2 * n * n * 3).reshape(-1, 3)
+    return position_bias_of_sides(table, n_contenders=n)
+
+
+def position_bias_of_sides(sides: NDArray[np.int64], *, n_contenders: int) -> PositionBias:
+    """The left advantage over votes counted per (a, b, side): row ``(a * n + b) * 2 +
+    (a shown on the left)``, columns a-wins, ties, b-wins (scoring.numerics.vote_cells)."""
+    games = sides.sum(axis=1)
+    votes = int(games.sum())
     if votes == 0:
         return PositionBias(None, None, None, None, 0)
-    left_points = np.where(a_on_left, score, 1.0 - score)
-    share = float(left_points.mean())
-    rows, side = _cells(a, b, score, a_on_left, n_contenders)
+    a_points = sides[:, 0] + 0.5 * sides[:, 1]
+    left = np.arange(games.size) % 2 == 1
+    # The left side's points: a's where a was on the left, b's elsewhere (halves: exact sums).
+    share = float(np.where(left, a_points, games - a_points).sum()) / votes
+    rows, side = _cells(games.astype(np.float64), a_points, n_contenders)
     fit = fit_contextual(rows)
     best = float(fit.coefficients[0])
     plain = ContextualRows(
@@ -88,16 +101,9 @@ def position_bias(
 
 
 def _cells(
-    a: NDArray[np.intp],
-    b: NDArray[np.intp],
-    score: NDArray[np.float64],
-    a_on_left: NDArray[np.bool_],
-    n: int,
+    games: NDArray[np.float64], points: NDArray[np.float64], n: int
 ) -> tuple[ContextualRows, NDArray[np.float64]]:
-    """Votes grouped by (a, b, side): at most 2·n² rows, whatever the number of votes."""
-    key = (a.astype(np.int64) * n + b) * 2 + a_on_left
-    games = np.bincount(key, minlength=2 * n * n).astype(np.float64)
-    points = np.bincount(key, score, minlength=2 * n * n).astype(np.float64)
+    """The (a, b, side) rows with votes: at most 2·n² rows, whatever the number of votes."""
     cells = np.flatnonzero(games)
     side = np.where(cells % 2 == 1, 1.0, -1.0)
     rows = ContextualRows(

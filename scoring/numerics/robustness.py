@@ -120,10 +120,12 @@ def leave_one_annotator_out(
     outcome: ArrayLike,
     *,
     n_contenders: int,
+    count: ArrayLike | None = None,
     cap: int = MAX_REFITS,
     top: int = TOP_INFLUENTIAL,
 ) -> LeaveOneOut:
-    """Refit the board without each annotator in turn (the counted votes: one entry per vote).
+    """Refit the board without each annotator in turn (the counted votes: one entry per vote,
+    or per cell with ``count`` votes each, scoring.numerics.vote_cells).
 
     ``annotator`` holds any non-negative ids; ``a``, ``b``, ``outcome`` are the votes as in
     `Votes`. See the module docstring for the fit, the places and the cap.
@@ -137,7 +139,10 @@ def leave_one_annotator_out(
         raise RatingError("cap must be at least 1")
     if who.size and who.min() < 0:
         raise RatingError("annotator ids must be non-negative")
-    votes_by = np.bincount(who) if who.size else np.zeros(0, dtype=np.int64)
+    weight = None if count is None else np.asarray(count, dtype=np.int64).ravel()
+    if weight is not None and (weight.size != who.size or np.any(weight < 0)):
+        raise RatingError("count must give one non-negative number per cell")
+    votes_by = _counts(who, weight, 0)
     voters = np.flatnonzero(votes_by)
     if voters.size < 2:
         # Without its only annotator the board has no votes at all: nothing to compare with.
@@ -149,24 +154,36 @@ def leave_one_annotator_out(
     low, high = np.minimum(votes.a, votes.b), np.maximum(votes.a, votes.b)
     result = np.where(swap, (A_WINS + B_WINS) - votes.outcome, votes.outcome)
     key = low * n + high
-    present = np.flatnonzero(np.bincount(key, minlength=n * n))
+    present = np.flatnonzero(_counts(key, weight, n * n))
     lookup = np.full(n * n, -1, dtype=np.intp)
     lookup[present] = np.arange(present.size)
     cell = lookup[key] * 3 + result
-    total = np.bincount(cell, minlength=present.size * 3).reshape(-1, 3)
+    total = _counts(cell, weight, present.size * 3).reshape(-1, 3)
     # Every chosen annotator's per-pair counts in one bincount over (annotator, pair, outcome).
     slot = np.full(votes_by.size, -1, dtype=np.intp)
     slot[chosen] = np.arange(chosen.size)
     mine = slot[who]
     kept = mine >= 0
     size = present.size * 3
-    per = np.bincount(mine[kept] * size + cell[kept], minlength=chosen.size * size)
+    per = _counts(
+        mine[kept] * size + cell[kept],
+        None if weight is None else weight[kept],
+        chosen.size * size,
+    )
     without = total[None] - per.reshape(chosen.size, -1, 3)
 
     pair_i, pair_j = present // n, present % n
     full = fit_bradley_terry(_pair_counts(pair_i, pair_j, total, n))
     ratings = _refit(pair_i, pair_j, total, without, full, n)
     return _influence(full, ratings, chosen, votes_by, voters.size, cap, top)
+
+
+def _counts(key: np.ndarray, weight: np.ndarray | None, size: int) -> np.ndarray:
+    """Votes per key 0..size-1 (or up to the largest key): one per entry, or ``weight``."""
+    if weight is None:
+        return np.bincount(key, minlength=size).astype(np.int64)
+    # Integer weights, summed exactly in float64 (below 2**53).
+    return np.bincount(key, weight.astype(np.float64), minlength=size).astype(np.int64)
 
 
 def _pair_counts(i: np.ndarray, j: np.ndarray, cells: np.ndarray, n: int) -> PairCounts:

@@ -125,10 +125,59 @@ def style_controlled(
     one row and resampled together). ``start``: Elo ratings to start the fit from (the
     default board's, which style control usually moves by tens of points only).
     """
-    scale = differences.std(axis=0) if differences.size else np.ones(differences.shape[1])
+    keys, inverse = unique_inverse(group)
+    games = np.bincount(inverse, minlength=keys.size).astype(np.float64)
+    # Any vote of a group stands for it: they share contenders and texts.
+    some = np.empty(keys.size, dtype=np.intp)
+    some[inverse] = np.arange(group.size)
+    return style_controlled_groups(
+        a[some],
+        b[some],
+        games,
+        np.bincount(inverse, score, minlength=keys.size).astype(np.float64),
+        differences[some],
+        n_contenders=n_contenders,
+        rounds=rounds,
+        seed=seed,
+        start=start,
+    )
+
+
+def style_controlled_groups(
+    a: NDArray[np.intp],
+    b: NDArray[np.intp],
+    games: NDArray[np.float64],
+    score: NDArray[np.float64],
+    differences: NDArray[np.float64],
+    *,
+    n_contenders: int,
+    rounds: int,
+    seed: int,
+    start: NDArray[np.float64] | None = None,
+) -> StyleRatings:
+    """`style_controlled` over votes already grouped: row k is ``games[k]`` votes of ``a[k]``
+    against ``b[k]`` on one comparison (style ``differences[k]``), a scoring ``score[k]`` of
+    them (ties half). Rows without votes are left out."""
+    voted = games > 0
+    a, b = a[voted], b[voted]
+    games, score = games[voted], score[voted]
+    differences = differences[voted].reshape(-1, len(STYLE_FEATURES))
+    # The covariates' spread over the votes (each row weighs its games).
+    if games.size:
+        mean = games @ differences / games.sum()
+        scale = np.sqrt(games @ (differences - mean) ** 2 / games.sum())
+    else:
+        scale = np.ones(differences.shape[1])
     # A constant covariate (std 0 up to rounding) keeps scale 1: its coefficient stays ~0.
     scale = np.where(scale > 1e-9, scale, 1.0)
-    rows = _group_rows(a, b, score, differences / scale, group, n_contenders)
+    rows = ContextualRows(
+        a=a.astype(np.intp),
+        b=b.astype(np.intp),
+        features=differences / scale,
+        games=games,
+        score=score,
+        n_contenders=n_contenders,
+    )
     warm = None if start is None else (np.asarray(start, dtype=float) - BASE_RATING) / ELO_PER_NAT
     samples = bootstrap_contextual(rows, rounds=rounds, seed=seed, start=warm)
     fit = samples.fit
@@ -150,26 +199,3 @@ def style_controlled(
         for t, name in enumerate(STYLE_FEATURES)
     ]
     return StyleRatings(RatingIntervals(rating, lower, upper, rounds, seed), coefficients)
-
-
-def _group_rows(
-    a: NDArray[np.intp],
-    b: NDArray[np.intp],
-    score: NDArray[np.float64],
-    features: NDArray[np.float64],
-    group: NDArray[np.int64],
-    n_contenders: int,
-) -> ContextualRows:
-    keys, inverse = unique_inverse(group)
-    games = np.bincount(inverse, minlength=keys.size).astype(np.float64)
-    # Any vote of a group stands for it: they share contenders and texts.
-    some = np.empty(keys.size, dtype=np.intp)
-    some[inverse] = np.arange(group.size)
-    return ContextualRows(
-        a=a[some],
-        b=b[some],
-        features=features[some],
-        games=games,
-        score=np.bincount(inverse, score, minlength=keys.size).astype(np.float64),
-        n_contenders=n_contenders,
-    )

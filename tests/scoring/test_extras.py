@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import numpy as np
 import pytest
 
 from campaign.models import Campaign
 from scoring import extras
 from scoring.extras import Extra, ScoringRun, register
+from scoring.numerics.vote_cells import voter_cells
+from scoring.numerics.votes import A_WINS, B_WINS
 from scoring.snapshots import compute_snapshot
 from tests.builders import CampaignBuilder
 
@@ -33,7 +34,7 @@ def recorded() -> Iterator[dict[str, Any]]:
 
     def analysis(run: ScoringRun, facts: None) -> dict[str, Any]:
         seen["analysis_facts"] = facts
-        return {"judgments": int(run.columns.size)}
+        return {"judgments": int(run.tallies.judgments.sum())}
 
     before = list(extras.EXTRAS)
     extras.EXTRAS.clear()  # only these two: the registered ones have tests of their own
@@ -61,11 +62,18 @@ def test_extras_get_the_run_and_their_results_are_stored_by_kind(recorded):
     assert recorded["facts"] == run.contender_ids
     assert recorded["analysis_facts"] is None
     assert run.names == ["alpha", "beta", "gamma"]
-    # Judgments in vote order: alpha-beta, the gold one (no contenders), beta-gamma.
-    assert run.contender_a.tolist() == [0, -1, 1]
-    assert run.contender_b.tolist() == [1, -1, 2]
-    assert run.counted.tolist() == [True, False, True]
-    assert np.array_equal(run.columns.verdict, [-1, -1, 2])
+    # The judgments as tallies, not one by one: alpha beats beta and gamma beta (a-wins,
+    # ties, b-wins per comparison, after its judgments); the gold one has no contenders.
+    cells = voter_cells(run.cells)
+    assert run.annotator_ids.tolist() == [person.pk]
+    assert cells.user.tolist() == [person.pk, person.pk]
+    assert list(zip(cells.a, cells.b, cells.outcome, cells.count, strict=True)) == [
+        (0, 1, A_WINS, 1),
+        (1, 2, B_WINS, 1),
+    ]
+    assert run.cells.comparison_ids.tolist() == [ab.pk, bc.pk]
+    assert run.cells.comparison_counts.tolist() == [[1, 1, 0, 0], [1, 0, 0, 1]]
+    assert run.counted_annotators.tolist() == [True]
     assert snapshot.views["recorded_view"]["contenders"] == [
         {"name": "alpha"},
         {"name": "beta"},

@@ -1,0 +1,116 @@
+"""Where the incremental state lives between runs: `ScoringState`'s row of a campaign.
+
+The core (scoring.incremental.Core: annotator tallies, counted pairs, online Elo, alpha's
+coincidences, the extras' vote cells) as numpy arrays in one ``np.savez`` bytea, and the
+watermark of the judgments it has folded. Written in the snapshot's transaction, read at the
+start of the next run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from typing import Any
+
+import numpy as np
+
+from campaign.models import Campaign, Judgment
+from scoring.campaign_data import FingerprintFacts
+from scoring.incremental import Core, Watermark
+from scoring.models import ScoringState
+from scoring.numerics.tallies import AgreementTallies, AnnotatorTallies
+from scoring.numerics.vote_cells import VoteCells
+
+
+def watermark_of(campaign: Campaign, facts: FingerprintFacts) -> Watermark:
+    last = (
+        Judgment.objects.filter(campaign=campaign)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "pk")
+        .first()
+    )
+    return Watermark(
+        judgments=facts.count,
+        max_id=facts.max_id,
+        id_sum=facts.id_sum,
+        last_created_at=last[0] if last else None,
+        last_id=last[1] if last else 0,
+    )
+
+
+def load_state(campaign: Campaign, key: str) -> Core | str:
+    """The stored core, or why there is none to fold into."""
+    row = ScoringState.objects.filter(campaign=campaign).first()
+    if row is None:
+        return "no stored state"
+    if row.settings_hash != key:
+        return "settings, gold pool, contenders or scoring version changed"
+    with np.load(io.BytesIO(bytes(row.arrays))) as stored:
+        arrays = {name: _unpacked(stored[name]) for name in stored.files}
+    agreement = AgreementTallies(
+        **{f.name: arrays.pop(f"agreement_{f.name}") for f in dataclasses.fields(AgreementTallies)}
+    )
+    tallies = AnnotatorTallies(
+        **{
+            f.name: arrays.pop(f"tallies_{f.name}")
+            for f in dataclasses.fields(AnnotatorTallies)
+            if f.name != "agreement"
+        },
+        agreement=agreement,
+    )
+    cells = VoteCells(
+        **{f.name: arrays.pop(f"cells_{f.name}") for f in dataclasses.fields(VoteCells)}
+    )
+    watermark = Watermark(row.judgments, row.max_id, row.id_sum, row.last_created_at, row.last_id)
+    return Core(tallies=tallies, cells=cells, watermark=watermark, **arrays)
+
+
+def save_state(campaign: Campaign, key: str, core: Core) -> None:
+    """Store the core (call inside the snapshot's transaction)."""
+    arrays: dict[str, np.ndarray] = {
+        f.name: getattr(core, f.name)
+        for f in dataclasses.fields(Core)
+        if f.name not in ("tallies", "cells", "watermark")
+    }
+    for f in dataclasses.fields(VoteCells):
+        arrays[f"cells_{f.name}"] = getattr(core.cells, f.name)
+    for f in dataclasses.fields(AnnotatorTallies):
+        if f.name != "agreement":
+            arrays[f"tallies_{f.name}"] = getattr(core.tallies, f.name)
+    for f in dataclasses.fields(AgreementTallies):
+        arrays[f"agreement_{f.name}"] = getattr(core.tallies.agreement, f.name)
+    buffer = io.BytesIO()
+    packed: dict[str, Any] = {name: _packed(array) for name, array in arrays.items()}
+    np.savez(buffer, **packed)
+    mark = core.watermark
+    row = {
+        "settings_hash": key,
+        "judgments": mark.judgments,
+        "max_id": mark.max_id,
+        "id_sum": mark.id_sum,
+        "last_created_at": mark.last_created_at,
+        "last_id": mark.last_id,
+        "arrays": buffer.getvalue(),
+    }
+    # Not update_or_create: its SELECT would fetch the stored arrays (megabytes) for nothing.
+    if not ScoringState.objects.filter(campaign=campaign).update(**row):
+        ScoringState.objects.create(campaign=campaign, **row)
+
+
+def _packed(array: np.ndarray) -> np.ndarray:
+    """Integers in the smallest signed type that holds them: the state is written on every
+    run, and most of its counts are small (judgments per comparison, votes per cell)."""
+    if array.dtype != np.int64 or array.size == 0:
+        return array
+    low, high = int(array.min()), int(array.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        if np.iinfo(dtype).min <= low and high <= np.iinfo(dtype).max:
+            return array.astype(dtype)
+    return array
+
+
+def _unpacked(array: np.ndarray) -> np.ndarray:
+    """`_packed`'s integers back as int64, the type every fold works in."""
+    if array.dtype in (np.int8, np.int16, np.int32):
+        return array.astype(np.int64)
+    return array

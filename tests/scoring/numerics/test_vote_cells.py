@@ -1,0 +1,108 @@
+"""Vote cells (scoring.numerics.vote_cells): folding judgments in parts gives the cells of
+folding them all at once, whoever joins in between; merging sparse counts."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring.numerics.vote_cells import (
+    VoteCells,
+    empty_cells,
+    fold_cells,
+    merge_counts,
+    voter_cells,
+)
+from scoring.numerics.votes import A_WINS, B_WINS
+
+N_CONTENDERS = 4
+# Regular comparisons by id (sorted) with their contenders; gold items are not among them.
+COMPARISONS = np.array([11, 12, 15, 20, 21], dtype=np.int64)
+SIDE_A = np.array([0, 1, 2, 3, 0], dtype=np.intp)
+SIDE_B = np.array([1, 2, 3, 0, 2], dtype=np.intp)
+USERS = np.array([3, 8, 40, 41, 900], dtype=np.int64)
+COUNTS = (USERS[0], USERS[2])  # whose votes count
+
+
+def judgments(seed: int, size: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "user": USERS[rng.integers(0, USERS.size, size)],
+        "place": rng.integers(-1, COMPARISONS.size, size).astype(np.intp),  # -1: gold
+        "verdict": rng.integers(-2, 3, size).astype(np.intp),
+        "a_on_left": rng.random(size) < 0.5,
+    }
+
+
+def fold(cells: VoteCells, part: dict[str, np.ndarray]) -> VoteCells:
+    annotator_ids = np.unique(part["user"])
+    return fold_cells(
+        cells,
+        annotator=np.searchsorted(annotator_ids, part["user"]).astype(np.intp),
+        annotator_ids=annotator_ids,
+        place=part["place"],
+        comparisons=COMPARISONS,
+        contender_a=SIDE_A,
+        contender_b=SIDE_B,
+        verdict=part["verdict"],
+        a_on_left=part["a_on_left"],
+        counted=(part["place"] >= 0) & np.isin(part["user"], COUNTS),
+    )
+
+
+def same(left: VoteCells, right: VoteCells) -> bool:
+    return all(
+        np.array_equal(getattr(left, f.name), getattr(right, f.name))
+        for f in dataclasses.fields(VoteCells)
+    )
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**16), size=st.integers(0, 80), cuts=st.lists(st.integers(0, 80)))
+def test_folding_in_parts_gives_the_cells_of_folding_all_at_once(seed, size, cuts):
+    every = judgments(seed, size)
+    whole = fold(empty_cells(N_CONTENDERS), every)
+    cells = empty_cells(N_CONTENDERS)
+    bounds = [0, *sorted(min(cut, size) for cut in cuts), size]
+    for start, end in itertools.pairwise(bounds):
+        cells = fold(cells, {name: column[start:end] for name, column in every.items()})
+    assert same(cells, whole)
+
+
+def test_the_cells_count_each_kind_of_judgment_where_its_extras_need_it():
+    part = {
+        "user": np.array([3, 3, 8, 40, 8], dtype=np.int64),
+        "place": np.array([0, 0, 0, -1, -1], dtype=np.intp),
+        "verdict": np.array([-2, -1, 1, 0, 2], dtype=np.intp),
+        "a_on_left": np.array([True, False, True, True, True]),
+    }
+    cells = fold(empty_cells(N_CONTENDERS), part)
+    voters = voter_cells(cells)
+    # Every regular judgment per (user, a, b, outcome); only user 3's votes count.
+    assert list(
+        zip(voters.user, voters.a, voters.b, voters.outcome, voters.count, strict=True)
+    ) == [
+        (3, 0, 1, A_WINS, 2),
+        (8, 0, 1, B_WINS, 1),
+    ]
+    left, right = (0 * N_CONTENDERS + 1) * 2 + 1, (0 * N_CONTENDERS + 1) * 2
+    assert cells.sides[left].tolist() == [1, 0, 0] and cells.sides[right].tolist() == [1, 0, 0]
+    assert cells.sides.sum() == 2
+    # Comparison 11: three judgments, two counted a-wins.
+    assert cells.comparison_ids.tolist() == [11]
+    assert cells.comparison_counts.tolist() == [[3, 2, 0, 0]]
+    # User 40's gold judgment was a tie; user 8's gold answer was not.
+    assert (cells.gold_tie_users.tolist(), cells.gold_ties.tolist()) == ([40], [1])
+
+
+def test_merging_adds_known_keys_and_inserts_new_ones_in_order():
+    keys, counts = np.array([2, 5, 9]), np.array([[1, 1], [2, 2], [3, 3]])
+    new = np.ones((4, 2), np.int64)
+    merged_keys, merged = merge_counts(keys, counts, np.array([0, 5, 7, 12]), new)
+    assert merged_keys.tolist() == [0, 2, 5, 7, 9, 12]
+    assert merged.tolist() == [[1, 1], [1, 1], [3, 3], [1, 1], [3, 3], [1, 1]]
+    assert counts.tolist() == [[1, 1], [2, 2], [3, 3]]  # the stored tally is not changed

@@ -11,14 +11,17 @@ near an edge. η is eliminated through its diagonal block (a Schur complement), 
 n x n solve per step. About seven steps at a million votes, each one pass over the (annotator,
 pair) cells.
 
-Every step is halved until the penalised log-likelihood does not drop, however short it is;
-the fit stops when a step moves no strength and no η more than the tolerance. Checking only
-long steps (over 10⁻³) let short ones cycle until the iteration cap on some tiny crowds:
-Fisher scoring is no contraction where the observed curvature exceeds twice the expected
-information (it overshoots, and each swing grows), and a barely positive definite Newton
-matrix near a saddle overshoots along its flat direction. Both happen when the votes read
-equally well two ways: two annotators contradicting each other on a pair make the start a
-saddle between the readings, the Newton matrix stays indefinite, and every step is Fisher's.
+Every step is halved until the penalised log-likelihood does not drop, however short it is,
+and a whole Fisher step that rises less than a quarter of what its slope promises is cut to
+the top of the parabola through the point's height and slope and the step's end; the fit stops
+when a step moves no strength and no η more than the tolerance. Both guards exist for votes
+that read equally well two ways: two annotators contradicting each other on a pair make the
+start a saddle between the two readings, so the Newton matrix stays indefinite and every step
+is Fisher's, and Fisher scoring overshoots wherever the observed curvature exceeds the
+expected information, swinging ever wider once it is over twice as large. Checking only
+steps over 10⁻³, short Fisher steps swung until the 500-step cap on such tiny crowds; checked
+but whole, they swung across the top for hundreds of steps, each rising a hair. (A barely
+positive definite Newton matrix near a saddle overshoots likewise, and the halving stops it.)
 
 The result is the stationary point the climb reaches: a maximum, or on such votes the saddle
 between the two readings (Fisher scoring keeps the symmetry of the start), not one reading
@@ -202,13 +205,13 @@ def maximise(
     point = Point(cells, np.zeros(cells.n), right / (right + wrong))
     height = point.objective(right, wrong)
     for iteration in range(1, _MAX_ITERATIONS + 1):
-        step_s, step_p = _step(cells, point, right, wrong)
+        step_s, step_p, rate = _step(cells, point, right, wrong)
         trial = _moved(cells, point, step_s, step_p, 1.0)
         longest = float(np.abs(trial.eta - point.eta).max())
         longest = max(longest, float(np.abs(step_s).max(initial=0.0)))
         if longest < _TOLERANCE:
             return trial.s, trial.eta, iteration
-        climbed = _climb(cells, point, height, step_s, step_p, right, wrong)
+        climbed = _climb(cells, point, height, step_s, step_p, right, wrong, rate)
         if climbed is None:  # no rise even at 2^-39 of an ascent direction: stationary
             return point.s, point.eta, iteration
         point, height = climbed
@@ -217,8 +220,9 @@ def maximise(
 
 def _step(
     cells: Cells, point: Point, right: NDArray[np.float64], wrong: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The step in (strengths, log-odds of η), capped."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float | None]:
+    """The step in (strengths, log-odds of η), capped, and for a Fisher step the objective's
+    rate of rise along it at the point (None for Newton's)."""
     s, eta = point.s, point.eta
     # Steps in log-odds of η (φ), which never leave (0, 1) and keep Newton quadratic for
     # an η near 0 or 1. Newton where the likelihood is locally concave (fast near the
@@ -242,7 +246,9 @@ def _step(
     step_p = (grad_p - np.einsum("nk,n->k", info_se, step_s)) / info_pp
     # No strength moves more than _MAX_STEP, no log-odds more than _MAX_LOGIT_STEP.
     step_s *= min(1.0, _MAX_STEP / max(float(np.abs(step_s).max(initial=0.0)), 1e-300))
-    return step_s, np.clip(step_p, -_MAX_LOGIT_STEP, _MAX_LOGIT_STEP)
+    step_p = np.clip(step_p, -_MAX_LOGIT_STEP, _MAX_LOGIT_STEP)
+    rate = None if observed else float(grad_s @ step_s + grad_p @ step_p)
+    return step_s, step_p, rate
 
 
 def _climb(
@@ -253,17 +259,25 @@ def _climb(
     step_p: NDArray[np.float64],
     right: NDArray[np.float64],
     wrong: NDArray[np.float64],
+    rate: float | None,
 ) -> tuple[Point, float] | None:
     """The longest of the step, its half, its quarter... whose objective is not below the
     point's (``height``), with its objective; None if none of _HALVINGS is.
 
-    Every step is checked, however short: near a saddle the Newton matrix can be barely
-    positive definite, and an unchecked Newton step overshoots along the flat direction and
-    lands lower; such steps cycled until the iteration cap (found on tiny crowds).
+    Every step is checked, however short (the module docstring). A whole Fisher step must
+    also rise by a quarter of what its initial ``rate`` promises; if it does not, it went
+    about as far past the top along it as the top is from the point, and the step goes to
+    the top of the parabola through the point's height and rate and the step's end instead.
     """
-    for halving in range(_HALVINGS):
-        trial = _moved(cells, point, step_s, step_p, 0.5**halving)
+    fraction = 1.0
+    for _halving in range(_HALVINGS):
+        trial = _moved(cells, point, step_s, step_p, fraction)
         trial_height = trial.objective(right, wrong)
-        if trial_height >= height:
+        rise = trial_height - height
+        if rate is not None and fraction == 1.0 and rise < rate / 4:
+            fraction = max(rate / (2.0 * (rate - rise)), 1 / 16) if rate > 0 else 0.5
+        elif rise >= 0.0:
             return trial, trial_height
+        else:
+            fraction *= 0.5
     return None

@@ -76,22 +76,36 @@ def start(data: CrowdVotes) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(np.union1d(data.votes.a, data.votes.b).size), right / (right + wrong)
 
 
-# The smallest crowd found that made the fit give up ("did not converge" after 500 steps):
-# two annotators contradict each other on one pair, two others agree on a separate pair.
-# Either contradicting annotator may be the reliable one, so the Newton matrix is indefinite
-# (a saddle between the two readings) and every step was Fisher scoring, which overshoots
-# the agreed pair's optimum here: unchecked short steps swung ever wider.
+# The smallest crowds that made the fit give up ("did not converge" after 500 steps): every
+# crowd of up to 3 votes on up to 4 contenders by up to 4 annotators converged, and 24 of the
+# 27,405 crowds of 4 votes on 3 contenders by 3 annotators (no gold) did not, all of this shape:
+# annotators 0 and 1 contradict each other on a pair, a third puts both above a third
+# contender. Either contradicting annotator may be the reliable one, so the start is a saddle
+# between the two readings, the Newton matrix stays indefinite and every step is Fisher
+# scoring, which overshoots the third contender's gap: unchecked short steps swung ever wider.
+CONTRADICTED = [(0, 1, A_WINS, 0), (0, 1, B_WINS, 1), (0, 2, A_WINS, 2), (1, 2, A_WINS, 2)]
+# The same beside a separate pair two annotators agree on (found by a random search).
 CONTRADICTED_BESIDE_AGREED = [(1, 0, A_WINS, 0), (0, 1, A_WINS, 1), (3, 2, A_WINS, 2)]
 CONTRADICTED_BESIDE_AGREED += [(3, 2, A_WINS, 3)]
+NEWCOMER = PRIOR_RIGHT / (PRIOR_RIGHT + PRIOR_WRONG)  # the η of an annotator the fit cannot tell
+
+
+def test_the_smallest_crowd_that_gave_up_converges_with_the_contradicted_pair_level() -> None:
+    data = crowd(CONTRADICTED, 3, 3)
+    fit = fit_crowd_bt(data, rounds=10)
+    # Neither reading of the contradiction wins, so that pair is level and both annotators
+    # keep the newcomer's reliability; the third annotator puts both above contender 2.
+    assert fit.rating[0] == fit.rating[1] > fit.rating[2] + 100
+    assert fit.reliability[0] == fit.reliability[1] == NEWCOMER
+    s, eta, _iterations = fitted(data)
+    assert np.abs(gradient(data, s, eta)).max() < 1e-4
 
 
 def test_a_contradicted_pair_beside_an_agreed_one_converges_and_stays_level() -> None:
     data = crowd(CONTRADICTED_BESIDE_AGREED, 4, 4)
     fit = fit_crowd_bt(data, rounds=10)
-    # Neither reading of the contradiction wins, so that pair is level and both annotators
-    # keep the newcomer's reliability; the agreed pair is told apart.
     assert fit.rating[0] == fit.rating[1]
-    assert fit.reliability[0] == fit.reliability[1] == PRIOR_RIGHT / (PRIOR_RIGHT + PRIOR_WRONG)
+    assert fit.reliability[0] == fit.reliability[1] == NEWCOMER
     assert fit.rating[3] > fit.rating[2] + 100
     s, eta, _iterations = fitted(data)
     assert np.abs(gradient(data, s, eta)).max() < 1e-4

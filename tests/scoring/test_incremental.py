@@ -124,6 +124,8 @@ def run_and_compare(crowd: Crowd) -> str:
     snapshot = compute_snapshot(crowd.campaign, rounds=ROUNDS)
     if snapshot is None:
         return "unchanged"
+    # Every extra fits these tiny crowds (the Crowd-BT fit once gave up on some).
+    assert snapshot.stats["failed_extras"] == {}
     state = stored_state(crowd.campaign)
     try:
         with transaction.atomic():

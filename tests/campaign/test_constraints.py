@@ -25,9 +25,11 @@ def content():
         "y": y,
         "prompt": prompt,
         "other_prompt": other_prompt,
-        "rx": Response.objects.create(prompt=prompt, contender=x, text="x1"),
-        "ry": Response.objects.create(prompt=prompt, contender=y, text="y1"),
-        "other_ry": Response.objects.create(prompt=other_prompt, contender=y, text="y2"),
+        "rx": Response.objects.create(campaign=campaign, prompt=prompt, contender=x, text="x1"),
+        "ry": Response.objects.create(campaign=campaign, prompt=prompt, contender=y, text="y1"),
+        "other_ry": Response.objects.create(
+            campaign=campaign, prompt=other_prompt, contender=y, text="y2"
+        ),
     }
 
 
@@ -51,7 +53,9 @@ def test_same_prompt_id_in_another_campaign_is_fine(content):
 
 def test_two_responses_of_one_contender_to_one_prompt_are_refused(content):
     assert_refused(
-        lambda: Response.objects.create(prompt=content["prompt"], contender=content["x"], text="2")
+        lambda: Response.objects.create(
+            campaign=content["campaign"], prompt=content["prompt"], contender=content["x"], text="2"
+        )
     )
 
 
@@ -210,5 +214,27 @@ def test_the_same_pair_under_another_prompt_is_refused(content):
             prompt=content["other_prompt"],
             response_a=content["ry"],
             response_b=content["rx"],
+        )
+    )
+
+
+def test_a_response_in_another_campaign_than_its_prompt_is_refused(content):
+    # Since 0012 a response repeats its prompt's campaign (a comparison then needs two key
+    # checks, not three); the composite key (prompt, campaign) keeps the copy true.
+    other = Campaign.objects.create(slug="d", title="D")
+    z = Contender.objects.create(campaign=other, name="z")
+    assert_refused(
+        lambda: Response.objects.create(
+            campaign=other, prompt=content["prompt"], contender=z, text="z"
+        )
+    )
+
+
+def test_a_response_of_a_contender_of_another_campaign_is_refused(content):
+    other = Campaign.objects.create(slug="d", title="D")
+    z = Contender.objects.create(campaign=other, name="z")
+    assert_refused(
+        lambda: Response.objects.create(
+            campaign=content["campaign"], prompt=content["prompt"], contender=z, text="z"
         )
     )

@@ -52,13 +52,14 @@ def write_file(path: Path, lines: int) -> None:
             out.write(json.dumps(item) + "\n")
 
 
-def reset_database(url: str) -> None:
+def reset_database(url: str, code: Path = ROOT) -> None:
+    """A fresh database migrated by `code` (each checkout measures its own schema)."""
     server, name = url.rsplit("/", 1)
-    env = os.environ | {"DATABASE_URL": url}
-    fresh_database(name, env, server=server)
+    env = os.environ | {"DATABASE_URL": url, "PYTHONPATH": str(code)}
+    fresh_database(name, env, server=server, code=code)
     subprocess.run(
         [sys.executable, "manage.py", "create_campaign", "bench", "--title", "Bench"],
-        cwd=ROOT,
+        cwd=code,
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -92,7 +93,7 @@ print(json.dumps({"seconds": seconds, "prompts": report.prompts_created,
 
 
 def run_size(path: Path, url: str, code: Path) -> dict[str, float]:
-    reset_database(url)
+    reset_database(url, code)
     env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
     env["PYTHONPATH"] = str(code)
     result = subprocess.run(

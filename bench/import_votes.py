@@ -100,7 +100,7 @@ print(json.dumps({"seconds": seconds, "votes": report.judgments_created, "cpu": 
 
 
 def run(path: Path, url: str, mode: str, code: Path) -> dict[str, float]:
-    reset_database(url)
+    reset_database(url, code)
     env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("REDIS_URL", None)  # the import schedules scoring after commit: eager, no broker
     env["PYTHONPATH"] = str(code)

@@ -187,9 +187,9 @@ def build_campaign(args: argparse.Namespace) -> None:
         copy_rows(
             conn,
             "campaign_response",
-            "prompt_id, contender_id, text",
+            "prompt_id, campaign_id, contender_id, text",
             (
-                f"{prompt0 + k}\t{contender_ids[side[k]]}\t{texts[k]}\n"
+                f"{prompt0 + k}\t{c}\t{contender_ids[side[k]]}\t{texts[k]}\n"
                 for k in range(comparisons)
                 for side, texts in ((first, texts_a), (second, texts_b))
             ),

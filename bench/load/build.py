@@ -73,8 +73,8 @@ def create_campaign(slug: str, comparisons: int, allocation: str = "uniform") ->
             [c, PROMPT_TEXT, gold_prompt_html, NUMBER, GOLD_COMPARISONS],
         )
         cur.execute(
-            """INSERT INTO campaign_response (prompt_id, contender_id, text, html)
-               SELECT p.id, k.id, k.name || ' says: ' || %s || ' [' || p.id || ']',
+            """INSERT INTO campaign_response (prompt_id, campaign_id, contender_id, text, html)
+               SELECT p.id, p.campaign_id, k.id, k.name || ' says: ' || %s || ' [' || p.id || ']',
                       replace(replace(%s, %s, p.id::text), %s, k.name)
                FROM campaign_prompt p CROSS JOIN campaign_contender k
                WHERE p.campaign_id = %s AND k.campaign_id = %s

@@ -109,7 +109,7 @@ class _Spool(CopySpool):
         self.prompts = CopyTable(
             Prompt, ("campaign_id", "external_id", "text", "category", "metadata")
         )
-        self.responses = CopyTable(Response, ("prompt_id", "contender_id", "text"))
+        self.responses = CopyTable(Response, ("prompt_id", "campaign_id", "contender_id", "text"))
         self.comparisons = CopyTable(
             Comparison,
             ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "gold_side"),
@@ -134,7 +134,7 @@ class _Spool(CopySpool):
             for record in plan.prompts
         )
         self.responses.write(
-            f"{response_pks[(prompt_id, model)]}\t{prompt_pks[prompt_id]}\t"
+            f"{response_pks[(prompt_id, model)]}\t{prompt_pks[prompt_id]}\t{campaign}\t"
             f"{contender_pks[model]}\t{copy_text(text)}"
             for prompt_id, model, text in plan.responses
         )
@@ -185,6 +185,7 @@ class _Writer:
         response_rows = [
             {
                 "prompt_id": prompt_ids[prompt_id],
+                "campaign_id": self.campaign.pk,
                 "contender_id": self.contender_ids[model],
                 "text": text,
             }

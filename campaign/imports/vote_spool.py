@@ -82,7 +82,7 @@ class VoteSpool(CopySpool):
         self.contender_pks: dict[str, int] = dict(campaign.contenders.values_list("name", "id"))
         self.contenders = CopyTable(Contender, ("campaign_id", "name"))
         self.prompts = CopyTable(Prompt, ("campaign_id", "external_id", "text"))
-        self.responses = CopyTable(Response, ("prompt_id", "contender_id", "text"))
+        self.responses = CopyTable(Response, ("prompt_id", "campaign_id", "contender_id", "text"))
         given = ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "load")
         self.comparisons = CopyTable(Comparison, given)
         self.judgments = _Judgments()
@@ -115,7 +115,8 @@ class VoteSpool(CopySpool):
         responses = planner.response_texts
         contenders = self.contender_pks
         self.responses.write(
-            f"{responses[key][2]}\t{prompts[key[0]][2]}\t{contenders[key[1]]}\t{copy_text(text)}"
+            f"{responses[key][2]}\t{prompts[key[0]][2]}\t{campaign}\t{contenders[key[1]]}\t"
+            f"{copy_text(text)}"
             for key, text in plan.responses.items()
         )
         self.pending.writelines(

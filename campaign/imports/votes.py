@@ -219,6 +219,7 @@ class _Writer:
             [
                 {
                     "prompt_id": prompt_ids[prompt_id],
+                    "campaign_id": self.campaign.pk,
                     "contender_id": self.contender_ids[model],
                     "text": text,
                 }

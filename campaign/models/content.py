@@ -187,6 +187,8 @@ class Contender(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "name"], name="contender_unique_name"),
+            # Target of Response's composite foreign key to (contender, campaign).
+            models.UniqueConstraint(fields=["id", "campaign"], name="contender_unique_id_campaign"),
         ]
 
     def __str__(self) -> str:
@@ -225,11 +227,25 @@ class Prompt(models.Model):
 class Response(models.Model):
     """One contender's answer to one prompt."""
 
+    # The prompt's campaign, repeated (migration 0012) so that a comparison's two composite
+    # keys (response, prompt, campaign) also settle the comparison's campaign: two key checks
+    # per comparison instead of three. On PostgreSQL the composite keys (prompt, campaign) and
+    # (contender, campaign) keep it equal to the prompt's and the contender's campaign, and
+    # stand for the keys of prompt and contender (so no constraint of their own here).
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     # Indexed through the (prompt, contender) unique constraint; no separate index.
     prompt = models.ForeignKey(
-        Prompt, on_delete=models.CASCADE, related_name="responses", db_index=False
+        Prompt,
+        on_delete=models.CASCADE,
+        related_name="responses",
+        db_index=False,
+        db_constraint=False,
     )
-    contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="responses")
+    contender = models.ForeignKey(
+        Contender, on_delete=models.CASCADE, related_name="responses", db_constraint=False
+    )
     text = models.TextField(blank=True)
     html = models.TextField(null=True, blank=True, editable=False)  # as Prompt.html
 
@@ -238,9 +254,12 @@ class Response(models.Model):
             models.UniqueConstraint(
                 fields=["prompt", "contender"], name="response_one_per_contender_and_prompt"
             ),
-            # Target of the composite foreign keys from Comparison (see migration 0002), which
-            # make a comparison of responses to two different prompts impossible.
-            models.UniqueConstraint(fields=["id", "prompt"], name="response_unique_id_prompt"),
+            # Target of the composite foreign keys from Comparison (migrations 0002 and 0012),
+            # which make a comparison of responses to two different prompts, or to a prompt of
+            # another campaign, impossible.
+            models.UniqueConstraint(
+                fields=["id", "prompt", "campaign"], name="response_unique_id_prompt_campaign"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -254,10 +273,14 @@ class Comparison(models.Model):
         A = "a", "A"
         B = "b", "B"
 
-    # On PostgreSQL the composite foreign keys of migration 0002 ((response_x, prompt) and
-    # (prompt, campaign)) imply these four, so their own constraints would only repeat the
-    # check on every insert (each check costs ~5 µs a row; bench/import_items.py).
-    # Indexed through comparison_campaign_gold (campaign, gold_side); no separate index.
+    # On PostgreSQL the composite foreign keys (response_x, prompt, campaign) of migration 0012
+    # imply these four (a response's own keys tie its prompt to its campaign), so their own
+    # constraints would only repeat the check on every insert (~6 µs a row).
+    # No single-column indexes either (migration 0011): every index costs each imported
+    # comparison an insert, and the response ids arrive in random order, which made the two
+    # response indexes cost ~1.5 s of PostgreSQL CPU per 190,000 comparisons. Campaign and
+    # prompt lead comparison_unique_campaign_id and comparison_unique_pair; nothing reads
+    # comparisons by response (the cascade from a response goes through its prompt).
     campaign = models.ForeignKey(
         Campaign,
         on_delete=models.CASCADE,
@@ -266,13 +289,17 @@ class Comparison(models.Model):
         db_constraint=False,
     )
     prompt = models.ForeignKey(
-        Prompt, on_delete=models.CASCADE, related_name="comparisons", db_constraint=False
+        Prompt,
+        on_delete=models.CASCADE,
+        related_name="comparisons",
+        db_index=False,
+        db_constraint=False,
     )
     response_a = models.ForeignKey(
-        Response, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Response, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     response_b = models.ForeignKey(
-        Response, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Response, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     gold_side = models.CharField(max_length=1, choices=Side.choices, blank=True, default="")
     # Maintained by campaign.annotate.assignment and campaign.annotate.judging inside their
@@ -302,15 +329,23 @@ class Comparison(models.Model):
                 condition=Q(gold_side__in=["", "a", "b"]), name="comparison_gold_side_valid"
             ),
             # A comparison is its prompt and its unordered pair of responses: (x, y) and (y, x)
-            # are the same comparison.
+            # are the same comparison. The responses determine the prompt (their composite
+            # keys), so the prompt adds nothing to the uniqueness; it leads the index so that
+            # this index also finds a prompt's comparisons.
             models.UniqueConstraint(
+                F("prompt"),
                 Least("response_a", "response_b"),
                 Greatest("response_a", "response_b"),
                 name="comparison_unique_pair",
             ),
+            # Target of Judgment's composite foreign key to (campaign, comparison), and the
+            # index of a campaign's comparisons (every query on a campaign's comparisons by
+            # gold side has a partial index below).
+            models.UniqueConstraint(
+                fields=["campaign", "id"], name="comparison_unique_campaign_id"
+            ),
         ]
         indexes = [
-            models.Index(fields=["campaign", "gold_side"], name="comparison_campaign_gold"),
             # The assignment engine's queue: least loaded regular comparison first, random among
             # equals. An index scan from the front stays cheap at a million comparisons.
             models.Index(

@@ -148,12 +148,23 @@ class Assignment(models.Model):
 class Judgment(models.Model):
     """One annotator's verdict on one comparison, in canonical a/b terms (negative prefers a)."""
 
-    # All three indexed through the composite indexes and constraints below.
+    # All three indexed through the composite indexes and constraints below. On PostgreSQL
+    # one composite foreign key, (campaign, comparison) to the comparison's own (campaign, id)
+    # (migration 0011), stands for the two keys: a judgment of a comparison in another
+    # campaign is impossible, and each imported vote costs one key check instead of two.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="judgments", db_index=False
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="judgments",
+        db_index=False,
+        db_constraint=False,
     )
     comparison = models.ForeignKey(
-        Comparison, on_delete=models.CASCADE, related_name="judgments", db_index=False
+        Comparison,
+        on_delete=models.CASCADE,
+        related_name="judgments",
+        db_index=False,
+        db_constraint=False,
     )
     annotator = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -65,7 +65,12 @@ def make_comparisons(
     )
     responses = Response.objects.bulk_create(
         [
-            Response(prompt=prompt, contender=contender, text=f"{contender.name} on {prompt.pk}")
+            Response(
+                campaign=campaign,
+                prompt=prompt,
+                contender=contender,
+                text=f"{contender.name} on {prompt.pk}",
+            )
             for prompt in prompts
             for contender in (contender_x, contender_y)
         ]
@@ -117,7 +122,9 @@ class CampaignBuilder:
             category=category,
         )
         response_a, response_b = (
-            Response.objects.create(prompt=row, contender=self.contenders[name], text=text)
+            Response.objects.create(
+                campaign=self.campaign, prompt=row, contender=self.contenders[name], text=text
+            )
             for name, text in zip((a, b), texts or (a, b), strict=True)
         )
         return Comparison.objects.create(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from campaign.models import Campaign, Comparison, Contender, Prompt, Response
+from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
+from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +25,11 @@ def content():
         "y": y,
         "prompt": prompt,
         "other_prompt": other_prompt,
-        "rx": Response.objects.create(prompt=prompt, contender=x, text="x1"),
-        "ry": Response.objects.create(prompt=prompt, contender=y, text="y1"),
-        "other_ry": Response.objects.create(prompt=other_prompt, contender=y, text="y2"),
+        "rx": Response.objects.create(campaign=campaign, prompt=prompt, contender=x, text="x1"),
+        "ry": Response.objects.create(campaign=campaign, prompt=prompt, contender=y, text="y1"),
+        "other_ry": Response.objects.create(
+            campaign=campaign, prompt=other_prompt, contender=y, text="y2"
+        ),
     }
 
 
@@ -49,7 +53,9 @@ def test_same_prompt_id_in_another_campaign_is_fine(content):
 
 def test_two_responses_of_one_contender_to_one_prompt_are_refused(content):
     assert_refused(
-        lambda: Response.objects.create(prompt=content["prompt"], contender=content["x"], text="2")
+        lambda: Response.objects.create(
+            campaign=content["campaign"], prompt=content["prompt"], contender=content["x"], text="2"
+        )
     )
 
 
@@ -134,3 +140,101 @@ def test_campaign_settings_out_of_range_are_refused(setting):
 
 def test_duplicate_contender_name_is_refused(content):
     assert_refused(lambda: Contender.objects.create(campaign=content["campaign"], name="x"))
+
+
+def _judgment(campaign: Campaign, comparison: Comparison) -> Judgment:
+    return Judgment.build(
+        campaign_id=campaign.pk,
+        comparison_id=comparison.pk,
+        gold_side=comparison.gold_side,
+        annotator_id=make_user().pk,
+        verdict=1,
+        created_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def comparison(content):
+    return Comparison.objects.create(
+        campaign=content["campaign"],
+        prompt=content["prompt"],
+        response_a=content["rx"],
+        response_b=content["ry"],
+    )
+
+
+def test_a_judgment_of_its_own_campaigns_comparison_is_stored(content, comparison):
+    _judgment(content["campaign"], comparison).save()
+
+    assert Judgment.objects.filter(comparison=comparison).count() == 1
+
+
+def test_a_judgment_of_a_comparison_in_another_campaign_is_refused(comparison):
+    # One composite key (campaign, comparison) stands for the judgment's two keys (migration
+    # 0011): it refuses this row, which the two separate keys let through.
+    other = Campaign.objects.create(slug="d", title="D")
+    assert_refused(lambda: _judgment(other, comparison).save())
+
+
+def test_a_judgment_of_a_missing_comparison_is_refused(content, comparison):
+    judgment = _judgment(content["campaign"], comparison)
+    judgment.comparison_id = comparison.pk + 1000
+    assert_refused(judgment.save)
+
+
+def test_a_judgment_in_a_missing_campaign_is_refused(content, comparison):
+    judgment = _judgment(content["campaign"], comparison)
+    judgment.campaign_id = content["campaign"].pk + 1000
+    assert_refused(judgment.save)
+
+
+def test_deleting_a_comparison_deletes_its_judgments_in_the_database(content, comparison):
+    # The composite key cascades as the two keys did in Django's collector: a raw DELETE
+    # (no collector) leaves no judgment behind.
+    _judgment(content["campaign"], comparison).save()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaign_comparison WHERE id = %s", [comparison.pk])
+
+    assert not Judgment.objects.exists()
+
+
+def test_the_same_pair_under_another_prompt_is_refused(content):
+    # comparison_unique_pair leads with the prompt since 0011: the composite keys tie both
+    # responses to the comparison's prompt, so the same pair under another prompt is refused
+    # by them.
+    Comparison.objects.create(
+        campaign=content["campaign"],
+        prompt=content["prompt"],
+        response_a=content["rx"],
+        response_b=content["ry"],
+    )
+    assert_refused(
+        lambda: Comparison.objects.create(
+            campaign=content["campaign"],
+            prompt=content["other_prompt"],
+            response_a=content["ry"],
+            response_b=content["rx"],
+        )
+    )
+
+
+def test_a_response_in_another_campaign_than_its_prompt_is_refused(content):
+    # Since 0012 a response repeats its prompt's campaign (a comparison then needs two key
+    # checks, not three); the composite key (prompt, campaign) keeps the copy true.
+    other = Campaign.objects.create(slug="d", title="D")
+    z = Contender.objects.create(campaign=other, name="z")
+    assert_refused(
+        lambda: Response.objects.create(
+            campaign=other, prompt=content["prompt"], contender=z, text="z"
+        )
+    )
+
+
+def test_a_response_of_a_contender_of_another_campaign_is_refused(content):
+    other = Campaign.objects.create(slug="d", title="D")
+    z = Contender.objects.create(campaign=other, name="z")
+    assert_refused(
+        lambda: Response.objects.create(
+            campaign=content["campaign"], prompt=content["prompt"], contender=z, text="z"
+        )
+    )

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from kombu import pools as kombu_pools
 
 from campaign.models import ImportUpload, Prompt
-from campaign.organise.uploads import upload_path
+from campaign.organise.uploads import run_upload, upload_path
 from config.celery import app as celery_app
 from tests.builders import logged_in, make_judgeable_campaign, multi
 
@@ -125,3 +125,17 @@ def test_a_confirm_the_broker_cannot_queue_is_refused_and_can_be_confirmed_again
     assert escape(NO_QUEUE) in page
     assert staged.state == State.CHECKED and upload_path(staged).is_file()
     assert nothing_imported()
+
+
+def test_a_run_delivered_again_after_its_import_does_nothing_more(owner, campaign):
+    client = logged_in(owner)
+    staged = stage(client)
+    confirm(client, staged)
+    staged.refresh_from_db()
+    assert staged.state == State.DONE
+    prompts = sorted(Prompt.objects.values_list("pk", flat=True))
+
+    again = run_upload(staged.key)  # the broker handed the same message out twice
+
+    assert again.state == State.DONE and again.import_report == staged.import_report
+    assert sorted(Prompt.objects.values_list("pk", flat=True)) == prompts

@@ -24,6 +24,11 @@ SKIP_REASONS = [
     ("expertise", "I cannot judge this (outside my knowledge)"),
     ("other", "Other"),
 ]
+# The record keeps "<label>: <detail>" within SKIP_REASON_MAX_CHARS, so a detail may hold what
+# the longest label leaves: the page's box then never takes text the skip would refuse.
+SKIP_DETAIL_MAX_CHARS = (
+    limits.SKIP_REASON_MAX_CHARS - len(": ") - max(len(label) for _, label in SKIP_REASONS)
+)
 
 
 class JudgmentForm(forms.Form):
@@ -71,7 +76,7 @@ class SkipForm(forms.Form):
     reason = forms.ChoiceField(
         choices=SKIP_REASONS, error_messages={"required": "Say why you skip this item."}
     )
-    detail = forms.CharField(required=False, max_length=limits.SKIP_REASON_MAX_CHARS)
+    detail = forms.CharField(required=False, max_length=SKIP_DETAIL_MAX_CHARS)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

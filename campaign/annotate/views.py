@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from campaign import limits
-from campaign.annotate.forms import SKIP_REASONS, JudgmentForm, SkipForm
+from campaign.annotate.forms import SKIP_DETAIL_MAX_CHARS, SKIP_REASONS, JudgmentForm, SkipForm
 from campaign.annotate.judging import (
     Outcome,
     allowed_choices,
@@ -284,7 +284,7 @@ def form_chrome(
         "scale": scale_html(tuple(choices), chosen if isinstance(chosen, str) else None),
         "skip_reason_options": skip_reason_options(reason if isinstance(reason, str) else None),
         "rationale_max_chars": limits.RATIONALE_MAX_CHARS,
-        "detail_max_chars": limits.SKIP_REASON_MAX_CHARS,
+        "detail_max_chars": SKIP_DETAIL_MAX_CHARS,
     }
 
 

@@ -147,7 +147,10 @@ def _csv_rows(source: Path | IO[bytes]) -> Iterator[RawRow]:
                         continue
                 yield RawRow(line, _unflatten(cells))
         except csv.Error as error:
-            yield RawRow(reader.line_num, None, f"bad CSV: {error}")
+            # DictReader's own line_num moves only after a whole record: on a failed one it
+            # still names the line before (or 0 in the header). Its reader's counts the line
+            # read when the cell broke.
+            yield RawRow(reader.reader.line_num, None, f"bad CSV: {error}")
         except UnicodeDecodeError:
             yield RawRow(reader.line_num + 1, None, "the file is not UTF-8 text")
     finally:

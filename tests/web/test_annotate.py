@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from campaign import limits
+from campaign.annotate.forms import SKIP_DETAIL_MAX_CHARS
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import Assignment, Campaign, Judgment
 from campaign.participants.trust import STANDING_STEP
@@ -332,4 +333,4 @@ def test_text_boxes_take_their_sizes_from_the_one_limit(participant_client, camp
     html = participant_client.get(annotate_url(campaign)).content.decode()
 
     assert f'name="rationale" rows="2" maxlength="{limits.RATIONALE_MAX_CHARS}"' in html
-    assert f'name="detail" maxlength="{limits.SKIP_REASON_MAX_CHARS}"' in html
+    assert f'name="detail" maxlength="{SKIP_DETAIL_MAX_CHARS}"' in html

@@ -78,3 +78,9 @@ def test_a_row_with_only_side_b_is_missing_side_a():
 
 def test_a_row_with_neither_form_is_missing_its_responses():
     assert validate({"id": "q1", "prompt": "p"}) == ["missing field 'responses' (or 'a' and 'b')"]
+
+
+def test_metadata_that_is_not_an_object_is_refused_by_name():
+    assert validate(multi("q1", x="1", y="2") | {"metadata": [1]}) == [
+        "'metadata' must be an object"
+    ]

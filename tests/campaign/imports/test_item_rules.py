@@ -84,3 +84,9 @@ def test_metadata_that_is_not_an_object_is_refused_by_name():
     assert validate(multi("q1", x="1", y="2") | {"metadata": [1]}) == [
         "'metadata' must be an object"
     ]
+
+
+def test_a_row_of_both_forms_is_refused_by_name():
+    row = multi("q1", x="1", y="2") | explicit("q1", "x", "y")
+
+    assert validate(row) == ["give either 'responses' or 'a' and 'b', not both"]

@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import CommandError, call_command
 
-from campaign.imports.content import content_problem
+from campaign import limits
+from campaign.imports.content import content_problem, parse_json
 from campaign.imports.items import import_items
 from campaign.imports.votes import import_judgments
 from campaign.models import Campaign, Contender, Judgment, Prompt
@@ -227,3 +228,44 @@ def test_a_parquet_file_naming_a_column_twice_is_refused(campaign, tmp_path, cap
 def test_a_row_of_known_storable_texts_is_still_searched_for_bad_numbers(row, problem):
     # Rows of strings and objects of strings skip the full walk; a float anywhere takes it.
     assert content_problem(row, texts_storable=True) == problem
+
+
+def nested(levels: int) -> list:
+    """A value of ``levels`` nested lists around one text."""
+    value: Any = "deep"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_json_nested_to_the_depth_limit_is_kept_and_one_level_more_is_not():
+    # README: "JSON nested more than 32 levels deep" is refused; the row itself is a level.
+    assert limits.IMPORT_JSON_MAX_DEPTH == 32
+    within = nested(limits.IMPORT_JSON_MAX_DEPTH)
+    beyond = nested(limits.IMPORT_JSON_MAX_DEPTH + 1)
+
+    assert content_problem(within) is None
+    assert content_problem(beyond) == "JSON nested too deeply"
+    assert content_problem({"metadata": nested(limits.IMPORT_JSON_MAX_DEPTH - 1)}) is None
+    assert content_problem({"metadata": within}) == "JSON nested too deeply"
+
+
+def test_texts_are_searched_unless_the_caller_knows_them_storable():
+    nul = {"prompt": "a NUL \x00 here"}
+    surrogate = {"metadata": {"note": "half \ud800 a pair"}}
+
+    assert content_problem(nul) == "text contains a NUL character"
+    assert content_problem(surrogate) == "invalid Unicode (lone surrogate)"
+    assert content_problem(nul, texts_storable=True) is None
+    assert content_problem(surrogate, texts_storable=True) is None
+
+
+def test_bad_json_names_the_column_only_where_asked():
+    assert parse_json("{k: 1", what="bad JSON in metadata") == (
+        None,
+        "bad JSON in metadata: Expecting property name enclosed in double quotes",
+    )
+    assert parse_json("{k: 1", what="bad JSON", column=True) == (
+        None,
+        "bad JSON: Expecting property name enclosed in double quotes (column 2)",
+    )

@@ -49,6 +49,20 @@ def test_arena_columns_are_renamed_and_its_unused_ones_dropped():
     assert errors == []
 
 
+def test_every_column_after_an_unused_arena_column_is_still_read():
+    row = {"tstamp": 1.5, "judge": "j", "turn": 1, "question_id": "q", "winner": "tie"}
+
+    assert our_columns(row, []) == {"annotator": "j", "prompt": "q", "winner": "tie"}
+
+
+def test_an_arena_row_naming_a_column_both_ways_is_an_error():
+    errors: list[str] = []
+
+    our_columns({"judge": "j", "annotator": "k", "question_id": "q", "winner": "a"}, errors)
+
+    assert errors == ["give either 'annotator' or 'judge', not both"]
+
+
 def test_a_row_in_our_format_comes_back_as_it_is():
     row = {"prompt": "q", "annotator": "j", "turn": 1}
 

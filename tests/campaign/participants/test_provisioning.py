@@ -45,6 +45,18 @@ def test_provisioned_accounts_are_enrolled_with_distinct_names_handles_and_passw
         assert is_enrolled(user=user, campaign=campaign)
 
 
+def test_provisioned_accounts_are_not_imported_ones():
+    # An imported account only names a vote's author: a vote import may add votes under it,
+    # which it must never do under a provisioned participant's account.
+    campaign = make_campaign()
+
+    credentials = provision_annotators(campaign=campaign, count=2)
+
+    usernames = [credential.username for credential in credentials]
+    assert not User.objects.filter(username__in=usernames, is_imported=True).exists()
+    assert User.objects.filter(username__in=usernames).count() == 2
+
+
 def test_only_password_hashes_are_stored():
     campaign = make_campaign()
     (credential,) = provision_annotators(campaign=campaign, count=1)

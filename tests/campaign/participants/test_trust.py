@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from campaign.models import Campaign
-from campaign.participants.trust import Trust, TrustState, assess_trust
+from campaign.models import Campaign, Comparison, Enrollment
+from campaign.participants.trust import (
+    STANDING_STEP,
+    GoldRecord,
+    Trust,
+    TrustState,
+    assess_trust,
+    campaign_has_gold,
+    gold_record,
+    settle_standing,
+)
+from tests.builders import make_campaign, make_comparisons, make_judgment, make_participant
 
 
 def thresholds(min_gold_seen: int = 5, min_gold_accuracy: float = 0.7) -> Campaign:
@@ -47,3 +57,61 @@ def test_with_min_gold_seen_zero_nobody_is_trusted_on_no_gold() -> None:
 def test_a_campaign_without_gold_vets_nobody_and_counts_every_vote() -> None:
     trust = assess_trust(seen=0, correct=0, thresholds=thresholds(), has_gold=False)
     assert trust == Trust(state=TrustState.UNVETTED, accuracy=None, votes_count=True)
+
+
+def gold_campaign(*sides: str) -> Campaign:
+    """A campaign with a regular comparison and one gold comparison on each of ``sides``."""
+    campaign = make_campaign(min_gold_seen=2, min_gold_accuracy=0.7)
+    make_comparisons(campaign, 1)
+    for side in sides:
+        (comparison,) = make_comparisons(campaign, 0, gold=1)
+        Comparison.objects.filter(pk=comparison.pk).update(gold_side=side)
+    return campaign
+
+
+@pytest.mark.django_db
+def test_a_campaign_vets_only_with_gold_comparisons_of_its_own_on_either_side() -> None:
+    gold_a, gold_b, regular_only = gold_campaign("a"), gold_campaign("b"), gold_campaign()
+
+    assert (campaign_has_gold(gold_a), campaign_has_gold(gold_b)) == (True, True)
+    assert not campaign_has_gold(regular_only)
+
+
+def judge_each(annotator, comparisons, verdict: int = -1) -> None:
+    for comparison in comparisons:
+        make_judgment(annotator, comparison, verdict)
+
+
+@pytest.mark.django_db
+def test_a_gold_record_counts_the_annotators_own_gold_in_this_campaign_only() -> None:
+    campaign, elsewhere = gold_campaign("a", "b"), gold_campaign("a")
+    annotator, other = make_participant(campaign), make_participant(campaign)
+    # -1 prefers side a: right on the "a" gold, wrong on the "b" gold.
+    judge_each(annotator, Comparison.objects.filter(campaign=campaign))
+    judge_each(annotator, Comparison.objects.filter(campaign=elsewhere))
+    judge_each(other, Comparison.objects.filter(campaign=campaign, gold_side="b"), verdict=1)
+
+    assert gold_record(annotator=annotator, campaign=campaign) == GoldRecord(seen=2, correct=1)
+    assert gold_record(annotator=annotator.pk, campaign=elsewhere) == GoldRecord(1, 1)
+    assert gold_record(annotator=other, campaign=campaign) == GoldRecord(seen=1, correct=1)
+
+
+@pytest.mark.django_db
+def test_the_standing_is_settled_and_stored_on_a_steps_last_judgment_only() -> None:
+    campaign = gold_campaign("a", "b")
+    annotator = make_participant(campaign)
+    judge_each(annotator, Comparison.objects.filter(campaign=campaign))  # 1 of 2 gold right
+    enrollment = Enrollment.objects.select_related("campaign").get(user=annotator)
+
+    enrollment.judged = STANDING_STEP - 1
+    settle_standing(enrollment)
+    assert enrollment.standing == TrustState.QUALIFYING
+
+    enrollment.judged = STANDING_STEP
+    settle_standing(enrollment)
+    assert enrollment.standing == TrustState.UNTRUSTED  # mean 2/4 < 0.7
+    assert Enrollment.objects.get(pk=enrollment.pk).standing == TrustState.UNTRUSTED
+    assert (
+        Enrollment.objects.exclude(pk=enrollment.pk).filter(standing=TrustState.UNTRUSTED).count()
+        == 0
+    )

@@ -25,6 +25,8 @@ from tests.builders import (
     make_comparisons,
     make_participant,
     make_user,
+    other_session,
+    waits_fail,
 )
 
 pytestmark = pytest.mark.django_db
@@ -338,3 +340,25 @@ def test_the_reclaim_task_calls_the_service():
 
     assert reclaim_leases.apply(args=(campaign.pk,)).get() == 1
     assert reclaim_leases.apply().get() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)  # the other session must see the rows
+@pytest.mark.parametrize("allocation", ["uniform", "adaptive"])
+def test_the_pick_steps_over_a_comparison_another_request_holds(allocation):
+    # Another request in flight holds the first comparison in queue order: the pick serves the
+    # next one rather than waiting for it (FOR NO KEY UPDATE ... SKIP LOCKED).
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0, allocation=allocation)
+    held, free = make_comparisons(campaign, 2)
+    for shuffle, comparison in enumerate((held, free)):
+        Comparison.objects.filter(pk=comparison.pk).update(shuffle=shuffle, priority=1)
+    annotator = make_participant(campaign)
+
+    table = Comparison._meta.db_table
+    with other_session() as other:
+        other.execute(f"SELECT id FROM {table} WHERE id = %s FOR NO KEY UPDATE", [held.pk])  # noqa: S608
+        with waits_fail():
+            lease = next_assignment(annotator=annotator, campaign=campaign)
+
+    assert lease.comparison_id == free.pk
+    assert (load_of(held), load_of(free)) == (0, 1)

@@ -425,6 +425,27 @@ def test_the_server_measure_of_seconds_is_kept_to_the_millisecond(
     assert submit(participant, campaign, assignment).seconds == 42.123
 
 
+def test_a_step_leases_its_next_item_as_of_the_moment_it_was_taken(
+    campaign, participant, monkeypatch
+):
+    # One clock reading per step: a campaign that ended after the step was taken (here, in
+    # the half hour since) still serves that step its next item.
+    assignment = lease(participant, campaign)
+    enrollment = get_participation(slug=campaign.slug, user=participant)
+    taken_at = timezone.now() - datetime.timedelta(hours=1)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        ends_at=taken_at + datetime.timedelta(minutes=30)
+    )
+    enrollment.campaign.refresh_from_db()
+    monkeypatch.setattr(judging, "timezone", types.SimpleNamespace(now=lambda: taken_at))
+
+    outcome = judge_and_next(enrollment=enrollment, assignment_key=assignment.key, choice=1)
+
+    assert outcome.halted is None
+    assert outcome.next_assignment is not None
+    assert outcome.next_assignment.leased_at == taken_at
+
+
 def _in_own_session(service, **arguments):
     """Run ``service`` as another worker would: in this thread's own database session."""
     try:

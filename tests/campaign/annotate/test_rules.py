@@ -211,13 +211,14 @@ def test_a_skip_reason_of_exactly_the_limit_is_kept_and_one_more_is_refused():
     lease = next_assignment(annotator=participant, campaign=campaign)
     key = lease.key
 
-    with pytest.raises(SkipReasonTooLong):
+    with pytest.raises(SkipReasonTooLong) as refused:
         skip_assignment(
             annotator=participant,
             campaign=campaign,
             assignment_key=key,
             reason="x" * (SKIP_REASON_MAX_CHARS + 1),
         )
+    assert str(refused.value) == f"Keep the reason under {SKIP_REASON_MAX_CHARS} characters."
     skipped = skip_assignment(
         annotator=participant,
         campaign=campaign,

@@ -285,6 +285,19 @@ def test_a_repeated_submit_counts_once_and_keeps_the_next_item(one_item):
     assert enrollment.judged == 1
 
 
+def test_a_repeat_reports_the_judgments_counted_so_far_unchanged(one_item):
+    # The step's counters are what the page shows: a repeat after two judgments shows two.
+    _campaign, participant, lease = one_item
+    enrollment = Enrollment.objects.select_related("campaign").get(user=participant)
+    first = judge_and_next(enrollment=enrollment, assignment_key=lease.key, choice=1)
+    second_key = first.next_assignment.key
+    judge_and_next(enrollment=enrollment, assignment_key=second_key, choice=1)
+
+    again = judge_and_next(enrollment=enrollment, assignment_key=second_key, choice=1)
+
+    assert again.enrollment.judged == 2
+
+
 @pytest.mark.parametrize(
     ("fields", "refusal", "message"),
     [

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from campaign import events
 from campaign.annotate import judging
 from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
 from campaign.annotate.judging import (
@@ -20,6 +21,7 @@ from campaign.annotate.judging import (
     skip_assignment,
     submit_judgment,
 )
+from campaign.events import ScoringReactions, ScoringRequest
 from campaign.exceptions import (
     AlreadyJudged,
     AlreadySkipped,
@@ -444,6 +446,25 @@ def test_a_step_leases_its_next_item_as_of_the_moment_it_was_taken(
     assert outcome.halted is None
     assert outcome.next_assignment is not None
     assert outcome.next_assignment.leased_at == taken_at
+
+
+def test_a_judgment_asks_for_its_campaign_to_be_scored_once_it_commits(
+    campaign, participant, monkeypatch, django_capture_on_commit_callbacks
+):
+    recorded = []
+    reactions = ScoringReactions(
+        judgments_recorded=recorded.append,
+        scoring_requested=lambda _campaign: ScoringRequest.QUEUED,
+    )
+    monkeypatch.setattr(events, "_reactions", reactions)
+
+    with django_capture_on_commit_callbacks(execute=False) as at_commit:
+        submit(participant, campaign, lease(participant, campaign))
+    assert recorded == []  # nothing before the commit
+    for callback in at_commit:
+        callback()
+
+    assert recorded == [campaign.pk]
 
 
 def _in_own_session(service, **arguments):

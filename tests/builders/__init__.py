@@ -31,6 +31,7 @@ from tests.builders.people import (
     make_participants,
     make_user,
 )
+from tests.builders.sessions import other_session, waits_fail
 from tests.builders.snapshots import Scored, make_snapshot
 
 __all__ = [
@@ -57,7 +58,9 @@ __all__ = [
     "make_snapshot",
     "make_user",
     "multi",
+    "other_session",
     "serve",
+    "waits_fail",
     "work_through",
     "write_csv",
     "write_jsonl",

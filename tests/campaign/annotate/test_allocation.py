@@ -12,6 +12,7 @@ import re
 import pytest
 from django.db import connection
 
+from campaign.annotate import allocation
 from campaign.annotate.allocation import adaptive_regular_sql, set_priorities
 from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
 from campaign.annotate.judging import judge_and_next, skip_assignment
@@ -237,6 +238,19 @@ def test_set_priorities_writes_regular_rows_of_the_campaign_and_zero_on_full_one
     assert state(open_row) == (1, 3)
     assert state(full_row) == (2, 0)
     assert state(gold)[1] == 0 and state(foreign)[1] == 0
+
+
+def test_set_priorities_counts_the_rows_written_over_every_bucket_and_batch(monkeypatch):
+    monkeypatch.setattr(allocation, "PRIORITY_BATCH_SIZE", 2)
+    campaign = adaptive_campaign(judgments_per_comparison=2)
+    rows = with_priorities(campaign, 0, 0, 0, 0)
+
+    written = set_priorities(
+        campaign=campaign, changes={2: [row.pk for row in rows[:3]], 3: [rows[3].pk]}
+    )
+
+    assert written == 4
+    assert [state(row) for row in rows] == [(0, 2), (0, 2), (0, 2), (0, 3)]
 
 
 def test_the_floor_cannot_exceed_the_cap():

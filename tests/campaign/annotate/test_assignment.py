@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import types
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from campaign.annotate import assignment as engine
 from campaign.annotate.assignment import (
     QUALIFICATION_SPREAD,
     next_assignment,
@@ -17,7 +19,7 @@ from campaign.annotate.judging import (
     skip_assignment,
 )
 from campaign.exceptions import CampaignNotOpen, NotEnrolled
-from campaign.models import Assignment, Campaign, Comparison, Judgment
+from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from tests.builders import (
     expire_lease,
     judge_lease,
@@ -25,6 +27,8 @@ from tests.builders import (
     make_comparisons,
     make_participant,
     make_user,
+    other_session,
+    waits_fail,
 )
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +204,33 @@ def test_gold_is_not_served_once_no_regular_work_is_left_for_the_participant():
     assert next_assignment(annotator=make_participant(campaign), campaign=campaign) is None
 
 
+def test_a_participant_past_the_qualification_window_gets_the_gold_still_owed_at_once():
+    # Skipped items count as items: 1,000 skips put the participant far past the window of
+    # QUALIFICATION_SPREAD x qualification_gold items, so the one gold item owed comes next.
+    campaign = make_campaign(qualification_gold=1, gold_rate=0.0, judgments_per_comparison=5)
+    make_comparisons(campaign, 1, gold=1)
+    people = [make_participant(campaign) for _ in range(3)]
+    Enrollment.objects.filter(campaign=campaign).update(skipped=1000)
+
+    leases = [next_assignment(annotator=person, campaign=campaign) for person in people]
+
+    assert [lease.is_gold for lease in leases] == [True, True, True]
+
+
+def test_a_lease_runs_out_at_its_expiry_time_exactly(monkeypatch):
+    campaign = regular_campaign()
+    make_comparisons(campaign, 2)
+    annotator = make_participant(campaign)
+    first = next_assignment(annotator=annotator, campaign=campaign)
+    monkeypatch.setattr(engine, "timezone", types.SimpleNamespace(now=lambda: first.expires_at))
+
+    second = next_assignment(annotator=annotator, campaign=campaign)
+
+    first.refresh_from_db()
+    assert first.status == Assignment.Status.EXPIRED
+    assert second.key != first.key
+
+
 def test_an_expired_own_lease_is_expired_and_a_fresh_item_served():
     campaign = regular_campaign()
     make_comparisons(campaign, 2)
@@ -338,3 +369,25 @@ def test_the_reclaim_task_calls_the_service():
 
     assert reclaim_leases.apply(args=(campaign.pk,)).get() == 1
     assert reclaim_leases.apply().get() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)  # the other session must see the rows
+@pytest.mark.parametrize("allocation", ["uniform", "adaptive"])
+def test_the_pick_steps_over_a_comparison_another_request_holds(allocation):
+    # Another request in flight holds the first comparison in queue order: the pick serves the
+    # next one rather than waiting for it (FOR NO KEY UPDATE ... SKIP LOCKED).
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0, allocation=allocation)
+    held, free = make_comparisons(campaign, 2)
+    for shuffle, comparison in enumerate((held, free)):
+        Comparison.objects.filter(pk=comparison.pk).update(shuffle=shuffle, priority=1)
+    annotator = make_participant(campaign)
+
+    table = Comparison._meta.db_table
+    with other_session() as other:
+        other.execute(f"SELECT id FROM {table} WHERE id = %s FOR NO KEY UPDATE", [held.pk])  # noqa: S608
+        with waits_fail():
+            lease = next_assignment(annotator=annotator, campaign=campaign)
+
+    assert lease.comparison_id == free.pk
+    assert (load_of(held), load_of(free)) == (0, 1)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import threading
+import types
 import uuid
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from campaign import events
+from campaign.annotate import judging
 from campaign.annotate.assignment import next_assignment, reclaim_expired_leases
 from campaign.annotate.judging import (
     allowed_choices,
@@ -16,6 +21,7 @@ from campaign.annotate.judging import (
     skip_assignment,
     submit_judgment,
 )
+from campaign.events import ScoringReactions, ScoringRequest
 from campaign.exceptions import (
     AlreadyJudged,
     AlreadySkipped,
@@ -32,7 +38,14 @@ from campaign.exceptions import (
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.enrolment import get_participation
 from campaign.participants.progress import progress_of
-from tests.builders import expire_lease, make_campaign, make_comparisons, make_participant
+from tests.builders import (
+    expire_lease,
+    judge_lease,
+    make_campaign,
+    make_comparisons,
+    make_participant,
+    waits_fail,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -302,8 +315,10 @@ def test_a_skip_is_refused_once_the_campaign_is_closed_like_a_judgment(campaign,
     assert Enrollment.objects.get(pk=enrollment.pk).skipped == 0
 
 
-def test_a_different_repeat_is_told_that_the_first_verdict_stands(campaign, participant):
-    assignment = lease(participant, campaign)
+@pytest.mark.parametrize("left_side", ["a", "b"])
+def test_a_different_repeat_is_told_that_the_first_verdict_stands(campaign, participant, left_side):
+    # Both sides on the left: the repeat is compared in screen terms, as the first was sent.
+    assignment = lease(participant, campaign, left_side=left_side)
     enrollment = get_participation(slug=campaign.slug, user=participant)
     first = judge_and_next(enrollment=enrollment, assignment_key=assignment.key, choice=-2)
 
@@ -397,3 +412,99 @@ def test_a_repeat_whose_choice_is_not_a_whole_number_is_not_the_same_verdict(cam
 
     assert again.first_verdict_stands is True
     assert Judgment.objects.count() == 1
+
+
+def test_the_server_measure_of_seconds_is_kept_to_the_millisecond(
+    campaign, participant, monkeypatch
+):
+    assignment = lease(participant, campaign)
+    leased_at = timezone.now()
+    Assignment.objects.filter(pk=assignment.pk).update(leased_at=leased_at)
+    # Judging reads the clock once; here it reads 42.123456 seconds after the lease.
+    later = leased_at + datetime.timedelta(seconds=42, microseconds=123456)
+    monkeypatch.setattr(judging, "timezone", types.SimpleNamespace(now=lambda: later))
+
+    assert submit(participant, campaign, assignment).seconds == 42.123
+
+
+def test_a_step_leases_its_next_item_as_of_the_moment_it_was_taken(
+    campaign, participant, monkeypatch
+):
+    # One clock reading per step: a campaign that ended after the step was taken (here, in
+    # the half hour since) still serves that step its next item.
+    assignment = lease(participant, campaign)
+    enrollment = get_participation(slug=campaign.slug, user=participant)
+    taken_at = timezone.now() - datetime.timedelta(hours=1)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        ends_at=taken_at + datetime.timedelta(minutes=30)
+    )
+    enrollment.campaign.refresh_from_db()
+    monkeypatch.setattr(judging, "timezone", types.SimpleNamespace(now=lambda: taken_at))
+
+    outcome = judge_and_next(enrollment=enrollment, assignment_key=assignment.key, choice=1)
+
+    assert outcome.halted is None
+    assert outcome.next_assignment is not None
+    assert outcome.next_assignment.leased_at == taken_at
+
+
+def test_a_judgment_asks_for_its_campaign_to_be_scored_once_it_commits(
+    campaign, participant, monkeypatch, django_capture_on_commit_callbacks
+):
+    recorded = []
+    reactions = ScoringReactions(
+        judgments_recorded=recorded.append,
+        scoring_requested=lambda _campaign: ScoringRequest.QUEUED,
+    )
+    monkeypatch.setattr(events, "_reactions", reactions)
+
+    with django_capture_on_commit_callbacks(execute=False) as at_commit:
+        submit(participant, campaign, lease(participant, campaign))
+    assert recorded == []  # nothing before the commit
+    for callback in at_commit:
+        callback()
+
+    assert recorded == [campaign.pk]
+
+
+def _in_own_session(service, **arguments):
+    """Run ``service`` as another worker would: in this thread's own database session."""
+    try:
+        with waits_fail():
+            return service(**arguments)
+    finally:
+        connection.close()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)  # the sweep's session must see the lease
+def test_the_reclaim_sweep_passes_over_a_lease_being_judged(monkeypatch):
+    # The lease ran out but is not reclaimed yet, so its judgment is accepted and keeps its
+    # place. A sweep running while that judgment is being stored must leave the lease alone
+    # (the judge path holds its row lock from the read on), or the place would be given back
+    # under a judgment that uses it.
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0, judgments_per_comparison=1)
+    (comparison,) = make_comparisons(campaign, 1)
+    participant = make_participant(campaign)
+    assignment = next_assignment(annotator=participant, campaign=campaign)
+    expire_lease(assignment)
+    swept = []
+    validate_seconds = judging._valid_seconds
+
+    def sweep_meanwhile(*arguments, **keywords):
+        # Called by the judge path after it has read (and locked) the lease.
+        sweep = threading.Thread(
+            target=lambda: swept.append(_in_own_session(reclaim_expired_leases, campaign=campaign))
+        )
+        sweep.start()
+        sweep.join()
+        return validate_seconds(*arguments, **keywords)
+
+    monkeypatch.setattr(judging, "_valid_seconds", sweep_meanwhile)
+
+    judge_lease(participant, campaign, assignment)
+
+    assert swept == [0]
+    assignment.refresh_from_db()
+    comparison.refresh_from_db()
+    assert (assignment.status, comparison.load) == (Assignment.Status.JUDGED, 1)

@@ -211,13 +211,14 @@ def test_a_skip_reason_of_exactly_the_limit_is_kept_and_one_more_is_refused():
     lease = next_assignment(annotator=participant, campaign=campaign)
     key = lease.key
 
-    with pytest.raises(SkipReasonTooLong):
+    with pytest.raises(SkipReasonTooLong) as refused:
         skip_assignment(
             annotator=participant,
             campaign=campaign,
             assignment_key=key,
             reason="x" * (SKIP_REASON_MAX_CHARS + 1),
         )
+    assert str(refused.value) == f"Keep the reason under {SKIP_REASON_MAX_CHARS} characters."
     skipped = skip_assignment(
         annotator=participant,
         campaign=campaign,
@@ -282,6 +283,19 @@ def test_a_repeated_submit_counts_once_and_keeps_the_next_item(one_item):
     assert (first.enrollment.judged, again.enrollment.judged) == (1, 1)
     enrollment.refresh_from_db()
     assert enrollment.judged == 1
+
+
+def test_a_repeat_reports_the_judgments_counted_so_far_unchanged(one_item):
+    # The step's counters are what the page shows: a repeat after two judgments shows two.
+    _campaign, participant, lease = one_item
+    enrollment = Enrollment.objects.select_related("campaign").get(user=participant)
+    first = judge_and_next(enrollment=enrollment, assignment_key=lease.key, choice=1)
+    second_key = first.next_assignment.key
+    judge_and_next(enrollment=enrollment, assignment_key=second_key, choice=1)
+
+    again = judge_and_next(enrollment=enrollment, assignment_key=second_key, choice=1)
+
+    assert again.enrollment.judged == 2
 
 
 @pytest.mark.parametrize(

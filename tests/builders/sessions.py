@@ -1,0 +1,38 @@
+"""Database sessions beside the test's own, for the rules about row locks (PostgreSQL only)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection
+
+
+@contextlib.contextmanager
+def other_session() -> Iterator[Any]:
+    """A second session on the test database, as another request in flight would hold.
+
+    Its statements run in one transaction, so the row locks they take are held until exit,
+    where it is rolled back. It sees only committed rows: use it in
+    ``django_db(transaction=True)`` tests.
+    """
+    raw = connection.get_new_connection(connection.get_connection_params())
+    try:
+        yield raw
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+@contextlib.contextmanager
+def waits_fail(seconds: int = 10) -> Iterator[None]:
+    """A lock wait of this test's session becomes an error after ``seconds``: a rule that
+    says "never waits for that lock" then fails instead of hanging the suite."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = '{int(seconds)}s'")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")

@@ -1,19 +1,19 @@
 """The pages as people use them (issue 13), in Chromium at a laptop's and a phone's size:
-the verdict always in reach, a submit confirmed, an unsent choice kept, no sideways scroll on
-a phone, phone wording, and the product's own 404 in the demo's DEBUG settings."""
+the verdict always in reach, a submit confirmed, an unsent choice kept, phone wording, and the
+product's own 404 in the demo's DEBUG settings. That no page scrolls sideways on a phone is
+checked by the walk through every page in test_accessibility.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from campaign.demo.loader import pandalm_items, read_pandalm
 from campaign.models import Campaign, Judgment
 from campaign.participants.provisioning import provision_annotators
 from tests.browser.test_annotate_flow import log_in
-from tests.browser.test_scoring_pages import build_scored_campaign, logged_in_context
 from tests.builders import SECRET_CONTENDERS, CampaignBuilder, make_judgeable_campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,51 +106,6 @@ def test_a_phone_says_top_and_bottom_and_shows_no_key_hints(
         expect(hint).to_be_hidden()
     page.screenshot(path=str(shots / "annotate-phone.png"))
     page.context.close()
-
-
-def no_sideways_scroll(context: BrowserContext, url: str) -> bool:
-    page = context.new_page()
-    page.goto(url)
-    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    page.close()
-    return fits
-
-
-def test_no_page_scrolls_sideways_on_a_phone(
-    live_server, browser: Browser, teammate, settings, tmp_path
-):
-    # Here, not at the top: that module takes its window sizes from this one.
-    from tests.browser.test_organiser_pages import (
-        ORGANISER_SETUP_PAGES,
-        run_in_request,
-        staged_review,
-    )
-
-    run_in_request(settings, tmp_path)
-    campaign, owner = build_scored_campaign()
-    setup_pages = [path.format(slug=campaign.slug) for path in ORGANISER_SETUP_PAGES]
-    base = f"{live_server.url}/c/{campaign.slug}"
-    anonymous = browser.new_context(**PHONE)
-    for url in (f"{live_server.url}/", f"{base}/", f"{base}/leaderboard/"):
-        assert no_sideways_scroll(anonymous, url), url
-    for url in ("/accounts/login/", "/accounts/password/reset/", "/accounts/signup/", "/nope/"):
-        assert no_sideways_scroll(anonymous, live_server.url + url), url
-    anonymous.close()
-    organiser = logged_in_context(browser, live_server, owner, **PHONE)
-    for url in (
-        f"{base}/organise/",
-        f"{base}/organise/provision/",
-        f"{base}/organise/preview/",
-        f"{base}/annotate/",
-        *(live_server.url + path for path in setup_pages),
-        live_server.url + staged_review(campaign, owner),
-    ):
-        assert no_sideways_scroll(organiser, url), url
-    organiser.close()
-    participant = participant_page(browser, live_server, campaign, PHONE)
-    for url in (f"{base}/annotate/", f"{base}/progress/", f"{live_server.url}/accounts/logout/"):
-        assert no_sideways_scroll(participant.context, url), url
-    participant.context.close()
 
 
 def test_the_demo_settings_show_the_products_404(

@@ -1,10 +1,19 @@
-"""load_demo builds the PandaLM campaigns and demo accounts from the bundled data, once."""
+"""load_demo builds the PandaLM campaigns and demo accounts from the bundled data, once.
+
+The demo is loaded once for the module (``first_load``, inside a transaction rolled back at
+the module's end); each test runs in a savepoint within it, so what one test writes (a second
+load) is gone before the next.
+"""
 
 from __future__ import annotations
+
+import io
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
 
 from accounts.models import User
 from campaign.demo.loader import EMPTY_RESPONSE, pandalm_items, read_pandalm
@@ -24,9 +33,19 @@ pytestmark = pytest.mark.django_db
 PANDALM_MODELS = {"llama-7b", "bloom-7b", "cerebras-gpt-6.7B", "opt-7b", "pythia-6.9b"}
 
 
-def test_load_demo_twice_creates_everything_once(capsys):
-    call_command("load_demo")
-    call_command("load_demo")
+@pytest.fixture(scope="module")
+def first_load(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """load_demo run once on the empty test database; what it printed."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        printed = io.StringIO()
+        call_command("load_demo", stdout=printed)
+        yield printed.getvalue()
+        transaction.set_rollback(True)
+
+
+def test_load_demo_twice_creates_everything_once(first_load):
+    again = io.StringIO()
+    call_command("load_demo", stdout=again)
 
     campaign = Campaign.objects.get(slug="pandalm")
     assert campaign.status == Campaign.Status.OPEN
@@ -38,9 +57,8 @@ def test_load_demo_twice_creates_everything_once(capsys):
     human = Campaign.objects.get(slug="pandalm-human")
     assert human.status == Campaign.Status.CLOSED
     assert Judgment.objects.filter(campaign=human).count() == 2997
-    output = capsys.readouterr().out
-    assert "Created demo campaign 'pandalm'" in output
-    assert "Kept demo campaign 'pandalm'" in output
+    assert "Created demo campaign 'pandalm'" in first_load
+    assert "Kept demo campaign 'pandalm'" in again.getvalue()
     # Both demo campaigns are scored by the first run; the second finds nothing new.
     assert Snapshot.objects.filter(campaign=campaign).count() == 1
     [scored] = Snapshot.objects.filter(campaign=human)
@@ -54,12 +72,10 @@ def test_load_demo_twice_creates_everything_once(capsys):
     assert not Response.objects.filter(html__isnull=True).exists()
 
 
-def test_load_demo_prints_working_logins_for_an_organiser_and_participants(capsys):
-    call_command("load_demo")
-
+def test_load_demo_prints_working_logins_for_an_organiser_and_participants(first_load):
     logins = [
         line.split()
-        for line in capsys.readouterr().out.splitlines()
+        for line in first_load.splitlines()
         if line.startswith("  organiser") or line.startswith("  participant")
     ]
     assert [role for role, _username, _password in logins] == ["organiser"] + ["participant"] * 3
@@ -84,10 +100,9 @@ def test_demo_texts_carry_no_placeholder_tokens_and_no_gold_has_an_empty_side():
 
 
 def test_load_demo_tells_a_newcomer_how_to_see_their_votes_count_and_where_the_dashboard_is(
-    capsys,
+    first_load,
 ):
-    call_command("load_demo")
-    output = capsys.readouterr().out
+    output = first_load
     assert "http://127.0.0.1:8000/c/pandalm/organise/" in output
     assert "Your votes count once you have qualified: about 30 judgments" in output
     assert "for the admin" not in output

@@ -43,7 +43,4 @@ def test_an_unknown_email_url_scheme_is_a_clear_error() -> None:
     ],
 )
 def test_the_mail_backend_follows_the_environment(env, backend) -> None:
-    result = read_setting("EMAIL_BACKEND", env=env)
-
-    assert result.returncode == 0, result.stderr
-    assert backend in result.stdout
+    assert backend in read_setting("EMAIL_BACKEND", env=env)

@@ -125,7 +125,7 @@ def test_each_round_stops_once_its_step_or_the_predicted_next_step_is_within_tol
         steps.append(np.minimum(np.abs(step[:, :, 0]).max(axis=1), 2.0))
         return step
 
-    counts = sparse_counts(3, n=5, votes=400)
+    counts = sparse_counts(0, n=5, votes=100)
     i, j, cells = pair_cells(counts)
     rng = np.random.default_rng(11)
     flat = cells.ravel()

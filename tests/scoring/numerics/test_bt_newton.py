@@ -162,3 +162,15 @@ def test_each_round_stops_once_its_step_or_the_predicted_next_step_is_within_tol
     for stops in stopped_at:
         assert len({iteration for iteration, _ in stops.values()}) > 1
         assert any(move > 1e-9 for _, move in stops.values())  # stopped on the prediction
+
+
+def test_a_round_that_loses_an_edge_made_of_ties_only_needs_the_prior():
+    # Contender 0 scores against 1 only through its tie (no win): a round that draws no tie
+    # loses that edge, and with it the MLE, though 0's wins (none) did not change.
+    counts = PairCounts([0], [1], [0], [1], [3], n_contenders=2)
+    i, j, cells = pair_cells(counts)
+    rounds = np.array([[[0, 0, 4]], [[0, 1, 3]], [[0, 2, 2]]])
+
+    prior = rounds_without_mle(i, j, rounds, cells, 2, full_exists=True)
+
+    assert prior.tolist() == [True, False, False]

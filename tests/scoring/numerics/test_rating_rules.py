@@ -230,6 +230,15 @@ def test_the_interval_runs_from_the_2_5th_to_the_97_5th_percentile_of_the_rounds
     np.testing.assert_allclose(intervals.upper, upper, rtol=0, atol=1e-9)
 
 
+def test_a_tie_alone_scores_against_the_other_so_the_exact_mle_is_used():
+    # One win and one tie: each side scored against the other (the tie is half a win for
+    # both), so the MLE exists without the prior: a win share of 1.5 / 2, odds 3.
+    rating = fit_bradley_terry(counts(1, 1, 0))
+    assert rating[0] - rating[1] == pytest.approx(400.0 * np.log10(3.0))
+    rating = fit_bradley_terry(counts(0, 1, 1))  # the same from the other side
+    assert rating[1] - rating[0] == pytest.approx(400.0 * np.log10(3.0))
+
+
 def test_the_intervals_record_the_rounds_and_seed_they_were_drawn_with():
     intervals = bootstrap_ratings(Votes([0, 1], [1, 0], [A_WINS, TIE], 2), rounds=12, seed=41)
 

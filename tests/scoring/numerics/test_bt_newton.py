@@ -106,3 +106,71 @@ def test_a_capped_step_that_overshoots_still_ends_at_the_maximum():
 
     assert theta[0] - theta[1] == pytest.approx(np.log(999.5 / 1.5), abs=1e-9)
     assert theta.sum() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_each_round_stops_once_its_step_or_the_predicted_next_step_is_within_tolerance(
+    monkeypatch,
+):
+    # The stopping rule of `solve`, replayed from the steps it takes: a round goes on while its
+    # largest move is above 1e-9 and, once moves are below 1e-3 (Newton's quadratic region),
+    # so is the next move predicted as move³ / previous move². Rounds stop at different
+    # iterations (warm and cold starts, with and without the prior), so each round's own
+    # previous move must be used, and the stopped rounds must leave the batch.
+    steps = []
+    real_solve = np.linalg.solve
+
+    def recording(hessian, gradient):
+        step = real_solve(hessian, gradient)
+        # The step taken is capped at 2 per round (its largest move).
+        steps.append(np.minimum(np.abs(step[:, :, 0]).max(axis=1), 2.0))
+        return step
+
+    counts = sparse_counts(0, n=5, votes=100)
+    i, j, cells = pair_cells(counts)
+    rng = np.random.default_rng(11)
+    flat = cells.ravel()
+    rounds = rng.multinomial(int(flat.sum()), flat / flat.sum(), size=6).reshape(-1, *cells.shape)
+    rounds[4] = [[300, 0, 1]] * len(i)  # ratings far apart: more steps
+    rounds[5] = [[9, 0, 0]] * len(i)  # the first contender of a pair always wins: the prior
+    prior = np.array([False] * 5 + [True])
+    start = np.array([0.3, -0.2, 0.1, 0.0, -0.2])
+    monkeypatch.setattr(np.linalg, "solve", recording)
+    solve(i, j, rounds, 5, prior)
+    solve(i, j, rounds, 5, prior, start=start)
+    monkeypatch.undo()
+
+    # Replay both solves: a call's rows are the rounds still going, in round order.
+    calls, stopped_at = iter(steps), []
+    for _solve in ("cold", "warm"):
+        going, previous, iteration = list(range(6)), dict.fromkeys(range(6), np.inf), 0
+        stops = {}
+        while going:
+            moves = next(calls)
+            iteration += 1
+            assert moves.size == len(going)
+            still = []
+            for r, move in zip(going, moves, strict=True):
+                predicted = move**3 / previous[r] ** 2 if move < 1e-3 else np.inf
+                previous[r] = move
+                if move > 1e-9 and predicted > 1e-9:
+                    still.append(r)
+                else:
+                    stops[r] = (iteration, move)
+            going = still
+        stopped_at.append(stops)
+    assert next(calls, None) is None
+    for stops in stopped_at:
+        assert len({iteration for iteration, _ in stops.values()}) > 1
+        assert any(move > 1e-9 for _, move in stops.values())  # stopped on the prediction
+
+
+def test_a_round_that_loses_an_edge_made_of_ties_only_needs_the_prior():
+    # Contender 0 scores against 1 only through its tie (no win): a round that draws no tie
+    # loses that edge, and with it the MLE, though 0's wins (none) did not change.
+    counts = PairCounts([0], [1], [0], [1], [3], n_contenders=2)
+    i, j, cells = pair_cells(counts)
+    rounds = np.array([[[0, 0, 4]], [[0, 1, 3]], [[0, 2, 2]]])
+
+    prior = rounds_without_mle(i, j, rounds, cells, 2, full_exists=True)
+
+    assert prior.tolist() == [True, False, False]

@@ -204,6 +204,41 @@ def test_the_anchor_carries_the_scale_in_every_bootstrap_round():
     assert np.all(intervals.upper[[0, 2]] - intervals.lower[[0, 2]] > 1.0)
 
 
+def test_the_interval_runs_from_the_2_5th_to_the_97_5th_percentile_of_the_rounds(monkeypatch):
+    # A 95% percentile-bootstrap interval: the rounds' own ratings, seen through the one
+    # conversion every fit makes, have 2.5% of them (interpolated) below the lower bound and
+    # 2.5% above the upper one.
+    converted = []
+
+    def keep(theta, *args):
+        elo = real_to_elo(theta, *args)
+        converted.append(elo)
+        return elo
+
+    real_to_elo = ratings.to_elo
+    monkeypatch.setattr(ratings, "to_elo", keep)
+    votes = PairCounts([0, 0, 1, 2], [1, 2, 2, 3], [9, 6, 7, 5], [2, 1, 0, 3], [4, 5, 6, 4], 4)
+
+    intervals = bootstrap_ratings(votes, rounds=200, seed=4)
+
+    (point, rounds) = converted  # the point fit, then all 200 rounds in one batch
+    assert rounds.shape == (200, 4)
+    np.testing.assert_array_equal(point[0], intervals.rating)
+    lower, upper = np.quantile(rounds, 0.025, axis=0), np.quantile(rounds, 0.975, axis=0)
+    assert np.all((lower < intervals.rating) & (intervals.rating < upper))  # none widened
+    np.testing.assert_allclose(intervals.lower, lower, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(intervals.upper, upper, rtol=0, atol=1e-9)
+
+
+def test_a_tie_alone_scores_against_the_other_so_the_exact_mle_is_used():
+    # One win and one tie: each side scored against the other (the tie is half a win for
+    # both), so the MLE exists without the prior: a win share of 1.5 / 2, odds 3.
+    rating = fit_bradley_terry(counts(1, 1, 0))
+    assert rating[0] - rating[1] == pytest.approx(400.0 * np.log10(3.0))
+    rating = fit_bradley_terry(counts(0, 1, 1))  # the same from the other side
+    assert rating[1] - rating[0] == pytest.approx(400.0 * np.log10(3.0))
+
+
 def test_the_intervals_record_the_rounds_and_seed_they_were_drawn_with():
     intervals = bootstrap_ratings(Votes([0, 1], [1, 0], [A_WINS, TIE], 2), rounds=12, seed=41)
 

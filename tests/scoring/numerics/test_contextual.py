@@ -9,7 +9,7 @@ import pytest
 
 from scoring.numerics.contextual import ContextualRows, bootstrap_contextual, fit_contextual
 from scoring.numerics.ratings import ELO_PER_NAT, bootstrap_ratings, fit_bradley_terry
-from scoring.numerics.votes import Votes
+from scoring.numerics.votes import RatingError, Votes
 
 
 def simulated(n: int = 8, votes: int = 20_000, gamma=(0.6, -0.3), seed: int = 1):
@@ -91,3 +91,26 @@ def test_no_votes_give_zero_strengths_and_coefficients():
 
     assert not samples.strength.any() and not samples.coefficients.any()
     assert samples.fit.voted.size == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"b": np.array([1])}, "same length"),
+        ({"features": np.zeros((1, 1))}, "one row per row of votes"),
+        ({"features": np.zeros(2)}, "one row per row of votes"),
+        ({"b": np.array([0, 0])}, "against itself"),
+        ({"score": np.array([2.0, 0.0])}, "scores above its games"),
+    ],
+)
+def test_rows_a_fit_cannot_read_are_refused_with_the_reason(change, message) -> None:
+    fields = {
+        "a": np.array([0, 1]),
+        "b": np.array([1, 2]),
+        "features": np.zeros((2, 1)),
+        "games": np.array([1.0, 1.0]),
+        "score": np.array([1.0, 0.5]),
+        "n_contenders": 3,
+    }
+    with pytest.raises(RatingError, match=message):
+        ContextualRows(**{**fields, **change})

@@ -201,3 +201,23 @@ def test_judgments_become_votes_and_gold_records_ties_counting_half() -> None:
         ignore_gold=np.array([True, False]),
     )
     assert ignored.gold_seen.tolist() == [0.0, 1.0]
+
+
+def crowd_of_three() -> CrowdVotes:
+    """Contenders 0 and 1 voted on, contender 2 never."""
+    votes = Votes([0, 0, 1], [1, 1, 0], [A_WINS, TIE, B_WINS], 3)
+    return CrowdVotes(votes, np.array([0, 1, 0]), 2)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda data: fit_crowd_bt(data, rounds=0), "rounds must be at least 1"),
+        (lambda data: fit_crowd_bt(data, rounds=5, anchor=2), "anchor contender has no votes"),
+        (lambda data: rate_crowd_bt(["x", "y"], data, rounds=5), "must name every contender"),
+        (lambda data: rate_crowd_bt(["x", "y", "z"], data, rounds=5, anchor="w"), "'w'"),
+    ],
+)
+def test_a_fit_refuses_rounds_anchors_and_names_it_cannot_use(call, message) -> None:
+    with pytest.raises(RatingError, match=message):
+        call(crowd_of_three())

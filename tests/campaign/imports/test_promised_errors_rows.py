@@ -15,42 +15,14 @@ from django.core.management import CommandError, call_command
 from campaign.imports.items import import_items
 from campaign.imports.verdicts import winners_accepted
 from campaign.imports.votes import import_judgments
-from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
-from campaign.services import create_campaign
 from tests.builders import explicit, multi, write_jsonl
+from tests.campaign.imports.test_errors import campaign, messages, state, vote
 
 pytestmark = pytest.mark.django_db
+__all__ = ["campaign"]  # the fixture: a campaign holding an earlier import of q0
 
 # The csv module refuses a cell longer than this (csv.field_size_limit()'s default).
 CSV_FIELD_LIMIT = 131_072
-
-
-@pytest.fixture
-def campaign(tmp_path) -> Campaign:
-    campaign = create_campaign(slug="spring", title="Spring eval")
-    earlier = write_jsonl(tmp_path / "earlier.jsonl", [multi("q0", x="0x", y="0y")])
-    assert import_items(campaign, earlier).ok
-    return campaign
-
-
-def state() -> dict[str, list]:
-    """Everything an import may write, as comparable values."""
-    return {
-        "prompts": sorted(Prompt.objects.values_list("external_id", "text")),
-        "responses": sorted(Response.objects.values_list("prompt__external_id", "text")),
-        "comparisons": sorted(Comparison.objects.values_list("prompt__external_id", "gold_side")),
-        "contenders": sorted(Contender.objects.values_list("name", flat=True)),
-        "judgments": sorted(Judgment.objects.values_list("comparison_id", "verdict")),
-    }
-
-
-def messages(report) -> list[tuple[int, str]]:
-    return [(problem.line, problem.message) for problem in report.errors]
-
-
-def vote(**fields) -> dict:
-    row = {"annotator": "ann", "prompt": "q0", "model_a": "x", "model_b": "y", "winner": "a"}
-    return row | fields
 
 
 ITEM_ERRORS = [

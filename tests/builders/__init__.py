@@ -6,6 +6,7 @@ import files. The people fixtures made from them (owner, teammate, participant, 
 in tests/conftest.py.
 """
 
+from tests.builders.broker import aim_celery_at
 from tests.builders.campaigns import (
     SECRET_CONTENDERS,
     XSS_PAYLOAD,
@@ -41,6 +42,7 @@ __all__ = [
     "CampaignBuilder",
     "FlippedCrowd",
     "Scored",
+    "aim_celery_at",
     "expire_lease",
     "explicit",
     "judge",

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 import redis
 from django.db import connection
-from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
 from scoring import queue
+from tests.builders import aim_celery_at
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
@@ -93,13 +93,6 @@ def private_redis() -> Iterator[PrivateRedis]:
     server.stop()
 
 
-def _aim_celery_at(url: str) -> None:
-    """Point the Celery app's producers at another broker (drops its connection pools)."""
-    celery_app.conf.broker_url = url
-    kombu_pools.reset()  # close and forget every pooled connection and producer
-    celery_app._after_fork()  # Celery's own reset of its pool references, as after a fork
-
-
 @pytest.fixture
 def scoring_redis(private_redis: PrivateRedis, settings) -> Iterator[PrivateRedis]:
     """REDIS_URL, the cache and Celery's broker on the private server, emptied."""
@@ -111,12 +104,12 @@ def scoring_redis(private_redis: PrivateRedis, settings) -> Iterator[PrivateRedi
     cache = dict(settings.CACHES["default"])
     if "LOCATION" in cache:
         settings.CACHES = {"default": {**cache, "LOCATION": private_redis.url}}
-    _aim_celery_at(private_redis.url)
+    aim_celery_at(private_redis.url)
     queue._breaker.reset()
     queue.forget_queued()
     yield private_redis
     queue._breaker.reset()
-    _aim_celery_at(saved_broker)
+    aim_celery_at(saved_broker)
 
 
 class Worker:

@@ -26,8 +26,8 @@ from scoring.jobs import (
 )
 from scoring.models import Snapshot
 from scoring.queue import clear_queued, queued_key
-from tests.builders import CampaignBuilder, write_jsonl
-from tests.scoring.conftest import PrivateRedis, _aim_celery_at
+from tests.builders import CampaignBuilder, aim_celery_at, write_jsonl
+from tests.scoring.conftest import PrivateRedis
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scoring_redis")]
 
@@ -116,7 +116,7 @@ def test_a_dead_broker_does_not_raise_and_leaves_no_stale_flag(scoring_redis) ->
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    _aim_celery_at(f"redis://127.0.0.1:{closed}/0")
+    aim_celery_at(f"redis://127.0.0.1:{closed}/0")
     judgments_recorded(9)
     assert queue._breaker.is_open()
     assert not scoring_redis.client().exists(queued_key(9))  # the next try is not blocked
@@ -171,7 +171,7 @@ def test_recompute_with_the_broker_down_says_so(campaign) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    _aim_celery_at(f"redis://127.0.0.1:{closed}/0")
+    aim_celery_at(f"redis://127.0.0.1:{closed}/0")
     assert request_recompute(campaign) == ScoringRequest.UNAVAILABLE
 
 

@@ -3,42 +3,35 @@ before its import, and a broker that cannot take the run. Nothing reaches the ca
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
-from kombu import pools as kombu_pools
 
 from campaign.models import ImportUpload, Prompt
 from campaign.organise.uploads import run_upload, upload_path
 from config.celery import app as celery_app
-from tests.builders import logged_in, make_judgeable_campaign, multi
+from tests.builders import aim_celery_at, logged_in
+from tests.campaign.organise.test_import_pages import (
+    GOOD,
+    campaign,
+    imported,
+    jsonl,
+    the_upload,
+    upload,
+    upload_dir,
+)
 
 pytestmark = pytest.mark.django_db
+__all__ = ["campaign", "upload_dir"]  # the fixtures: the campaign "imp", uploads in tmp_path
 
 State = ImportUpload.State
 GONE = "The uploaded file is no longer on the server: upload it again."
 NO_QUEUE = (
     "The import queue cannot be reached right now; nothing was imported. Try again in a minute."
 )
-
-
-@pytest.fixture(autouse=True)
-def upload_dir(settings, tmp_path) -> Path:
-    """Uploads in a fresh folder; no broker, so both runs happen in the request (the demo)."""
-    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
-    settings.REDIS_URL = ""
-    return settings.IMPORT_UPLOAD_DIR
-
-
-@pytest.fixture
-def campaign(owner):
-    return make_judgeable_campaign("imp", owner=owner, regular=0)
 
 
 @pytest.fixture
@@ -51,36 +44,20 @@ def take_broker_down(settings) -> Iterator[Callable[[], None]]:
             probe.bind(("127.0.0.1", 0))
             closed = probe.getsockname()[1]  # free once the probe closes: nothing listens there
         settings.REDIS_URL = f"redis://127.0.0.1:{closed}/4"
-        _aim_celery_at(settings.REDIS_URL)
+        aim_celery_at(settings.REDIS_URL)
 
     yield down
-    _aim_celery_at(saved)
-
-
-def _aim_celery_at(url: str) -> None:
-    celery_app.conf.broker_url = url
-    kombu_pools.reset()  # forget pooled connections to the previous broker
-    celery_app._after_fork()
-
-
-def good_file() -> SimpleUploadedFile:
-    rows = [multi("q1", x="X one", y="Y one"), multi("q2", x="X two", y="Y two")]
-    return SimpleUploadedFile("items.jsonl", "\n".join(map(json.dumps, rows)).encode())
+    aim_celery_at(saved)
 
 
 def stage(client) -> ImportUpload:
-    response = client.post(reverse("campaign:import", args=["imp", "items"]), {"file": good_file()})
-    assert response.status_code == 302
-    return ImportUpload.objects.get()
+    assert upload(client, jsonl(*GOOD)).status_code == 302
+    return the_upload()
 
 
 def confirm(client, staged: ImportUpload):
     url = reverse("campaign:import_confirm", args=["imp", staged.key])
     return client.post(url, follow=True).content.decode()
-
-
-def nothing_imported() -> bool:
-    return not Prompt.objects.filter(campaign__slug="imp").exists()
 
 
 def test_a_file_gone_from_the_server_before_its_import_fails_in_these_words(owner, campaign):
@@ -93,7 +70,7 @@ def test_a_file_gone_from_the_server_before_its_import_fails_in_these_words(owne
     staged.refresh_from_db()
     assert staged.state == State.FAILED and staged.failure == GONE
     assert escape(GONE) in page
-    assert nothing_imported()
+    assert not imported()
 
 
 def test_an_upload_the_broker_cannot_queue_is_refused_on_the_form_and_leaves_nothing(
@@ -101,15 +78,13 @@ def test_an_upload_the_broker_cannot_queue_is_refused_on_the_form_and_leaves_not
 ):
     take_broker_down()
 
-    response = logged_in(owner).post(
-        reverse("campaign:import", args=["imp", "items"]), {"file": good_file()}
-    )
+    response = upload(logged_in(owner), jsonl(*GOOD))
 
     assert response.status_code == 422
     assert escape(NO_QUEUE) in response.content.decode()
     assert not ImportUpload.objects.exists()
     assert not any(upload_dir.iterdir())
-    assert nothing_imported()
+    assert not imported()
 
 
 def test_a_confirm_the_broker_cannot_queue_is_refused_and_can_be_confirmed_again(
@@ -124,7 +99,7 @@ def test_a_confirm_the_broker_cannot_queue_is_refused_and_can_be_confirmed_again
     staged.refresh_from_db()
     assert escape(NO_QUEUE) in page
     assert staged.state == State.CHECKED and upload_path(staged).is_file()
-    assert nothing_imported()
+    assert not imported()
 
 
 def test_a_run_delivered_again_after_its_import_does_nothing_more(owner, campaign):

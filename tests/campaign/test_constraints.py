@@ -38,6 +38,15 @@ def assert_refused(create) -> None:
         create()
 
 
+def compare(content, a: str, b: str, *, prompt: str = "prompt", **fields) -> Comparison:
+    """A comparison of responses ``content[a]`` and ``content[b]`` under ``content[prompt]``,
+    in the content's campaign unless ``fields`` say otherwise."""
+    fields = {"campaign": content["campaign"], **fields}
+    return Comparison.objects.create(
+        prompt=content[prompt], response_a=content[a], response_b=content[b], **fields
+    )
+
+
 def test_duplicate_prompt_id_in_a_campaign_is_refused(content):
     assert_refused(
         lambda: Prompt.objects.create(campaign=content["campaign"], external_id="q1", text="again")
@@ -60,66 +69,25 @@ def test_two_responses_of_one_contender_to_one_prompt_are_refused(content):
 
 
 def test_a_comparison_of_a_response_with_itself_is_refused(content):
-    assert_refused(
-        lambda: Comparison.objects.create(
-            campaign=content["campaign"],
-            prompt=content["prompt"],
-            response_a=content["rx"],
-            response_b=content["rx"],
-        )
-    )
+    assert_refused(lambda: compare(content, "rx", "rx"))
 
 
 def test_a_comparison_of_responses_to_different_prompts_is_refused(content):
-    assert_refused(
-        lambda: Comparison.objects.create(
-            campaign=content["campaign"],
-            prompt=content["prompt"],
-            response_a=content["rx"],
-            response_b=content["other_ry"],
-        )
-    )
+    assert_refused(lambda: compare(content, "rx", "other_ry"))
 
 
 def test_a_comparison_whose_prompt_is_in_another_campaign_is_refused(content):
     other = Campaign.objects.create(slug="d", title="D")
-    assert_refused(
-        lambda: Comparison.objects.create(
-            campaign=other,
-            prompt=content["prompt"],
-            response_a=content["rx"],
-            response_b=content["ry"],
-        )
-    )
+    assert_refused(lambda: compare(content, "rx", "ry", campaign=other))
 
 
 def test_the_same_pair_twice_is_refused_even_swapped(content):
-    Comparison.objects.create(
-        campaign=content["campaign"],
-        prompt=content["prompt"],
-        response_a=content["rx"],
-        response_b=content["ry"],
-    )
-    assert_refused(
-        lambda: Comparison.objects.create(
-            campaign=content["campaign"],
-            prompt=content["prompt"],
-            response_a=content["ry"],
-            response_b=content["rx"],
-        )
-    )
+    compare(content, "rx", "ry")
+    assert_refused(lambda: compare(content, "ry", "rx"))
 
 
 def test_gold_side_other_than_a_or_b_is_refused(content):
-    assert_refused(
-        lambda: Comparison.objects.create(
-            campaign=content["campaign"],
-            prompt=content["prompt"],
-            response_a=content["rx"],
-            response_b=content["ry"],
-            gold_side="c",
-        )
-    )
+    assert_refused(lambda: compare(content, "rx", "ry", gold_side="c"))
 
 
 @pytest.mark.parametrize(
@@ -155,12 +123,7 @@ def _judgment(campaign: Campaign, comparison: Comparison) -> Judgment:
 
 @pytest.fixture
 def comparison(content):
-    return Comparison.objects.create(
-        campaign=content["campaign"],
-        prompt=content["prompt"],
-        response_a=content["rx"],
-        response_b=content["ry"],
-    )
+    return compare(content, "rx", "ry")
 
 
 def test_a_judgment_of_its_own_campaigns_comparison_is_stored(content, comparison):
@@ -202,20 +165,8 @@ def test_the_same_pair_under_another_prompt_is_refused(content):
     # comparison_unique_pair leads with the prompt since 0011: the composite keys tie both
     # responses to the comparison's prompt, so the same pair under another prompt is refused
     # by them.
-    Comparison.objects.create(
-        campaign=content["campaign"],
-        prompt=content["prompt"],
-        response_a=content["rx"],
-        response_b=content["ry"],
-    )
-    assert_refused(
-        lambda: Comparison.objects.create(
-            campaign=content["campaign"],
-            prompt=content["other_prompt"],
-            response_a=content["ry"],
-            response_b=content["rx"],
-        )
-    )
+    compare(content, "rx", "ry")
+    assert_refused(lambda: compare(content, "ry", "rx", prompt="other_prompt"))
 
 
 def test_a_response_in_another_campaign_than_its_prompt_is_refused(content):

@@ -10,18 +10,10 @@ from django.core.management import CommandError, call_command
 
 from scoring.jobs import campaign_lock
 from scoring.models import Snapshot
-from tests.builders import CampaignBuilder
+from tests.scoring.test_commands import campaign
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scoring_redis")]
-
-
-@pytest.fixture
-def campaign():
-    build = CampaignBuilder(contenders=("alpha", "beta"), min_gold_seen=0, min_gold_accuracy=0.5)
-    comparison = build.comparison("alpha", "beta")
-    for _ in range(3):
-        build.judge(build.annotator(), comparison, -1)
-    return build.campaign
+__all__ = ["campaign"]  # the fixture: two contenders, three votes, no gold needed
 
 
 def test_a_wait_that_ends_before_the_other_run_refuses_and_stores_nothing(campaign) -> None:

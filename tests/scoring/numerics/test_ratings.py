@@ -236,6 +236,13 @@ def test_online_elo_replays_votes_in_order_with_k_4() -> None:
     np.testing.assert_allclose(ratings, [2000.0 - second, second])
 
 
+def test_online_elo_continues_a_start_given_in_whole_numbers_as_float_ratings() -> None:
+    # An incremental run may hand back ratings read as integers; ratings stay floats even for
+    # a contender no new vote touches.
+    untouched = online_elo(Votes([], [], [], 2), start=[1000, 1010])
+    assert untouched.dtype == np.float64 and untouched.tolist() == [1000.0, 1010.0]
+
+
 def test_leaderboard_rows_carry_the_product_fields() -> None:
     votes = Votes([0, 0, 1, 2], [1, 2, 2, 0], [A_WINS, TIE, B_WINS, B_WINS], 3)
     rows = rate_contenders(["x", "y", "z"], votes, rounds=50)

@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crowdeval
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# pytest-xdist processes for the PostgreSQL pass (each its own test database and Redis database,
+# tests/workers.py); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 # Python may write its bytecode cache (__pycache__, ignored by git): with PYTHONDONTWRITEBYTECODE
 # set, as on some machines, every pytest start re-compiles each module, every subprocess and
 # worker the tests start too (collection: 9.0 CPU-s instead of 4.6).
@@ -55,7 +58,7 @@ lint: install-dev
 # eager, as `make demo` runs (the test database is in memory).
 test: install-dev browser services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CROWDEVAL_REQUIRE_POSTGRES=1 \
-		$(PY) -m pytest --create-db $(PYTEST_ARGS)
+		$(PY) -m pytest --create-db -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 	env -u DATABASE_URL -u REDIS_URL CROWDEVAL_REQUIRE_SQLITE=1 \
 		$(PY) -m pytest -m sqlite $(PYTEST_ARGS)
 

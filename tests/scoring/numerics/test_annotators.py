@@ -12,6 +12,7 @@ from scoring.numerics.annotators import (
     ScoringError,
     accepted_judgments,
     gold_accuracy,
+    gold_accuracy_upper,
     score_annotators,
 )
 from scoring.numerics.flags import (
@@ -47,6 +48,19 @@ def test_accuracy_is_the_beta_posterior_mean_and_its_lower_2_5_percent_quantile(
     mean, lower = gold_accuracy(np.array([10, 0]), np.array([9, 0]))
     assert mean[0] == pytest.approx(10 / 12) and mean[1] == pytest.approx(0.5)
     assert lower[0] == pytest.approx(beta.ppf(0.025, 10, 2))
+
+
+def test_the_upper_end_is_the_97_5_percent_quantile_of_the_same_posterior() -> None:
+    # Beta(1, 1) with no gold (uniform), Beta(3, 1) after two right, Beta(1, 3) after two
+    # wrong: quantiles in closed form.
+    upper = gold_accuracy_upper(np.array([0, 2, 2]), np.array([0, 2, 0]))
+    assert upper == pytest.approx([0.975, 0.975 ** (1 / 3), 1 - 0.025 ** (1 / 3)])
+
+
+def test_one_gold_judgment_is_enough_when_the_campaign_asks_for_one() -> None:
+    rows = [(0, 0, -1, True, 10.0, -1)]  # one gold, right: mean 2/3
+    lenient = GoldSettings(min_gold_seen=1, min_gold_accuracy=0.6)
+    assert score_annotators(build(rows, 1), gold=lenient)[0].trusted
 
 
 def test_gold_is_correct_only_when_it_prefers_the_gold_side_and_a_tie_is_wrong() -> None:

@@ -117,6 +117,12 @@ def test_agreement_ignores_gold_and_is_none_without_overlap() -> None:
     assert scores[3].agreement is None and scores[3].agreement_judgments == 0
 
 
+def test_agreeing_on_the_only_shared_item_is_full_agreement() -> None:
+    rows = [(0, 1, -1, True, 10.0, 0), (1, 1, -2, True, 10.0, 0)]  # both prefer a
+    scores = score_annotators(build(rows, 2))
+    assert [(s.agreement, s.agreement_judgments) for s in scores] == [(1.0, 1), (1.0, 1)]
+
+
 def test_honest_annotators_raise_no_behaviour_flag() -> None:
     scores = score_annotators(build(honest_campaign(), 6))
     assert all(score.flags == () for score in scores)

@@ -29,14 +29,16 @@ GOLD_ITEMS = 10
 REGULAR_ITEMS = 60
 
 
-def crowd(spotter_agrees: bool = False, gold: bool = True) -> Judgments:
+def crowd(spotter_agrees: bool = False, gold: bool = True, untrusted: int = 0) -> Judgments:
     """Annotators 0-3 answer everything right (a wins every regular comparison); annotator 4
-    answers gold right and, unless ``spotter_agrees``, prefers b on every regular one."""
+    answers gold right and, unless ``spotter_agrees``, prefers b on every regular one; the
+    ``untrusted`` annotators after them answer everything wrong."""
     rows = []
-    for annotator in range(5):
+    for annotator in range(5 + untrusted):
         if gold:
-            rows += [(annotator, 1000 + item, -1, -1) for item in range(GOLD_ITEMS)]
-        careless = annotator == 4 and not spotter_agrees
+            verdict = 1 if annotator >= 5 else -1
+            rows += [(annotator, 1000 + item, verdict, -1) for item in range(GOLD_ITEMS)]
+        careless = annotator >= 5 or (annotator == 4 and not spotter_agrees)
         rows += [(annotator, item, 1 if careless else -1, 0) for item in range(REGULAR_ITEMS)]
     annotator, comparison, verdict, gold_side = (np.array(c) for c in zip(*rows, strict=True))
     return Judgments(
@@ -46,7 +48,7 @@ def crowd(spotter_agrees: bool = False, gold: bool = True) -> Judgments:
         a_on_left=np.arange(annotator.size) % 2 == 0,
         seconds=np.full(annotator.size, 20.0),
         gold=gold_side,
-        n_annotators=5,
+        n_annotators=5 + untrusted,
     )
 
 
@@ -128,6 +130,14 @@ def test_a_gold_spotter_is_flagged_and_their_regular_votes_do_not_count() -> Non
     assert GOLD_SPOTTER in spotter.flags and not spotter.votes_count and spotter.accepted == 0
     assert all(GOLD_SPOTTER not in score.flags for score in scores[:4])
     assert not accepted_judgments(judgments, scores)[judgments.annotator == 4].any()
+
+
+def test_the_untrusted_do_not_lower_the_typical_agreement_the_rule_measures_against() -> None:
+    # Over everyone the median agreement would be nil (five of nine agree with nobody), and
+    # nobody would look close to chance next to it.
+    scores = score_annotators(crowd(untrusted=4))
+    assert [score.trusted for score in scores[5:]] == [False] * 4
+    assert GOLD_SPOTTER in scores[4].flags
 
 
 def test_a_campaign_may_keep_gold_spotters_votes() -> None:

@@ -58,17 +58,20 @@ def test_nothing_vouches_without_a_crowd_signal_or_enough_compared() -> None:
     assert not vouched_by_agreement(*args[:3], np.array([0.0]), 0.9, 0.70)[0]  # 25 < 30 compared
 
 
-def crowd(seed: int) -> tuple[Judgments, dict[str, int]]:
+def crowd(seed: int, unlucky_gold: tuple[int, int] = (13, 20)) -> tuple[Judgments, dict[str, int]]:
     """Twelve careful annotators (gold 20 of 20, right on 85% of 200 regular items), one
-    unlucky careful one (13 of 20 gold: mean 0.64, under 0.70) and one random clicker with the
-    same gold record. Every regular item is judged by everyone; its answer is a or b."""
+    unlucky careful one (``unlucky_gold``, right of seen: 13 of 20, a mean of 0.64, under 0.70)
+    and one random clicker with 13 of 20 gold. Every regular item is judged by everyone; its
+    answer is a or b."""
     rng = np.random.default_rng(seed)
     truth = np.where(rng.random(200) < 0.5, -1, 1)
     people = {"careful": 12, "unlucky": 12, "clicker": 13}
     rows = []
     for annotator in range(14):
-        right_gold = 20 if annotator < 12 else 13
-        rows += [(annotator, 1000 + g, -1 if g < right_gold else 1, -1) for g in range(20)]
+        right_gold, seen = (20, 20) if annotator < 12 else (13, 20)
+        if annotator == people["unlucky"]:
+            right_gold, seen = unlucky_gold
+        rows += [(annotator, 1000 + g, -1 if g < right_gold else 1, -1) for g in range(seen)]
         if annotator == people["clicker"]:
             answers = rng.choice([-2, -1, 0, 1, 2], truth.size)
         else:
@@ -94,6 +97,14 @@ def test_an_unlucky_careful_annotator_is_vouched_for_and_a_clicker_is_not(seed: 
     assert counted[judgments.annotator == people["unlucky"]].sum() == 200
     assert not counted[judgments.annotator == people["clicker"]].any()
     assert all(score.trusted and VOUCHED not in score.flags for score in scores[:12])
+
+
+def test_one_gold_judgment_is_enough_to_be_vouched_for_and_none_is_not() -> None:
+    # Who met no gold has shown nothing gold could check: agreement alone does not count.
+    unseen = score_annotators(crowd(0, unlucky_gold=(0, 0))[0])[12]
+    assert unseen.gold_seen == 0 and VOUCHED not in unseen.flags and not unseen.votes_count
+    once = score_annotators(crowd(0, unlucky_gold=(1, 1))[0])[12]
+    assert once.trusted is False and VOUCHED in once.flags and once.votes_count
 
 
 def test_honest_people_on_hard_items_are_not_gold_spotters() -> None:

@@ -24,6 +24,8 @@ def main() -> int:
     )
     totals: Counter[str] = Counter()
     survivors: list[str] = []
+    caught: set[str] = set()  # killed or timed out
+    known: set[str] = set()
     for meta in sorted((ROOT / "mutants").glob("**/*.py.meta")):
         results = json.loads(meta.read_text())["exit_code_by_key"]
         counts = Counter(status_by_exit_code[code] for code in results.values())
@@ -34,6 +36,10 @@ def main() -> int:
         name = meta.relative_to(ROOT / "mutants").as_posix().removesuffix(".meta")
         print(f"{name:40} {killed:4}/{checked:<4} killed ({100 * killed / checked:5.1f}%)")
         totals.update(counts)
+        known.update(results)
+        caught.update(
+            k for k, code in results.items() if status_by_exit_code[code] in ("killed", "timeout")
+        )
         survivors += [
             key
             for key, code in results.items()
@@ -51,6 +57,12 @@ def main() -> int:
     )
     for name in unexplained:
         print(f"  survived: {name}   (mutmut show {name})")
+    # A justified line whose mutant is now killed, or is no longer made (its number moved with
+    # an edit), explains nothing: remove it, or give the mutant's new number.
+    for name in sorted(justified & caught):
+        print(f"  justified but killed: {name}")
+    for name in sorted(justified - known):
+        print(f"  justified but not a mutant any more: {name}")
     return 1 if unexplained else 0
 
 

@@ -33,6 +33,7 @@ from tests.builders import (
     make_participant,
     make_user,
 )
+from tests.workers import mutant_slot
 
 # The tests that touch what the README's first command (`make demo`, embedded SQLite) runs:
 # the item import's SQLite writer, the vote import, the scoring reader's SQLite branch, the
@@ -62,6 +63,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = item.path.relative_to(_ROOT).as_posix()
         if path in SQLITE_TESTS and not item.nodeid.endswith(POSTGRES_ONLY):
             item.add_marker(pytest.mark.sqlite)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    # A mutmut child (`make mutants`) tests on a database of its own slot (tests/workers.py).
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        from pytest_django.fixtures import _set_suffix_to_test_databases
+
+        _set_suffix_to_test_databases(f"slot{mutant_slot()}")
 
 
 @pytest.fixture(scope="session", autouse=True)

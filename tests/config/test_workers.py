@@ -1,13 +1,16 @@
-"""`make test` runs on pytest-xdist workers, each with its own Redis database (tests/workers.py)."""
+"""Parallel test processes kept apart (tests/workers.py): xdist workers and mutmut children."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from tests.workers import BASE, worker_redis_url
+from tests.workers import BASE, mutant_slot, worker_redis_url
 
 
 def test_each_worker_gets_its_own_database_on_the_same_server():
@@ -32,3 +35,17 @@ def test_this_worker_uses_its_database():
 
     assert settings.REDIS_URL.endswith(f"/{BASE + worker}")
     assert settings.CELERY_BROKER_URL == settings.REDIS_URL
+
+
+def test_two_processes_never_share_a_mutant_slot():
+    mine = mutant_slot()
+    other = subprocess.run(
+        [sys.executable, "-c", "from tests.workers import mutant_slot; print(mutant_slot())"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert int(other.stdout) != mine
+    assert mutant_slot() == mine  # held for the life of the process

@@ -115,3 +115,17 @@ def test_the_standing_is_settled_and_stored_on_a_steps_last_judgment_only() -> N
         Enrollment.objects.exclude(pk=enrollment.pk).filter(standing=TrustState.UNTRUSTED).count()
         == 0
     )
+
+
+@pytest.mark.django_db
+def test_in_a_campaign_without_gold_a_settled_standing_is_not_vetted() -> None:
+    campaign = gold_campaign()  # regular comparisons only
+    annotator = make_participant(campaign)
+    judge_each(annotator, Comparison.objects.filter(campaign=campaign))
+    enrollment = Enrollment.objects.select_related("campaign").get(user=annotator)
+
+    enrollment.judged = STANDING_STEP
+    settle_standing(enrollment)
+
+    # Never "qualifying": there is no gold to qualify on, and every vote counts.
+    assert Enrollment.objects.get(pk=enrollment.pk).standing == TrustState.UNVETTED

@@ -13,9 +13,9 @@ The issue names 11 behaviours for its 12 survivors; the 12th is taken to be the 
 and progress state"): then the per-request check (is_untrusted) and the progress state
 (trust_status). Both now go through campaign/participants/trust.py ``trust_state`` (11a). The
 guard appears twice more today, ``assess_trust``'s ``trusted`` (11b) and scoring's vectorised
-``trusted_mask`` (11c), so all three run: 13 mutants. Only the hypothesis property test
-test_trust_rule.py can see 11b (``assess_trust``'s ``votes_count``, which no code but that test
-reads: the standing uses its ``state``), so 11b is killed in some runs only (7 of 12 seeds).
+``trusted_mask`` (11c), so all three run: 13 mutants. 11b changes only ``assess_trust``'s
+``votes_count`` (the standing uses its ``state``), which test_trust.py pins at
+``min_gold_seen`` 0.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crowdeval_handmade \\
     REDIS_URL=redis://127.0.0.1:6379/5 CROWDEVAL_REQUIRE_POSTGRES=1 \\
@@ -46,6 +46,7 @@ RULES_TESTS = ("tests/campaign/annotate/test_rules.py",)
 RATING_TESTS = ("tests/scoring/numerics/test_rating_rules.py",)
 AGREEMENT = "tests/scoring/numerics/test_trust_rule.py"  # hypothesis: trust.py vs scoring
 TRUST_TESTS = (
+    "tests/campaign/participants/test_trust.py",
     "tests/campaign/participants/test_trust_rules.py",
     "tests/web/test_progress_trust.py",
     AGREEMENT,

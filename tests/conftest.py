@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import global_settings
+from django.core.management import call_command
 from django.test import Client, override_settings
 
 from accounts.models import User
@@ -72,6 +73,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         from pytest_django.fixtures import _set_suffix_to_test_databases
 
         _set_suffix_to_test_databases(f"slot{mutant_slot()}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mutant_runs_start_on_empty_tables(request: pytest.FixtureRequest) -> None:
+    # mutmut reuses the test database from run to run, and a child stopped at its timeout in
+    # the middle of a transactional test leaves that test's rows behind: the next run's tests
+    # would fail on them and "kill" a mutant that changed nothing.
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -22,7 +22,7 @@ import numpy as np
 from django.db import connection, transaction
 from numpy.typing import NDArray
 
-from campaign.models import Campaign, Comparison
+from campaign.models import Campaign, gold_pool
 from scoring.numerics.votes import PairCounts
 
 # SQL type of a column → (big-endian dtype of its binary send form, numpy dtype we keep).
@@ -328,11 +328,7 @@ def _aggregated_binary(
 
 
 def gold_comparisons(campaign: Campaign) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
-    rows = (
-        Comparison.objects.filter(campaign=campaign, gold_side__in=["a", "b"])
-        .order_by("pk")
-        .values_list("pk", "gold_side")
-    )
+    rows = gold_pool(campaign).order_by("pk").values_list("pk", "gold_side")
     ids = np.array([pk for pk, _side in rows], dtype=np.int64)
     sides = np.array([-1 if side == "a" else 1 for _pk, side in rows], dtype=np.int32)
     return ids, sides

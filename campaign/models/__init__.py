@@ -8,6 +8,7 @@ from campaign.models.content import (
     Contender,
     Prompt,
     Response,
+    gold_pool,
     random_shuffle_key,
 )
 from campaign.models.uploads import ImportUpload
@@ -33,6 +34,7 @@ __all__ = [
     "Response",
     "TrustState",
     "gold_fields",
+    "gold_pool",
     "is_correct",
     "random_shuffle_key",
 ]

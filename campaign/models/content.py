@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
@@ -373,3 +374,15 @@ class Comparison(models.Model):
     @property
     def is_gold(self) -> bool:
         return self.gold_side != ""
+
+
+def gold_pool(campaign: Campaign | int) -> QuerySet[Comparison]:
+    """The campaign's gold comparisons, read through the gold pool's partial index.
+
+    The sides are written into the statement, not bound: with server-side binding a statement
+    a connection repeats gets a generic plan, which cannot match a bound value to the index's
+    condition, and then scanned every comparison of the table (35 ms at 300,000 comparisons,
+    on "my progress" and every tenth judgment).
+    """
+    in_pool = RawSQL("gold_side IN ('a', 'b')", (), output_field=BooleanField())
+    return Comparison.objects.filter(campaign=campaign).filter(in_pool)

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment, Prompt
+from campaign.models import (
+    Assignment,
+    Campaign,
+    Comparison,
+    Enrollment,
+    Judgment,
+    Prompt,
+    gold_pool,
+)
 
 # Below this many unseen gold comparisons a participant is close to running dry: once the
 # pool is exhausted the engine has no control items left to mix into their work.
@@ -187,8 +195,7 @@ def gold_pool_health(
     enrolment keeps. ``active_participants`` is counted here unless the caller has it already
     (``CampaignProgress.active_participants``).
     """
-    # gold_side IN ('a', 'b') is the gold pool's partial index: no pass over regular items.
-    gold = Comparison.objects.filter(campaign=campaign, gold_side__in=["a", "b"]).count()
+    gold = gold_pool(campaign).count()  # on the gold pool's partial index
     active = Enrollment.objects.filter(campaign=campaign).filter(Exists(_served(campaign)))
     low = active.filter(gold_served__gt=gold - threshold)
     rows = low.order_by("-gold_served", "user__handle").values_list(

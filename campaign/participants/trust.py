@@ -28,7 +28,7 @@ from typing import Protocol
 from django.db.models import Count, Q
 
 from accounts.models import User
-from campaign.models import Campaign, Comparison, Enrollment, Judgment, TrustState
+from campaign.models import Campaign, Enrollment, Judgment, TrustState, gold_pool
 
 
 class GoldThresholds(Protocol):
@@ -87,10 +87,10 @@ def trust_state(*, seen: int, trusted: bool | None, min_gold_seen: int) -> Trust
 def campaign_has_gold(campaign: Campaign) -> bool:
     """Whether the campaign has gold comparisons, so that anyone can be vetted (one query).
 
-    Spelled gold_side IN ('a', 'b') so the gold pool's partial index answers it: a NOT EQUAL
-    made PostgreSQL walk the regular comparisons first (30 ms at a million judgments).
+    The gold pool's partial index answers it (campaign.models.gold_pool): a NOT EQUAL, or the
+    sides as bound parameters, made PostgreSQL walk the regular comparisons instead.
     """
-    return Comparison.objects.filter(campaign=campaign, gold_side__in=["a", "b"]).exists()
+    return gold_pool(campaign).exists()
 
 
 def shown_standing(enrollment: Enrollment) -> TrustState:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
-from campaign.models import Campaign, Comparison, Enrollment
+from campaign.models import Campaign, Comparison, Enrollment, gold_pool
 from campaign.participants.trust import (
     STANDING_STEP,
     GoldRecord,
@@ -129,3 +130,26 @@ def test_in_a_campaign_without_gold_a_settled_standing_is_not_vetted() -> None:
 
     # Never "qualifying": there is no gold to qualify on, and every vote counts.
     assert Enrollment.objects.get(pk=enrollment.pk).standing == TrustState.UNVETTED
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+@pytest.mark.django_db
+def test_the_gold_pool_is_read_on_its_index_under_a_prepared_statements_generic_plan():
+    # A connection prepares the statements it repeats (settings: server-side binding), and
+    # after a few runs PostgreSQL plans one for any parameters: gold sides bound as parameters
+    # cannot use the partial index then, and every comparison was scanned.
+    campaign = gold_campaign("a")
+    sql, params = gold_pool(campaign).values("pk").query.sql_with_params()
+    for number in range(1, len(params) + 1):
+        sql = sql.replace("%s", f"${number}", 1)
+    arguments = ", ".join(str(int(value)) for value in params)  # the campaign's id
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table is scanned anyway
+        cursor.execute(f"PREPARE gold_check AS {sql}")
+        cursor.execute(f"EXPLAIN EXECUTE gold_check({arguments})")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE gold_check")
+
+    assert "comparison_gold_pool" in plan, plan
+    assert [row.gold_side for row in gold_pool(campaign)] == ["a"]

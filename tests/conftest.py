@@ -75,16 +75,15 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         _set_suffix_to_test_databases(f"slot{mutant_slot()}")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _mutant_runs_start_on_empty_tables(request: pytest.FixtureRequest) -> None:
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker) -> None:
     # mutmut reuses the test database from run to run, and a child stopped at its timeout in
     # the middle of a transactional test leaves that test's rows behind: the next run's tests
-    # would fail on them and "kill" a mutant that changed nothing.
-    if "MUTANT_UNDER_TEST" not in os.environ:
-        return
-    request.getfixturevalue("django_db_setup")
-    with request.getfixturevalue("django_db_blocker").unblock():
-        call_command("flush", interactive=False, verbosity=0)
+    # would fail on them and "kill" a mutant that changed nothing. Emptied once the database
+    # is set up, so a run whose tests never touch it pays nothing.
+    if "MUTANT_UNDER_TEST" in os.environ:
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,9 +1,12 @@
-"""Issue 16's hand-made mutants, re-applied one at a time to the real source and tested.
+"""Issue 16's hand-made mutants, re-applied one at a time to a copy of the source and tested.
 
 Issue 16 ran 52 hand-made mutants: 12 survived. Each is written here as exact text
 replacements on today's code: the original text must occur exactly once (else the script
-stops before touching anything, so it fails loudly when the code moves), the file is restored
-in a ``finally``, and the mutant's focused test files run with ``pytest -x -q -p no:randomly``.
+stops before touching anything, so it fails loudly when the code moves). The mutants are
+written into a scratch copy of the checkout's files (git's tracked and untracked, not ignored
+ones), never into the checkout, so a run stopped at any point leaves the source as it was; each
+file is restored in the copy after its mutant, and the mutant's focused test files run there
+with ``pytest -x -q -p no:randomly``.
 A mutant is killed when pytest reports a failing test (exit code 1); any other outcome
 (collection error, ...) is reported as an error, not a kill. The first failure is printed
 under each killed row, so one can see it fails for the right reason.
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -116,7 +120,24 @@ def mutated(mutant: Mutant, original: str) -> str:
     return text
 
 
-def pytest(files: tuple[str, ...], *, create_db: bool) -> tuple[int, float, str]:
+def scratch_copy(into: Path) -> Path:
+    """The checkout's files (tracked, and untracked but not ignored) copied under ``into``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        source, target = ROOT / name, into / name
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return into
+
+
+def pytest(root: Path, files: tuple[str, ...], *, create_db: bool) -> tuple[int, float, str]:
     """pytest's exit code, its seconds, and its first FAILED/ERROR line (or its last line)."""
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", "--reuse-db"]
     command += ["--create-db"] if create_db else []
@@ -125,22 +146,21 @@ def pytest(files: tuple[str, ...], *, create_db: bool) -> tuple[int, float, str]
         # No mutant's bytecode or hypothesis examples are kept for a later run.
         env.update(PYTHONDONTWRITEBYTECODE="1", HYPOTHESIS_STORAGE_DIRECTORY=hypothesis_dir)
         started = time.monotonic()
-        done = subprocess.run([*command, *files], cwd=ROOT, env=env, capture_output=True, text=True)
+        done = subprocess.run([*command, *files], cwd=root, env=env, capture_output=True, text=True)
         seconds = time.monotonic() - started
     lines = done.stdout.strip().splitlines() or done.stderr.strip().splitlines() or [""]
     failed = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
     return done.returncode, seconds, (failed or lines)[0 if failed else -1]
 
 
-def run_mutant(mutant: Mutant, *, create_db: bool) -> tuple[str, float, str]:
-    path = ROOT / mutant.path
+def run_mutant(root: Path, mutant: Mutant, *, create_db: bool) -> tuple[str, float, str]:
+    path = root / mutant.path
     original = path.read_text()
-    text = mutated(mutant, original)
+    path.write_text(mutated(mutant, original))
     try:
-        path.write_text(text)
-        code, seconds, line = pytest(mutant.tests, create_db=create_db)
+        code, seconds, line = pytest(root, mutant.tests, create_db=create_db)
     finally:
-        path.write_text(original)
+        path.write_text(original)  # the copy serves the next mutant
     verdict = {0: "survived", 1: "killed"}.get(code, f"error ({code})")
     return verdict, seconds, line
 
@@ -158,15 +178,23 @@ def main() -> None:
         sys.exit(f"Unknown mutants: {', '.join(sorted(unknown))}")
     for mutant in chosen:  # every mutant applies before any runs
         mutated(mutant, (ROOT / mutant.path).read_text())
-    if args.baseline:
-        files = tuple(dict.fromkeys(f for m in chosen for f in m.tests))
-        code, seconds, line = pytest(files, create_db=args.create_db)
-        print(f"baseline ({len(files)} files, no mutant): exit {code} in {seconds:.1f} s: {line}")
-        sys.exit(code)
+    with tempfile.TemporaryDirectory(prefix="issue16-handmade-") as scratch:
+        root = scratch_copy(Path(scratch))
+        if args.baseline:
+            files = tuple(dict.fromkeys(f for m in chosen for f in m.tests))
+            code, seconds, line = pytest(root, files, create_db=args.create_db)
+            print(
+                f"baseline ({len(files)} files, no mutant): exit {code} in {seconds:.1f} s: {line}"
+            )
+            sys.exit(code)
+        run_all(root, chosen, create_db=args.create_db)
+
+
+def run_all(root: Path, chosen: list[Mutant], *, create_db: bool) -> None:
     print(f"{'mutant':<27} {'file':<33} {'result':<10} {'seconds':>7}")
     killed = 0
     for index, mutant in enumerate(chosen):
-        verdict, seconds, line = run_mutant(mutant, create_db=args.create_db and index == 0)
+        verdict, seconds, line = run_mutant(root, mutant, create_db=create_db and index == 0)
         killed += verdict == "killed"
         print(f"{mutant.name:<27} {mutant.path:<33} {verdict:<10} {seconds:7.1f}", flush=True)
         if verdict != "survived":

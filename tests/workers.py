@@ -46,7 +46,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 # mutmut runs its children (`make mutants`: --max-children 2) at once on one database name; a
 # child's transactional test flushes every table at its end, under the other child's test, which
 # then fails and "kills" a mutant that changed nothing. Each child takes a free slot instead.
-_slot: tuple[int, int, int] | None = None  # (process id, slot, the lock file's descriptor)
+_slot: tuple[int, int] | None = None  # (process id, slot); its lock file stays open
 
 
 def mutant_slot() -> int:
@@ -62,6 +62,6 @@ def mutant_slot() -> int:
         except BlockingIOError:
             os.close(descriptor)
             continue
-        _slot = (os.getpid(), number, descriptor)
+        _slot = (os.getpid(), number)
         return number
     raise RuntimeError("no free mutant slot: 64 processes hold one")

@@ -25,6 +25,9 @@
       clearTimeout(timer);
       timer = setTimeout(render, 350);
     });
+    // This file is deferred: what was typed before it ran raised no event here, so the preview
+    // would show the text the page was served with until the next keystroke.
+    if (source.value !== source.defaultValue) render();
     var button = document.querySelector("[data-preview-button]");
     if (button) {
       button.addEventListener("click", function (event) {

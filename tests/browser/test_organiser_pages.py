@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from accounts.models import User
 from campaign.models import Campaign, ImportUpload
@@ -147,4 +147,22 @@ def test_with_a_worker_the_page_follows_the_run_and_shows_the_report(
 
     # organise.js polls the run's progress and reloads the page once it is done.
     expect(page.locator("h2#check-heading")).to_contain_text("the file is good", timeout=10_000)
+    context.close()
+
+
+def test_guidelines_typed_before_the_script_runs_are_previewed_once_it_does(
+    live_server, browser: Browser
+):
+    # organise.js is deferred: a fast typist (or a slow network) fills the field before the
+    # script listens, and the preview must still follow the text, not the page as served.
+    owner = make_organiser(handle="organiser-handle-012")
+    context = logged_in_context(browser, live_server, owner, **SIZES["1280"])
+    page = context.new_page()
+    held: list[Route] = []
+    page.route("**/organise.js", lambda route: held.append(route))
+    page.goto(live_server.url + reverse("campaign:create"), wait_until="commit")
+    page.fill("#id_guidelines", GUIDELINES)
+    assert held, "the script was not asked for"
+    held[0].continue_()
+    expect(page.locator("[data-guidelines-preview] strong")).to_have_text("Correct")
     context.close()

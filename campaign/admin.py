@@ -14,6 +14,7 @@ from campaign.models import (
     Response,
 )
 from campaign.rendering import markdown_html
+from campaign.services import note_items_edited
 
 
 @admin.register(Campaign)
@@ -39,6 +40,7 @@ class RenderedTextAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj.html = markdown_html(obj.text)
         super().save_model(request, obj, form, change)
+        note_items_edited(obj.campaign_id)
 
 
 @admin.register(Prompt)
@@ -64,6 +66,10 @@ class ComparisonAdmin(admin.ModelAdmin):
     list_select_related = ("campaign", "prompt", "response_a", "response_b")
     search_fields = ("prompt__external_id",)
     raw_id_fields = ("prompt", "response_a", "response_b")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        note_items_edited(obj.campaign_id)
 
 
 class RecordAdmin(admin.ModelAdmin):

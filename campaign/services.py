@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from accounts.models import User
 from campaign.exceptions import (
@@ -89,6 +90,12 @@ def update_campaign_settings(*, campaign: Campaign, changes: dict[str, Any]) -> 
     if changes:
         locked.save(update_fields=list(changes))
     return locked
+
+
+def note_items_edited(campaign_id: int) -> None:
+    """An item (prompt, response or comparison) was changed after its import: what was derived
+    from the items and kept must be derived again (Campaign.items_edited)."""
+    Campaign.objects.filter(pk=campaign_id).update(items_edited=F("items_edited") + 1)
 
 
 def lock_campaign_for_import(campaign: Campaign) -> None:

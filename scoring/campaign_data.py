@@ -204,7 +204,7 @@ def rated_pair_counts(
     a, b, a_wins, ties, b_wins = (
         np.array(column, dtype=np.int64) for column in zip(*rows, strict=True)
     )
-    index = _indexer(contender_ids)
+    index = contender_indexer(contender_ids)
     return PairCounts(index(a), index(b), a_wins, ties, b_wins, n_contenders=len(contender_ids))
 
 
@@ -219,6 +219,10 @@ class RegularComparisons:
     b: NDArray[np.intp]
     category: NDArray[np.intp]
     categories: list[str]
+    # Both responses' style counts, (comparisons, 4) in STYLE_FEATURES order
+    # (scoring.numerics.style): filled by a run's read (scoring.comparison_cache), None here.
+    style_a: NDArray[np.int64] | None = None
+    style_b: NDArray[np.int64] | None = None
 
     def used_categories(self) -> NDArray[np.intp]:
         """The category indices some regular comparison has, ascending."""
@@ -261,7 +265,7 @@ def regular_comparisons(campaign: Campaign, contender_ids: Sequence[int]) -> Reg
         [campaign.pk],
         [("id", "bigint"), ("contender", "bigint")],
     )
-    index = _indexer(contender_ids)
+    index = contender_indexer(contender_ids)
     contender = index(responses["contender"])
     return RegularComparisons(
         ids=columns["id"],
@@ -348,7 +352,7 @@ def _trusted_params(trusted: list[int]) -> list[object]:
     return [trusted] if connection.vendor == "postgresql" else list(trusted)
 
 
-def _indexer(contender_ids: Sequence[int]) -> Callable[[np.ndarray], NDArray[np.intp]]:
+def contender_indexer(contender_ids: Sequence[int]) -> Callable[[np.ndarray], NDArray[np.intp]]:
     """Contender primary keys → contender indices (positions in ``contender_ids``)."""
     ids = np.asarray(contender_ids, dtype=np.int64)
     order = np.argsort(ids)

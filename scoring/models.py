@@ -108,3 +108,29 @@ class ScoringState(models.Model):
 
     def __str__(self) -> str:
         return f"scoring state of campaign {self.campaign_id} up to judgment {self.max_id}"
+
+
+class ComparisonCache(models.Model):
+    """A campaign's regular comparisons as a scoring run needs them, kept between runs
+    (scoring.comparison_cache): their contenders, prompt categories and both responses'
+    style counts as packed numpy arrays, and what identifies the comparisons they describe.
+
+    Rewritten only when comparisons were added (or the cache had to be rebuilt), in the
+    snapshot's transaction; ``key`` digests what else the arrays depend on (the contenders'
+    order, the campaign's item edits, the cache's version).
+    """
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    key = models.CharField(max_length=64)
+    # Every comparison of the campaign (gold too) when the arrays were built: their count,
+    # largest id and id sum. Any insert or delete changes them.
+    count = models.BigIntegerField()
+    max_id = models.BigIntegerField()
+    id_sum = models.BigIntegerField()
+    categories = models.JSONField(default=list)
+    arrays = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"comparisons of campaign {self.campaign_id} up to {self.max_id}"

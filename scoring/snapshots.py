@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from campaign.models import Campaign, Comparison
+from campaign.models import Campaign
 from campaign.participants.trust import campaign_has_gold
 from scoring.campaign_data import (
     FingerprintFacts,
@@ -35,7 +35,12 @@ from scoring.campaign_data import (
     consistent_reads,
     fingerprint_facts,
     judgment_columns,
-    regular_comparisons,
+)
+from scoring.comparison_cache import (
+    ComparisonFacts,
+    comparison_facts,
+    run_comparisons,
+    store_comparisons,
 )
 from scoring.extras import ScoringRun, compute_extras, read_extras
 from scoring.incremental import (
@@ -103,14 +108,16 @@ def compute_snapshot(
         contenders = list(campaign.contenders.order_by("name").values_list("pk", "name"))
         contender_ids = [pk for pk, _name in contenders]
         facts = fingerprint_facts(campaign)
-        fingerprint = _fingerprint(campaign, facts, contenders, rounds)
+        items = comparison_facts(campaign)
+        fingerprint = _fingerprint(campaign, facts, items, contenders, rounds)
         if _latest_fingerprint(campaign) == fingerprint:
             return None
         gold = gold_settings(campaign)
         state_key = settings_hash(campaign, gold, contenders, SCORING_VERSION)
         watermark = watermark_of(campaign, facts)
         clock.lap("fingerprint")
-        comparisons = regular_comparisons(campaign, contender_ids)
+        read = run_comparisons(campaign, contender_ids, items, full=full)
+        comparisons = read.comparisons
         clock.lap("comparisons")
         folded = _fold_core(campaign, full, state_key, facts, watermark, comparisons, gold)
         if isinstance(folded, str):
@@ -183,6 +190,8 @@ def compute_snapshot(
                 # Why the core folded every judgment; "" when only the new ones
                 # (scoring.incremental).
                 "full_reason": reason,
+                # How the regular comparisons were read (scoring.comparison_cache).
+                "comparisons_read": read.read,
                 # Extras whose fit failed on this data, and why (scoring.extras).
                 "failed_extras": failed_extras,
                 "seconds": round(clock.total(), 3),
@@ -190,6 +199,7 @@ def compute_snapshot(
             },
         )
         save_state(campaign, state_key, core)
+        store_comparisons(campaign, read)
     logger.info(
         "Scored campaign %s: %s judgments (%s rated) in %.2f s",
         campaign.slug,
@@ -211,13 +221,17 @@ def gold_settings(campaign: Campaign) -> GoldSettings:
 
 
 def _fingerprint(
-    campaign: Campaign, facts: FingerprintFacts, contenders: list[tuple[int, str]], rounds: int
+    campaign: Campaign,
+    facts: FingerprintFacts,
+    items: ComparisonFacts,
+    contenders: list[tuple[int, str]],
+    rounds: int,
 ) -> str:
     scored = [
         SCORING_VERSION,
         # New items change the coverage tally the run stores (scoring.coverage), not only
-        # new judgments.
-        Comparison.objects.filter(campaign=campaign, gold_side="").count(),
+        # new judgments; an edited one may change a view.
+        dataclasses.astuple(items),
         facts.count,
         facts.max_id,
         facts.id_sum,

@@ -46,7 +46,7 @@ def load_state(campaign: Campaign, key: str) -> Core | str:
     if row.settings_hash != key:
         return "settings, gold pool, contenders or scoring version changed"
     with np.load(io.BytesIO(bytes(row.arrays))) as stored:
-        arrays = {name: _unpacked(stored[name]) for name in stored.files}
+        arrays = {name: unpacked(stored[name]) for name in stored.files}
     agreement = AgreementTallies(
         **{f.name: arrays.pop(f"agreement_{f.name}") for f in dataclasses.fields(AgreementTallies)}
     )
@@ -80,8 +80,8 @@ def save_state(campaign: Campaign, key: str, core: Core) -> None:
     for f in dataclasses.fields(AgreementTallies):
         arrays[f"agreement_{f.name}"] = getattr(core.tallies.agreement, f.name)
     buffer = io.BytesIO()
-    packed: dict[str, Any] = {name: _packed(array) for name, array in arrays.items()}
-    np.savez(buffer, **packed)
+    small: dict[str, Any] = {name: packed(array) for name, array in arrays.items()}
+    np.savez(buffer, **small)
     mark = core.watermark
     row = {
         "settings_hash": key,
@@ -97,7 +97,7 @@ def save_state(campaign: Campaign, key: str, core: Core) -> None:
         ScoringState.objects.create(campaign=campaign, **row)
 
 
-def _packed(array: np.ndarray) -> np.ndarray:
+def packed(array: np.ndarray) -> np.ndarray:
     """Integers in the smallest signed type that holds them: the state is written on every
     run, and most of its counts are small (judgments per comparison, votes per cell)."""
     if array.dtype != np.int64 or array.size == 0:
@@ -109,8 +109,8 @@ def _packed(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def _unpacked(array: np.ndarray) -> np.ndarray:
-    """`_packed`'s integers back as int64, the type every fold works in."""
+def unpacked(array: np.ndarray) -> np.ndarray:
+    """`packed`'s integers back as int64, the type every fold works in."""
     if array.dtype in (np.int8, np.int16, np.int32):
         return array.astype(np.int64)
     return array

@@ -118,6 +118,9 @@ class Campaign(models.Model):
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Imports only add items; an edit of one afterwards (the admin) bumps this, so what was
+    # derived from the items and kept (scoring's comparison cache) is derived again.
+    items_edited = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from campaign.models import Prompt
+from campaign.models import Comparison, Prompt
 from scoring.campaign_data import judgment_columns, regular_comparisons
-from scoring.controlled import style
 from scoring.controlled.categories import CATEGORY_ROUNDS
 from scoring.numerics.annotators import Judgments
 from scoring.numerics.bias import position_bias
@@ -25,7 +24,7 @@ from scoring.numerics.crowd_votes import crowd_votes_of
 from scoring.numerics.flags import GOLD_SPOTTER
 from scoring.numerics.ratings import rate_contenders
 from scoring.numerics.robustness import leave_one_annotator_out
-from scoring.numerics.style import style_controlled, style_differences
+from scoring.numerics.style import style_controlled, style_counts, style_differences
 from scoring.numerics.votes import Votes, count_votes, outcome_from_verdict, unique_inverse
 from scoring.snapshots import SEED, compute_snapshot
 from tests.builders import CampaignBuilder
@@ -121,12 +120,14 @@ def one_by_one(build: CampaignBuilder, snapshot: Any) -> dict[str, Any]:
         )
         boards[category] = [dataclasses.asdict(row) for row in rated]
     judged = np.bincount(place[regular], minlength=comparisons.ids.size)
-    facts = style.read(campaign, [pk for pk, _name in contenders])
+    texts = Comparison.objects.filter(pk__in=comparisons.ids.tolist()).order_by("pk")
+    texts = texts.values_list("response_a__text", "response_b__text")
+    counts_a, counts_b = (style_counts(list(side)) for side in zip(*texts, strict=True))
     styled = style_controlled(
         a,
         b,
         score,
-        style_differences(facts.counts_a[place[counted]], facts.counts_b[place[counted]]),
+        style_differences(counts_a[place[counted]], counts_b[place[counted]]),
         columns.comparison_id[counted],
         n_contenders=n,
         rounds=ROUNDS,

@@ -35,7 +35,8 @@ CONTENDERS = ("alpha", "beta", "gamma", "delta")
 SKILLS = (0.95, 0.9, 0.9, 0.9, 0.85, 0.85, 0.8, 0.5, 0.3)
 COMPARED = {"judgments", "rated_judgments", "contenders", "participants", "annotators"}
 COMPARED |= {"matrices", "views", "analysis", "published"}
-RUN_FACTS = {"seconds", "timings", "full_reason"}  # how the run went, not what it found
+# How the run went, not what it found.
+RUN_FACTS = {"seconds", "timings", "full_reason", "comparisons_read"}
 
 
 class Rollback(Exception):

@@ -1,0 +1,380 @@
+"""A campaign's regular comparisons for a scoring run, kept between runs (`ComparisonCache`).
+
+Every run needs each regular comparison's contenders, prompt category and both responses'
+style counts (the extras: category boards, coverage, pair priorities, the style view).
+Reading them from the tables costs a pass over the comparisons, their prompts, responses and
+style rows on every run (5.3 s and 5.7 s at 10,000,000 judgments, docs/incremental_scoring.md)
+although they change only when items are imported. So a run keeps them, packed, in one row
+per campaign and reads from the tables only the comparisons added since the row was written
+(ids above its largest); the row is rewritten only when comparisons were added or it was
+rebuilt.
+
+The stored arrays describe the comparisons a run sees exactly, or are not used:
+
+- ``key`` digests what else they depend on: the contenders in the run's order (the arrays hold
+  their indices), the campaign's item edits (Campaign.items_edited: an edit of a prompt's
+  category or of a comparison after its import) and CACHE_VERSION;
+- the count, largest id and id sum of all the campaign's comparisons (gold too) are stored
+  with them: the added ones must make up the whole difference, or something was deleted or
+  committed late below the largest id, and everything is read again;
+- added comparisons whose prompt has a category the stored list lacks, or more of them than
+  ADDED_BY_ID (an import since the last run), are read with everything else instead.
+
+Responses without a stored style row (scoring.models.ResponseStyle) have their text read and
+counted in the read, once in the campaign's life; their rows are stored with the snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection, transaction
+from numpy.typing import NDArray
+
+from campaign.models import Campaign, Response
+from scoring.campaign_data import (
+    RegularComparisons,
+    contender_indexer,
+    fetch_columns,
+    regular_comparisons,
+)
+from scoring.models import ComparisonCache, ResponseStyle
+from scoring.numerics.style import STYLE_FEATURES, style_counts
+from scoring.state_storage import packed, unpacked
+
+CACHE_VERSION = 1  # bump when the stored arrays' meaning changes
+ADDED_BY_ID = 5000  # more comparisons added since the last run: read them all again
+TEXTS_BY_ID = 5000  # more responses without style counts: read their texts with a join
+_WRITE_BATCH = 5000
+_SIDES = ("a", "b")
+
+
+@dataclass(frozen=True)
+class ComparisonFacts:
+    """What identifies a campaign's comparisons (all of them, gold too) cheaply: any insert
+    or delete changes it."""
+
+    count: int
+    max_id: int
+    id_sum: int
+    # Campaign.items_edited: edits change no count.
+    edits: int
+
+
+@dataclass(frozen=True)
+class RunComparisons:
+    """The run's regular comparisons (with their style counts), and what the run stores
+    about them when it stores its snapshot (`store`)."""
+
+    comparisons: RegularComparisons
+    facts: ComparisonFacts
+    key: str
+    # How they were read: "kept", "added N" or "read all: <why>" (the snapshot's stats).
+    read: str
+    # Responses whose style counts this read counted: their ResponseStyle rows to store.
+    counted_ids: NDArray[np.int64]
+    counted: NDArray[np.int64]
+
+    @property
+    def changed(self) -> bool:
+        return self.read != "kept"
+
+
+def comparison_facts(campaign: Campaign) -> ComparisonFacts:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(id), 0), "
+            "(SELECT items_edited FROM campaign_campaign WHERE id = %s) "
+            "FROM campaign_comparison WHERE campaign_id = %s",
+            [campaign.pk, campaign.pk],
+        )
+        count, max_id, id_sum, edits = cursor.fetchone()
+    return ComparisonFacts(int(count), int(max_id), int(id_sum), int(edits))
+
+
+def cache_key(contender_ids: Sequence[int], facts: ComparisonFacts) -> str:
+    parts = [CACHE_VERSION, list(contender_ids), facts.edits]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def run_comparisons(
+    campaign: Campaign, contender_ids: Sequence[int], facts: ComparisonFacts, *, full: bool
+) -> RunComparisons:
+    """The regular comparisons with their style counts (``facts``: `comparison_facts` of
+    the same read); call inside the run's consistent read. From the stored arrays plus the
+    comparisons added since, when those describe the comparisons exactly (the module
+    docstring), else (and when ``full``: a full run rebuilds everything) read in full."""
+    key = cache_key(contender_ids, facts)
+    row = None if full else ComparisonCache.objects.filter(campaign=campaign).first()
+    if full:
+        why = "a full run"
+    elif row is None:
+        why = "nothing stored"
+    elif row.key != key:
+        why = "contenders or items edited"
+    elif (row.count, row.max_id, row.id_sum) == (facts.count, facts.max_id, facts.id_sum):
+        return RunComparisons(_loaded(row), facts, key, "kept", *_nothing_counted())
+    else:
+        why = _why_not_added(campaign, row, facts)
+        if not why:
+            added = _read_added(campaign, contender_ids, row)
+            if added is not None:
+                comparisons, counted_ids, counted = added
+                merged = _merged(_loaded(row), comparisons)
+                read = f"added {comparisons.ids.size}"
+                return RunComparisons(merged, facts, key, read, counted_ids, counted)
+            why = "an added comparison's category is new"
+    comparisons, counted_ids, counted = _read_all(campaign, contender_ids)
+    return RunComparisons(comparisons, facts, key, f"read all: {why}", counted_ids, counted)
+
+
+def store_comparisons(campaign: Campaign, run: RunComparisons) -> None:
+    """Store what the read found (call inside the snapshot's transaction): the style rows it
+    counted, and the arrays when they changed."""
+    if run.counted_ids.size:
+        _store_counts(run.counted_ids, run.counted)
+    if not run.changed:
+        return
+    comparisons = run.comparisons
+    arrays = {
+        # Ids as the first and the differences: one campaign's are nearly consecutive, so
+        # they pack small.
+        "ids_first": comparisons.ids[:1],
+        "ids_step": np.diff(comparisons.ids),
+        "a": comparisons.a,
+        "b": comparisons.b,
+        "category": comparisons.category,
+        "style_a": comparisons.style_a,
+        "style_b": comparisons.style_b,
+    }
+    buffer = io.BytesIO()
+    np.savez(
+        buffer, **{name: packed(np.asarray(array, np.int64)) for name, array in arrays.items()}
+    )
+    row = {
+        "key": run.key,
+        "count": run.facts.count,
+        "max_id": run.facts.max_id,
+        "id_sum": run.facts.id_sum,
+        "categories": comparisons.categories,
+        "arrays": buffer.getvalue(),
+    }
+    if not ComparisonCache.objects.filter(campaign=campaign).update(**row):
+        ComparisonCache.objects.create(campaign=campaign, **row)
+
+
+def _loaded(row: ComparisonCache) -> RegularComparisons:
+    with np.load(io.BytesIO(bytes(row.arrays))) as stored:
+        arrays = {name: unpacked(stored[name]) for name in stored.files}
+    return RegularComparisons(
+        ids=np.concatenate(
+            [arrays["ids_first"], arrays["ids_first"] + np.cumsum(arrays["ids_step"])]
+        ),
+        a=arrays["a"].astype(np.intp),
+        b=arrays["b"].astype(np.intp),
+        category=arrays["category"].astype(np.intp),
+        categories=[str(name) for name in row.categories],
+        style_a=arrays["style_a"].reshape(-1, len(STYLE_FEATURES)),
+        style_b=arrays["style_b"].reshape(-1, len(STYLE_FEATURES)),
+    )
+
+
+def _why_not_added(campaign: Campaign, row: ComparisonCache, facts: ComparisonFacts) -> str:
+    """Why the stored arrays plus the comparisons above their largest id would not be the
+    campaign's comparisons ("" when they would)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(id), 0) FROM campaign_comparison "
+            "WHERE campaign_id = %s AND id > %s",
+            [campaign.pk, row.max_id],
+        )
+        count, id_sum = (int(value) for value in cursor.fetchone())
+    if (row.count + count, row.id_sum + id_sum) != (facts.count, facts.id_sum):
+        return "comparisons deleted, or committed late"
+    if count > ADDED_BY_ID:
+        return f"{count} comparisons added"
+    return ""
+
+
+def _read_added(
+    campaign: Campaign, contender_ids: Sequence[int], row: ComparisonCache
+) -> tuple[RegularComparisons, NDArray[np.int64], NDArray[np.int64]] | None:
+    """The regular comparisons above the stored largest id, with the stored list's category
+    codes; None if one has a category the list lacks."""
+    categories = [str(name) for name in row.categories]
+    code = " ".join(f"WHEN %s THEN {k}" for k in range(len(categories)))
+    code = f"CASE p.category {code} ELSE -1 END" if categories else "-1"
+    style = [
+        f"CAST(COALESCE(s{side}.{name}, -1) AS BIGINT)"
+        for side in _SIDES
+        for name in STYLE_FEATURES
+    ]
+    columns = fetch_columns(
+        f"""SELECT CAST(c.id AS BIGINT), CAST(ra.contender_id AS BIGINT),
+                   CAST(rb.contender_id AS BIGINT), CAST({code} AS BIGINT),
+                   CAST(c.response_a_id AS BIGINT), CAST(c.response_b_id AS BIGINT),
+                   {", ".join(style)}
+            FROM campaign_comparison c
+            JOIN campaign_prompt p ON p.id = c.prompt_id
+            JOIN campaign_response ra ON ra.id = c.response_a_id
+            JOIN campaign_response rb ON rb.id = c.response_b_id
+            LEFT JOIN scoring_responsestyle sa ON sa.response_id = c.response_a_id
+            LEFT JOIN scoring_responsestyle sb ON sb.response_id = c.response_b_id
+            WHERE c.campaign_id = %s AND c.gold_side = '' AND c.id > %s
+            ORDER BY c.id""",  # noqa: S608 (no input in it)
+        [*categories, campaign.pk, row.max_id],
+        [
+            ("id", "bigint"),
+            ("contender_a", "bigint"),
+            ("contender_b", "bigint"),
+            ("category", "bigint"),
+            ("response_a", "bigint"),
+            ("response_b", "bigint"),
+        ]
+        + [(f"{side}_{name}", "bigint") for side in _SIDES for name in STYLE_FEATURES],
+    )
+    if columns["category"].size and columns["category"].min() < 0:
+        return None
+    index = contender_indexer(contender_ids)
+    style_a, style_b, counted_ids, counted = _with_counted(campaign, columns)
+    comparisons = RegularComparisons(
+        ids=columns["id"],
+        a=index(columns["contender_a"]),
+        b=index(columns["contender_b"]),
+        category=columns["category"].astype(np.intp),
+        categories=categories,
+        style_a=style_a,
+        style_b=style_b,
+    )
+    return comparisons, counted_ids, counted
+
+
+def _read_all(
+    campaign: Campaign, contender_ids: Sequence[int]
+) -> tuple[RegularComparisons, NDArray[np.int64], NDArray[np.int64]]:
+    comparisons = regular_comparisons(campaign, contender_ids)
+    # The style counts in a pass of their own: joining the responses for the contenders too
+    # would read that table (it holds the texts) twice more (scoring.campaign_data).
+    style = [
+        f"CAST(COALESCE(s{side}.{name}, -1) AS BIGINT)"
+        for side in _SIDES
+        for name in STYLE_FEATURES
+    ]
+    columns = fetch_columns(
+        f"""SELECT CAST(c.id AS BIGINT), CAST(c.response_a_id AS BIGINT),
+                   CAST(c.response_b_id AS BIGINT), {", ".join(style)}
+            FROM campaign_comparison c
+            LEFT JOIN scoring_responsestyle sa ON sa.response_id = c.response_a_id
+            LEFT JOIN scoring_responsestyle sb ON sb.response_id = c.response_b_id
+            WHERE c.campaign_id = %s AND c.gold_side = '' ORDER BY c.id""",  # noqa: S608
+        [campaign.pk],
+        [("id", "bigint"), ("response_a", "bigint"), ("response_b", "bigint")]
+        + [(f"{side}_{name}", "bigint") for side in _SIDES for name in STYLE_FEATURES],
+    )
+    if not np.array_equal(columns["id"], comparisons.ids):  # pragma: no cover - one read
+        raise RuntimeError("the regular comparisons changed during the run's consistent read")
+    style_a, style_b, counted_ids, counted = _with_counted(campaign, columns)
+    full = RegularComparisons(
+        ids=comparisons.ids,
+        a=comparisons.a,
+        b=comparisons.b,
+        category=comparisons.category,
+        categories=comparisons.categories,
+        style_a=style_a,
+        style_b=style_b,
+    )
+    return full, counted_ids, counted
+
+
+def _with_counted(
+    campaign: Campaign, columns: dict[str, np.ndarray]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Both sides' style counts with the responses that had none counted from their texts,
+    and those responses' ids and counts (rows to store)."""
+    sides = [
+        np.stack([columns[f"{side}_{name}"] for name in STYLE_FEATURES], 1).astype(np.int64)
+        for side in _SIDES
+    ]
+    missing = np.union1d(
+        columns["response_a"][sides[0][:, 0] < 0], columns["response_b"][sides[1][:, 0] < 0]
+    )
+    if missing.size == 0:
+        return sides[0], sides[1], *_nothing_counted()
+    texts = _texts(campaign, missing)
+    ids = np.array(sorted(texts), dtype=np.int64)
+    counted = style_counts([texts[pk] for pk in ids.tolist()]).astype(np.int64)
+    for side, counts in zip(_SIDES, sides, strict=True):
+        unknown = counts[:, 0] < 0
+        counts[unknown] = counted[np.searchsorted(ids, columns[f"response_{side}"][unknown])]
+    return sides[0], sides[1], ids, counted
+
+
+def _texts(campaign: Campaign, missing: NDArray[np.int64]) -> dict[int, str]:
+    """The texts of the responses ``missing`` names: by id when they are a few (new
+    responses since the last run), else every response of the campaign without a style row
+    (the first run), in one query either way."""
+    if missing.size <= TEXTS_BY_ID:
+        rows = Response.objects.filter(pk__in=missing.tolist()).values_list("pk", "text")
+        return {int(pk): str(text) for pk, text in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT r.id, r.text FROM campaign_response r
+               LEFT JOIN scoring_responsestyle s ON s.response_id = r.id
+               WHERE r.campaign_id = %s AND s.response_id IS NULL""",
+            [campaign.pk],
+        )
+        return {int(pk): str(text) for pk, text in cursor.fetchall()}
+
+
+def _merged(stored: RegularComparisons, added: RegularComparisons) -> RegularComparisons:
+    """The stored comparisons followed by the added ones (all with larger ids)."""
+
+    def both(name: str) -> np.ndarray:
+        return np.concatenate([getattr(stored, name), getattr(added, name)])
+
+    return RegularComparisons(
+        ids=both("ids"),
+        a=both("a"),
+        b=both("b"),
+        category=both("category"),
+        categories=stored.categories,
+        style_a=both("style_a"),
+        style_b=both("style_b"),
+    )
+
+
+def _nothing_counted() -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    return np.empty(0, dtype=np.int64), np.empty((0, len(STYLE_FEATURES)), dtype=np.int64)
+
+
+def _store_counts(ids: NDArray[np.int64], counts: NDArray[np.int64]) -> None:
+    """ResponseStyle rows for ``ids``; rows already there (a run that raced this one stored
+    the same counts) are kept. On PostgreSQL through COPY into a temporary table, since a
+    campaign's first run may store a row per response, hundreds of thousands."""
+    values = np.column_stack([ids, counts]).astype(np.int64).tolist()
+    if connection.vendor != "postgresql":
+        ResponseStyle.objects.bulk_create(
+            [ResponseStyle(*row) for row in values], batch_size=_WRITE_BATCH, ignore_conflicts=True
+        )
+        return
+    fields = "response_id, length, headers, lists, bold"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE new_response_style "
+            "(LIKE scoring_responsestyle INCLUDING DEFAULTS)"
+        )
+        with cursor.cursor.copy(f"COPY new_response_style ({fields}) FROM STDIN") as copy:
+            for values_row in values:
+                copy.write_row(values_row)
+        cursor.execute(
+            f"INSERT INTO scoring_responsestyle ({fields}) SELECT {fields} "  # noqa: S608
+            "FROM new_response_style ON CONFLICT (response_id) DO NOTHING"
+        )
+        # Dropped here, not ON COMMIT: inside an outer transaction (load_demo, tests) the
+        # commit may be far away and the next campaign's run would find the table there.
+        cursor.execute("DROP TABLE new_response_style")

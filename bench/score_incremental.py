@@ -138,12 +138,32 @@ def run_incremental(args: argparse.Namespace) -> None:
             trusted = {row["user_id"] for row in full[2].snapshot.annotators if row["trusted"]}
             append_judgments(args.db, campaign.pk, trusted, args.new, seed=repeat)
             folded = with_backend(
-                lambda: cpu_timed(lambda: run_scoring_job(campaign.pk, rounds=args.rounds))
+                lambda: cpu_timed(
+                    lambda: profiled(
+                        args.profile, lambda: run_scoring_job(campaign.pk, rounds=args.rounds)
+                    )
+                )
             )
             pairs.append((full, folded))
     finally:
         Judgment.objects.filter(campaign=campaign, pk__gt=built_max).delete()
     print_pairs(args, pairs)
+
+
+def profiled(path: str | None, run: Callable[[], Any]) -> Any:
+    """``run()``, under cProfile with a CPU clock when ``path`` names where to dump its
+    stats (then the heaviest 30 functions by cumulative CPU are printed too)."""
+    if not path:
+        return run()
+    import cProfile
+    import pstats
+    import time
+
+    profile = cProfile.Profile(time.process_time)
+    result = profile.runcall(run)
+    profile.dump_stats(path)
+    pstats.Stats(path).sort_stats("cumulative").print_stats(30)
+    return result
 
 
 def backend_cpu() -> tuple[int, float]:

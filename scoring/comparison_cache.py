@@ -47,7 +47,7 @@ from scoring.models import ComparisonCache, ResponseStyle
 from scoring.numerics.style import STYLE_FEATURES, style_counts
 from scoring.state_storage import packed, unpacked
 
-CACHE_VERSION = 1  # bump when the stored arrays' meaning changes
+CACHE_VERSION = 2  # bump when the stored arrays' meaning changes
 ADDED_BY_ID = 5000  # more comparisons added since the last run: read them all again
 TEXTS_BY_ID = 5000  # more responses without style counts: read their texts with a join
 _WRITE_BATCH = 5000
@@ -149,9 +149,11 @@ def store_comparisons(campaign: Campaign, run: RunComparisons) -> None:
         "a": comparisons.a,
         "b": comparisons.b,
         "category": comparisons.category,
-        "style_a": comparisons.style_a,
-        "style_b": comparisons.style_b,
     }
+    # One array per side and count: the lengths need 16 or 32 bits, the other counts 8.
+    for side, counts in (("a", comparisons.style_a), ("b", comparisons.style_b)):
+        for k, name in enumerate(STYLE_FEATURES):
+            arrays[f"style_{side}_{name}"] = np.asarray(counts)[:, k]
     buffer = io.BytesIO()
     np.savez(
         buffer, **{name: packed(np.asarray(array, np.int64)) for name, array in arrays.items()}
@@ -179,8 +181,8 @@ def _loaded(row: ComparisonCache) -> RegularComparisons:
         b=arrays["b"].astype(np.intp),
         category=arrays["category"].astype(np.intp),
         categories=[str(name) for name in row.categories],
-        style_a=arrays["style_a"].reshape(-1, len(STYLE_FEATURES)),
-        style_b=arrays["style_b"].reshape(-1, len(STYLE_FEATURES)),
+        style_a=np.stack([arrays[f"style_a_{name}"] for name in STYLE_FEATURES], axis=1),
+        style_b=np.stack([arrays[f"style_b_{name}"] for name in STYLE_FEATURES], axis=1),
     )
 
 

@@ -16,12 +16,11 @@ The result, ``Snapshot.views["crowd_bt"]``:
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
-from scoring.extras import Extra, ScoringRun, register
+from scoring.extras import Extra, ScoringRun, register, row_dict
 from scoring.numerics.crowd_bt import rate_crowd_bt
 from scoring.numerics.crowd_votes import CrowdVotes
 from scoring.numerics.flags import GOLD_SPOTTER
@@ -61,7 +60,7 @@ def crowd_bt_view(run: ScoringRun, _facts: None) -> dict[str, Any]:
     rows, reliability = rate_crowd_bt(run.names, data, rounds=run.rounds, seed=run.seed)
     return {
         "label": LABEL,
-        "contenders": [dataclasses.asdict(row) for row in rows],
+        "contenders": [row_dict(row) for row in rows],
         "votes": int(data.votes.a.size),
         "reliability": {
             str(int(user_id)): round(float(eta), 4)

@@ -23,6 +23,7 @@ an analysis's shape is its own, documented in its module.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,16 @@ class ScoringRun:
 
 
 Facts = Any  # whatever an extra's read step returns, handed back to its compute step
+
+
+def row_dict(row: Any) -> dict[str, Any]:
+    """A flat dataclass row (a rating, a score) as a dict for a snapshot's JSON.
+
+    Not `dataclasses.asdict`: it deep-copies every value, which cost an incremental run at a
+    million judgments about 0.8 s of CPU for its 1,600 rows; these rows hold numbers, text
+    and tuples, nothing that needs a copy.
+    """
+    return {field.name: getattr(row, field.name) for field in dataclasses.fields(row)}
 
 
 @dataclass(frozen=True)

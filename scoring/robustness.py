@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from scoring.extras import Extra, ScoringRun, register
+from scoring.extras import Extra, ScoringRun, register, row_dict
 from scoring.models import Snapshot
 from scoring.numerics.ratings import pairwise_matrices
 from scoring.numerics.robustness import leave_one_annotator_out, votes_to_separate
@@ -61,7 +61,7 @@ def compute_robustness(run: ScoringRun, facts: None) -> dict[str, Any]:
     )
     influential = []
     for annotator in loo.influential:
-        row = dataclasses.asdict(annotator)
+        row = dataclasses.asdict(annotator)  # nested: its moves are dataclasses too
         row["user_id"] = int(run.annotator_ids[row.pop("annotator")])
         for move in row["moves"]:
             move["name"] = run.names[move.pop("contender")]
@@ -78,7 +78,7 @@ def compute_robustness(run: ScoringRun, facts: None) -> dict[str, Any]:
     )
     neighbours = [
         {
-            **dataclasses.asdict(gap),
+            **row_dict(gap),
             "upper": run.ratings[gap.upper].name,
             "lower": run.ratings[gap.lower].name,
         }

@@ -42,7 +42,7 @@ from scoring.comparison_cache import (
     run_comparisons,
     store_comparisons,
 )
-from scoring.extras import ScoringRun, compute_extras, read_extras
+from scoring.extras import ScoringRun, compute_extras, read_extras, row_dict
 from scoring.incremental import (
     Core,
     Watermark,
@@ -164,8 +164,8 @@ def compute_snapshot(
             judgments=facts.count,
             rated_judgments=int(counts.a_wins.sum() + counts.ties.sum() + counts.b_wins.sum()),
             fingerprint=fingerprint,
-            contenders=[dataclasses.asdict(row) for row in ratings],
-            participants=[dataclasses.asdict(row) for row in participants],
+            contenders=[row_dict(row) for row in ratings],
+            participants=[row_dict(row) for row in participants],
             annotators=snapshot_annotator_rows(annotator_ids.tolist(), annotator_handles, scores),
             matrices=_matrices(names, ratings, counts),
             views=views,
@@ -382,7 +382,7 @@ def snapshot_annotator_rows(
     """The snapshot's ``annotators`` column: ``scores[k]`` of user ``user_ids[k]``."""
     rows = []
     for pk, handle, score in zip(user_ids, handles, scores, strict=True):
-        row = dataclasses.asdict(score)
+        row = row_dict(score)
         del row["annotator"]  # an index of this run only; user_id names the person
         row.update(user_id=int(pk), handle=handle, flags=list(score.flags))
         rows.append(row)

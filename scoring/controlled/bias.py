@@ -12,17 +12,16 @@ on them the estimate is, rightly, near zero. Per-annotator left shares stay a fl
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from scoring.extras import Extra, ScoringRun, register
+from scoring.extras import Extra, ScoringRun, register, row_dict
 from scoring.numerics.bias import position_bias_of_sides
 
 
 def compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
     # The counted votes per (a, b, side, outcome): the run's vote cells.
     bias = position_bias_of_sides(run.cells.sides, n_contenders=len(run.names))
-    return {**dataclasses.asdict(bias), "measurable": bias.measurable}
+    return {**row_dict(bias), "measurable": bias.measurable}
 
 
 register(Extra(name="position_bias", kind="analysis", compute=compute))

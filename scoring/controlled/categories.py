@@ -19,13 +19,12 @@ board's.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
 from scoring.controlled.votes import comparison_votes
-from scoring.extras import Extra, ScoringRun, register
+from scoring.extras import Extra, ScoringRun, register, row_dict
 from scoring.numerics.ratings import rate_contenders
 from scoring.numerics.votes import PairCounts
 
@@ -68,7 +67,7 @@ def compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
                 rounds=min(run.rounds, CATEGORY_ROUNDS),
                 seed=run.seed,
             )
-            rows = [dataclasses.asdict(row) for row in rated]
+            rows = [row_dict(row) for row in rated]
         boards.append(
             {
                 "key": name,

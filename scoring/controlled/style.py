@@ -13,14 +13,13 @@ the counts between runs).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from scoring.controlled.votes import comparison_votes
-from scoring.extras import Extra, ScoringRun, register
+from scoring.extras import Extra, ScoringRun, register, row_dict
 from scoring.numerics.ratings import contender_rows
 from scoring.numerics.style import (
     STYLE_LABELS,
@@ -56,9 +55,9 @@ def compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
     return {
         "label": LABEL,
         "rated_judgments": int(votes.votes.sum()),
-        "contenders": [dataclasses.asdict(row) for row in rows],
+        "contenders": [row_dict(row) for row in rows],
         "coefficients": [
-            {**dataclasses.asdict(coefficient), "label": STYLE_LABELS[coefficient.name]}
+            {**row_dict(coefficient), "label": STYLE_LABELS[coefficient.name]}
             for coefficient in fitted.coefficients
         ],
     }

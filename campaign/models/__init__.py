@@ -10,6 +10,7 @@ from campaign.models.content import (
     Response,
     gold_pool,
     random_shuffle_key,
+    regular_pool,
 )
 from campaign.models.uploads import ImportUpload
 from campaign.models.work import (
@@ -37,4 +38,5 @@ __all__ = [
     "gold_pool",
     "is_correct",
     "random_shuffle_key",
+    "regular_pool",
 ]

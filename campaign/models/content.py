@@ -389,3 +389,11 @@ def gold_pool(campaign: Campaign | int) -> QuerySet[Comparison]:
     """
     in_pool = RawSQL("gold_side IN ('a', 'b')", (), output_field=BooleanField())
     return Comparison.objects.filter(campaign=campaign).filter(in_pool)
+
+
+def regular_pool(campaign: Campaign | int) -> QuerySet[Comparison]:
+    """The campaign's regular comparisons, with the side written into the statement for the
+    same reason as `gold_pool`'s: the regular queues' partial indexes stay usable under a
+    generic plan."""
+    regular = RawSQL('"campaign_comparison"."gold_side" = \'\'', (), output_field=BooleanField())
+    return Comparison.objects.filter(campaign=campaign).filter(regular)

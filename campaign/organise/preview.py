@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from accounts.models import User
 from campaign.annotate.judging import allowed_choices
 from campaign.annotate.views import ItemDisplay, form_chrome
-from campaign.models import SHUFFLE_KEY_LIMIT, Campaign, Comparison
+from campaign.models import SHUFFLE_KEY_LIMIT, Campaign, regular_pool
 from campaign.organise.access import get_organised_campaign_for_user
 from campaign.selectors import comparison_html
 
@@ -30,7 +30,7 @@ NOTHING_RECORDED = "Preview: nothing was recorded. Here is another item."
 
 def preview_item(campaign: Campaign) -> ItemDisplay | None:
     """A random regular comparison of the campaign, sides placed at random (two queries)."""
-    regular = Comparison.objects.filter(campaign=campaign, gold_side="").order_by("shuffle")
+    regular = regular_pool(campaign).order_by("shuffle")
     start = secrets.randbelow(SHUFFLE_KEY_LIMIT)
     comparison_id = (
         regular.filter(shuffle__gte=start).values_list("pk", flat=True).first()

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from django.db.models import Count, Q, Sum
 
-from campaign.models import Campaign, Comparison
+from campaign.models import Campaign, regular_pool
 from scoring.exceptions import NotScoredYet
 from scoring.exports.cursor import stream
 from scoring.exports.formats import Column, Format, Progress, encode
@@ -97,7 +97,7 @@ def _preference_rows(
     names = dict(campaign.contenders.values_list("pk", "name"))
     vote = Q(judgments__annotator_id__in=trusted, judgments__is_gold=False)
     comparisons = (
-        Comparison.objects.filter(campaign=campaign, gold_side="")
+        regular_pool(campaign)
         .annotate(
             total=Sum("judgments__verdict", filter=vote), votes=Count("judgments", filter=vote)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from campaign.models import Campaign, Comparison, Enrollment, gold_pool
+from campaign.models import Campaign, Comparison, Enrollment, gold_pool, regular_pool
 from campaign.participants.trust import (
     STANDING_STEP,
     GoldRecord,
@@ -134,12 +134,23 @@ def test_in_a_campaign_without_gold_a_settled_standing_is_not_vetted() -> None:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
 @pytest.mark.django_db
-def test_the_gold_pool_is_read_on_its_index_under_a_prepared_statements_generic_plan():
+@pytest.mark.parametrize(
+    ("pool", "index"),
+    [
+        (lambda campaign: gold_pool(campaign).values("pk"), "comparison_gold_pool"),
+        (
+            lambda campaign: regular_pool(campaign).order_by("load", "shuffle").values("pk"),
+            "comparison_regular_queue",
+        ),
+    ],
+    ids=["gold", "regular"],
+)
+def test_a_pool_is_read_on_its_index_under_a_prepared_statements_generic_plan(pool, index):
     # A connection prepares the statements it repeats (settings: server-side binding), and
     # after a few runs PostgreSQL plans one for any parameters: gold sides bound as parameters
     # cannot use the partial index then, and every comparison was scanned.
     campaign = gold_campaign("a")
-    sql, params = gold_pool(campaign).values("pk").query.sql_with_params()
+    sql, params = pool(campaign).query.sql_with_params()
     for number in range(1, len(params) + 1):
         sql = sql.replace("%s", f"${number}", 1)
     arguments = ", ".join(str(int(value)) for value in params)  # the campaign's id
@@ -151,5 +162,6 @@ def test_the_gold_pool_is_read_on_its_index_under_a_prepared_statements_generic_
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("DEALLOCATE gold_check")
 
-    assert "comparison_gold_pool" in plan, plan
+    assert index in plan, plan
     assert [row.gold_side for row in gold_pool(campaign)] == ["a"]
+    assert {row.gold_side for row in regular_pool(campaign)} == {""}

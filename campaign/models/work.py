@@ -149,9 +149,10 @@ class Judgment(models.Model):
     """One annotator's verdict on one comparison, in canonical a/b terms (negative prefers a)."""
 
     # All three indexed through the composite indexes and constraints below. On PostgreSQL
-    # one composite foreign key, (campaign, comparison) to the comparison's own (campaign, id)
+    # one composite key, (campaign, comparison) to the comparison's own (campaign, id)
     # (migration 0011), stands for the two keys: a judgment of a comparison in another
     # campaign is impossible, and each imported vote costs one key check instead of two.
+    # Since migration 0013 it is checked by a trigger once per statement, not once per row.
     campaign = models.ForeignKey(
         Campaign,
         on_delete=models.CASCADE,

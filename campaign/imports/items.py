@@ -1,10 +1,11 @@
 """The item import service: prompts, responses and comparisons from a file, all or nothing.
 
 The run is campaign.imports.pipeline's: one pass validates and plans every row
-(campaign.imports.item_planning), nothing is written unless the whole file is good. On
-PostgreSQL that pass also gives the planned rows their ids and spools them for COPY
-(campaign.imports.writing), so the write is a plain stream of COPY data with no re-reading or
-re-planning. SQLite has no COPY: there a second pass re-plans and bulk-inserts.
+(campaign.imports.item_planning), nothing is committed unless the whole file is good. On
+PostgreSQL that pass also gives the planned rows their ids and hands each batch's COPY data to
+a thread that stores it while the next batch is checked (campaign.imports.copy_behind), so
+Python and the database work at the same time; a bad line rolls back what was stored. SQLite
+has no COPY: there a second pass re-plans and bulk-inserts.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import IO
 
 from django.db import connection
 
+from campaign.imports.copy_behind import CopyBehind
 from campaign.imports.item_planning import BatchPlan, Planner
 from campaign.imports.pipeline import Batches, run_import
 from campaign.imports.report import FileReport, ProgressCallback
@@ -76,19 +78,23 @@ class _ItemImport:
         self.progress = progress
         self.planner = Planner(campaign)
         self.spool = _Spool(campaign) if spooling else None
+        self.copying = CopyBehind() if spooling else None
 
     validate = staticmethod(validate_item)
 
     def check(self, batch: list[ItemRecord], report: ImportReport) -> None:
-        # Once a line is bad nothing will be written: stop drawing ids and spooling.
+        # Once a line is bad nothing will be committed: stop drawing ids and storing.
         spooling = self.spool is not None and report.ok
         plan = self.planner.plan(batch, report, draw_ids=spooling)
-        if self.spool is not None and spooling:
+        if self.spool is not None and self.copying is not None and spooling and report.ok:
             self.spool.add(plan, self.planner.contenders)
+            self.copying.put(self.spool.take())
 
     def write(self, batches: Batches, report: ImportReport) -> None:
-        if self.spool is not None:
-            self.spool.copy(self.progress, report.lines)
+        if self.copying is not None:
+            self.copying.finish()
+            if self.progress:
+                self.progress("writing", report.lines)
             return
         planner = Planner(self.campaign)
         writer = _Writer(self.campaign)
@@ -96,28 +102,39 @@ class _ItemImport:
             writer.write(planner.plan(batch, None, draw_ids=False))
 
     def close(self) -> None:
+        if self.copying is not None:
+            self.copying.close()
         if self.spool is not None:
             self.spool.close()
 
 
 class _Spool(CopySpool):
-    """PostgreSQL writes: the planned rows of the four tables, spooled during validation."""
+    """PostgreSQL writes: one batch's planned rows of the four tables, as COPY data."""
 
     def __init__(self, campaign: Campaign) -> None:
         self.campaign_pk = campaign.pk
-        self.contenders = CopyTable(Contender, ("campaign_id", "name"))
+        self.contenders = CopyTable(Contender, ("campaign_id", "name"), in_memory=True)
         self.prompts = CopyTable(
-            Prompt, ("campaign_id", "external_id", "text", "category", "metadata")
+            Prompt,
+            ("campaign_id", "external_id", "text", "category", "metadata"),
+            in_memory=True,
         )
-        self.responses = CopyTable(Response, ("prompt_id", "campaign_id", "contender_id", "text"))
+        self.responses = CopyTable(
+            Response, ("prompt_id", "campaign_id", "contender_id", "text"), in_memory=True
+        )
         self.comparisons = CopyTable(
             Comparison,
             ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "gold_side"),
             with_id=False,
+            in_memory=True,
         )
         super().__init__(self.contenders, self.prompts, self.responses, self.comparisons)
         metadata_field = Prompt._meta.get_field("metadata")
         self.metadata_text = functools.partial(copy_value, metadata_field)
+
+    def take(self) -> list[tuple[str, bytes]]:
+        """The batch's COPY statements and data, in the order their keys need."""
+        return [(table.statement, table.take()) for table in self.tables]
 
     def add(self, plan: BatchPlan, contender_pks: dict[str, int | None]) -> None:
         campaign = self.campaign_pk

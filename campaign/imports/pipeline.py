@@ -2,7 +2,8 @@
 
 One pass validates every row (format, consistency within the file, conflicts with what is
 stored) and plans what would change, under one transaction that holds the campaign. Nothing is
-written until that pass has found no error; a dry run stops there. Each import (items, votes)
+committed unless that pass has found no error (an import may store batches as it goes, in the
+transaction: a bad line rolls them back); a dry run stops there. Each import (items, votes)
 brings its own ``FileImport``: how a row is validated, how a batch is planned, how the plan is
 written (campaign.imports.writing).
 """
@@ -74,6 +75,9 @@ def run_import(
                 job.check(batch, report)
             report.sort_errors()
             if not report.ok or report.dry_run:
+                # An import may store batches while it checks the next (items on PostgreSQL,
+                # campaign.imports.copy_behind): a bad line takes them back.
+                transaction.set_rollback(True)
                 return report
             job.write(lambda: batches(None, "writing"), report)
             report.written = True

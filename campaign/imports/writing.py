@@ -95,7 +95,12 @@ class CopyTable:
     """
 
     def __init__(
-        self, model: type[models.Model], given: tuple[str, ...], *, with_id: bool = True
+        self,
+        model: type[models.Model],
+        given: tuple[str, ...],
+        *,
+        with_id: bool = True,
+        in_memory: bool = False,
     ) -> None:
         fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
         rest = [f for attname, f in fields.items() if attname not in given]
@@ -111,8 +116,9 @@ class CopyTable:
         self.suffix = "".join("\t" + copy_value(f, f.get_default()) for f in constant) + "\n"
         self.per_row = [(f, f.default) for f in per_row]
         # Closed (and so deleted) by CopySpool.close. Lines go through the text layer one by
-        # one, so a batch never exists as one joined string.
-        spool = tempfile.TemporaryFile()  # noqa: SIM115
+        # one, so a batch never exists as one joined string. In memory: one batch at a time,
+        # taken (``take``) as soon as it is planned.
+        spool = io.BytesIO() if in_memory else tempfile.TemporaryFile()  # noqa: SIM115
         self.file = io.TextIOWrapper(spool, encoding="utf-8", newline="")
         self.rows = 0
 
@@ -130,6 +136,16 @@ class CopyTable:
         for line in lines:
             self.file.write(line)
             self.rows += 1
+
+    def take(self) -> bytes:
+        """The rows written since the last take, forgotten here (an in-memory table)."""
+        self.file.flush()
+        spool = self.file.buffer
+        assert isinstance(spool, io.BytesIO)
+        data = spool.getvalue()
+        spool.seek(0)
+        spool.truncate()
+        return data
 
     def stream(self) -> Iterator[bytes]:
         self.file.flush()

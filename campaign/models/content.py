@@ -191,8 +191,6 @@ class Contender(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "name"], name="contender_unique_name"),
-            # Target of Response's composite foreign key to (contender, campaign).
-            models.UniqueConstraint(fields=["id", "campaign"], name="contender_unique_id_campaign"),
         ]
 
     def __str__(self) -> str:
@@ -220,8 +218,6 @@ class Prompt(models.Model):
             models.UniqueConstraint(
                 fields=["campaign", "external_id"], name="prompt_unique_external_id"
             ),
-            # Target of Comparison's composite foreign key to (prompt, campaign).
-            models.UniqueConstraint(fields=["id", "campaign"], name="prompt_unique_id_campaign"),
         ]
 
     def __str__(self) -> str:
@@ -235,7 +231,9 @@ class Response(models.Model):
     # keys (response, prompt, campaign) also settle the comparison's campaign: two key checks
     # per comparison instead of three. On PostgreSQL the composite keys (prompt, campaign) and
     # (contender, campaign) keep it equal to the prompt's and the contender's campaign, and
-    # stand for the keys of prompt and contender (so no constraint of their own here).
+    # stand for the keys of prompt and contender (so no constraint of their own here). Since
+    # migration 0014 the composite keys are checked by triggers once per statement (an import's
+    # COPY: once per table), with the same guarantees as the foreign keys they replace.
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
@@ -258,12 +256,6 @@ class Response(models.Model):
             models.UniqueConstraint(
                 fields=["prompt", "contender"], name="response_one_per_contender_and_prompt"
             ),
-            # Target of the composite foreign keys from Comparison (migrations 0002 and 0012),
-            # which make a comparison of responses to two different prompts, or to a prompt of
-            # another campaign, impossible.
-            models.UniqueConstraint(
-                fields=["id", "prompt", "campaign"], name="response_unique_id_prompt_campaign"
-            ),
         ]
 
     def __str__(self) -> str:
@@ -277,9 +269,10 @@ class Comparison(models.Model):
         A = "a", "A"
         B = "b", "B"
 
-    # On PostgreSQL the composite foreign keys (response_x, prompt, campaign) of migration 0012
-    # imply these four (a response's own keys tie its prompt to its campaign), so their own
-    # constraints would only repeat the check on every insert (~6 µs a row).
+    # On PostgreSQL the composite keys (response_x, prompt, campaign) of migration 0012 imply
+    # these four (a response's own keys tie its prompt to its campaign), so their own
+    # constraints would only repeat the check on every insert (~6 µs a row). The composite keys
+    # are checked per statement by triggers since migration 0014.
     # No single-column indexes either (migration 0011): every index costs each imported
     # comparison an insert, and the response ids arrive in random order, which made the two
     # response indexes cost ~1.5 s of PostgreSQL CPU per 190,000 comparisons. Campaign and

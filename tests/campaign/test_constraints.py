@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
 from tests.builders import make_user
+from tests.builders.sessions import other_session, waits_fail
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +191,110 @@ def test_a_response_of_a_contender_of_another_campaign_is_refused(content):
             campaign=content["campaign"], prompt=content["prompt"], contender=z, text="z"
         )
     )
+
+
+# Since migration 0014 the composite keys of responses and comparisons are checked once per
+# statement by triggers, not by foreign keys (the judgments' is still one). The tests above hold
+# for one row; these hold what the keys also guaranteed.
+
+
+def test_a_bulk_insert_with_one_comparison_across_prompts_is_refused_whole(content):
+    good = Comparison(
+        campaign=content["campaign"],
+        prompt=content["prompt"],
+        response_a=content["rx"],
+        response_b=content["ry"],
+    )
+    bad = Comparison(
+        campaign=content["campaign"],
+        prompt=content["prompt"],
+        response_a=content["rx"],
+        response_b=content["other_ry"],
+    )
+    assert_refused(lambda: Comparison.objects.bulk_create([good, bad]))
+
+    assert not Comparison.objects.exists()
+
+
+def test_a_copy_naming_a_missing_response_is_refused(content):
+    # An import's path: COPY, checked once for the whole statement.
+    row = [content["campaign"].pk, content["prompt"].pk, content["rx"].pk, 0, "", 0, 0]
+    columns = "campaign_id, prompt_id, response_a_id, response_b_id, gold_side, load, shuffle"
+    statement = f"COPY campaign_comparison ({columns}) FROM STDIN"
+    with (
+        pytest.raises(psycopg.errors.ForeignKeyViolation),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+    ):
+        copy.write_row(row)
+
+
+def test_pointing_a_comparison_at_a_response_of_another_prompt_is_refused(content, comparison):
+    assert_refused(
+        lambda: Comparison.objects.filter(pk=comparison.pk).update(response_b=content["other_ry"])
+    )
+
+
+def test_moving_a_compared_response_to_another_prompt_is_refused(content, comparison):
+    assert_refused(
+        lambda: Response.objects.filter(pk=content["rx"].pk).update(prompt=content["other_prompt"])
+    )
+
+
+def test_a_judgment_moved_to_another_campaign_is_refused(content, comparison):
+    judgment = _judgment(content["campaign"], comparison)
+    judgment.save()
+    other = Campaign.objects.create(slug="d", title="D")
+    assert_refused(lambda: Judgment.objects.filter(pk=judgment.pk).update(campaign=other))
+
+
+def test_deleting_a_prompt_in_sql_deletes_what_hangs_from_it(content, comparison):
+    # As ON DELETE CASCADE did: responses, their comparisons, their judgments.
+    _judgment(content["campaign"], comparison).save()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaign_prompt WHERE id = %s", [content["prompt"].pk])
+
+    assert list(Response.objects.values_list("pk", flat=True)) == [content["other_ry"].pk]
+    assert not Comparison.objects.exists()
+    assert not Judgment.objects.exists()
+
+
+def test_deleting_a_contender_in_sql_deletes_its_responses_and_comparisons(content, comparison):
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaign_contender WHERE id = %s", [content["x"].pk])
+
+    assert not Response.objects.filter(contender_id=content["x"].pk).exists()
+    assert not Comparison.objects.exists()
+
+
+def test_truncating_compared_responses_alone_is_refused(comparison):
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE campaign_response CASCADE")
+
+
+def test_truncating_responses_with_their_comparisons_is_fine(comparison):
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE campaign_response, campaign_comparison, campaign_judgment CASCADE")
+
+    assert not Comparison.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the other session must see the rows
+def test_a_response_cannot_be_deleted_under_a_comparison_being_written(content):
+    # A key locked the response; the triggers lock its campaign. The deleter waits for the
+    # writer (and then cascades to what it wrote): it cannot leave the comparison dangling.
+    with transaction.atomic():
+        compare(content, "rx", "ry")
+        with other_session() as other:
+            other.execute("SET lock_timeout = '1s'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("DELETE FROM campaign_response WHERE id = %s", [content["rx"].pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_comparison_cannot_be_written_over_a_response_being_deleted(content):
+    with other_session() as other:
+        other.execute("DELETE FROM campaign_response WHERE id = %s", [content["rx"].pk])
+        with waits_fail(1), pytest.raises(OperationalError), transaction.atomic():
+            compare(content, "rx", "ry")

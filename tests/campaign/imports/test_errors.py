@@ -15,7 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from campaign.imports.items import import_items
+from campaign.imports.items import _ItemImport, import_items
 from campaign.imports.votes import import_judgments
 from campaign.models import Campaign, Comparison, Contender, Enrollment, Judgment, Prompt, Response
 from campaign.services import create_campaign
@@ -102,6 +102,20 @@ ITEM_ERRORS = [
     (multi("q9", x="1", y="2") | {"gold": "a"},
      "'gold' belongs to the explicit form with 'a' and 'b'"),
 ]  # fmt: skip
+
+
+def test_a_bad_line_after_batches_were_stored_takes_them_back(campaign, tmp_path, monkeypatch):
+    # On PostgreSQL the item import stores each checked batch while it checks the next
+    # (campaign.imports.copy_behind); the bad last line must roll the stored ones back.
+    monkeypatch.setattr(_ItemImport, "batch_size", 2)
+    before = state()
+    rows = [multi(f"q{index}", x="1", y="2") for index in range(1, 8)] + [multi("q1", x="1")]
+
+    report = import_items(campaign, write_jsonl(tmp_path / "items.jsonl", rows))
+
+    assert not report.ok and not report.written
+    assert {number for number, _ in messages(report)} == {8}
+    assert state() == before
 
 
 @pytest.mark.parametrize(("line", "expected"), ITEM_ERRORS)

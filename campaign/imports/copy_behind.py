@@ -1,0 +1,80 @@
+"""COPY one batch while the next is checked: the import's second core.
+
+An import's Python (reading, validating, planning a batch) and its PostgreSQL backend (storing
+a batch: index entries, the key checks of migration 0014) each take seconds per 100,000 lines.
+Spooled to the end, they add up. Here a thread of the importing process streams each planned
+batch's COPY data on the import's own connection, inside its transaction, while the main
+thread checks the next batch: the backend works while Python does, and the import takes about
+the longer of the two.
+
+All or nothing still: nothing commits before the whole file is checked, and a bad line found
+after batches were written rolls them back with the rest (campaign.imports.pipeline). Memory
+stays flat: at most ``QUEUED`` batches wait for the thread.
+
+The thread uses the psycopg connection under Django's: psycopg serialises its users with a
+lock, so a query of the main thread (the next ids, what is stored) waits for the COPY in
+progress, then goes on in the same transaction. Django's connection object itself is only
+used by the main thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+from django.db import connection
+
+QUEUED = 2
+
+Batch = list[tuple[str, bytes]]  # (COPY statement, its data), in the order to run
+
+
+class CopyBehind:
+    """A thread that runs each batch's COPY statements, in order, one batch behind."""
+
+    def __init__(self) -> None:
+        connection.ensure_connection()
+        self._raw = connection.connection
+        self._batches: queue.Queue[Batch | None] = queue.Queue(maxsize=QUEUED)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="import-copy", daemon=True)
+        self._thread.start()
+
+    def put(self, batch: Batch) -> None:
+        self._raise()
+        self._batches.put(batch)
+
+    def finish(self) -> None:
+        """Wait until every batch put is stored; raise what the thread met, if anything."""
+        self._stop()
+        self._raise()
+
+    def close(self) -> None:
+        """Stop the thread (written or not); the transaction's end decides what stays."""
+        self._stop()
+        self._raise()
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._batches.put(None)
+            self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _run(self) -> None:
+        with self._raw.cursor() as cursor:
+            # As CopySpool.copy: one transaction, so a crash loses all of it or nothing.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            while (batch := self._batches.get()) is not None:
+                if self._error is not None:
+                    continue  # drain: the main thread hears of it at its next put
+                try:
+                    for statement, data in batch:
+                        if data:
+                            with cursor.copy(statement) as copy:
+                                copy.write(data)
+                except BaseException as error:  # handed to the main thread, raised there
+                    self._error = error

@@ -45,9 +45,9 @@ from scoring.campaign_data import (
 )
 from scoring.models import ComparisonCache, ResponseStyle
 from scoring.numerics.style import STYLE_FEATURES, style_counts
-from scoring.state_storage import packed, unpacked
+from scoring.packing import decoded, encode_sorted, packed
 
-CACHE_VERSION = 2  # bump when the stored arrays' meaning changes
+CACHE_VERSION = 3  # bump when the stored arrays' meaning changes
 ADDED_BY_ID = 5000  # more comparisons added since the last run: read them all again
 TEXTS_BY_ID = 5000  # more responses without style counts: read their texts with a join
 _WRITE_BATCH = 5000
@@ -142,10 +142,6 @@ def store_comparisons(campaign: Campaign, run: RunComparisons) -> None:
         return
     comparisons = run.comparisons
     arrays = {
-        # Ids as the first and the differences: one campaign's are nearly consecutive, so
-        # they pack small.
-        "ids_first": comparisons.ids[:1],
-        "ids_step": np.diff(comparisons.ids),
         "a": comparisons.a,
         "b": comparisons.b,
         "category": comparisons.category,
@@ -155,9 +151,10 @@ def store_comparisons(campaign: Campaign, run: RunComparisons) -> None:
         for k, name in enumerate(STYLE_FEATURES):
             arrays[f"style_{side}_{name}"] = np.asarray(counts)[:, k]
     buffer = io.BytesIO()
-    np.savez(
-        buffer, **{name: packed(np.asarray(array, np.int64)) for name, array in arrays.items()}
-    )
+    small = {name: packed(np.asarray(array, np.int64)) for name, array in arrays.items()}
+    # Ids as the first and the steps: one campaign's are nearly consecutive, so they pack small.
+    small.update(encode_sorted("ids", comparisons.ids))
+    np.savez(buffer, **small)
     row = {
         "key": run.key,
         "count": run.facts.count,
@@ -172,11 +169,9 @@ def store_comparisons(campaign: Campaign, run: RunComparisons) -> None:
 
 def _loaded(row: ComparisonCache) -> RegularComparisons:
     with np.load(io.BytesIO(bytes(row.arrays))) as stored:
-        arrays = {name: unpacked(stored[name]) for name in stored.files}
+        arrays = decoded({name: stored[name] for name in stored.files}, {})
     return RegularComparisons(
-        ids=np.concatenate(
-            [arrays["ids_first"], arrays["ids_first"] + np.cumsum(arrays["ids_step"])]
-        ),
+        ids=arrays["ids"],
         a=arrays["a"].astype(np.intp),
         b=arrays["b"].astype(np.intp),
         category=arrays["category"].astype(np.intp),

@@ -20,6 +20,7 @@ from scoring.incremental import Core, Watermark
 from scoring.models import ScoringState
 from scoring.numerics.tallies import AgreementTallies, AnnotatorTallies
 from scoring.numerics.vote_cells import VoteCells
+from scoring.packing import decoded, encode_grouped_seconds, encode_sorted
 
 
 def watermark_of(campaign: Campaign, facts: FingerprintFacts) -> Watermark:
@@ -46,7 +47,9 @@ def load_state(campaign: Campaign, key: str) -> Core | str:
     if row.settings_hash != key:
         return "settings, gold pool, contenders or scoring version changed"
     with np.load(io.BytesIO(bytes(row.arrays))) as stored:
-        arrays = {name: unpacked(stored[name]) for name in stored.files}
+        arrays = decoded(
+            {name: stored[name] for name in stored.files}, {"tallies_seconds": "tallies_timed"}
+        )
     agreement = AgreementTallies(
         **{f.name: arrays.pop(f"agreement_{f.name}") for f in dataclasses.fields(AgreementTallies)}
     )
@@ -79,8 +82,13 @@ def save_state(campaign: Campaign, key: str, core: Core) -> None:
             arrays[f"tallies_{f.name}"] = getattr(core.tallies, f.name)
     for f in dataclasses.fields(AgreementTallies):
         arrays[f"agreement_{f.name}"] = getattr(core.tallies.agreement, f.name)
+    small: dict[str, Any] = {}
+    for name, array in arrays.items():
+        if name == "tallies_seconds":
+            small.update(encode_grouped_seconds(name, array, core.tallies.timed))
+        else:
+            small.update(encode_sorted(name, array))
     buffer = io.BytesIO()
-    small: dict[str, Any] = {name: packed(array) for name, array in arrays.items()}
     np.savez(buffer, **small)
     mark = core.watermark
     row = {
@@ -95,22 +103,3 @@ def save_state(campaign: Campaign, key: str, core: Core) -> None:
     # Not update_or_create: its SELECT would fetch the stored arrays (megabytes) for nothing.
     if not ScoringState.objects.filter(campaign=campaign).update(**row):
         ScoringState.objects.create(campaign=campaign, **row)
-
-
-def packed(array: np.ndarray) -> np.ndarray:
-    """Integers in the smallest signed type that holds them: the state is written on every
-    run, and most of its counts are small (judgments per comparison, votes per cell)."""
-    if array.dtype != np.int64 or array.size == 0:
-        return array
-    low, high = int(array.min()), int(array.max())
-    for dtype in (np.int8, np.int16, np.int32):
-        if np.iinfo(dtype).min <= low and high <= np.iinfo(dtype).max:
-            return array.astype(dtype)
-    return array
-
-
-def unpacked(array: np.ndarray) -> np.ndarray:
-    """`packed`'s integers back as int64, the type every fold works in."""
-    if array.dtype in (np.int8, np.int16, np.int32):
-        return array.astype(np.int64)
-    return array

@@ -52,6 +52,11 @@ ADDED_BY_ID = 5000  # more comparisons added since the last run: read them all a
 TEXTS_BY_ID = 5000  # more responses without style counts: read their texts with a join
 _WRITE_BATCH = 5000
 _SIDES = ("a", "b")
+# Both responses' stored style counts, -1 where a response has no row yet (joined as sa, sb).
+_STYLE_SQL = ", ".join(
+    f"CAST(COALESCE(s{side}.{name}, -1) AS BIGINT)" for side in _SIDES for name in STYLE_FEATURES
+)
+_STYLE_COLUMNS = [(f"{side}_{name}", "bigint") for side in _SIDES for name in STYLE_FEATURES]
 
 
 @dataclass(frozen=True)
@@ -206,16 +211,11 @@ def _read_added(
     categories = [str(name) for name in row.categories]
     code = " ".join(f"WHEN %s THEN {k}" for k in range(len(categories)))
     code = f"CASE p.category {code} ELSE -1 END" if categories else "-1"
-    style = [
-        f"CAST(COALESCE(s{side}.{name}, -1) AS BIGINT)"
-        for side in _SIDES
-        for name in STYLE_FEATURES
-    ]
     columns = fetch_columns(
         f"""SELECT CAST(c.id AS BIGINT), CAST(ra.contender_id AS BIGINT),
                    CAST(rb.contender_id AS BIGINT), CAST({code} AS BIGINT),
                    CAST(c.response_a_id AS BIGINT), CAST(c.response_b_id AS BIGINT),
-                   {", ".join(style)}
+                   {_STYLE_SQL}
             FROM campaign_comparison c
             JOIN campaign_prompt p ON p.id = c.prompt_id
             JOIN campaign_response ra ON ra.id = c.response_a_id
@@ -232,8 +232,8 @@ def _read_added(
             ("category", "bigint"),
             ("response_a", "bigint"),
             ("response_b", "bigint"),
-        ]
-        + [(f"{side}_{name}", "bigint") for side in _SIDES for name in STYLE_FEATURES],
+            *_STYLE_COLUMNS,
+        ],
     )
     if columns["category"].size and columns["category"].min() < 0:
         return None
@@ -257,21 +257,15 @@ def _read_all(
     comparisons = regular_comparisons(campaign, contender_ids)
     # The style counts in a pass of their own: joining the responses for the contenders too
     # would read that table (it holds the texts) twice more (scoring.campaign_data).
-    style = [
-        f"CAST(COALESCE(s{side}.{name}, -1) AS BIGINT)"
-        for side in _SIDES
-        for name in STYLE_FEATURES
-    ]
     columns = fetch_columns(
         f"""SELECT CAST(c.id AS BIGINT), CAST(c.response_a_id AS BIGINT),
-                   CAST(c.response_b_id AS BIGINT), {", ".join(style)}
+                   CAST(c.response_b_id AS BIGINT), {_STYLE_SQL}
             FROM campaign_comparison c
             LEFT JOIN scoring_responsestyle sa ON sa.response_id = c.response_a_id
             LEFT JOIN scoring_responsestyle sb ON sb.response_id = c.response_b_id
             WHERE c.campaign_id = %s AND c.gold_side = '' ORDER BY c.id""",  # noqa: S608
         [campaign.pk],
-        [("id", "bigint"), ("response_a", "bigint"), ("response_b", "bigint")]
-        + [(f"{side}_{name}", "bigint") for side in _SIDES for name in STYLE_FEATURES],
+        [("id", "bigint"), ("response_a", "bigint"), ("response_b", "bigint"), *_STYLE_COLUMNS],
     )
     if not np.array_equal(columns["id"], comparisons.ids):  # pragma: no cover - one read
         raise RuntimeError("the regular comparisons changed during the run's consistent read")

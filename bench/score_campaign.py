@@ -119,6 +119,9 @@ def django_env(db: str) -> dict[str, str]:
         # (the state's megabytes of bytea too, about 0.2 s of an incremental run at 1M).
         DEBUG="0",
         SECRET_KEY="bench-only-secret-key-not-for-any-deployment",  # noqa: S106
+        # bench/pages.py and bench/export.py request pages through Django's test client.
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on the loopback, no TLS proxy in front
     )
     return env
 

@@ -426,6 +426,11 @@ def main() -> None:
         print(f"reusing {args.db}: {args.judgments:,} judgments already built")
     else:
         build_campaign(args)
+    from config.memory import keep_freed_memory
+
+    # The runs below happen in this process: tune its memory as the scoring worker's is.
+    kept = keep_freed_memory()
+    print(f"freed memory kept for reuse, as in the scoring worker (config.memory): {kept}")
     if args.incremental:
         from bench.score_incremental import run_incremental
 

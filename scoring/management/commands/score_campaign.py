@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 
 from campaign import services
 from campaign.exceptions import CampaignError
+from config.memory import keep_freed_memory
 from scoring.jobs import JobStatus, run_scoring_job
 from scoring.models import Snapshot
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rounds"] is not None and options["rounds"] < 1:
             raise CommandError("--rounds must be at least 1.")
+        keep_freed_memory()  # as the scoring worker does (config.memory)
         try:
             campaign = services.get_campaign(options["slug"])
             outcome = run_scoring_job(

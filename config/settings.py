@@ -149,6 +149,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=2
     )
+# The embedded default (the demo) runs threads beside a command or request: an import's text
+# rendering and the scoring run it starts. In SQLite's default journal a long read holds off
+# every other writer's commit and a writer waits 5 s at most, so load_demo could fail with
+# "database is locked" (seen on a fresh clone). In WAL mode readers and the one writer go on
+# together; IMMEDIATE takes the write lock when a transaction begins, so none fails halfway
+# on upgrading a read to a write; and a writer waits up to 30 s for the lock.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL;", transaction_mode="IMMEDIATE", timeout=30
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

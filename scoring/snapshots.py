@@ -109,10 +109,10 @@ def compute_snapshot(
         contender_ids = [pk for pk, _name in contenders]
         facts = fingerprint_facts(campaign)
         items = comparison_facts(campaign)
-        fingerprint = _fingerprint(campaign, facts, items, contenders, rounds)
+        gold = gold_settings(campaign)
+        fingerprint = _fingerprint(facts, items, gold, contenders, rounds)
         if _latest_fingerprint(campaign) == fingerprint:
             return None
-        gold = gold_settings(campaign)
         state_key = settings_hash(campaign, gold, contenders, SCORING_VERSION)
         watermark = watermark_of(campaign, facts)
         clock.lap("fingerprint")
@@ -221,9 +221,9 @@ def gold_settings(campaign: Campaign) -> GoldSettings:
 
 
 def _fingerprint(
-    campaign: Campaign,
     facts: FingerprintFacts,
     items: ComparisonFacts,
+    gold: GoldSettings,
     contenders: list[tuple[int, str]],
     rounds: int,
 ) -> str:
@@ -235,7 +235,7 @@ def _fingerprint(
         facts.count,
         facts.max_id,
         facts.id_sum,
-        dataclasses.astuple(gold_settings(campaign)),
+        dataclasses.astuple(gold),
         contenders,
         rounds,
         SEED,

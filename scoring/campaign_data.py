@@ -243,9 +243,7 @@ def regular_comparisons(campaign: Campaign, contender_ids: Sequence[int]) -> Reg
             [campaign.pk],
         )
         categories = [str(category) for (category,) in cursor.fetchall()]
-    # A CASE over the few categories: portable (SQLite too), and no text per row crosses over.
-    code = " ".join(f"WHEN %s THEN {k}" for k in range(len(categories)))
-    code = f"CASE p.category {code} ELSE -1 END" if categories else "-1"
+    code = category_code(categories)
     columns = fetch_columns(
         f"""SELECT CAST(c.id AS BIGINT), CAST(c.response_a_id AS BIGINT),
                   CAST(c.response_b_id AS BIGINT), CAST({code} AS BIGINT)
@@ -274,6 +272,14 @@ def regular_comparisons(campaign: Campaign, contender_ids: Sequence[int]) -> Reg
         category=columns["category"].astype(np.intp),
         categories=categories,
     )
+
+
+def category_code(categories: Sequence[str]) -> str:
+    """SQL: the index in ``categories`` of the category of prompt ``p``, -1 if not there; its
+    placeholders take ``categories`` as parameters, in order. A CASE over the few categories:
+    portable (SQLite too), and no text per row crosses over."""
+    code = " ".join(f"WHEN %s THEN {k}" for k in range(len(categories)))
+    return f"CASE p.category {code} ELSE -1 END" if categories else "-1"
 
 
 def fetch_columns(

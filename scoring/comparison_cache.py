@@ -26,6 +26,7 @@ counted in the read, once in the campaign's life; their rows are stored with the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -39,6 +40,7 @@ from numpy.typing import NDArray
 from campaign.models import Campaign, Response
 from scoring.campaign_data import (
     RegularComparisons,
+    category_code,
     contender_indexer,
     fetch_columns,
     regular_comparisons,
@@ -209,8 +211,7 @@ def _read_added(
     """The regular comparisons above the stored largest id, with the stored list's category
     codes; None if one has a category the list lacks."""
     categories = [str(name) for name in row.categories]
-    code = " ".join(f"WHEN %s THEN {k}" for k in range(len(categories)))
-    code = f"CASE p.category {code} ELSE -1 END" if categories else "-1"
+    code = category_code(categories)
     columns = fetch_columns(
         f"""SELECT CAST(c.id AS BIGINT), CAST(ra.contender_id AS BIGINT),
                    CAST(rb.contender_id AS BIGINT), CAST({code} AS BIGINT),
@@ -270,15 +271,7 @@ def _read_all(
     if not np.array_equal(columns["id"], comparisons.ids):  # pragma: no cover - one read
         raise RuntimeError("the regular comparisons changed during the run's consistent read")
     style_a, style_b, counted_ids, counted = _with_counted(campaign, columns)
-    full = RegularComparisons(
-        ids=comparisons.ids,
-        a=comparisons.a,
-        b=comparisons.b,
-        category=comparisons.category,
-        categories=comparisons.categories,
-        style_a=style_a,
-        style_b=style_b,
-    )
+    full = dataclasses.replace(comparisons, style_a=style_a, style_b=style_b)
     return full, counted_ids, counted
 
 
@@ -325,18 +318,12 @@ def _texts(campaign: Campaign, missing: NDArray[np.int64]) -> dict[int, str]:
 def _merged(stored: RegularComparisons, added: RegularComparisons) -> RegularComparisons:
     """The stored comparisons followed by the added ones (all with larger ids)."""
 
-    def both(name: str) -> np.ndarray:
-        return np.concatenate([getattr(stored, name), getattr(added, name)])
-
-    return RegularComparisons(
-        ids=both("ids"),
-        a=both("a"),
-        b=both("b"),
-        category=both("category"),
-        categories=stored.categories,
-        style_a=both("style_a"),
-        style_b=both("style_b"),
-    )
+    arrays = {
+        field.name: np.concatenate([getattr(stored, field.name), getattr(added, field.name)])
+        for field in dataclasses.fields(RegularComparisons)
+        if field.name != "categories"
+    }
+    return RegularComparisons(**arrays, categories=stored.categories)
 
 
 def _nothing_counted() -> tuple[NDArray[np.int64], NDArray[np.int64]]:

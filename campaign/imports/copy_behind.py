@@ -45,19 +45,12 @@ class CopyBehind:
         self._batches.put(batch)
 
     def finish(self) -> None:
-        """Wait until every batch put is stored; raise what the thread met, if anything."""
-        self._stop()
-        self._raise()
-
-    def close(self) -> None:
-        """Stop the thread (written or not); the transaction's end decides what stays."""
-        self._stop()
-        self._raise()
-
-    def _stop(self) -> None:
+        """Wait until every batch put is stored; raise what the thread met, if anything. Also
+        how the import closes it, written or not: the transaction's end decides what stays."""
         if self._thread.is_alive():
             self._batches.put(None)
             self._thread.join()
+        self._raise()
 
     def _raise(self) -> None:
         if self._error is not None:

@@ -103,7 +103,7 @@ class _ItemImport:
 
     def close(self) -> None:
         if self.copying is not None:
-            self.copying.close()
+            self.copying.finish()
         if self.spool is not None:
             self.spool.close()
 

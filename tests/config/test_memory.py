@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -42,3 +43,36 @@ def test_a_second_large_array_reuses_the_memory_of_the_first():
 def test_without_glibc_nothing_is_asked(monkeypatch):
     monkeypatch.setattr(memory.ctypes.util, "find_library", lambda _name: None)
     assert memory.keep_freed_memory() is False
+
+
+def test_the_worker_asks_for_it_before_its_pool_forks(monkeypatch):
+    from celery.signals import worker_init
+
+    import config.celery
+
+    asked: list[bool] = []
+    monkeypatch.setattr(config.celery, "keep_freed_memory", lambda: asked.append(True))
+    worker_init.send(sender=None)
+    assert asked == [True]
+
+
+# A child process: what numpy's BLAS is told once the project's configuration is loaded.
+THREADS = """
+import os
+import config
+import numpy
+print(os.environ["OPENBLAS_NUM_THREADS"], os.environ["OMP_NUM_THREADS"])
+"""
+
+
+def blas_threads(**environment: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "-c", THREADS], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_a_process_uses_one_blas_thread_unless_the_environment_says_otherwise():
+    assert blas_threads() == "1 1"
+    assert blas_threads(OPENBLAS_NUM_THREADS="2") == "2 1"

@@ -118,7 +118,7 @@ def variants(conn: psycopg.Connection, tables: list[str]) -> list[Variant]:
         drop = f"DROP INDEX {name}"
         others.append(drop)
         found.append(Variant(f"- index {name} ({table.removeprefix('campaign_')})", [drop]))
-    # Our own triggers that fire on insert (migration 0013's per-statement key checks; 4 is
+    # Our own triggers that fire on insert (migration 0014's per-statement key checks; 4 is
     # the INSERT bit of tgtype), disabled one by one.
     for table, name in conn.execute(
         "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgrelid = "

@@ -50,9 +50,13 @@ def test_the_worker_asks_for_it_before_its_pool_forks(monkeypatch):
 
     import config.celery
 
+    # Connected to worker_init (sending the signal here would run Celery's own Django
+    # fixup too), and what it does when called.
+    receivers = [reference() for _key, reference in worker_init.receivers]
+    assert config.celery._tune_worker_memory in receivers
     asked: list[bool] = []
     monkeypatch.setattr(config.celery, "keep_freed_memory", lambda: asked.append(True))
-    worker_init.send(sender=None)
+    config.celery._tune_worker_memory()
     assert asked == [True]
 
 

@@ -6,8 +6,11 @@ judgments appended by COPY (created after every existing one; 10% gold, answered
 the annotators the full run trusted and wrong by the others; regular ones by random
 annotators who have not judged that comparison, a trusted one voting by the build's hidden
 strengths and the others at random, as in the build), then an ordinary run, which folds only
-those. Both runs' wall and CPU seconds and their step breakdowns are printed side by side,
-with whether the second run really folded incrementally (the snapshot's ``full_reason``).
+those and, as a worker's run does when they are not due (scoring.extras_schedule), carries
+the extra views forward, then a run that refits those extras (``extras=True``, nothing new
+to fold): what a run costs when they are due. The runs' wall and CPU seconds and their step
+breakdowns are printed side by side, with whether the second run really folded
+incrementally (the snapshot's ``full_reason``) and why each refitted the extras or not.
 The appended judgments are deleted at the end so ``--reuse`` finds the campaign as built.
 The campaign's ``exclude_gold_spotters`` is turned off (and left off): with it on, each batch
 of new votes moves a few borderline annotators of the synthetic crowd across the spotter bar,
@@ -126,7 +129,7 @@ def run_incremental(args: argparse.Namespace) -> None:
     Campaign.objects.filter(pk=campaign.pk).update(exclude_gold_spotters=False)
     campaign.refresh_from_db()
     built_max = Judgment.objects.filter(campaign=campaign).order_by("-pk").values("pk")[0]["pk"]
-    pairs: list[tuple[Any, Any]] = []
+    pairs: list[tuple[Any, ...]] = []
     try:
         for repeat in range(args.repeat):
             Snapshot.objects.filter(campaign=campaign).delete()
@@ -140,11 +143,22 @@ def run_incremental(args: argparse.Namespace) -> None:
             folded = with_backend(
                 lambda: cpu_timed(
                     lambda: profiled(
-                        args.profile, lambda: run_scoring_job(campaign.pk, rounds=args.rounds)
+                        args.profile,
+                        # As a worker's run after 1% more judgments within ten minutes: the
+                        # extras are not due. (Without REDIS_URL, as here, they always are:
+                        # no worker would come back for them.)
+                        lambda: run_scoring_job(campaign.pk, rounds=args.rounds, extras=False),
                     )
                 )
             )
-            pairs.append((full, folded))
+            # The extras' refit that the incremental run left for later (when due: growth or
+            # age, scoring.extras_schedule), asked for now, with nothing new to fold.
+            refit = with_backend(
+                lambda: cpu_timed(
+                    lambda: run_scoring_job(campaign.pk, rounds=args.rounds, extras=True)
+                )
+            )
+            pairs.append((full, folded, refit))
     finally:
         Judgment.objects.filter(campaign=campaign, pk__gt=built_max).delete()
     print_pairs(args, pairs)
@@ -188,32 +202,47 @@ def with_backend(run: Callable[[], tuple[float, float, Any]]) -> tuple[float, fl
     return seconds, cpu, result, after - before if after_pid == pid else float("nan")
 
 
-def print_pairs(args: argparse.Namespace, pairs: list[tuple[Any, Any]]) -> None:
-    first_full, first_folded = pairs[len(pairs) // 2]
-    a, b = first_full[2].snapshot, first_folded[2].snapshot
+COLUMNS = ("full", "incremental", "extras refit")
+
+
+def print_pairs(args: argparse.Namespace, pairs: list[tuple[Any, ...]]) -> None:
+    middle = pairs[len(pairs) // 2]
+    snapshots = [run[2].snapshot for run in middle]
+    a, b = snapshots[0], snapshots[1]
     print(
         f"\n{a.judgments:,} judgments, then {args.new:,} new; {args.rounds} bootstrap rounds; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)"
     )
     print(f"second run folded: {b.stats['full_reason'] or 'only the new judgments'}")
-    print(f"\n{'step (median repeat)':<44} {'full':>9} {'incremental':>12}")
-    for key in dict.fromkeys([*a.stats["timings"], *b.stats["timings"]]):
-        print(
-            f"  {key:<42} {a.stats['timings'].get(key, 0.0):9.3f} "
-            f"{b.stats['timings'].get(key, 0.0):12.3f}"
+    print(
+        "second run's extras: "
+        f"{b.stats['extras_refit'] or 'carried from the full run'}; "
+        f"third run: the extras refitted, asked for ({snapshots[2].stats['extras_refit']})"
+    )
+    widths = [max(9, len(name)) for name in COLUMNS]
+    header = " ".join(f"{name:>{width}}" for name, width in zip(COLUMNS, widths, strict=True))
+    print(f"\n{'step (median repeat)':<44} {header}")
+    keys = dict.fromkeys(key for snapshot in snapshots for key in snapshot.stats["timings"])
+    for key in keys:
+        cells = " ".join(
+            f"{snapshot.stats['timings'].get(key, 0.0):{width}.3f}"
+            for snapshot, width in zip(snapshots, widths, strict=True)
         )
-    print(f"{'whole job, wall seconds (each repeat)':<44}")
-    for full, folded in pairs:
-        print(f"{'':<44} {full[0]:9.3f} {folded[0]:12.3f}")
-    print(f"{'whole job, CPU seconds of this process':<44}")
-    for full, folded in pairs:
-        print(f"{'':<44} {full[1]:9.3f} {folded[1]:12.3f}")
-    print(f"{'whole job, CPU seconds of its database backend':<44}")
-    for full, folded in pairs:
-        print(f"{'':<44} {full[3]:9.3f} {folded[3]:12.3f}")
+        print(f"  {key:<42} {cells}")
+    for title, index in (
+        ("whole job, wall seconds (each repeat)", 0),
+        ("whole job, CPU seconds of this process", 1),
+        ("whole job, CPU seconds of its database backend", 3),
+    ):
+        print(f"{title:<44}")
+        for runs in pairs:
+            cells = " ".join(
+                f"{run[index]:{width}.3f}" for run, width in zip(runs, widths, strict=True)
+            )
+            print(f"{'':<44} {cells}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:.0f} MiB")
     print(
         "\ntarget: incremental run < 1 s: "
-        f"{'met' if max(folded[0] for _full, folded in pairs) < 1.0 else 'NOT met'}"
+        f"{'met' if max(runs[1][0] for runs in pairs) < 1.0 else 'NOT met'}"
     )

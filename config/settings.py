@@ -316,6 +316,11 @@ SCORING_REDIS_RETRY_SECONDS = env_float("SCORING_REDIS_RETRY_SECONDS", 30.0)
 SCORING_LOCK_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 # The organiser dashboard warns when a judgment has waited this long to be scored.
 SCORING_LAG_WARNING_SECONDS = env_int("SCORING_LAG_WARNING_SECONDS", 2 * SCORING_BEAT_SECONDS)
+# A run refits the extra views and analyses (scoring.extras_schedule) once the campaign has
+# grown by this share of the judgments they were fitted on, or once they are this old; other
+# runs carry them forward, so a run's cost follows its new judgments.
+SCORING_EXTRAS_GROWTH = env_float("SCORING_EXTRAS_GROWTH", 0.05)
+SCORING_EXTRAS_MAX_AGE_SECONDS = env_int("SCORING_EXTRAS_MAX_AGE_SECONDS", 10 * 60)
 # Without Redis (eager Celery) a judgment scores its campaign inline, at most this often.
 SCORING_EAGER_INTERVAL_SECONDS = env_int("SCORING_EAGER_INTERVAL_SECONDS", 30)
 

@@ -132,7 +132,7 @@ def _advice(state: str, open_neighbours: int, neighbours: int) -> dict[str, str]
     return {"state": state, "message": messages[state]}
 
 
-PAIR_PRIORITIES = register(Extra(name=NAME, kind="analysis", compute=_compute))
+PAIR_PRIORITIES = register(Extra(name=NAME, kind="analysis", compute=_compute, every_run=True))
 
 
 def write_priorities(snapshot: Snapshot) -> int:

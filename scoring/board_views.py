@@ -55,6 +55,9 @@ class SelectedBoard:
     facts: dict[str, Any] = field(default_factory=dict)  # PUBLIC_VIEW_KEYS present
     # The view whose tab this board is ("category"), or "" for the default board or a method.
     tab_of: str = ""
+    # The judgments a view was fitted on when a later run carried it forward
+    # (scoring.extras_schedule); None when it counts every judgment of the snapshot.
+    fitted_on: int | None = None
 
     @property
     def is_default(self) -> bool:
@@ -100,7 +103,16 @@ def select_board(snapshot: Snapshot, name: str | None) -> SelectedBoard:
         rated=snapshot.rated_judgments > 0 and any(row.get("votes") for row in contenders),
         facts={fact: board[fact] for fact in PUBLIC_VIEW_KEYS if fact in board},
         tab_of=view_name if key else "",
+        fitted_on=fitted_on(snapshot),
     )
+
+
+def fitted_on(snapshot: Snapshot) -> int | None:
+    """The judgments the snapshot's views and analyses were fitted on, when fewer than its
+    own (they were carried forward from an earlier run); None otherwise."""
+    mark = (snapshot.stats or {}).get("extras")
+    judgments = mark.get("judgments") if isinstance(mark, dict) else None
+    return judgments if isinstance(judgments, int) and judgments < snapshot.judgments else None
 
 
 def _views(snapshot: Snapshot) -> dict[str, Any]:

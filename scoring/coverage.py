@@ -47,7 +47,7 @@ def tally(run: ScoringRun, _facts: None) -> dict[str, Any]:
     }
 
 
-register(Extra(name=NAME, kind="analysis", compute=tally))
+register(Extra(name=NAME, kind="analysis", compute=tally, every_run=True))
 
 
 def progress_tally(snapshot: Snapshot | None) -> CoverageTally | None:

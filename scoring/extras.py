@@ -95,6 +95,9 @@ class Extra:
     compute: Callable[[ScoringRun, Facts], dict[str, Any]]
     # Reads beyond the judgments, inside the run's consistent read; None reads nothing.
     read: Callable[[Campaign, Sequence[int]], Facts] | None = None
+    # Refitted on every run, never carried forward (scoring.extras_schedule): extras that
+    # cost O(comparisons) sums and that steer the next leases or show progress.
+    every_run: bool = False
 
 
 # Filled by the modules that define extras (scoring.apps imports them at start-up); the order
@@ -109,17 +112,25 @@ def register(extra: Extra) -> Extra:
     return extra
 
 
-def read_extras(campaign: Campaign, contender_ids: Sequence[int]) -> dict[str, Facts]:
-    """Every extra's read step; call inside the run's consistent read."""
+def extras_to_fit(*, all_of_them: bool) -> list[Extra]:
+    """The extras a run fits: all of them when they are due, else those fitted every run."""
+    return [extra for extra in EXTRAS if all_of_them or extra.every_run]
+
+
+def read_extras(
+    campaign: Campaign, contender_ids: Sequence[int], extras: Sequence[Extra]
+) -> dict[str, Facts]:
+    """The ``extras``' read steps; call inside the run's consistent read."""
     return {
-        extra.name: extra.read(campaign, contender_ids) if extra.read else None for extra in EXTRAS
+        extra.name: extra.read(campaign, contender_ids) if extra.read else None for extra in extras
     }
 
 
 def compute_extras(
     run: ScoringRun, facts: dict[str, Facts], lap: Callable[[str], None]
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
-    """Every extra's result, split into (views, analysis, failures); ``lap`` times each one.
+    """The result of every extra ``facts`` names (`read_extras`), split into (views,
+    analysis, failures); ``lap`` times each one.
 
     An extra whose fit fails on the campaign's data (RatingError: a fit that found no
     optimum) is left out and its reason kept in ``failures``: one extra board must never cost
@@ -129,7 +140,7 @@ def compute_extras(
     views: dict[str, Any] = {}
     analysis: dict[str, Any] = {}
     failures: dict[str, str] = {}
-    for extra in EXTRAS:
+    for extra in (extra for extra in EXTRAS if extra.name in facts):
         try:
             result = extra.compute(run, facts.get(extra.name))
         except RatingError as error:

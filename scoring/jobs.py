@@ -79,12 +79,15 @@ def run_scoring_job(
     rounds: int | None = None,
     wait_seconds: float = 0,
     full: bool = False,
+    extras: bool | None = None,
 ) -> JobOutcome:
     """Score the campaign unless another run of it is in progress (see the module docstring).
 
     ``job_id`` is the Celery task id (the lock's token); a command run gets a fresh one.
     ``wait_seconds`` > 0 waits that long for a run in progress to end, then runs.
     ``full`` folds every judgment instead of only the new ones (scoring.incremental).
+    ``extras`` True refits the extra views and analyses even when they are not due
+    (scoring.extras_schedule).
     """
     start = time.perf_counter()
     if redis_configured():
@@ -103,7 +106,7 @@ def run_scoring_job(
                 "Campaign %s: a scoring run is in progress; this one follows it", campaign.slug
             )
             return JobOutcome(campaign_id, JobStatus.BUSY)
-        snapshot = compute_snapshot(campaign, rounds=rounds, full=full)
+        snapshot = compute_snapshot(campaign, rounds=rounds, full=full, extras=extras)
         if campaign.is_adaptive:
             # Adaptive allocation steers the next leases by the latest pair priorities; also
             # when nothing new was scored (a campaign just switched to adaptive).

@@ -30,7 +30,6 @@ from campaign.models import Campaign
 from campaign.participants.trust import campaign_has_gold
 from scoring.campaign_data import (
     FingerprintFacts,
-    JudgmentColumns,
     RegularComparisons,
     consistent_reads,
     fingerprint_facts,
@@ -42,13 +41,20 @@ from scoring.comparison_cache import (
     run_comparisons,
     store_comparisons,
 )
-from scoring.extras import ScoringRun, compute_extras, read_extras, row_dict
+from scoring.extras import ScoringRun, compute_extras, extras_to_fit, read_extras, row_dict
+from scoring.extras_schedule import (
+    ExtrasMark,
+    carried_extras,
+    extras_due,
+    extras_key,
+    latest_snapshot,
+    pending,
+)
+from scoring.full_core import full_core_of
 from scoring.incremental import (
     Core,
     Watermark,
     finish,
-    fold_vote_cells,
-    full_core,
     incremental_core,
     settings_hash,
 )
@@ -56,20 +62,12 @@ from scoring.models import Snapshot
 from scoring.numerics.annotators import (
     AnnotatorScore,
     GoldSettings,
-    Judgments,
-    accepted_judgments,
-    finish_scores,
-    tally_annotators,
 )
 from scoring.numerics.flags import AT_CHANCE, GOLD_SPOTTER
 from scoring.numerics.participants import rank_participants
 from scoring.numerics.ratings import ContenderRating, pairwise_matrices, rate_contenders
-from scoring.numerics.vote_cells import empty_cells
 from scoring.numerics.votes import (
     PairCounts,
-    Votes,
-    outcome_from_verdict,
-    unique_inverse,
 )
 from scoring.publication import is_publication
 from scoring.state_storage import load_state, save_state, watermark_of
@@ -88,7 +86,11 @@ SEED = 0  # the bootstrap's seed: the same data gives the same intervals
 
 
 def compute_snapshot(
-    campaign: Campaign, *, rounds: int | None = None, full: bool = False
+    campaign: Campaign,
+    *,
+    rounds: int | None = None,
+    full: bool = False,
+    extras: bool | None = None,
 ) -> Snapshot | None:
     """Score the campaign and store the snapshot; None if the latest one already says it all.
 
@@ -100,6 +102,10 @@ def compute_snapshot(
     folds only the judgments newer than the stored state's watermark when it can
     (scoring.incremental), and all of them when ``full`` or when folding could differ from a
     full run; the same result either way. Only a full run reads every judgment.
+
+    The extras (views and analyses) are refitted when due and otherwise carried forward from
+    the latest snapshot (scoring.extras_schedule; ``extras`` True always refits them, False
+    carries them whenever there are some).
     """
     rounds = settings.SCORING_BOOTSTRAP_ROUNDS if rounds is None else rounds
     clock = _Stopwatch()
@@ -111,7 +117,23 @@ def compute_snapshot(
         items = comparison_facts(campaign)
         gold = gold_settings(campaign)
         fingerprint = _fingerprint(facts, items, gold, contenders, rounds)
-        if _latest_fingerprint(campaign) == fingerprint:
+        latest = latest_snapshot(campaign)
+        key = extras_key(
+            SCORING_VERSION,
+            dataclasses.astuple(items),
+            dataclasses.astuple(gold),
+            contenders,
+            rounds,
+        )
+        due = extras_due(
+            campaign, latest, key=key, judgments=facts.count, now=computed_at, asked=full or extras
+        )
+        # Nothing new, or nothing but extras that are not due yet.
+        if (
+            latest is not None
+            and latest.fingerprint in (fingerprint, pending(fingerprint))
+            and (latest.fingerprint == fingerprint or not due)
+        ):
             return None
         state_key = settings_hash(campaign, gold, contenders, SCORING_VERSION)
         watermark = watermark_of(campaign, facts)
@@ -124,7 +146,7 @@ def compute_snapshot(
             reason = folded
             columns = judgment_columns(campaign)
             clock.lap("judgment_load")
-            folded = _full_core(columns, comparisons, gold, watermark, len(contender_ids))
+            folded = full_core_of(columns, comparisons, gold, watermark, len(contender_ids))
         else:
             reason = ""
         result = finish(*folded, reason)
@@ -134,7 +156,12 @@ def compute_snapshot(
         handles = dict(
             User.objects.filter(pk__in=annotator_ids.tolist()).values_list("pk", "handle")
         )
-        extra_facts = read_extras(campaign, contender_ids)
+        if reason and not due:
+            due = "every judgment was folded"
+        fitted = extras_to_fit(all_of_them=bool(due))
+        extra_facts = read_extras(campaign, contender_ids, fitted)
+        # Not due: there is a latest snapshot with a mark (extras_due).
+        carried = None if due or latest is None else carried_extras(latest)
         clock.lap("extra_reads")
     names = [name for _pk, name in contenders]
     ratings = rate_contenders(names, counts, rounds=rounds, seed=SEED, online=core.elo)
@@ -157,6 +184,12 @@ def compute_snapshot(
         seed=SEED,
     )
     views, analysis, failed_extras = compute_extras(run, extra_facts, clock.lap)
+    if carried is None:
+        mark = ExtrasMark(facts.count, computed_at, key).as_json()
+    else:
+        fresh = [extra.name for extra in fitted]
+        views, analysis, failed_extras = carried.with_fresh(fresh, views, analysis, failed_extras)
+        mark, fingerprint = carried.mark, pending(fingerprint)
     with transaction.atomic():
         snapshot = Snapshot.objects.create(
             campaign=campaign,
@@ -194,6 +227,11 @@ def compute_snapshot(
                 "comparisons_read": read.read,
                 # Extras whose fit failed on this data, and why (scoring.extras).
                 "failed_extras": failed_extras,
+                # The judgments the views and analyses were fitted on, and why this run
+                # refitted them ("": carried from an earlier snapshot;
+                # scoring.extras_schedule).
+                "extras": mark,
+                "extras_refit": due,
                 "seconds": round(clock.total(), 3),
                 "timings": clock.laps,
             },
@@ -259,121 +297,6 @@ def _fold_core(
     if isinstance(state, str):
         return state
     return incremental_core(campaign, state, facts, watermark, comparisons, gold)
-
-
-def _full_core(
-    columns: JudgmentColumns,
-    comparisons: RegularComparisons,
-    gold: GoldSettings,
-    watermark: Watermark,
-    n_contenders: int,
-) -> tuple[Core, list[AnnotatorScore]]:
-    """Every judgment folded into empty tallies, and the scores."""
-    annotator_ids, judgments = _judgments(columns)
-    place = _comparison_of_judgments(comparisons, columns)
-    contender_a, contender_b = _contenders_of_judgments(comparisons, place)
-    tallies = tally_annotators(judgments, gold)
-    scores = finish_scores(tallies, gold=gold)
-    accepted = accepted_judgments(judgments, scores)
-    votes = _rated_votes_in_order(columns, accepted, contender_a, contender_b, n_contenders)
-    cells = fold_vote_cells(
-        empty_cells(n_contenders),
-        columns,
-        judgments.annotator,
-        annotator_ids,
-        place,
-        accepted,
-        comparisons,
-    )
-    ordinary = judgments.gold == 0
-    core = full_core(
-        annotator_ids,
-        tallies,
-        gold,
-        scores,
-        votes,
-        judgments.comparison[ordinary],
-        judgments.verdict[ordinary],
-        cells,
-        watermark,
-    )
-    return core, scores
-
-
-def _latest_fingerprint(campaign: Campaign) -> str | None:
-    return campaign.snapshots.values_list("fingerprint", flat=True).first()
-
-
-def _judgments(columns: JudgmentColumns) -> tuple[np.ndarray, Judgments]:
-    """Annotators' user ids (index k is annotator k) and the numerics' Judgments."""
-    annotator_ids, annotator = unique_inverse(columns.annotator_id)
-    judgments = Judgments(
-        annotator=annotator,
-        comparison=columns.comparison_id,
-        verdict=columns.verdict.astype(np.intp),
-        a_on_left=columns.a_on_left,
-        seconds=columns.seconds,
-        gold=columns.gold.astype(np.intp),
-        n_annotators=annotator_ids.size,
-    )
-    return annotator_ids, judgments
-
-
-def _comparison_of_judgments(
-    comparisons: RegularComparisons, columns: JudgmentColumns
-) -> np.ndarray:
-    """Each judgment's regular comparison (its index in ``comparisons``); -1 on gold."""
-    ids = comparisons.ids
-    if ids.size == 0:
-        return np.full(columns.size, -1, dtype=np.intp)
-    span = int(ids[-1] - ids[0]) + 1
-    if span > _DENSE * ids.size:
-        place = np.searchsorted(ids, columns.comparison_id).clip(max=ids.size - 1)
-        return np.where(ids[place] == columns.comparison_id, place, -1).astype(np.intp)
-    table = np.full(span, -1, dtype=np.intp)
-    table[ids - ids[0]] = np.arange(ids.size)
-    offset = columns.comparison_id - ids[0]
-    inside = (offset >= 0) & (offset < span)
-    place = np.full(columns.size, -1, dtype=np.intp)
-    place[inside] = table[offset[inside]]
-    return place
-
-
-# Ids spread over at most this many times their count are looked up in a table indexed by
-# id (one campaign's comparisons usually are): a million binary searches into a large array
-# cost ~0.15 s of cache misses, a table lookup a tenth of that.
-_DENSE = 4
-
-
-def _contenders_of_judgments(
-    comparisons: RegularComparisons, place: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each judgment's a and b contender indices on a regular comparison; -1 on gold."""
-    a = np.full(place.size, -1, dtype=np.intp)
-    b = np.full(place.size, -1, dtype=np.intp)
-    regular = place >= 0
-    a[regular] = comparisons.a[place[regular]]
-    b[regular] = comparisons.b[place[regular]]
-    return a, b
-
-
-def _rated_votes_in_order(
-    columns: JudgmentColumns,
-    rated: np.ndarray,
-    contender_a: np.ndarray,
-    contender_b: np.ndarray,
-    n_contenders: int,
-) -> Votes:
-    """The votes the ratings count (the ``rated`` judgments), in the order cast, for online Elo."""
-    if not rated.any() or n_contenders < 2:
-        empty = np.empty(0, dtype=np.intp)
-        return Votes(empty, empty, empty, n_contenders=n_contenders)
-    return Votes(
-        contender_a[rated],
-        contender_b[rated],
-        outcome_from_verdict(columns.verdict[rated]),
-        n_contenders=n_contenders,
-    )
 
 
 def snapshot_annotator_rows(

@@ -70,7 +70,8 @@ def leaderboard_document(
     ``view`` names the board (scoring.board_views; None: the default, ``bt``): ``contenders``
     are its rows, ``view`` its name and label, and ``views`` lists every board the snapshot
     holds ({"name", "label", "kind"}: "method" or the tabbed view's name, e.g. "category").
-    A view's campaign-level facts (the style coefficients) come along; an unknown name raises
+    A view's campaign-level facts (the style coefficients) come along, and the judgments it
+    was fitted on (scoring.extras_schedule); an unknown name raises
     scoring.board_views.UnknownView.
 
     ``full=False`` is the public view of an open campaign (scoring.publication): participant
@@ -94,7 +95,13 @@ def leaderboard_document(
         "rated_judgments": snapshot.rated_judgments,
         "vetted": is_vetted(snapshot),
         "unrated_reason": unrated_reason(snapshot),
-        "view": {"name": board.name, "label": board.label, **board.facts},
+        "view": {
+            "name": board.name,
+            "label": board.label,
+            # Fewer than "judgments" when the view was carried from an earlier run.
+            "judgments": snapshot.judgments if board.fitted_on is None else board.fitted_on,
+            **board.facts,
+        },
         "views": [
             {"name": choice.name, "label": choice.label, "kind": choice.kind}
             for choice in view_choices(snapshot)

@@ -36,7 +36,7 @@ SKILLS = (0.95, 0.9, 0.9, 0.9, 0.85, 0.85, 0.8, 0.5, 0.3)
 COMPARED = {"judgments", "rated_judgments", "contenders", "participants", "annotators"}
 COMPARED |= {"matrices", "views", "analysis", "published"}
 # How the run went, not what it found.
-RUN_FACTS = {"seconds", "timings", "full_reason", "comparisons_read"}
+RUN_FACTS = {"seconds", "timings", "full_reason", "comparisons_read", "extras", "extras_refit"}
 
 
 class Rollback(Exception):
@@ -133,7 +133,9 @@ def outcome(snapshot: Snapshot) -> dict[str, Any]:
 
 def run_and_compare(crowd: Crowd) -> str:
     """Score incrementally, check the full run agrees; the incremental run's full_reason."""
-    snapshot = compute_snapshot(crowd.campaign, rounds=ROUNDS)
+    # Extras refitted on every run, so that they are compared too (tests/scoring/
+    # test_extras_schedule.py checks those carried forward).
+    snapshot = compute_snapshot(crowd.campaign, rounds=ROUNDS, extras=True)
     if snapshot is None:
         return "unchanged"
     # Every extra fits these tiny crowds (the Crowd-BT fit once gave up on some).

@@ -1,4 +1,4 @@
-"""manage.py score_campaign SLUG [--rounds N] [--wait SECONDS] [--full]"""
+"""manage.py score_campaign SLUG [--rounds N] [--wait SECONDS] [--full] [--extras]"""
 
 from __future__ import annotations
 
@@ -40,6 +40,13 @@ class Command(BaseCommand):
             help="fold every judgment into fresh tallies instead of only those since the last "
             "run (the same result; rebuilds the stored state when there is anything to score)",
         )
+        parser.add_argument(
+            "--extras",
+            action="store_true",
+            help="refit the extra views and analyses (per category, style, Crowd-BT, position "
+            "bias, robustness) now, even if they are not due (SCORING_EXTRAS_GROWTH, "
+            "SCORING_EXTRAS_MAX_AGE_SECONDS)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rounds"] is not None and options["rounds"] < 1:
@@ -52,6 +59,7 @@ class Command(BaseCommand):
                 rounds=options["rounds"],
                 wait_seconds=options["wait"],
                 full=options["full"],
+                extras=True if options["extras"] else None,
             )
         except CampaignError as error:
             raise CommandError(str(error)) from None

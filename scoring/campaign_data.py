@@ -355,7 +355,11 @@ def _trusted_set(trusted: list[int]) -> str:
 
 
 def _trusted_params(trusted: list[int]) -> list[object]:
-    return [trusted] if connection.vendor == "postgresql" else list(trusted)
+    # The array in its text form: psycopg's list dumper costs ~10 µs an element (0.09 s for
+    # the 10,000 comparisons an incremental run at a million judgments re-reads).
+    if connection.vendor == "postgresql":
+        return ["{" + ",".join(map(str, trusted)) + "}"]
+    return list(trusted)
 
 
 def contender_indexer(contender_ids: Sequence[int]) -> Callable[[np.ndarray], NDArray[np.intp]]:

@@ -68,7 +68,8 @@ class ResponseStyle(models.Model):
     The style-controlled view (scoring.controlled.style) needs four numbers per response;
     reading every text on every run would cost more than the rest of the run at a million
     judgments. A run counts the responses that have no row yet and stores their rows after
-    its read; responses are never edited once imported, so a row stays true.
+    its read. A response's text edited later (the admin) drops its row (a trigger, scoring
+    migration 0008), so the next run counts the new text.
     """
 
     response = models.OneToOneField(

@@ -196,7 +196,11 @@ def test_the_json_lists_the_views_and_serves_the_one_asked_for(campaign):
     style = json.loads(download(Client(), "json", "style").content)
     coding = json.loads(download(Client(), "json", "category:coding").content)
 
-    assert default["view"] == {"name": "bt", "label": "Bradley-Terry"}
+    assert default["view"] == {
+        "name": "bt",
+        "label": "Bradley-Terry",
+        "judgments": default["judgments"],
+    }
     assert [(v["name"], v["kind"]) for v in default["views"]] == [
         ("bt", "method"),
         ("style", "method"),

@@ -69,7 +69,11 @@ def test_json_document_has_product_md_shape(snapshot) -> None:
         "pair_votes",
     }
     assert (document["vetted"], document["unrated_reason"]) == (True, None)
-    assert document["view"] == {"name": "bt", "label": "Bradley-Terry"}
+    assert document["view"] == {
+        "name": "bt",
+        "label": "Bradley-Terry",
+        "judgments": document["judgments"],
+    }
     assert {"name": "style", "label": "Style-controlled", "kind": "method"} in document["views"]
     assert document["allocation"] == "uniform"
     assert document["pair_votes"] == [{"a": "alpha", "b": "beta", "votes": 2}]

@@ -21,6 +21,11 @@ from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
 
+# The column names of each statement fetch_instance has run, per database vendor: a handful
+# of written-out statements, bounded all the same.
+_columns: dict[tuple[str, str], tuple[str, ...]] = {}
+_COLUMNS_MAX = 64
+
 
 def fetch_instance(
     model: type[M], sql: str, params: Sequence[Any]
@@ -33,7 +38,15 @@ def fetch_instance(
         row = cursor.fetchone()
         if row is None:
             return None
-        columns = tuple(column[0] for column in cursor.description)
+        # The columns a statement names are asked of the cursor once per statement: psycopg
+        # builds a description object per column on every call, which cost more CPU than the
+        # rest of this function. A row of another width (a table altered under a running
+        # process and read by ``*``) asks again.
+        columns = _columns.get((sql, connection.vendor))
+        if columns is None or len(columns) != len(row):
+            columns = tuple(column[0] for column in cursor.description)
+            if len(_columns) < _COLUMNS_MAX:
+                _columns[(sql, connection.vendor)] = columns
     plan = _plan(model, columns, connection)
     values = list(row)
     for position, converters, expression in plan.converters:
@@ -43,6 +56,14 @@ def fetch_instance(
         values[position] = value
     instance = model.from_db(connection.alias, plan.names, [values[p] for p in plan.positions])
     return instance, {column: values[p] for column, p in plan.extra}
+
+
+@functools.lru_cache(maxsize=32)
+def columns_of(model: type[Model], alias: str) -> str:
+    """The model's columns for a written-out SELECT, named rather than ``alias.*``: a table
+    altered under a running process then fails loudly instead of shifting its columns."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
 
 
 @dataclass(frozen=True)

@@ -111,9 +111,31 @@ def insert_instance(instance: Model) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
+        mark_inserted(instance, cursor.fetchone()[0])
+
+
+def insert_values(instance: Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The values ``insert_instance`` would write, by field attname, for a caller that writes
+    its own INSERT (``exclude``: attnames the statement fills in itself)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields, _sql = _insert_plan(type(instance), connection.vendor)
+    return {
+        field.attname: field.get_db_prep_save(getattr(instance, field.attname), connection)
+        for field in fields
+        if field.attname not in exclude
+    }
+
+
+def insert_fields(model: type[Model]) -> list[Any]:
+    """The fields ``insert_instance`` writes, in its order (the primary key is the database's)."""
+    return _insert_plan(model, connections[DEFAULT_DB_ALIAS].vendor)[0]
+
+
+def mark_inserted(instance: Model, pk: Any) -> None:
+    """What save() records on an instance it has just inserted."""
+    instance.pk = pk
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS
 
 
 @functools.lru_cache(maxsize=16)

@@ -97,12 +97,14 @@ def _plan(model: type[Model], columns: tuple[str, ...], connection: BaseDatabase
     return _Plan(names, positions, extra, converters)
 
 
-def insert_instance(instance: Model) -> None:
+def insert_instance(instance: Model, *, along: tuple[str, Sequence[Any]] | None = None) -> None:
     """``instance.save(force_insert=True)`` for a model of plain fields, its INSERT built once.
 
     Each value still goes through its field's own conversion for the database. Unlike save(),
     no pre_save/post_save signal is sent (the project connects none: STYLE.md §4) and no
     field's pre_save runs, so the model must have no auto_now or db_default field.
+    ``along`` is another data-modifying statement and its parameters, run in the same round
+    trip on PostgreSQL (as a common table expression of the INSERT), just before it elsewhere.
     """
     connection = connections[DEFAULT_DB_ALIAS]
     fields, sql = _insert_plan(type(instance), connection.vendor)
@@ -110,6 +112,10 @@ def insert_instance(instance: Model) -> None:
         field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields
     ]
     with connection.cursor() as cursor:
+        if along is not None and connection.vendor == "postgresql":
+            sql, values = f"WITH along AS ({along[0]}) {sql}", [*along[1], *values]
+        elif along is not None:
+            cursor.execute(*along)
         cursor.execute(sql, values)
         mark_inserted(instance, cursor.fetchone()[0])
 

@@ -222,22 +222,21 @@ def _judge(
         rationale=rationale,
         created_at=now,
     )
-    insert_instance(judgment)
-    _mark_judged(assignment)
+    insert_instance(judgment, along=_mark_judged(assignment))
     settle_standing(enrollment)
     campaign_id = campaign.pk
     transaction.on_commit(lambda: judgments_recorded(campaign_id))
     return _Judged(judgment, was_open, False)
 
 
-def _mark_judged(assignment: Assignment) -> None:
-    """``assignment.save(update_fields=["status"])``, written out (see campaign.rows)."""
+def _mark_judged(assignment: Assignment) -> tuple[str, list[object]]:
+    """``assignment.save(update_fields=["status"])`` as a statement to run with the judgment's
+    INSERT (one round trip on PostgreSQL, see campaign.rows)."""
     assignment.status = Assignment.Status.JUDGED
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Assignment._meta.db_table} SET status = %s WHERE id = %s",  # noqa: S608
-            [assignment.status, assignment.pk],
-        )
+    return (
+        f"UPDATE {Assignment._meta.db_table} SET status = %s WHERE id = %s",  # noqa: S608
+        [assignment.status, assignment.pk],
+    )
 
 
 def _repeats(judgment: Judgment, *, choice: object, rationale: str) -> bool:

@@ -21,6 +21,11 @@ from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
 
+# The column names of each statement fetch_instance has run, per database vendor: a handful
+# of written-out statements, bounded all the same.
+_columns: dict[tuple[str, str], tuple[str, ...]] = {}
+_COLUMNS_MAX = 64
+
 
 def fetch_instance(
     model: type[M], sql: str, params: Sequence[Any]
@@ -33,7 +38,15 @@ def fetch_instance(
         row = cursor.fetchone()
         if row is None:
             return None
-        columns = tuple(column[0] for column in cursor.description)
+        # The columns a statement names are asked of the cursor once per statement: psycopg
+        # builds a description object per column on every call, which cost more CPU than the
+        # rest of this function. A row of another width (a table altered under a running
+        # process and read by ``*``) asks again.
+        columns = _columns.get((sql, connection.vendor))
+        if columns is None or len(columns) != len(row):
+            columns = tuple(column[0] for column in cursor.description)
+            if len(_columns) < _COLUMNS_MAX:
+                _columns[(sql, connection.vendor)] = columns
     plan = _plan(model, columns, connection)
     values = list(row)
     for position, converters, expression in plan.converters:
@@ -43,6 +56,14 @@ def fetch_instance(
         values[position] = value
     instance = model.from_db(connection.alias, plan.names, [values[p] for p in plan.positions])
     return instance, {column: values[p] for column, p in plan.extra}
+
+
+@functools.lru_cache(maxsize=32)
+def columns_of(model: type[Model], alias: str) -> str:
+    """The model's columns for a written-out SELECT, named rather than ``alias.*``: a table
+    altered under a running process then fails loudly instead of shifting its columns."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
 
 
 @dataclass(frozen=True)
@@ -76,12 +97,14 @@ def _plan(model: type[Model], columns: tuple[str, ...], connection: BaseDatabase
     return _Plan(names, positions, extra, converters)
 
 
-def insert_instance(instance: Model) -> None:
+def insert_instance(instance: Model, *, along: tuple[str, Sequence[Any]] | None = None) -> None:
     """``instance.save(force_insert=True)`` for a model of plain fields, its INSERT built once.
 
     Each value still goes through its field's own conversion for the database. Unlike save(),
     no pre_save/post_save signal is sent (the project connects none: STYLE.md §4) and no
     field's pre_save runs, so the model must have no auto_now or db_default field.
+    ``along`` is another data-modifying statement and its parameters, run in the same round
+    trip on PostgreSQL (as a common table expression of the INSERT), just before it elsewhere.
     """
     connection = connections[DEFAULT_DB_ALIAS]
     fields, sql = _insert_plan(type(instance), connection.vendor)
@@ -89,10 +112,36 @@ def insert_instance(instance: Model) -> None:
         field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields
     ]
     with connection.cursor() as cursor:
+        if along is not None and connection.vendor == "postgresql":
+            sql, values = f"WITH along AS ({along[0]}) {sql}", [*along[1], *values]
+        elif along is not None:
+            cursor.execute(*along)
         cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
+        mark_inserted(instance, cursor.fetchone()[0])
+
+
+def insert_values(instance: Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The values ``insert_instance`` would write, by field attname, for a caller that writes
+    its own INSERT (``exclude``: attnames the statement fills in itself)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields, _sql = _insert_plan(type(instance), connection.vendor)
+    return {
+        field.attname: field.get_db_prep_save(getattr(instance, field.attname), connection)
+        for field in fields
+        if field.attname not in exclude
+    }
+
+
+def insert_fields(model: type[Model]) -> list[Any]:
+    """The fields ``insert_instance`` writes, in its order (the primary key is the database's)."""
+    return _insert_plan(model, connections[DEFAULT_DB_ALIAS].vendor)[0]
+
+
+def mark_inserted(instance: Model, pk: Any) -> None:
+    """What save() records on an instance it has just inserted."""
+    instance.pk = pk
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS
 
 
 @functools.lru_cache(maxsize=16)

@@ -30,11 +30,11 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
-from campaign.rows import fetch_instance
+from campaign.rows import columns_of, fetch_instance
 
 _USER_SQL = (
-    f"SELECT * FROM {User._meta.db_table}"  # noqa: S608 - names only
-    f" WHERE {User._meta.pk.column} = %s"
+    f"SELECT {columns_of(User, 'u')} FROM {User._meta.db_table} u"  # noqa: S608 - names only
+    f" WHERE u.{User._meta.pk.column} = %s"
 )
 
 

@@ -31,8 +31,9 @@ Why it is correct under concurrency:
   each other. The pick's lock is FOR NO KEY UPDATE, which foreign-key checks (FOR KEY SHARE)
   do not wait for.
 
-Why a gold item cannot be told by its cost: the pick is one statement that does the same
-work whether it serves gold or not (``_pick``), and nothing else on the path depends on it.
+Why a gold item cannot be told by its cost: the pick is one statement, the new lease's
+INSERT included, that does the same work whether it serves gold or not (``_pick``, its SQL in
+campaign.annotate.pick), and nothing else on the path depends on it.
 
 Why its cost does not grow with the campaign: every query walks an index from its front —
 ``comparison_regular_queue (campaign, load, shuffle) WHERE gold_side = ''`` for the pick,
@@ -49,13 +50,20 @@ import datetime
 import random
 import secrets
 from collections import Counter
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from campaign.annotate.allocation import adaptive_regular_sql, taken_sql
+from campaign.annotate.pick import (
+    PICKED,
+    gold_candidate_sql,
+    pick_sql,
+    regular_sql,
+    take_room_sql,
+)
 from campaign.exceptions import ParticipationBlocked
 from campaign.models import (
     SHUFFLE_KEY_LIMIT,
@@ -66,7 +74,7 @@ from campaign.models import (
     TrustState,
 )
 from campaign.participants.enrolment import lock_participation, require_open
-from campaign.rows import insert_instance
+from campaign.rows import insert_instance, insert_values, mark_inserted
 
 SIDES = (Comparison.Side.A, Comparison.Side.B)
 # Qualification gold is spread over a participant's first QUALIFICATION_SPREAD x
@@ -167,22 +175,17 @@ def release_room(assignment: Assignment) -> None:
 
 def _lease_new(enrollment: Enrollment, *, now: datetime.datetime) -> Assignment | None:
     campaign = enrollment.campaign
-    picked = _pick(enrollment, gold_due=_gold_is_due(enrollment))
-    if picked is None:
-        return None
-    comparison_id, is_gold = picked
-    if is_gold:
-        enrollment.gold_served += 1
     assignment = Assignment(
         campaign=campaign,
-        comparison_id=comparison_id,
         annotator_id=enrollment.user_id,
         left_side=secrets.choice(SIDES),
-        is_gold=is_gold,
         leased_at=now,
         expires_at=now + datetime.timedelta(minutes=campaign.lease_minutes),
     )
-    insert_instance(assignment)  # Assignment.objects.create, its INSERT built once
+    if not _pick(enrollment, assignment, gold_due=_gold_is_due(enrollment)):
+        return None
+    if assignment.is_gold:
+        enrollment.gold_served += 1
     return assignment
 
 
@@ -204,22 +207,23 @@ def _gold_is_due(enrollment: Enrollment) -> bool:
     return _random.random() < campaign.gold_rate
 
 
-def _pick(enrollment: Enrollment, *, gold_due: bool) -> tuple[int, bool] | None:
-    """The comparison to lease and whether it is gold; None when no regular work is left.
+def _pick(enrollment: Enrollment, assignment: Assignment, *, gold_due: bool) -> bool:
+    """Lease a comparison: fill in ``assignment``'s comparison and whether it is gold, and
+    store it; False (nothing stored) when no regular work is left.
 
     One statement whether gold is due or not, and whether it is served or not: it locks the
-    regular pick, looks up a gold candidate, and takes either the regular row's room or a
-    count of gold served. Both paths do the same work, so neither the number of statements
-    nor their cost tells a participant that their next item is gold (PRODUCT.md: gold stays
-    secret "through ... response timing"). Regular work is picked even when gold is due:
-    gold is only served to someone who also has regular work left, otherwise a participant
-    with nothing else to do would meet only gold (and could tell); the locked regular row is
-    released at commit if gold wins. Under adaptive allocation the regular pick follows the
-    priority buckets (campaign.annotate.allocation); the rest is the same statement.
+    regular pick, looks up a gold candidate, takes either the regular row's room or a count
+    of gold served, and inserts the lease. Both paths do the same work, so neither the number
+    of statements nor their cost tells a participant that their next item is gold (PRODUCT.md:
+    gold stays secret "through ... response timing"). Regular work is picked even when gold is
+    due: gold is only served to someone who also has regular work left, otherwise a
+    participant with nothing else to do would meet only gold (and could tell); the locked
+    regular row is released at commit if gold wins. Under adaptive allocation the regular pick
+    follows the priority buckets (campaign.annotate.allocation); the rest is the same statement.
     """
     start = secrets.randbelow(SHUFFLE_KEY_LIMIT)
     campaign = enrollment.campaign
-    params: dict[str, int] = {
+    params: dict[str, Any] = {
         "campaign": campaign.pk,
         "target": campaign.judgments_per_comparison,
         "floor": campaign.min_judgments_per_comparison,
@@ -229,67 +233,22 @@ def _pick(enrollment: Enrollment, *, gold_due: bool) -> tuple[int, bool] | None:
         "enrollment": enrollment.pk,
     }
     if connection.vendor != "postgresql":
-        return _pick_in_steps(enrollment, gold_due=gold_due, params=params)
+        picked = _pick_in_steps(enrollment, gold_due=gold_due, params=params)
+        if picked is None:
+            return False
+        assignment.comparison_id, assignment.is_gold = picked
+        insert_instance(assignment)  # Assignment.objects.create, its INSERT built once
+        return True
+    lease = insert_values(assignment, exclude=PICKED)
+    params.update((f"lease_{name}", value) for name, value in lease.items())
     with connection.cursor() as cursor:
-        cursor.execute(_pick_sql(adaptive=campaign.is_adaptive), params)
-        row = cursor.fetchone()
-    return None if row is None or row[0] is None else (row[0], row[1])
-
-
-def _regular_sql(*, adaptive: bool) -> str:
-    """The regular pick with named parameters (campaign, target, annotator; floor if adaptive)."""
-    if adaptive:
-        return adaptive_regular_sql()
-    regular = pick_regular_sql().replace("%s", "%(campaign)s", 1)
-    return regular.replace("%s", "%(target)s", 1).replace("%s", "%(annotator)s", 1)
-
-
-def _taken_sql(regular: str, *, adaptive: bool) -> str:
-    if adaptive:
-        return taken_sql(regular)
-    return f"UPDATE {Comparison._meta.db_table} SET load = load + 1 WHERE id = ({regular})"  # noqa: S608
-
-
-def _pick_sql(*, adaptive: bool) -> str:
-    """The pick as one statement (PostgreSQL): data-modifying CTEs run whatever is chosen.
-
-    ``gold`` is MATERIALIZED and read by the final SELECT, so its index walk runs on every
-    request, not only when gold is due.
-    """
-    enrollment = Enrollment._meta.db_table
-    regular = _regular_sql(adaptive=adaptive)
-    taken = _taken_sql("SELECT id FROM regular", adaptive=adaptive)
-    return (
-        f"WITH regular AS MATERIALIZED ({regular}),"  # noqa: S608 - table names, no input
-        f" gold AS MATERIALIZED ({_gold_candidate_sql()}),"
-        " chosen AS MATERIALIZED (SELECT gold.id FROM gold, regular WHERE %(gold_due)s),"
-        f" taken AS ({taken} AND NOT EXISTS (SELECT 1 FROM chosen) RETURNING id),"
-        f" served AS (UPDATE {enrollment} SET gold_served = gold_served + 1"
-        " WHERE id = %(enrollment)s AND EXISTS (SELECT 1 FROM chosen) RETURNING id)"
-        " SELECT COALESCE((SELECT id FROM chosen), (SELECT id FROM taken)),"
-        " EXISTS (SELECT 1 FROM chosen), (SELECT id FROM gold), (SELECT count(*) FROM served)"
-    )
-
-
-def _gold_candidate_sql() -> str:
-    """A gold comparison this participant has not met, entered at a random point of the pool.
-
-    Two walks of ``comparison_gold_pool`` from ``start`` (then from the front, to wrap
-    around), the second only read when the first finds nothing. Gold has no target, so
-    nothing is counted or locked: many participants may hold one gold comparison at once.
-    """
-    comparison, assignment = Comparison._meta.db_table, Assignment._meta.db_table
-    walk = (
-        f"SELECT c.id FROM {comparison} c"  # noqa: S608 - table names, no input
-        " WHERE c.campaign_id = %(campaign)s AND c.gold_side IN ('a', 'b') AND c.shuffle {op}"
-        f" %(start)s AND NOT EXISTS (SELECT 1 FROM {assignment} a"
-        " WHERE a.annotator_id = %(annotator)s AND a.comparison_id = c.id)"
-        " ORDER BY c.shuffle LIMIT 1"
-    )
-    return (
-        f"SELECT * FROM ({walk.format(op='>=')}) AS after_start"  # noqa: S608 - no input
-        f" UNION ALL SELECT * FROM ({walk.format(op='<')}) AS before_start LIMIT 1"
-    )
+        cursor.execute(pick_sql(adaptive=campaign.is_adaptive), params)
+        comparison_id, is_gold, assignment_id = cursor.fetchone()[:3]
+    if comparison_id is None:
+        return False
+    assignment.comparison_id, assignment.is_gold = comparison_id, is_gold
+    mark_inserted(assignment, assignment_id)
+    return True
 
 
 def _pick_in_steps(
@@ -299,16 +258,16 @@ def _pick_in_steps(
     no data-modifying CTEs: as few statements as each case needs, since its timing is no
     secrecy boundary."""
     adaptive = enrollment.campaign.is_adaptive
-    regular = _regular_sql(adaptive=adaptive)
+    regular = regular_sql(adaptive=adaptive)
     if not gold_due:
-        regular_id = _fetch_id(_taken_sql(regular, adaptive=adaptive) + " RETURNING id", params)
+        regular_id = _fetch_id(take_room_sql(regular, adaptive=adaptive) + " RETURNING id", params)
         return None if regular_id is None else (regular_id, False)
     regular_id = _fetch_id(regular, params)
     if regular_id is None:
         return None
-    gold_id = _fetch_id(_gold_candidate_sql(), params)
+    gold_id = _fetch_id(gold_candidate_sql(), params)
     if gold_id is None:
-        _fetch_id(_taken_sql(str(regular_id), adaptive=adaptive) + " RETURNING id", params)
+        _fetch_id(take_room_sql(str(regular_id), adaptive=adaptive) + " RETURNING id", params)
         return regular_id, False
     Enrollment.objects.filter(pk=enrollment.pk).update(gold_served=F("gold_served") + 1)
     return gold_id, True
@@ -319,26 +278,6 @@ def _fetch_id(sql: str, params: dict[str, int]) -> int | None:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
-
-
-def pick_regular_sql() -> str:
-    """The pick, written out because it runs on every lease.
-
-    Written in SQL rather than through the ORM for two reasons: building the query costs more
-    CPU than running it, and ``gold_side = ''`` must be a literal, not a parameter, or a
-    prepared statement's generic plan could not use the partial index it names.
-    NO KEY UPDATE is strong enough against other pickers, yet it does not block the
-    foreign-key checks of judgments and leases being inserted for this comparison.
-    """
-    comparison, assignment = Comparison._meta.db_table, Assignment._meta.db_table
-    lock = " FOR NO KEY UPDATE OF c SKIP LOCKED" if connection.vendor == "postgresql" else ""
-    return (
-        f"SELECT c.id FROM {comparison} c"  # noqa: S608 - table names, no input
-        " WHERE c.campaign_id = %s AND c.gold_side = '' AND c.load < %s"
-        f" AND NOT EXISTS (SELECT 1 FROM {assignment} a"
-        " WHERE a.annotator_id = %s AND a.comparison_id = c.id)"
-        f" ORDER BY c.load, c.shuffle LIMIT 1{lock}"
-    )
 
 
 @transaction.atomic

@@ -45,7 +45,7 @@ from campaign.exceptions import (
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.enrolment import lock_participation, require_open
 from campaign.participants.trust import settle_standing
-from campaign.rows import fetch_instance, insert_instance
+from campaign.rows import columns_of, fetch_instance, insert_instance
 
 RATIONALE_MAX_CHARS = limits.RATIONALE_MAX_CHARS
 SKIP_REASON_MAX_CHARS = limits.SKIP_REASON_MAX_CHARS
@@ -222,22 +222,21 @@ def _judge(
         rationale=rationale,
         created_at=now,
     )
-    insert_instance(judgment)
-    _mark_judged(assignment)
+    insert_instance(judgment, along=_mark_judged(assignment))
     settle_standing(enrollment)
     campaign_id = campaign.pk
     transaction.on_commit(lambda: judgments_recorded(campaign_id))
     return _Judged(judgment, was_open, False)
 
 
-def _mark_judged(assignment: Assignment) -> None:
-    """``assignment.save(update_fields=["status"])``, written out (see campaign.rows)."""
+def _mark_judged(assignment: Assignment) -> tuple[str, list[object]]:
+    """``assignment.save(update_fields=["status"])`` as a statement to run with the judgment's
+    INSERT (one round trip on PostgreSQL, see campaign.rows)."""
     assignment.status = Assignment.Status.JUDGED
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Assignment._meta.db_table} SET status = %s WHERE id = %s",  # noqa: S608
-            [assignment.status, assignment.pk],
-        )
+    return (
+        f"UPDATE {Assignment._meta.db_table} SET status = %s WHERE id = %s",  # noqa: S608
+        [assignment.status, assignment.pk],
+    )
 
 
 def _repeats(judgment: Judgment, *, choice: object, rationale: str) -> bool:
@@ -310,7 +309,8 @@ def _locked_assignment_sql() -> str:
     assignment, comparison = Assignment._meta.db_table, Comparison._meta.db_table
     lock = " FOR UPDATE OF a" if connection.vendor == "postgresql" else ""
     return (
-        f"SELECT a.*, c.gold_side AS comparison_gold_side FROM {assignment} a"  # noqa: S608
+        f"SELECT {columns_of(Assignment, 'a')}, c.gold_side AS comparison_gold_side"  # noqa: S608
+        f" FROM {assignment} a"
         f" JOIN {comparison} c ON c.id = a.comparison_id"
         f" WHERE a.key = %s AND a.annotator_id = %s AND a.campaign_id = %s{lock}"
     )

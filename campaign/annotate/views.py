@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -33,7 +34,7 @@ from campaign.annotate.judging import (
     skip_and_next,
 )
 from campaign.exceptions import CampaignError, LeaseNotFound, NotEnrolled
-from campaign.models import Assignment, Comparison, Enrollment, TrustState
+from campaign.models import Assignment, Campaign, Comparison, Enrollment, TrustState
 from campaign.participants.enrolment import enroll_self, get_participation
 from campaign.participants.progress import progress_of
 from campaign.selectors import comparison_html, get_visible_campaign, is_organiser
@@ -239,8 +240,6 @@ def _item_context(
     if item is None or item.key != posted_key:
         # Entries typed for another item (an expired lease, a stale tab) must not carry over.
         form, skip_form = None, None
-    # Unbound forms are not built: the fragment needs their fields' limits only (constants).
-    chosen = form.data.get("choice") if form is not None else None
     counts = progress_of(enrollment)
     goal = (counts.judged // MILESTONE + 1) * MILESTONE
     return {
@@ -248,10 +247,11 @@ def _item_context(
         "item": item,
         "halted": outcome.halted,
         "notice": notice,
-        "form": form,
         "skip_form": skip_form,
-        **form_chrome(allowed_choices(campaign), chosen=chosen, skip_form=skip_form),
+        **(item_actions(campaign.slug, item.key) if item is not None else {}),
+        **form_chrome(campaign, form=form, skip_form=skip_form),
         "progress": counts,
+        "item_number": counts.judged + counts.skipped + 1,
         "goal": goal,
         "goal_percent": round(100 * counts.judged / goal),
         "qualifying": _qualifying(enrollment),
@@ -270,21 +270,56 @@ def stacked_wording(label: str) -> str:
     return label.replace("Left", "Top").replace("Right", "Bottom")
 
 
-def form_chrome(
-    choices: list[tuple[int, str]], *, chosen: str | None, skip_form: SkipForm | None
-) -> dict[str, Any]:
-    """The judge and skip forms' parts that depend on the campaign's scale only.
+def item_actions(slug: str, key: uuid.UUID) -> dict[str, str]:
+    """The judge and skip forms' URLs for one item (``judge_url``, ``skip_url``)."""
+    return {f"{name}_url": _item_url(name, slug, key) for name in ("judge", "skip")}
 
-    Rendered once per process and scale, unless a posted form's entries must be shown again:
-    they are the same for every item, and rendering them per request cost more CPU than the
-    rest of the fragment.
+
+def _item_url(name: str, slug: str, key: uuid.UUID) -> str:
+    # reverse() once per campaign, then the key put in its place: reversing both URLs cost
+    # a judge request more CPU than rendering the rest of its fragment.
+    pattern = _item_url_pattern(name, slug, get_script_prefix())
+    if pattern is None:
+        return reverse(f"campaign:{name}", args=[slug, key])
+    before, after = pattern
+    return f"{before}{key}{after}"
+
+
+@lru_cache(maxsize=256)
+def _item_url_pattern(name: str, slug: str, prefix: str) -> tuple[str, str] | None:
+    """The item's URL split around its key, or None if that is ambiguous (a slug that spells
+    the placeholder key)."""
+    del prefix  # a cache key: reverse() reads the request's script prefix itself
+    url = reverse(f"campaign:{name}", args=[slug, _KEY_PLACEHOLDER])
+    if url.count(str(_KEY_PLACEHOLDER)) != 1:
+        return None
+    before, _placeholder, after = url.partition(str(_KEY_PLACEHOLDER))
+    return before, after
+
+
+_KEY_PLACEHOLDER = uuid.UUID(int=0)
+
+
+def form_chrome(
+    campaign: Campaign, *, form: JudgmentForm | None, skip_form: SkipForm | None
+) -> dict[str, Any]:
+    """The judge and skip forms' parts that depend on the campaign's settings only.
+
+    Rendered once per process and setting, unless a posted form's entries and errors must be
+    shown again: they are the same for every item, and rendering them per request cost more
+    CPU than the rest of the fragment.
     """
-    reason = skip_form.data.get("reason") if skip_form is not None else None
+    chosen = form.data.get("choice") if form is not None else None
+    choices = tuple(allowed_choices(campaign))
+    require_rationale = campaign.require_rationale
     return {
-        "scale": scale_html(tuple(choices), chosen if isinstance(chosen, str) else None),
-        "skip_reason_options": skip_reason_options(reason if isinstance(reason, str) else None),
-        "rationale_max_chars": limits.RATIONALE_MAX_CHARS,
-        "detail_max_chars": SKIP_DETAIL_MAX_CHARS,
+        "scale": scale_html(choices, chosen if isinstance(chosen, str) else None),
+        "judge_fields": (
+            judge_fields(require_rationale)
+            if form is None
+            else _judge_fields_html(require_rationale, form)
+        ),
+        "skip_fields": skip_fields() if skip_form is None else _skip_fields_html(skip_form),
     }
 
 
@@ -299,13 +334,36 @@ def scale_html(choices: tuple[tuple[int, str], ...], chosen: str | None) -> Safe
     return SafeString(render_to_string("campaign/_scale.html", {"options": options}))
 
 
-@lru_cache(maxsize=16)
-def skip_reason_options(chosen: str | None) -> SafeString:
-    """The skip form's reasons as <option>s; ``chosen`` (a posted reason) is selected."""
-    if chosen not in dict(SKIP_REASONS):
-        chosen = None
-    context = {"skip_reasons": SKIP_REASONS, "chosen": chosen}
-    return SafeString(render_to_string("campaign/_skip_reasons.html", context))
+@lru_cache(maxsize=2)
+def judge_fields(require_rationale: bool) -> SafeString:
+    """The judge form after its scale (rationale, time spent, submit), nothing posted."""
+    return _judge_fields_html(require_rationale, None)
+
+
+def _judge_fields_html(require_rationale: bool, form: JudgmentForm | None) -> SafeString:
+    context = {
+        "form": form,
+        "require_rationale": require_rationale,
+        "rationale_max_chars": limits.RATIONALE_MAX_CHARS,
+    }
+    return SafeString(render_to_string("campaign/_judge_fields.html", context))
+
+
+@lru_cache(maxsize=1)
+def skip_fields() -> SafeString:
+    """The skip form's reasons, details and button, nothing posted."""
+    return _skip_fields_html(None)
+
+
+def _skip_fields_html(skip_form: SkipForm | None) -> SafeString:
+    reason = skip_form.data.get("reason") if skip_form is not None else None
+    context = {
+        "skip_form": skip_form,
+        "skip_reasons": SKIP_REASONS,
+        "chosen": reason if reason in dict(SKIP_REASONS) else None,
+        "detail_max_chars": SKIP_DETAIL_MAX_CHARS,
+    }
+    return SafeString(render_to_string("campaign/_skip_fields.html", context))
 
 
 def scale_options(choices: list[tuple[int, str]], chosen: str | None) -> list[ScaleOption]:

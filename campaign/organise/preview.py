@@ -16,10 +16,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from accounts.models import User
-from campaign.annotate.judging import allowed_choices
 from campaign.annotate.views import ItemDisplay, form_chrome
 from campaign.models import SHUFFLE_KEY_LIMIT, Campaign, regular_pool
 from campaign.organise.access import get_organised_campaign_for_user
@@ -51,15 +51,18 @@ def preview(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         messages.info(request, NOTHING_RECORDED)
         return redirect("campaign:preview", slug=campaign.slug)
+    preview_url = reverse("campaign:preview", args=[campaign.slug])
     context = {
         "campaign": campaign,
         "preview": True,
         "item": preview_item(campaign),
         "halted": None,
         "notice": None,
-        "form": None,
         "skip_form": None,
-        **form_chrome(allowed_choices(campaign), chosen=None, skip_form=None),
+        # A preview's forms post back to the preview, which records nothing.
+        "judge_url": preview_url,
+        "skip_url": preview_url,
+        **form_chrome(campaign, form=None, skip_form=None),
         "progress": None,
         "goal": None,
         "goal_percent": 0,

@@ -12,7 +12,7 @@ from campaign.annotate.assignment import next_assignment
 from campaign.annotate.judging import judge_and_next
 from campaign.models import Assignment, Campaign, Judgment, Prompt
 from campaign.participants.enrolment import get_participation
-from campaign.rows import fetch_instance, insert_instance
+from campaign.rows import columns_of, fetch_instance, insert_instance
 from tests.builders import make_judgeable_campaign, make_participant
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,20 @@ def test_a_model_whose_fields_set_themselves_is_not_inserted_by_a_written_out_st
     with pytest.raises(ValueError, match="needs save"):
         insert_instance(Campaign(slug="x", title="x"))
     assert not Campaign.objects.filter(slug="x").exists()
+
+
+def test_a_statement_run_again_maps_each_row_as_the_first_time() -> None:
+    # The statement's column names are remembered after its first run (campaign/rows.py).
+    first, second = make_judgeable_campaign(), make_judgeable_campaign()
+    sql = (
+        f"SELECT {columns_of(Campaign, 'c')}, c.slug AS again"  # noqa: S608 - names only
+        " FROM campaign_campaign c WHERE c.id = %s"
+    )
+
+    found = [fetch_instance(Campaign, sql, [campaign.pk]) for campaign in (first, second, first)]
+
+    assert [(row[0].pk, row[0].slug, row[1]) for row in found if row is not None] == [
+        (first.pk, first.slug, {"again": first.slug}),
+        (second.pk, second.slug, {"again": second.slug}),
+        (first.pk, first.slug, {"again": first.slug}),
+    ]

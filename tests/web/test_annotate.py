@@ -104,6 +104,20 @@ def test_fetch_post_answers_with_the_next_item_as_a_fragment(
     assert Judgment.objects.get(assignment__key=key).seconds == pytest.approx(4.5, abs=0.1)
 
 
+@pytest.mark.parametrize("slug", ["arena", "00000000-0000-0000-0000-000000000000"])
+def test_the_fragments_forms_post_to_the_items_own_urls(slug):
+    # The views build these URLs from one reverse() per campaign; a slug that spells the
+    # placeholder key they put in is reversed per item instead.
+    campaign = make_judgeable_campaign(slug, regular=3)
+    client = logged_in(make_participant(campaign))
+    key = current_key(client.get(annotate_url(campaign)).content.decode())
+    response = client.post(judge_url(campaign, key), {"choice": "1"}, **fetch_headers())
+    fragment = response.content.decode()
+    next_key = current_key(fragment)
+    assert f'action="{judge_url(campaign, next_key)}"' in fragment
+    assert f'action="{skip_url(campaign, next_key)}"' in fragment
+
+
 def test_missing_choice_shows_the_same_item_with_an_error(participant_client, campaign):
     key = current_key(participant_client.get(annotate_url(campaign)).content.decode())
     for headers in ({}, fetch_headers()):

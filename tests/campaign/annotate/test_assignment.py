@@ -327,7 +327,7 @@ def test_the_pick_is_an_ordered_scan_of_the_regular_queue_index():
     campaign = regular_campaign()
     make_comparisons(campaign, 50)
     annotator = make_participant(campaign)
-    from campaign.annotate.assignment import pick_regular_sql  # the engine's own query, planned
+    from campaign.annotate.pick import pick_regular_sql  # the engine's own query, planned
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")

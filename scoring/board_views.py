@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scoring.extras_schedule import fitted_on
 from scoring.models import Snapshot
 
 DEFAULT_VIEW = "bt"
@@ -105,14 +106,6 @@ def select_board(snapshot: Snapshot, name: str | None) -> SelectedBoard:
         tab_of=view_name if key else "",
         fitted_on=fitted_on(snapshot),
     )
-
-
-def fitted_on(snapshot: Snapshot) -> int | None:
-    """The judgments the snapshot's views and analyses were fitted on, when fewer than its
-    own (they were carried forward from an earlier run); None otherwise."""
-    mark = (snapshot.stats or {}).get("extras")
-    judgments = mark.get("judgments") if isinstance(mark, dict) else None
-    return judgments if isinstance(judgments, int) and judgments < snapshot.judgments else None
 
 
 def _views(snapshot: Snapshot) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from campaign.organise.statistics import (
 from scoring.allocation import AllocationSummary, allocation_summary
 from scoring.coverage import progress_tally
 from scoring.crowd_view import NAME as CROWD_BT
+from scoring.extras_schedule import fitted_on
 from scoring.leaderboard import (
     from_row,
     is_vetted,
@@ -228,18 +229,24 @@ def position_bias_sentence(snapshot: Snapshot | None) -> str | None:
     votes = f"{bias['votes']:,} counted vote{'s' if bias['votes'] != 1 else ''}"
     share = f"the left side took {100 * bias['left_win_share']:.1f}% of the points"
     if bias["ci_lower"] is None or bias["ci_upper"] is None:
-        return f"Position bias: too few votes to tell ({votes}; {share})."
+        return f"Position bias: too few votes to tell ({votes}; {share}).{_as_of(snapshot)}"
     interval = f"95% CI {bias['ci_lower']:+.0f} to {bias['ci_upper']:+.0f}"
     if not bias["measurable"]:
         return (
             f"No measurable position bias: left side {bias['left_advantage']:+.0f} Elo "
-            f"({interval}) over {votes}; {share}."
+            f"({interval}) over {votes}; {share}.{_as_of(snapshot)}"
         )
     side = "Left" if bias["left_advantage"] > 0 else "Right"
     return (
         f"{side} side favoured by {abs(bias['left_advantage']):.0f} Elo ({interval}, "
-        f"left minus right) over {votes}; {share}."
+        f"left minus right) over {votes}; {share}.{_as_of(snapshot)}"
     )
+
+
+def _as_of(snapshot: Snapshot | None) -> str:
+    """A carried analysis's note (scoring.extras_schedule); "" when it counts everything."""
+    judgments = None if snapshot is None else fitted_on(snapshot)
+    return "" if judgments is None else f" (Fitted on the first {judgments:,} judgments.)"
 
 
 def annotator_table(snapshot: Snapshot | None, query: AnnotatorQuery) -> AnnotatorTable:

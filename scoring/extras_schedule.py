@@ -180,3 +180,11 @@ def carried_extras(latest: LatestSnapshot) -> CarriedExtras:
         failures=stats.get("failed_extras") or {},
         mark=stats["extras"],
     )
+
+
+def fitted_on(snapshot: Snapshot) -> int | None:
+    """The judgments the snapshot's views and analyses were fitted on, when fewer than its
+    own (they were carried forward from an earlier run); None otherwise."""
+    mark = (snapshot.stats or {}).get("extras")
+    judgments = mark.get("judgments") if isinstance(mark, dict) else None
+    return judgments if isinstance(judgments, int) and judgments < snapshot.judgments else None

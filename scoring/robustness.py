@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from scoring.extras import Extra, ScoringRun, register, row_dict
+from scoring.extras_schedule import fitted_on
 from scoring.models import Snapshot
 from scoring.numerics.ratings import pairwise_matrices
 from scoring.numerics.robustness import leave_one_annotator_out, votes_to_separate
@@ -131,6 +132,8 @@ class RobustnessSection:
     largest_place_change: int = 0
     influential: list[InfluentialAnnotator] = dataclasses.field(default_factory=list)
     neighbours: list[NeighbourRow] = dataclasses.field(default_factory=list)
+    # The judgments it was fitted on when a later run carried it (scoring.extras_schedule).
+    fitted_on: int | None = None
 
     @property
     def capped(self) -> bool:
@@ -172,6 +175,7 @@ def robustness_section(snapshot: Snapshot | None) -> RobustnessSection:
             for row in loo["influential"]
         ],
         neighbours=[_neighbour_row(row) for row in analysis["neighbours"]],
+        fitted_on=fitted_on(snapshot),
     )
 
 

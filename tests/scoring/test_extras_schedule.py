@@ -167,3 +167,20 @@ def test_the_command_refits_the_extras_when_asked(crowd: Crowd, capsys: Any) -> 
     assert snapshot.stats["extras_refit"] == "asked"
     assert snapshot.stats["extras"]["judgments"] == 71
     assert snapshot.computed_at > datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def test_the_dashboard_says_carried_analyses_count_fewer_judgments(
+    crowd: Crowd, owner: Any
+) -> None:
+    Campaign.objects.filter(pk=crowd.campaign.pk).update(owner=owner)
+    client = Client()
+    client.force_login(owner)
+    url = f"/c/{crowd.campaign.slug}/organise/"
+    assert 'data-robustness="as-of"' not in client.get(url).content.decode()
+    crowd.judge(seed=2, count=3)
+    compute_snapshot(crowd.campaign, rounds=ROUNDS)
+
+    page = client.get(url).content.decode()
+
+    assert 'data-robustness="as-of"' in page
+    assert "Fitted on the first 70 judgments" in page

@@ -37,6 +37,7 @@ import numpy as np
 from django.db import connection, transaction
 from numpy.typing import NDArray
 
+from campaign.ledger import totals
 from campaign.models import Campaign, Response
 from scoring.campaign_data import (
     RegularComparisons,
@@ -93,15 +94,9 @@ class RunComparisons:
 
 
 def comparison_facts(campaign: Campaign) -> ComparisonFacts:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(id), 0), "
-            "(SELECT items_edited FROM campaign_campaign WHERE id = %s) "
-            "FROM campaign_comparison WHERE campaign_id = %s",
-            [campaign.pk, campaign.pk],
-        )
-        count, max_id, id_sum, edits = cursor.fetchone()
-    return ComparisonFacts(int(count), int(max_id), int(id_sum), int(edits))
+    """From campaign.ledger (no scan on PostgreSQL) and the campaign's item edits."""
+    edits = Campaign.objects.filter(pk=campaign.pk).values_list("items_edited", flat=True).get()
+    return ComparisonFacts(*totals(campaign.pk, "comparisons"), int(edits))
 
 
 def cache_key(contender_ids: Sequence[int], facts: ComparisonFacts) -> str:

@@ -40,6 +40,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import LockError
 from redis.lock import Lock
 
+from campaign import ledger
 from campaign.events import ScoringRequest
 from campaign.models import Campaign
 from config.redis import redis_client, redis_configured
@@ -107,6 +108,8 @@ def run_scoring_job(
             )
             return JobOutcome(campaign_id, JobStatus.BUSY)
         snapshot = compute_snapshot(campaign, rounds=rounds, full=full, extras=extras)
+        # The next run's fingerprint sums the ledger's entries since this fold.
+        ledger.compact(campaign.pk)
         if campaign.is_adaptive:
             # Adaptive allocation steers the next leases by the latest pair priorities; also
             # when nothing new was scored (a campaign just switched to adaptive).

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count
+from django.db.models import Count, Model
 
 from campaign.imports import writing
 from campaign.imports.validation import ItemRecord, digest
@@ -57,6 +57,7 @@ class Planner:
         self.created_responses: dict[tuple[str, str], int | None] = {}
         self.seen_pairs: dict[tuple[str, frozenset[str]], int] = {}
         self.pair_usage: Counter[frozenset[str]] = Counter()
+        self.ids = IdRanges()
         # Decided once, before anything is written: an empty campaign (the usual first, large
         # import) has nothing stored to look up batch by batch. Lines of this file that refer
         # to earlier ones go through created_prompts and created_responses instead.
@@ -119,12 +120,12 @@ class Planner:
                 plan.response_pks.setdefault(key, response_pk)
 
     def _draw_ids(self, plan: BatchPlan) -> None:
-        prompt_ids = writing.draw_ids(Prompt, len(plan.prompts))
+        prompt_ids = self.ids.take(Prompt, len(plan.prompts))
         for record, pk in zip(plan.prompts, prompt_ids, strict=True):
             plan.prompt_pks[record.prompt_id] = pk
             if record.prompt_id in self.created_prompts:
                 self.created_prompts[record.prompt_id] = pk
-        response_ids = writing.draw_ids(Response, len(plan.responses))
+        response_ids = self.ids.take(Response, len(plan.responses))
         for (prompt_id, model, _text), pk in zip(plan.responses, response_ids, strict=True):
             plan.response_pks[(prompt_id, model)] = pk
             if (prompt_id, model) in self.created_responses:
@@ -238,6 +239,31 @@ class Planner:
             )
         )
         return [(a, b, "") for a, b in candidates[:room]]
+
+
+class IdRanges:
+    """Primary keys drawn from the sequences many batches ahead, handed out a batch at a time.
+
+    Drawing waits for the COPY the import's thread is running (campaign.imports.copy_behind):
+    one connection. Drawn per batch, every batch waited for the one before it to be stored and
+    the thread idled while the next was rendered; drawn ``BLOCK`` at a time, the thread keeps
+    its queue. An import leaves at most a block of ids unused behind it (gaps are harmless).
+    """
+
+    BLOCK = 65_536
+
+    def __init__(self) -> None:
+        self._free: dict[type[Model], list[int]] = {}
+        self._next: dict[type[Model], int] = {}
+
+    def take(self, model: type[Model], count: int) -> list[int]:
+        free = self._free.get(model, [])
+        start = self._next.get(model, 0)
+        if start + count > len(free):
+            free = free[start:] + writing.draw_ids(model, max(self.BLOCK, count))
+            self._free[model], start = free, 0
+        self._next[model] = start + count
+        return free[start : start + count]
 
 
 @dataclass

@@ -119,11 +119,11 @@ class CopyTable:
         # Closed (and so deleted) by CopySpool.close; opened on the first write, so a table
         # only ever encoded (``encode``) has no file. Lines go through the text layer one by
         # one, so a spooled file never exists as one joined string.
-        self._file: IO[str] | None = None
+        self._file: io.TextIOWrapper[IO[bytes]] | None = None
         self.rows = 0
 
     @property
-    def file(self) -> IO[str]:
+    def file(self) -> io.TextIOWrapper[IO[bytes]]:
         if self._file is None:
             spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by CopySpool.close
             self._file = io.TextIOWrapper(spool, encoding="utf-8", newline="")

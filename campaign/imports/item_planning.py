@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count
+from django.db.models import Count, Model
 
 from campaign.imports import writing
 from campaign.imports.validation import ItemRecord, digest
@@ -57,6 +57,7 @@ class Planner:
         self.created_responses: dict[tuple[str, str], int | None] = {}
         self.seen_pairs: dict[tuple[str, frozenset[str]], int] = {}
         self.pair_usage: Counter[frozenset[str]] = Counter()
+        self.ids = IdRanges()
         # Decided once, before anything is written: an empty campaign (the usual first, large
         # import) has nothing stored to look up batch by batch. Lines of this file that refer
         # to earlier ones go through created_prompts and created_responses instead.
@@ -119,16 +120,21 @@ class Planner:
                 plan.response_pks.setdefault(key, response_pk)
 
     def _draw_ids(self, plan: BatchPlan) -> None:
-        prompt_ids = writing.draw_ids(Prompt, len(plan.prompts))
-        for record, pk in zip(plan.prompts, prompt_ids, strict=True):
-            plan.prompt_pks[record.prompt_id] = pk
-            if record.prompt_id in self.created_prompts:
-                self.created_prompts[record.prompt_id] = pk
-        response_ids = writing.draw_ids(Response, len(plan.responses))
-        for (prompt_id, model, _text), pk in zip(plan.responses, response_ids, strict=True):
-            plan.response_pks[(prompt_id, model)] = pk
-            if (prompt_id, model) in self.created_responses:
-                self.created_responses[(prompt_id, model)] = pk
+        prompt_ids = self.ids.take(Prompt, len(plan.prompts))
+        prompt_keys = [record.prompt_id for record in plan.prompts]
+        plan.prompt_pks.update(zip(prompt_keys, prompt_ids, strict=True))
+        response_ids = self.ids.take(Response, len(plan.responses))
+        response_keys = [(prompt_id, model) for prompt_id, model, _text in plan.responses]
+        plan.response_pks.update(zip(response_keys, response_ids, strict=True))
+        # Only explicit lines are recalled by later batches (created_*): most imports have none.
+        if self.created_prompts:
+            for key, pk in zip(prompt_keys, prompt_ids, strict=True):
+                if key in self.created_prompts:
+                    self.created_prompts[key] = pk
+        if self.created_responses:
+            for response_key, pk in zip(response_keys, response_ids, strict=True):
+                if response_key in self.created_responses:
+                    self.created_responses[response_key] = pk
         for name, pk in zip(
             plan.contenders, writing.draw_ids(Contender, len(plan.contenders)), strict=True
         ):
@@ -177,42 +183,44 @@ class Planner:
         plan: BatchPlan,
         report: ImportReport | None,
     ) -> None:
-        planned_before = (len(plan.prompts), len(plan.responses), len(plan.comparisons))
+        prompt_id = record.prompt_id
         explicit = record.explicit_pair is not None
-        if record.prompt_id not in plan.prompt_pks:
-            plan.prompt_pks[record.prompt_id] = None
+        planned = False
+        if prompt_id not in plan.prompt_pks:
+            plan.prompt_pks[prompt_id] = None
             plan.prompts.append(record)
             if explicit:
-                self.created_prompts[record.prompt_id] = None
-            if report is not None:
-                report.prompts_created += 1
+                self.created_prompts[prompt_id] = None
+            planned = True
+        response_pks = plan.response_pks
+        new_responses = 0
         for model, text in record.responses.items():
-            key = (record.prompt_id, model)
-            if key not in plan.response_pks:
-                plan.response_pks[key] = None
-                plan.responses.append((record.prompt_id, model, text))
+            key = (prompt_id, model)
+            if key not in response_pks:
+                response_pks[key] = None
+                plan.responses.append((prompt_id, model, text))
                 if explicit:
                     self.created_responses[key] = None
-                if report is not None:
-                    report.responses_created += 1
+                new_responses += 1
             if model not in self.contenders:
                 self.contenders[model] = None
                 plan.contenders.append(model)
                 if report is not None:
                     report.contenders_created += 1
-        budgeted = self.campaign.pairs_per_prompt is not None
+        comparisons = self._new_comparisons(record, stored)
+        if self.campaign.pairs_per_prompt is not None:
+            for model_a, model_b, _gold in comparisons:
+                self.pair_usage[frozenset((model_a, model_b))] += 1
         # stored.pairs needs no update for what is planned here: a multi-response prompt has one
         # line, and seen_pairs already refuses an explicit pair given twice.
-        for model_a, model_b, gold in self._new_comparisons(record, stored):
-            if budgeted:
-                self.pair_usage[frozenset((model_a, model_b))] += 1
-            plan.comparisons.append((record.prompt_id, model_a, model_b, gold))
-            if report is not None:
-                report.comparisons_created += 1
-                report.gold_created += bool(gold)
-        planned_after = (len(plan.prompts), len(plan.responses), len(plan.comparisons))
-        if report is not None and planned_after == planned_before:
-            report.lines_unchanged += 1
+        plan.comparisons.extend((prompt_id, a, b, gold) for a, b, gold in comparisons)
+        if report is not None:
+            report.prompts_created += planned
+            report.responses_created += new_responses
+            report.comparisons_created += len(comparisons)
+            report.gold_created += sum(1 for _a, _b, gold in comparisons if gold)
+            if not (planned or new_responses or comparisons):
+                report.lines_unchanged += 1
 
     def _new_comparisons(
         self, record: ItemRecord, stored: StoredState
@@ -222,10 +230,12 @@ class Planner:
             if frozenset(record.explicit_pair) in existing:
                 return []
             return [(*record.explicit_pair, record.gold)]
+        budget = self.campaign.pairs_per_prompt
+        if budget is None and not existing:
+            return [(a, b, "") for a, b in itertools.combinations(sorted(record.responses), 2)]
         candidates = list(itertools.combinations(sorted(record.responses), 2))
         if existing:
             candidates = [pair for pair in candidates if frozenset(pair) not in existing]
-        budget = self.campaign.pairs_per_prompt
         if budget is None:
             return [(a, b, "") for a, b in candidates]
         room = max(budget - len(existing), 0)
@@ -238,6 +248,33 @@ class Planner:
             )
         )
         return [(a, b, "") for a, b in candidates[:room]]
+
+
+class IdRanges:
+    """Primary keys drawn from the sequences many batches ahead, handed out a batch at a time.
+
+    Drawing waits for the COPY the import's thread is running (campaign.imports.copy_behind):
+    one connection. Drawn per batch, every batch waited for the one before it to be stored and
+    the thread idled while the next was rendered; drawn ``BLOCK`` at a time, the thread keeps
+    its queue. An import leaves at most a block of ids unused behind it (gaps are harmless).
+    """
+
+    # A few batches of responses: 65,536 waited less often but held ~5 MiB more at 10k lines,
+    # and the thread idles no more at this size (its queue stays full through a wait).
+    BLOCK = 16_384
+
+    def __init__(self) -> None:
+        self._free: dict[type[Model], list[int]] = {}
+        self._next: dict[type[Model], int] = {}
+
+    def take(self, model: type[Model], count: int) -> list[int]:
+        free = self._free.get(model, [])
+        start = self._next.get(model, 0)
+        if start + count > len(free):
+            free = free[start:] + writing.draw_ids(model, max(self.BLOCK, count))
+            self._free[model], start = free, 0
+        self._next[model] = start + count
+        return free[start : start + count]
 
 
 @dataclass
@@ -275,6 +312,8 @@ class StoredState:
         return cls(prompts, responses, pairs)
 
     def conflicts(self, record: ItemRecord) -> list[str]:
+        if not self.prompts:
+            return []  # responses and pairs are only ever loaded for stored prompts
         problems: list[str] = []
         stored_prompt = self.prompts.get(record.prompt_id)
         if stored_prompt is not None and stored_prompt[0] != record.prompt:

@@ -17,13 +17,20 @@ from typing import IO
 
 from django.db import connection
 
-from campaign.imports.copy_behind import CopyBehind
+from campaign.imports.copy_behind import Batch, CopyBehind
 from campaign.imports.item_planning import BatchPlan, Planner
 from campaign.imports.pipeline import Batches, run_import
 from campaign.imports.report import FileReport, ProgressCallback
 from campaign.imports.validation import ItemRecord, validate_item
-from campaign.imports.writing import CopySpool, CopyTable, copy_text, copy_value, insert_rows
-from campaign.models import Campaign, Comparison, Contender, Prompt, Response
+from campaign.imports.writing import CopyTable, copy_text, copy_value, insert_rows
+from campaign.models import (
+    Campaign,
+    Comparison,
+    Contender,
+    Prompt,
+    Response,
+    random_shuffle_keys,
+)
 
 BATCH_SIZE = 1000
 
@@ -87,8 +94,7 @@ class _ItemImport:
         spooling = self.spool is not None and report.ok
         plan = self.planner.plan(batch, report, draw_ids=spooling)
         if self.spool is not None and self.copying is not None and spooling and report.ok:
-            self.spool.add(plan, self.planner.contenders)
-            self.copying.put(self.spool.take())
+            self.copying.put(self.spool.batch(plan, self.planner.contenders))
 
     def write(self, batches: Batches, report: ImportReport) -> None:
         if self.copying is not None:
@@ -104,62 +110,61 @@ class _ItemImport:
     def close(self) -> None:
         if self.copying is not None:
             self.copying.finish()
-        if self.spool is not None:
-            self.spool.close()
 
 
-class _Spool(CopySpool):
+class _Spool:
     """PostgreSQL writes: one batch's planned rows of the four tables, as COPY data."""
 
     def __init__(self, campaign: Campaign) -> None:
         self.campaign_pk = campaign.pk
-        self.contenders = CopyTable(Contender, ("campaign_id", "name"), in_memory=True)
+        self.contenders = CopyTable(Contender, ("campaign_id", "name"))
         self.prompts = CopyTable(
-            Prompt,
-            ("campaign_id", "external_id", "text", "category", "metadata"),
-            in_memory=True,
+            Prompt, ("campaign_id", "external_id", "text", "category", "metadata")
         )
-        self.responses = CopyTable(
-            Response, ("prompt_id", "campaign_id", "contender_id", "text"), in_memory=True
-        )
+        self.responses = CopyTable(Response, ("prompt_id", "campaign_id", "contender_id", "text"))
+        # The shuffle keys are given, drawn for the whole batch at once (random_shuffle_keys).
         self.comparisons = CopyTable(
             Comparison,
-            ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "gold_side"),
+            ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "gold_side", "shuffle"),
             with_id=False,
-            in_memory=True,
         )
-        super().__init__(self.contenders, self.prompts, self.responses, self.comparisons)
         metadata_field = Prompt._meta.get_field("metadata")
         self.metadata_text = functools.partial(copy_value, metadata_field)
 
-    def take(self) -> list[tuple[str, bytes]]:
+    def batch(self, plan: BatchPlan, contender_pks: dict[str, int | None]) -> Batch:
         """The batch's COPY statements and data, in the order their keys need."""
-        return [(table.statement, table.take()) for table in self.tables]
-
-    def add(self, plan: BatchPlan, contender_pks: dict[str, int | None]) -> None:
         campaign = self.campaign_pk
         prompt_pks = plan.prompt_pks
         response_pks = plan.response_pks
         metadata_text = self.metadata_text
-        self.contenders.write(
+        contenders = self.contenders.encode(
             f"{contender_pks[name]}\t{campaign}\t{copy_text(name)}" for name in plan.contenders
         )
-        self.prompts.write(
+        prompts = self.prompts.encode(
             f"{prompt_pks[record.prompt_id]}\t{campaign}\t{copy_text(record.prompt_id)}\t"
             f"{copy_text(record.prompt)}\t{copy_text(record.category)}\t"
-            f"{metadata_text(record.metadata)}"
+            # Most prompts have no metadata: "{}" is what the JSON encoder writes for it.
+            f"{metadata_text(record.metadata) if record.metadata else '{}'}"
             for record in plan.prompts
         )
-        self.responses.write(
+        responses = self.responses.encode(
             f"{response_pks[(prompt_id, model)]}\t{prompt_pks[prompt_id]}\t{campaign}\t"
             f"{contender_pks[model]}\t{copy_text(text)}"
             for prompt_id, model, text in plan.responses
         )
-        self.comparisons.write(
+        comparisons = self.comparisons.encode(
             f"{campaign}\t{prompt_pks[prompt_id]}\t{response_pks[(prompt_id, a)]}\t"
-            f"{response_pks[(prompt_id, b)]}\t{gold}"
-            for prompt_id, a, b, gold in plan.comparisons
+            f"{response_pks[(prompt_id, b)]}\t{gold}\t{shuffle}"
+            for (prompt_id, a, b, gold), shuffle in zip(
+                plan.comparisons, random_shuffle_keys(len(plan.comparisons)), strict=True
+            )
         )
+        return [
+            (self.contenders.statement, contenders),
+            (self.prompts.statement, prompts),
+            (self.responses.statement, responses),
+            (self.comparisons.statement, comparisons),
+        ]
 
 
 class _Writer:

@@ -10,6 +10,7 @@ from campaign.models.content import (
     Response,
     gold_pool,
     random_shuffle_key,
+    random_shuffle_keys,
     regular_pool,
 )
 from campaign.models.uploads import ImportUpload
@@ -38,5 +39,6 @@ __all__ = [
     "gold_pool",
     "is_correct",
     "random_shuffle_key",
+    "random_shuffle_keys",
     "regular_pool",
 ]

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from campaign import limits
 from campaign.imports.items import ImportReport, import_items
 from campaign.imports.validation import ItemRecord, validate_item
-from campaign.models import Campaign, Comparison, Contender, Prompt, Response
+from campaign.models import SHUFFLE_KEY_LIMIT, Campaign, Comparison, Contender, Prompt, Response
 from campaign.services import create_campaign
 from tests.builders import explicit, multi, write_csv, write_jsonl, write_parquet
 
@@ -71,6 +71,19 @@ def test_optional_category_and_metadata_are_kept(campaign, tmp_path):
 
     prompt = Prompt.objects.get()
     assert (prompt.category, prompt.metadata) == ("coding", {"source": "forum"})
+
+
+def test_a_prompt_without_metadata_stores_an_empty_object(campaign, tmp_path):
+    import_rows(
+        campaign,
+        tmp_path,
+        [multi("q1", x="1", y="2") | {"metadata": {}}, multi("q2", x="1", y="2")],
+    )
+
+    assert list(Prompt.objects.order_by("external_id").values_list("metadata", flat=True)) == [
+        {},
+        {},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -301,6 +314,7 @@ def test_imported_comparisons_get_their_column_defaults(campaign, tmp_path):
     shuffles = set(Comparison.objects.values_list("shuffle", flat=True))
     assert loads == {0}
     assert len(shuffles) > 50
+    assert all(0 <= shuffle < SHUFFLE_KEY_LIMIT for shuffle in shuffles)
 
 
 def test_counts_agree_with_the_database_when_one_prompt_spans_batches(

@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, expect
 
-from campaign.models import Prompt
+from accounts.models import User
+from campaign.models import Comparison, Prompt
 from scoring.snapshots import compute_snapshot
 from tests.browser.test_scoring_pages import logged_in_context
 from tests.builders import CampaignBuilder, make_organiser
+from tests.builders.campaigns import make_judgment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,4 +96,32 @@ def test_the_switch_tabs_empty_state_and_bias_sentence_look_right(live_server, b
         page.screenshot(path=str(SHOTS / f"dashboard-bias-{size}.png"))
         assert errors == []
         assert page.evaluate("typeof window.alert") == "function"
+        context.close()
+
+
+def test_a_carried_board_says_how_many_judgments_it_counts(live_server, browser: Browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    campaign, owner = build_scored_campaign()
+    # Three more judgments: a run when the extras are not due carries them.
+    comparison = Comparison.objects.filter(campaign=campaign, judgments__isnull=True).first()
+    for user in User.objects.filter(enrollments__campaign=campaign)[:3]:
+        make_judgment(user, comparison, -1)
+    snapshot = compute_snapshot(campaign, rounds=200, extras=False)
+    assert snapshot is not None and snapshot.stats["extras_refit"] == ""
+    for size, viewport in VIEWPORTS.items():
+        context = logged_in_context(browser, live_server, owner, viewport=viewport)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/c/{campaign.slug}/leaderboard/?view=style")
+        notice = page.locator('[data-notice="view-as-of"]')
+        expect(notice).to_contain_text("fitted on the first 210 judgments")
+        expect(notice).to_contain_text(f"counts all {snapshot.judgments}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=str(SHOTS / f"carried-style-{size}.png"), full_page=True)
+        page.goto(f"{live_server.url}/c/{campaign.slug}/leaderboard/")
+        expect(page.locator('[data-notice="view-as-of"]')).to_have_count(0)
+        page.goto(f"{live_server.url}/c/{campaign.slug}/organise/")
+        note = page.locator('[data-robustness="as-of"]')
+        expect(note).to_contain_text("Fitted on the first 210 judgments")
+        note.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"carried-robustness-{size}.png"))
         context.close()

@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+
+from django.db.models import Max
 
 from accounts.models import User
 from campaign.imports.validation import digest
@@ -35,18 +37,18 @@ def imported_username(campaign: Campaign, annotator: str) -> str:
     return f"{USERNAME_PREFIX}+{campaign.slug}+{annotator}"
 
 
-@dataclass
-class PlannedVote:
+class PlannedVote(NamedTuple):
+    """One vote to write (a tuple: made once per line, cheaper than a dataclass)."""
+
     annotator: str
     prompt_id: str
     model_a: str  # the comparison's own a/b
     model_b: str
     verdict: int  # canonical
     gold_side: str
-    created_at: datetime.datetime
-    comparison_pk: int | None = None  # known when the planner draws ids
-    line: int = 0
-    file_time: bool = True  # created_at is the file's, not the import's start plus the line
+    created_at: datetime.datetime | None  # the file's; None: the default, from the line
+    comparison_pk: int | None  # known when the planner draws ids
+    line: int
 
 
 # What the planner knows of a prompt or response: the first line naming it (0: stored), the
@@ -60,7 +62,11 @@ _fingerprint = hash
 
 
 class PlannedComparison:
-    """A comparison the votes name: its a side, gold side, primary key and votes counted."""
+    """A comparison the votes name: its a side, gold side, primary key and votes counted.
+
+    ``stored``: its row is in the database (before the import, or written by an earlier
+    batch); ``regular_votes``: the votes its row's ``load`` does not count yet.
+    """
 
     __slots__ = ("gold_side", "model_a", "pk", "regular_votes", "stored")
 
@@ -79,7 +85,8 @@ class BatchPlan:
     contenders: set[str] = field(default_factory=set)
     prompts: dict[str, str] = field(default_factory=dict)  # prompt id -> text
     responses: dict[tuple[str, str], str] = field(default_factory=dict)  # (prompt id, model)
-    comparisons: list[tuple[str, str, str]] = field(default_factory=list)  # prompt id, a, b
+    # New ones: prompt id, a, b and the comparison.
+    comparisons: list[tuple[str, str, str, PlannedComparison]] = field(default_factory=list)
     votes: list[PlannedVote] = field(default_factory=list)
 
 
@@ -90,11 +97,8 @@ class Planner:
     before (validation) and after (writing) earlier batches are stored.
     """
 
-    def __init__(
-        self, campaign: Campaign, start: datetime.datetime, ids: IdBlocks | None = None
-    ) -> None:
+    def __init__(self, campaign: Campaign, ids: IdBlocks | None = None) -> None:
         self.campaign = campaign
-        self.start = start
         self.ids = ids
         # Name -> the one str object every key holds (a file's rows each bring their own copy).
         names = campaign.contenders.values_list("name", flat=True)
@@ -107,6 +111,10 @@ class Planner:
         # digest of (prompt id, sorted pair) -> the comparison.
         self.comparisons: dict[bytes, PlannedComparison] = {}
         self.votes: dict[bytes, int] = {}  # digest of (annotator, prompt, pair) -> line
+        # Judgments stored before the import have no higher id than this one (the primary key's
+        # index answers at once); the import's own, written batch by batch on PostgreSQL
+        # (campaign.imports.vote_spool), draw higher ones: they are in self.votes, not stored.
+        self.last_stored_judgment: int | None = Judgment.objects.aggregate(last=Max("id"))["last"]
 
     def plan(self, batch: list[VoteRecord], report: JudgmentImportReport) -> BatchPlan:
         self._load_annotators({record.annotator for record in batch}, batch, report)
@@ -196,8 +204,11 @@ class Planner:
                 PlannedComparison(model_a, gold, pk, stored=True),
             )
         names = {pk: name for name, pk in self.annotators.items() if pk is not None}
+        if not names or self.last_stored_judgment is None:
+            return set()
         votes = Judgment.objects.filter(
             campaign=self.campaign,
+            id__lte=self.last_stored_judgment,
             annotator_id__in=names,
             comparison__prompt__external_id__in=prompt_ids,
         ).values_list(
@@ -304,7 +315,7 @@ class Planner:
             model_a = self.contenders[record.model_a]
             comparison = PlannedComparison(model_a, "", self._draw(Comparison), stored=False)
             self.comparisons[pair] = comparison
-            plan.comparisons.append((record.prompt_id, record.model_a, record.model_b))
+            plan.comparisons.append((record.prompt_id, record.model_a, record.model_b, comparison))
             report.comparisons_created += 1
         model_a, gold_side = comparison.model_a, comparison.gold_side
         if not gold_side:
@@ -313,17 +324,15 @@ class Planner:
         self.votes[key] = record.line
         plan.votes.append(
             PlannedVote(
-                annotator=record.annotator,
-                prompt_id=record.prompt_id,
-                model_a=model_a,
-                model_b=record.model_a if swapped else record.model_b,
-                verdict=-record.verdict if swapped else record.verdict,
-                gold_side=gold_side,
-                created_at=record.created_at
-                or self.start + datetime.timedelta(microseconds=record.line),
-                comparison_pk=comparison.pk,
-                line=record.line,
-                file_time=record.created_at is not None,
+                record.annotator,
+                record.prompt_id,
+                model_a,
+                record.model_a if swapped else record.model_b,
+                -record.verdict if swapped else record.verdict,
+                gold_side,
+                record.created_at,
+                comparison.pk,
+                record.line,
             )
         )
         report.judgments_created += 1

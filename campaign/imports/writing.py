@@ -53,7 +53,8 @@ class IdBlocks:
         self._block: dict[type[models.Model], int] = {}
 
     def take(self, model: type[models.Model]) -> int:
-        pk = next(self._free.get(model, iter(())), None)
+        free = self._free.get(model)
+        pk = None if free is None else next(free, None)
         if pk is None:
             block = self._block.get(model, self.FIRST_BLOCK)
             self._block[model] = min(2 * block, self.MAX_BLOCK)

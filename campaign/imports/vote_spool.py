@@ -27,20 +27,34 @@ from django.db.models import F
 
 from campaign.imports.copy_behind import CopyBehind
 from campaign.imports.vote_planning import BatchPlan, PlannedComparison, Planner, imported_username
-from campaign.imports.writing import CopySpool, CopyTable, copy_text, draw_ids
+from campaign.imports.writing import (
+    CopySpool,
+    CopyTable,
+    IdBlocks,
+    copy_text,
+    set_keys_checked,
+)
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response, gold_fields
 from campaign.participants.enrolment import enroll_new_accounts
 
 # Booleans and NULL in COPY text format.
 _BOOLEAN = {True: "t", False: "f", None: "\\N"}
 _MICROSECOND = datetime.timedelta(microseconds=1)
+_TABLES = (Contender, Prompt, Response, Comparison, Judgment)
 
 
 class VoteSpool(CopySpool):
     """One batch's planned rows of the five tables as COPY data, handed to a CopyBehind."""
 
-    def __init__(self, campaign: Campaign, *, default_start: Callable[[], datetime.datetime]):
+    def __init__(
+        self,
+        campaign: Campaign,
+        ids: IdBlocks,
+        *,
+        default_start: Callable[[], datetime.datetime],
+    ) -> None:
         self.campaign = campaign
+        self.ids = ids
         self.default_start = default_start  # called once, when a vote first needs it
         self.start: datetime.datetime | None = None
         self.contender_pks: dict[str, int] = dict(campaign.contenders.values_list("name", "id"))
@@ -60,13 +74,17 @@ class VoteSpool(CopySpool):
         self.user_ids: dict[str, int] = {}  # annotator name -> user id
         # (verdict, gold side) -> the verdict, is_gold and correct cells of a judgment's row.
         self.flags: dict[tuple[int, str], str] = {}
+        # Django's foreign keys wait for the commit: a judgment's annotator was one check per
+        # row there, after the last batch. Checked as each batch is stored instead, they run
+        # while Python checks the next batch.
+        set_keys_checked(_TABLES, immediate=True)
         self.copying = CopyBehind()
 
     def add(self, plan: BatchPlan, planner: Planner) -> None:
         """Turn one planned batch into rows and queue them; its accounts are created now."""
         campaign = self.campaign.pk
         new = sorted(plan.contenders)
-        for name, pk in zip(new, draw_ids(Contender, len(new)), strict=True):
+        for name, pk in zip(new, self.ids.draw(Contender, len(new)), strict=True):
             self.contender_pks[name] = pk
         self.contenders.write(
             f"{self.contender_pks[name]}\t{campaign}\t{copy_text(name)}" for name in new
@@ -136,11 +154,13 @@ class VoteSpool(CopySpool):
     def finish(self, comparisons: Iterable[PlannedComparison]) -> set[int]:
         """Wait for the batches queued, complete the loads; the annotators' user ids."""
         self.copying.finish()
+        set_keys_checked(_TABLES, immediate=False)
         _add_load(comparisons)
         return set(self.user_ids.values())
 
     def close(self) -> None:
         self.copying.finish()
+        self.ids.close()
         super().close()
 
 

@@ -114,8 +114,11 @@ class _VoteImport:
         self.start = timezone.now()
         self.rows = rows
         self.rows_counted: int | None = None
-        self.planner = Planner(campaign, IdBlocks() if spooling else None)
-        self.spool = VoteSpool(campaign, default_start=self._default_start) if spooling else None
+        ids = IdBlocks() if spooling else None
+        self.planner = Planner(campaign, ids)
+        self.spool = (
+            None if ids is None else VoteSpool(campaign, ids, default_start=self._default_start)
+        )
 
     def _default_start(self) -> datetime.datetime:
         """Where default timestamps start: they end at the start of the import, one microsecond

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import psycopg
 from django.db import connection, models
 
 from campaign.imports.report import ProgressCallback
@@ -22,11 +23,12 @@ from campaign.imports.report import ProgressCallback
 COPY_CHUNK_BYTES = 1 << 20
 
 
-def draw_ids(model: type[models.Model], count: int) -> list[int]:
-    """Reserve ``count`` primary keys from the table's sequence (PostgreSQL)."""
+def draw_ids(model: type[models.Model], count: int, *, using: Any = None) -> list[int]:
+    """Reserve ``count`` primary keys from the table's sequence (PostgreSQL), on Django's
+    connection or ``using`` (a psycopg connection)."""
     if not count:
         return []
-    with connection.cursor() as cursor:
+    with (using or connection).cursor() as cursor:
         # The MATERIALIZED CTE looks the sequence up once; inlined, pg_get_serial_sequence ran
         # per row and made an id cost 5 µs instead of 0.6 µs.
         cursor.execute(
@@ -43,6 +45,10 @@ class IdBlocks:
     One query per block instead of one per row; blocks start small (a few votes draw few ids)
     and double up to ``MAX_BLOCK``, so an import leaves at most half its ids, and never more
     than a block, unused behind it (gaps are harmless).
+
+    The draws go through a connection of their own (``close`` it): nextval is not
+    transactional, so ids drawn there are as good, and the import's connection is busy with
+    COPY statements (campaign.imports.copy_behind) that would hold each draw until they end.
     """
 
     FIRST_BLOCK = 1_024
@@ -51,6 +57,7 @@ class IdBlocks:
     def __init__(self) -> None:
         self._free: dict[type[models.Model], Iterator[int]] = {}
         self._block: dict[type[models.Model], int] = {}
+        self._connection = psycopg.connect(**connection.get_connection_params(), autocommit=True)
 
     def take(self, model: type[models.Model]) -> int:
         free = self._free.get(model)
@@ -58,9 +65,32 @@ class IdBlocks:
         if pk is None:
             block = self._block.get(model, self.FIRST_BLOCK)
             self._block[model] = min(2 * block, self.MAX_BLOCK)
-            self._free[model] = iter(draw_ids(model, block))
+            self._free[model] = iter(self.draw(model, block))
             pk = next(self._free[model])
         return pk
+
+    def draw(self, model: type[models.Model], count: int) -> list[int]:
+        """``count`` ids at once, none of them handed out by ``take``."""
+        return draw_ids(model, count, using=self._connection)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def set_keys_checked(tables: Iterable[type[models.Model]], *, immediate: bool) -> None:
+    """Have the deferred foreign keys of these tables checked per statement (``immediate``),
+    or again at the commit, for the rest of the transaction (PostgreSQL's SET CONSTRAINTS)."""
+    names = [model._meta.db_table for model in tables]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred "
+            "AND conrelid = ANY(%s::regclass[]) ORDER BY conname",
+            [names],
+        )
+        keys = [connection.ops.quote_name(name) for (name,) in cursor.fetchall()]
+        if keys:
+            mode = "IMMEDIATE" if immediate else "DEFERRED"
+            cursor.execute(f"SET CONSTRAINTS {', '.join(keys)} {mode}")
 
 
 def copy_text(value: str) -> str:
@@ -119,6 +149,7 @@ class CopyTable:
         # Closed (and so deleted) by CopySpool.close. Lines go through the text layer one by
         # one, so a batch never exists as one joined string. In memory: one batch at a time,
         # taken (``take``) as soon as it is planned.
+        self.in_memory = in_memory
         spool = io.BytesIO() if in_memory else tempfile.TemporaryFile()  # noqa: SIM115
         self.file = io.TextIOWrapper(spool, encoding="utf-8", newline="")
         self.rows = 0
@@ -134,6 +165,12 @@ class CopyTable:
             )
         else:
             lines = (head + suffix for head in heads)
+        if self.in_memory:
+            # take() holds the batch's bytes anyway: one write, not one a line.
+            rendered = list(lines)
+            self.file.write("".join(rendered))
+            self.rows += len(rendered)
+            return
         for line in lines:
             self.file.write(line)
             self.rows += 1

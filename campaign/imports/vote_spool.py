@@ -63,11 +63,12 @@ class VoteSpool(CopySpool):
         self.responses = CopyTable(
             Response, ("prompt_id", "campaign_id", "contender_id", "text"), in_memory=True
         )
-        given = ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "load")
-        self.comparisons = CopyTable(Comparison, given, in_memory=True)
-        judged = ("annotator_id", "created_at", "campaign_id", "comparison_id")
-        given = (*judged, "verdict", "is_gold", "correct")
-        self.judgments = CopyTable(Judgment, given, with_id=False, in_memory=True)
+        compared = ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "load")
+        self.comparisons = CopyTable(Comparison, compared, in_memory=True)
+        judged = ("annotator_id", "created_at", "campaign_id", "comparison_id", "verdict")
+        self.judgments = CopyTable(
+            Judgment, (*judged, "is_gold", "correct"), with_id=False, in_memory=True
+        )
         super().__init__(
             self.contenders, self.prompts, self.responses, self.comparisons, self.judgments
         )

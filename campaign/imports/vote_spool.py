@@ -39,7 +39,6 @@ from campaign.participants.enrolment import enroll_new_accounts
 
 # Booleans and NULL in COPY text format.
 _BOOLEAN = {True: "t", False: "f", None: "\\N"}
-_MICROSECOND = datetime.timedelta(microseconds=1)
 _TABLES = (Contender, Prompt, Response, Comparison, Judgment)
 
 
@@ -56,7 +55,7 @@ class VoteSpool(CopySpool):
         self.campaign = campaign
         self.ids = ids
         self.default_start = default_start  # called once, when a vote first needs it
-        self.start: datetime.datetime | None = None
+        self.default_times: _DefaultTimes | None = None
         self.contender_pks: dict[str, int] = dict(campaign.contenders.values_list("name", "id"))
         self.contenders = CopyTable(Contender, ("campaign_id", "name"), in_memory=True)
         self.prompts = CopyTable(Prompt, ("campaign_id", "external_id", "text"), in_memory=True)
@@ -118,7 +117,7 @@ class VoteSpool(CopySpool):
 
     def _judgments(self, plan: BatchPlan) -> list[str]:
         campaign, user_ids, flags = self.campaign.pk, self.user_ids, self.flags
-        start = self.start
+        default_times = self.default_times
         lines = []
         for vote in plan.votes:
             cells = flags.get((vote.verdict, vote.gold_side))
@@ -128,11 +127,11 @@ class VoteSpool(CopySpool):
                 cells = flags[(vote.verdict, vote.gold_side)] = (
                     f"{vote.verdict}\t{_BOOLEAN[is_gold]}\t{_BOOLEAN[correct]}"
                 )
-            when = vote.created_at
+            when: object = vote.created_at
             if when is None:
-                if start is None:
-                    start = self.start = self.default_start()
-                when = start + vote.line * _MICROSECOND
+                if default_times is None:
+                    default_times = self.default_times = _DefaultTimes(self.default_start())
+                when = default_times.text(vote.line)
             lines.append(
                 f"{user_ids[vote.annotator]}\t{when}\t{campaign}\t{vote.comparison_pk}\t{cells}"
             )
@@ -163,6 +162,25 @@ class VoteSpool(CopySpool):
         self.copying.finish()
         self.ids.close()
         super().close()
+
+
+class _DefaultTimes:
+    """``start`` plus a line's microseconds, as COPY text: the second's text is made once, the
+    microseconds appended (str() of a datetime cost ~5x the rest of a judgment's line)."""
+
+    def __init__(self, start: datetime.datetime) -> None:
+        start = start.astimezone(datetime.UTC)
+        self.microsecond = start.microsecond
+        self.second = start.replace(microsecond=0)
+        self.seconds: dict[int, str] = {}
+
+    def text(self, line: int) -> str:
+        seconds, microsecond = divmod(self.microsecond + line, 1_000_000)
+        second = self.seconds.get(seconds)
+        if second is None:
+            moment = self.second + datetime.timedelta(seconds=seconds)
+            second = self.seconds[seconds] = f"{moment:%Y-%m-%d %H:%M:%S}"
+        return f"{second}.{microsecond:06d}+00:00"
 
 
 def _add_load(comparisons: Iterable[PlannedComparison]) -> None:

@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from campaign.imports import votes
+from campaign.imports import vote_spool, votes
 from campaign.imports.items import import_items
 from campaign.imports.votes import import_judgments
 from campaign.models import Campaign, Comparison, Enrollment, Judgment, Prompt, Response
@@ -210,3 +210,15 @@ def test_default_timestamps_end_at_the_start_counting_the_rows_of_an_uploaded_fi
     created = Judgment.objects.order_by("created_at").values_list("created_at", flat=True)
     offsets = [(start - moment) // datetime.timedelta(microseconds=1) for moment in created]
     assert offsets == [5 - line for line in (1, 3, 4, 5, 7)]
+
+
+@pytest.mark.parametrize("microsecond", [0, 999_990])
+def test_default_times_are_the_start_plus_the_line_in_microseconds(microsecond) -> None:
+    start = datetime.datetime(2030, 12, 31, 23, 59, 59, microsecond, tzinfo=datetime.UTC)
+    times = vote_spool._DefaultTimes(
+        start.astimezone(datetime.timezone(datetime.timedelta(hours=2)))
+    )
+
+    for line in (0, 9, 10, 11, 1_000_010, 3_600_000_007):
+        expected = start + datetime.timedelta(microseconds=line)
+        assert datetime.datetime.fromisoformat(times.text(line)) == expected

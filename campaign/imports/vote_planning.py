@@ -292,23 +292,11 @@ class Planner:
             )
             plan.prompts[record.prompt_id] = text or ""
             report.prompts_created += 1
-        for model, text in (
-            (record.model_a, record.response_a),
-            (record.model_b, record.response_b),
-        ):
-            if model not in self.contenders:
-                self.contenders[model] = model
-                plan.contenders.add(model)
-                report.contenders_created += 1
-            if (record.prompt_id, model) not in self.response_texts:
-                response = (record.prompt_id, self.contenders[model])
-                self.response_texts[response] = (
-                    record.line,
-                    None if text is None else _fingerprint(text),
-                    self._draw(Response),
-                )
-                plan.responses[response] = text or ""
-                report.responses_created += 1
+        # A known response's contender is known too: only a new response may bring a new one.
+        if (record.prompt_id, record.model_a) not in self.response_texts:
+            self._plan_response(record, record.model_a, record.response_a, plan, report)
+        if (record.prompt_id, record.model_b) not in self.response_texts:
+            self._plan_response(record, record.model_b, record.response_b, plan, report)
         comparison = self.comparisons.get(pair)
         if comparison is None:
             model_a = self.contenders[record.model_a]
@@ -335,6 +323,27 @@ class Planner:
             )
         )
         report.judgments_created += 1
+
+    def _plan_response(
+        self,
+        record: VoteRecord,
+        model: str,
+        text: str | None,
+        plan: BatchPlan,
+        report: JudgmentImportReport,
+    ) -> None:
+        if model not in self.contenders:
+            self.contenders[model] = model
+            plan.contenders.add(model)
+            report.contenders_created += 1
+        response = (record.prompt_id, self.contenders[model])
+        self.response_texts[response] = (
+            record.line,
+            None if text is None else _fingerprint(text),
+            self._draw(Response),
+        )
+        plan.responses[response] = text or ""
+        report.responses_created += 1
 
 
 def _pair_text(prompt_id: str, model_a: str, model_b: str) -> str:

@@ -86,6 +86,8 @@ class BatchPlan:
     responses: dict[tuple[str, str], str] = field(default_factory=dict)  # (prompt id, model)
     # New ones: prompt id, a, b and the comparison.
     comparisons: list[tuple[str, str, str, PlannedComparison]] = field(default_factory=list)
+    # Stored ones that got their first regular vote not yet in their load in this batch.
+    loaded: list[PlannedComparison] = field(default_factory=list)
     votes: list[PlannedVote] = field(default_factory=list)
 
 
@@ -306,6 +308,8 @@ class Planner:
             report.comparisons_created += 1
         model_a, gold_side = comparison.model_a, comparison.gold_side
         if not gold_side:
+            if comparison.stored and not comparison.regular_votes:
+                plan.loaded.append(comparison)
             comparison.regular_votes += 1
         swapped = model_a != record.model_a
         self.votes[key] = record.line

@@ -13,20 +13,21 @@ batch's rows need are only settled by the whole file, and are handled thus:
 - default timestamps end at the import's start, one microsecond a line (votes.py): they need
   the file's number of rows, counted once ahead (campaign.imports.files.count_rows) by the
   first batch holding a vote without its own;
-- ``Comparison.load``: a new comparison is stored with the votes counted up to its batch;
-  what later batches add, as what the file adds to comparisons stored before it, is added at
-  the end, one UPDATE per count.
+- ``Comparison.load``: a new comparison is stored with the votes its batch gives it; what
+  later batches add, as what the file adds to comparisons stored before it, each batch adds
+  after its judgments, one UPDATE per count.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from typing import Any
 
-from django.db.models import F
+from django.db import connection
 
 from campaign.imports.copy_behind import CopyBehind
-from campaign.imports.vote_planning import BatchPlan, PlannedComparison, Planner, imported_username
+from campaign.imports.vote_planning import BatchPlan, Planner, imported_username
 from campaign.imports.writing import (
     CopySpool,
     CopyTable,
@@ -110,10 +111,14 @@ class VoteSpool(CopySpool):
             for prompt_id, a, b, comparison in plan.comparisons
         )
         for *_names, comparison in plan.comparisons:
-            # Stored with the votes counted so far: later ones go to _add_load.
+            # Stored with the votes counted so far: later batches add theirs (_load).
             comparison.stored, comparison.regular_votes = True, 0
+        # The rows the judgments refer to go first, so the backend stores them while Python
+        # renders the judgments (and, on the first batch, counts the file's rows).
+        self.copying.put(self.take()[:-1])
         self.judgments.write(self._judgments(plan))
-        self.copying.put(self.take())
+        judgments: tuple[str, bytes | list[Any]] = (self.judgments.statement, self.judgments.take())
+        self.copying.put([judgments, *_load(plan)])
 
     def _judgments(self, plan: BatchPlan) -> list[str]:
         campaign, user_ids, flags = self.campaign.pk, self.user_ids, self.flags
@@ -148,14 +153,14 @@ class VoteSpool(CopySpool):
         self.user_ids |= {name: user.pk for name, user in zip(names, users, strict=True)}
 
     def take(self) -> list[tuple[str, bytes]]:
-        """The batch's COPY statements and data, in the order their keys need."""
+        """The batch's COPY statements and data, in the order their keys need (judgments
+        last)."""
         return [(table.statement, table.take()) for table in self.tables]
 
-    def finish(self, comparisons: Iterable[PlannedComparison]) -> set[int]:
-        """Wait for the batches queued, complete the loads; the annotators' user ids."""
+    def finish(self) -> set[int]:
+        """Wait for the batches queued to be stored; the annotators' user ids."""
         self.copying.finish()
         set_keys_checked(_TABLES, immediate=False)
-        _add_load(comparisons)
         return set(self.user_ids.values())
 
     def close(self) -> None:
@@ -183,11 +188,13 @@ class _DefaultTimes:
         return f"{second}.{microsecond:06d}+00:00"
 
 
-def _add_load(comparisons: Iterable[PlannedComparison]) -> None:
-    """Add to stored comparisons the regular votes their rows do not count yet."""
+def _load(plan: BatchPlan) -> list[tuple[str, list[Any]]]:
+    """UPDATEs adding the batch's votes to the loads of comparisons stored before it, one per
+    count; those comparisons' votes are then all counted."""
     by_count: dict[int, list[int]] = {}
-    for comparison in comparisons:
-        if comparison.stored and comparison.regular_votes:
-            by_count.setdefault(comparison.regular_votes, []).append(comparison.pk or 0)
-    for count, ids in by_count.items():
-        Comparison.objects.filter(pk__in=ids).update(load=F("load") + count)
+    for comparison in plan.loaded:
+        by_count.setdefault(comparison.regular_votes, []).append(comparison.pk or 0)
+        comparison.regular_votes = 0
+    table = connection.ops.quote_name(Comparison._meta.db_table)
+    statement = f"UPDATE {table} SET load = load + %s WHERE id = ANY(%s)"  # noqa: S608
+    return [(statement, [count, ids]) for count, ids in by_count.items()]

@@ -51,7 +51,7 @@ from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, R
 from campaign.participants.enrolment import enroll_new_accounts
 from campaign.participants.progress import refresh_progress_counters
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 2000
 
 
 @dataclass
@@ -135,7 +135,7 @@ class _VoteImport:
 
     def write(self, batches: Batches, report: JudgmentImportReport) -> None:
         if self.spool is not None:
-            user_ids = self.spool.finish(self.planner.comparisons.values())
+            user_ids = self.spool.finish()
             if self.rows_counted not in (None, report.lines):  # pragma: no cover - a bug
                 raise RuntimeError(f"counted {self.rows_counted} rows, read {report.lines}")
             if self.progress:

@@ -146,6 +146,15 @@ class CopyTable:
         # Constant defaults are rendered once; only callable ones (a random key) per row.
         self.suffix = "".join("\t" + copy_value(f, f.get_default()) for f in constant) + "\n"
         self.per_row = [(f, f.default) for f in per_row]
+        # One callable default of an integer (a comparison's random shuffle key) is rendered
+        # by str() alone: copy_value's checks were half the cost of a comparison's row.
+        self.one_integer = (
+            per_row[0].default
+            if len(per_row) == 1
+            and isinstance(per_row[0], models.IntegerField)
+            and not per_row[0].null
+            else None
+        )
         # Closed (and so deleted) by CopySpool.close. Lines go through the text layer one by
         # one, so a batch never exists as one joined string. In memory: one batch at a time,
         # taken (``take``) as soon as it is planned.
@@ -157,7 +166,10 @@ class CopyTable:
     def write(self, heads: Iterable[str]) -> None:
         """Spool rows given as the text of their given columns (``id\tvalue\t...``)."""
         suffix = self.suffix
-        if self.per_row:
+        if self.one_integer is not None:
+            default = self.one_integer
+            lines = (f"{head}\t{default()}{suffix}" for head in heads)
+        elif self.per_row:
             per_row = self.per_row
             lines = (
                 head + "".join(["\t" + copy_value(f, default()) for f, default in per_row]) + suffix

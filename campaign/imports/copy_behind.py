@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 
 QUEUED = 2
 
-Batch = list[tuple[str, bytes]]  # (COPY statement, its data), in the order to run
+# (COPY statement, its data) or (other statement, its parameters), in the order to run.
+Batch = Sequence[tuple[str, bytes | list[Any]]]
 
 
 class CopyBehind:
@@ -66,7 +69,9 @@ class CopyBehind:
                     continue  # drain: the main thread hears of it at its next put
                 try:
                     for statement, data in batch:
-                        if data:
+                        if isinstance(data, list):
+                            cursor.execute(statement, data)
+                        elif data:
                             with cursor.copy(statement) as copy:
                                 copy.write(data)
                 except BaseException as error:  # handed to the main thread, raised there

@@ -92,6 +92,34 @@ def read_rows(source: Path | IO[bytes], file_format: str) -> Iterator[RawRow]:
         yield RawRow(row.line, None, problem) if problem else row
 
 
+def count_rows(source: Path | IO[bytes], file_format: str) -> int:
+    """How many rows ``read_rows`` gives (the report's ``lines``), without parsing JSON Lines.
+
+    A file object is left where it was: this may run while the file is being read.
+    """
+    position = None if isinstance(source, Path) else source.tell()
+    try:
+        if file_format != "jsonl":
+            return sum(1 for _row in read_rows(source, file_format))
+        if not isinstance(source, Path):
+            source.seek(0)
+        stream = _open_text(source)
+        count = 0
+        try:
+            for line in stream:
+                # _jsonl_rows' test of a blank line (isspace is strip's test of blankness).
+                if not line.isspace():
+                    count += 1
+        except UnicodeDecodeError:
+            count += 1  # _jsonl_rows' last row: the line it could not decode
+        finally:
+            _release(stream, source)
+        return count
+    finally:
+        if position is not None and not isinstance(source, Path):
+            source.seek(position)
+
+
 def _open_text(source: Path | IO[bytes]) -> IO[str]:
     if isinstance(source, Path):
         return source.open(encoding="utf-8", newline="")

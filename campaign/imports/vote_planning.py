@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+
+from django.db.models import Max
 
 from accounts.models import User
-from campaign.imports.validation import digest
 from campaign.imports.vote_rows import VoteRecord
 from campaign.imports.writing import IdBlocks
 from campaign.models import Campaign, Comparison, Judgment, Prompt, Response
@@ -35,18 +36,18 @@ def imported_username(campaign: Campaign, annotator: str) -> str:
     return f"{USERNAME_PREFIX}+{campaign.slug}+{annotator}"
 
 
-@dataclass
-class PlannedVote:
+class PlannedVote(NamedTuple):
+    """One vote to write (a tuple: made once per line, cheaper than a dataclass)."""
+
     annotator: str
     prompt_id: str
     model_a: str  # the comparison's own a/b
     model_b: str
     verdict: int  # canonical
     gold_side: str
-    created_at: datetime.datetime
-    comparison_pk: int | None = None  # known when the planner draws ids
-    line: int = 0
-    file_time: bool = True  # created_at is the file's, not the import's start plus the line
+    created_at: datetime.datetime | None  # the file's; None: the default, from the line
+    comparison_pk: int | None  # known when the planner draws ids
+    line: int
 
 
 # What the planner knows of a prompt or response: the first line naming it (0: stored), the
@@ -60,7 +61,11 @@ _fingerprint = hash
 
 
 class PlannedComparison:
-    """A comparison the votes name: its a side, gold side, primary key and votes counted."""
+    """A comparison the votes name: its a side, gold side, primary key and votes counted.
+
+    ``stored``: its row is in the database (before the import, or written by an earlier
+    batch); ``regular_votes``: the votes its row's ``load`` does not count yet.
+    """
 
     __slots__ = ("gold_side", "model_a", "pk", "regular_votes", "stored")
 
@@ -79,7 +84,10 @@ class BatchPlan:
     contenders: set[str] = field(default_factory=set)
     prompts: dict[str, str] = field(default_factory=dict)  # prompt id -> text
     responses: dict[tuple[str, str], str] = field(default_factory=dict)  # (prompt id, model)
-    comparisons: list[tuple[str, str, str]] = field(default_factory=list)  # prompt id, a, b
+    # New ones: prompt id, a, b and the comparison.
+    comparisons: list[tuple[str, str, str, PlannedComparison]] = field(default_factory=list)
+    # Stored ones that got their first regular vote not yet in their load in this batch.
+    loaded: list[PlannedComparison] = field(default_factory=list)
     votes: list[PlannedVote] = field(default_factory=list)
 
 
@@ -90,11 +98,8 @@ class Planner:
     before (validation) and after (writing) earlier batches are stored.
     """
 
-    def __init__(
-        self, campaign: Campaign, start: datetime.datetime, ids: IdBlocks | None = None
-    ) -> None:
+    def __init__(self, campaign: Campaign, ids: IdBlocks | None = None) -> None:
         self.campaign = campaign
-        self.start = start
         self.ids = ids
         # Name -> the one str object every key holds (a file's rows each bring their own copy).
         names = campaign.contenders.values_list("name", flat=True)
@@ -106,7 +111,11 @@ class Planner:
         self.response_texts: dict[tuple[str, str], Known] = {}
         # digest of (prompt id, sorted pair) -> the comparison.
         self.comparisons: dict[bytes, PlannedComparison] = {}
-        self.votes: dict[bytes, int] = {}  # digest of (annotator, prompt, pair) -> line
+        self.votes: dict[int, int] = {}  # key of (annotator, prompt, pair) -> line
+        # Judgments stored before the import have no higher id than this one (the primary key's
+        # index answers at once); the import's own, written batch by batch on PostgreSQL
+        # (campaign.imports.vote_spool), draw higher ones: they are in self.votes, not stored.
+        self.last_stored_judgment: int | None = Judgment.objects.aggregate(last=Max("id"))["last"]
 
     def plan(self, batch: list[VoteRecord], report: JudgmentImportReport) -> BatchPlan:
         self._load_annotators({record.annotator for record in batch}, batch, report)
@@ -196,8 +205,11 @@ class Planner:
                 PlannedComparison(model_a, gold, pk, stored=True),
             )
         names = {pk: name for name, pk in self.annotators.items() if pk is not None}
+        if not names or self.last_stored_judgment is None:
+            return set()
         votes = Judgment.objects.filter(
             campaign=self.campaign,
+            id__lte=self.last_stored_judgment,
             annotator_id__in=names,
             comparison__prompt__external_id__in=prompt_ids,
         ).values_list(
@@ -209,7 +221,7 @@ class Planner:
         return {(names[pk], prompt_id, frozenset((a, b))) for pk, prompt_id, a, b in votes}
 
     def _conflicts(
-        self, record: VoteRecord, key: bytes, stored_votes: set[tuple[str, str, frozenset[str]]]
+        self, record: VoteRecord, key: int, stored_votes: set[tuple[str, str, frozenset[str]]]
     ) -> list[str]:
         problems: list[str] = []
         if stored_votes and (
@@ -261,7 +273,7 @@ class Planner:
     def _plan_vote(
         self,
         record: VoteRecord,
-        key: bytes,
+        key: int,
         pair: bytes,
         plan: BatchPlan,
         report: JudgmentImportReport,
@@ -282,51 +294,60 @@ class Planner:
             )
             plan.prompts[record.prompt_id] = text or ""
             report.prompts_created += 1
-        for model, text in (
-            (record.model_a, record.response_a),
-            (record.model_b, record.response_b),
-        ):
-            if model not in self.contenders:
-                self.contenders[model] = model
-                plan.contenders.add(model)
-                report.contenders_created += 1
-            if (record.prompt_id, model) not in self.response_texts:
-                response = (record.prompt_id, self.contenders[model])
-                self.response_texts[response] = (
-                    record.line,
-                    None if text is None else _fingerprint(text),
-                    self._draw(Response),
-                )
-                plan.responses[response] = text or ""
-                report.responses_created += 1
+        # A known response's contender is known too: only a new response may bring a new one.
+        if (record.prompt_id, record.model_a) not in self.response_texts:
+            self._plan_response(record, record.model_a, record.response_a, plan, report)
+        if (record.prompt_id, record.model_b) not in self.response_texts:
+            self._plan_response(record, record.model_b, record.response_b, plan, report)
         comparison = self.comparisons.get(pair)
         if comparison is None:
             model_a = self.contenders[record.model_a]
             comparison = PlannedComparison(model_a, "", self._draw(Comparison), stored=False)
             self.comparisons[pair] = comparison
-            plan.comparisons.append((record.prompt_id, record.model_a, record.model_b))
+            plan.comparisons.append((record.prompt_id, record.model_a, record.model_b, comparison))
             report.comparisons_created += 1
         model_a, gold_side = comparison.model_a, comparison.gold_side
         if not gold_side:
+            if comparison.stored and not comparison.regular_votes:
+                plan.loaded.append(comparison)
             comparison.regular_votes += 1
         swapped = model_a != record.model_a
         self.votes[key] = record.line
         plan.votes.append(
             PlannedVote(
-                annotator=record.annotator,
-                prompt_id=record.prompt_id,
-                model_a=model_a,
-                model_b=record.model_a if swapped else record.model_b,
-                verdict=-record.verdict if swapped else record.verdict,
-                gold_side=gold_side,
-                created_at=record.created_at
-                or self.start + datetime.timedelta(microseconds=record.line),
-                comparison_pk=comparison.pk,
-                line=record.line,
-                file_time=record.created_at is not None,
+                record.annotator,
+                record.prompt_id,
+                model_a,
+                record.model_a if swapped else record.model_b,
+                -record.verdict if swapped else record.verdict,
+                gold_side,
+                record.created_at,
+                comparison.pk,
+                record.line,
             )
         )
         report.judgments_created += 1
+
+    def _plan_response(
+        self,
+        record: VoteRecord,
+        model: str,
+        text: str | None,
+        plan: BatchPlan,
+        report: JudgmentImportReport,
+    ) -> None:
+        if model not in self.contenders:
+            self.contenders[model] = model
+            plan.contenders.add(model)
+            report.contenders_created += 1
+        response = (record.prompt_id, self.contenders[model])
+        self.response_texts[response] = (
+            record.line,
+            None if text is None else _fingerprint(text),
+            self._draw(Response),
+        )
+        plan.responses[response] = text or ""
+        report.responses_created += 1
 
 
 def _pair_text(prompt_id: str, model_a: str, model_b: str) -> str:
@@ -342,10 +363,11 @@ def _pair_key(pair_text: str) -> bytes:
     return hashlib.blake2b(pair_text.encode(), digest_size=16).digest()
 
 
-def _vote_key(annotator: str, pair_text: str) -> bytes:
+def _vote_key(annotator: str, pair_text: str) -> int:
     """One annotator's vote on one comparison (``_pair_text``), whichever side each model is
-    on: digest(annotator, prompt id, *sorted models)."""
-    return digest(annotator, pair_text)
+    on. Python's hash, as ``_fingerprint``: a quarter of a blake2b digest's cost, and two
+    votes sharing a key would be refused as a repeat (a report to read), never merged."""
+    return hash((annotator, pair_text))
 
 
 def _text_problem(known: Known | None, text: str | None) -> str:

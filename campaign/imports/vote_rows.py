@@ -20,6 +20,7 @@ from campaign.imports.verdicts import (
     MODEL_B,
     PROMPT,
     WINNER,
+    WINNER_WORDS,
     our_columns,
     parse_winner,
     winners_accepted,
@@ -51,6 +52,9 @@ def validate_vote(line: int, data: dict[str, Any], *, max_chars: int) -> VoteRec
 
     The row may name its columns as Chatbot Arena's battles do (campaign.imports.verdicts).
     """
+    record = _usual_vote(line, data, max_chars)
+    if record is not None:
+        return record
     errors: list[str] = []
     data = our_columns(data, errors)
     unknown = sorted(set(data) - ALLOWED_KEYS)
@@ -79,6 +83,61 @@ def validate_vote(line: int, data: dict[str, Any], *, max_chars: int) -> VoteRec
     if errors or verdict is None:
         return errors
     return VoteRecord(line, annotator, prompt_id, model_a, model_b, verdict, created_at, **texts)
+
+
+def _usual_vote(line: int, data: dict[str, Any], max_chars: int) -> VoteRecord | None:
+    """The row as a VoteRecord if it is the usual one, else None (then the full checks decide).
+
+    The usual row: our column names, every cell a non-blank string within its limit, two
+    different models, a winner spelt as in WINNER_WORDS and no created_at. The full checks
+    accept it too, as the same record; this asks less of it, inline (a fifth of their time).
+    """
+    if not data.keys() <= _USUAL_KEYS:
+        return None
+    get = data.get
+    annotator, prompt_id, model_a, model_b = get(ANNOTATOR), get(PROMPT), get(MODEL_A), get(MODEL_B)
+    prompt_text, response_a, response_b = get("prompt_text"), get("response_a"), get("response_b")
+    winner = get(WINNER)
+    # Exact words only ("A", " a " and integers take the full checks).
+    verdict = WINNER_WORDS.get(winner) if type(winner) is str else None
+    # required_text's usual cell, four times: a non-blank string within the limit.
+    if (
+        verdict is None
+        or type(annotator) is not str
+        or not 0 < len(annotator) <= MAX_ANNOTATOR_CHARS
+        or annotator.isspace()
+        or type(prompt_id) is not str
+        or not 0 < len(prompt_id) <= limits.PROMPT_ID_MAX_CHARS
+        or prompt_id.isspace()
+        or type(model_a) is not str
+        or not 0 < len(model_a) <= limits.CONTENDER_NAME_MAX_CHARS
+        or model_a.isspace()
+        or type(model_b) is not str
+        or not 0 < len(model_b) <= limits.CONTENDER_NAME_MAX_CHARS
+        or model_b.isspace()
+        or model_a == model_b
+    ):
+        return None
+    for text in (prompt_text, response_a, response_b):
+        if text is not None and (
+            type(text) is not str or not 0 < len(text) <= max_chars or text.isspace()
+        ):
+            return None
+    return VoteRecord(
+        line,
+        annotator,
+        prompt_id,
+        model_a,
+        model_b,
+        verdict,
+        None,
+        prompt_text,
+        response_a,
+        response_b,
+    )
+
+
+_USUAL_KEYS = frozenset({*REQUIRED_KEYS, *TEXT_KEYS})
 
 
 def _parse_created_at(value: Any, errors: list[str]) -> datetime.datetime | None:

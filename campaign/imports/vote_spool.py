@@ -1,112 +1,97 @@
-"""Writing the vote import on PostgreSQL: planned once, spooled for COPY while the file is read.
+"""Writing the vote import on PostgreSQL: each batch COPYed while the next one is checked.
 
 The validation pass (campaign.imports.vote_planning with ``IdBlocks``) gives every prompt,
-response and comparison its primary key, so each batch's new rows go to temporary files as it
-is checked (campaign.imports.writing) and the write is a stream of COPY data: no second pass,
-no re-reading of what earlier batches stored, a fixed number of statements whatever the file's
-size. Three things are only known once the whole file is read, and are settled at write time:
+response and comparison the votes name its primary key, so a batch's new rows are COPY data as
+soon as it is planned, and a thread stores them while the next batch is checked
+(campaign.imports.copy_behind): the import takes about the longer of its Python and its
+PostgreSQL backend, not their sum, and holds one batch or two, whatever the file's size. A
+bad line found later rolls back what was stored (campaign.imports.pipeline). Three things a
+batch's rows need are only settled by the whole file, and are handled thus:
 
-- the imported annotators' accounts: created then (accounts.creation, through enrolment), so
-  a spooled judgment names its annotator by an index that the stream turns into the user id;
-- default timestamps: the import's start minus the file's lines, plus the line (votes.py);
-- ``Comparison.load``: a new comparison's row is spooled without it and completed from the
-  planner's count; stored comparisons that got votes are updated, one statement per count.
+- the imported annotators' accounts: created (accounts.creation, through enrolment) with the
+  batch that first names them, before its judgments are stored;
+- default timestamps end at the import's start, one microsecond a line (votes.py): they need
+  the file's number of rows, counted once ahead (campaign.imports.files.count_rows) by the
+  first batch holding a vote without its own;
+- ``Comparison.load``: a new comparison is stored with the votes its batch gives it; what
+  later batches add, as what the file adds to comparisons stored before it, each batch adds
+  after its judgments, one UPDATE per count.
 """
 
 from __future__ import annotations
 
 import datetime
-import io
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
+from typing import Any
 
-from django.db.models import F
+from django.db import connection
 
-from campaign.imports.report import ProgressCallback
-from campaign.imports.vote_planning import BatchPlan, PlannedComparison, Planner, imported_username
-from campaign.imports.writing import COPY_CHUNK_BYTES, CopySpool, CopyTable, copy_text, draw_ids
+from campaign.imports.copy_behind import CopyBehind
+from campaign.imports.vote_planning import BatchPlan, Planner, imported_username
+from campaign.imports.writing import (
+    CopySpool,
+    CopyTable,
+    IdBlocks,
+    copy_text,
+    set_keys_checked,
+)
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response, gold_fields
 from campaign.participants.enrolment import enroll_new_accounts
 
 # Booleans and NULL in COPY text format.
 _BOOLEAN = {True: "t", False: "f", None: "\\N"}
-
-
-class _Judgments(CopyTable):
-    """Judgment rows spooled as ``annotator index \\t time \\t the rest``, resolved as streamed.
-
-    The time is the file's (COPY text) or ``@line`` for the default one.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(
-            Judgment,
-            given=(
-                "annotator_id",
-                "created_at",
-                "campaign_id",
-                "comparison_id",
-                "verdict",
-                "is_gold",
-                "correct",
-            ),
-            with_id=False,
-        )
-        self.user_ids: list[int] = []
-        self.start = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-
-    def stream(self) -> Iterator[bytes]:
-        self.file.flush()
-        self.file.seek(0)
-        user_ids, start, microsecond = self.user_ids, self.start, datetime.timedelta(microseconds=1)
-        lines: list[str] = []
-        size = 0
-        for line in self.file:
-            annotator, when, rest = line.split("\t", 2)
-            if when[0] == "@":
-                when = str(start + int(when[1:]) * microsecond)
-            lines.append(f"{user_ids[int(annotator)]}\t{when}\t{rest}")
-            size += len(rest)
-            if size >= COPY_CHUNK_BYTES:
-                yield "".join(lines).encode()
-                lines, size = [], 0
-        if lines:
-            yield "".join(lines).encode()
+_TABLES = (Contender, Prompt, Response, Comparison, Judgment)
 
 
 class VoteSpool(CopySpool):
-    """The planned rows of the five tables, spooled batch by batch during validation."""
+    """One batch's planned rows of the five tables as COPY data, handed to a CopyBehind."""
 
-    def __init__(self, campaign: Campaign) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        ids: IdBlocks,
+        *,
+        default_start: Callable[[], datetime.datetime],
+    ) -> None:
         self.campaign = campaign
+        self.ids = ids
+        self.default_start = default_start  # called once, when a vote first needs it
+        self.default_times: _DefaultTimes | None = None
         self.contender_pks: dict[str, int] = dict(campaign.contenders.values_list("name", "id"))
-        self.contenders = CopyTable(Contender, ("campaign_id", "name"))
-        self.prompts = CopyTable(Prompt, ("campaign_id", "external_id", "text"))
-        self.responses = CopyTable(Response, ("prompt_id", "campaign_id", "contender_id", "text"))
-        given = ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "load")
-        self.comparisons = CopyTable(Comparison, given)
-        self.judgments = _Judgments()
+        self.contenders = CopyTable(Contender, ("campaign_id", "name"), in_memory=True)
+        self.prompts = CopyTable(Prompt, ("campaign_id", "external_id", "text"), in_memory=True)
+        self.responses = CopyTable(
+            Response, ("prompt_id", "campaign_id", "contender_id", "text"), in_memory=True
+        )
+        compared = ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "load")
+        self.comparisons = CopyTable(Comparison, compared, in_memory=True)
+        judged = ("annotator_id", "created_at", "campaign_id", "comparison_id", "verdict")
+        self.judgments = CopyTable(
+            Judgment, (*judged, "is_gold", "correct"), with_id=False, in_memory=True
+        )
         super().__init__(
             self.contenders, self.prompts, self.responses, self.comparisons, self.judgments
         )
-        # New comparisons' rows until their load is known, in the order the planner met them.
-        # Closed (and so deleted) by close().
-        spool = tempfile.TemporaryFile()  # noqa: SIM115
-        self.pending = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-        self.annotator_index: dict[str, int] = {}
-        self.annotator_names: list[str] = []
-        self.annotator_pks: list[int | None] = []  # None: to be created at write time
+        self.user_ids: dict[str, int] = {}  # annotator name -> user id
         # (verdict, gold side) -> the verdict, is_gold and correct cells of a judgment's row.
         self.flags: dict[tuple[int, str], str] = {}
+        # Django's foreign keys wait for the commit: a judgment's annotator was one check per
+        # row there, after the last batch. Checked as each batch is stored instead, they run
+        # while Python checks the next batch.
+        set_keys_checked(_TABLES, immediate=True)
+        self.copying = CopyBehind()
 
     def add(self, plan: BatchPlan, planner: Planner) -> None:
+        """Turn one planned batch into rows and queue them; its accounts are created now."""
         campaign = self.campaign.pk
         new = sorted(plan.contenders)
-        for name, pk in zip(new, draw_ids(Contender, len(new)), strict=True):
+        for name, pk in zip(new, self.ids.draw(Contender, len(new)), strict=True):
             self.contender_pks[name] = pk
         self.contenders.write(
             f"{self.contender_pks[name]}\t{campaign}\t{copy_text(name)}" for name in new
         )
+        self._create_annotators(plan.annotators)
+        self.user_ids |= plan.annotator_ids
         prompts = planner.prompt_texts
         self.prompts.write(
             f"{prompts[prompt_id][2]}\t{campaign}\t{copy_text(prompt_id)}\t{copy_text(text)}"
@@ -119,18 +104,26 @@ class VoteSpool(CopySpool):
             f"{copy_text(text)}"
             for key, text in plan.responses.items()
         )
-        self.pending.writelines(
-            f"{planner.comparison(prompt_id, a, b).pk}\t{campaign}\t{prompts[prompt_id][2]}\t"
-            f"{responses[(prompt_id, a)][2]}\t{responses[(prompt_id, b)][2]}\n"
-            for prompt_id, a, b in plan.comparisons
+        self.comparisons.write(
+            f"{comparison.pk}\t{campaign}\t{prompts[prompt_id][2]}\t"
+            f"{responses[(prompt_id, a)][2]}\t{responses[(prompt_id, b)][2]}\t"
+            f"{comparison.regular_votes}"
+            for prompt_id, a, b, comparison in plan.comparisons
         )
-        for name in plan.annotators:
-            self._annotator(name, None)
-        for name, pk in plan.annotator_ids.items():
-            self._annotator(name, pk)
-        index = self.annotator_index
+        for *_names, comparison in plan.comparisons:
+            # Stored with the votes counted so far: later batches add theirs (_load).
+            comparison.stored, comparison.regular_votes = True, 0
+        # The rows the judgments refer to go first, so the backend stores them while Python
+        # renders the judgments (and, on the first batch, counts the file's rows).
+        self.copying.put(self.take()[:-1])
+        self.judgments.write(self._judgments(plan))
+        judgments: tuple[str, bytes | list[Any]] = (self.judgments.statement, self.judgments.take())
+        self.copying.put([judgments, *_load(plan)])
+
+    def _judgments(self, plan: BatchPlan) -> list[str]:
+        campaign, user_ids, flags = self.campaign.pk, self.user_ids, self.flags
+        default_times = self.default_times
         lines = []
-        flags = self.flags
         for vote in plan.votes:
             cells = flags.get((vote.verdict, vote.gold_side))
             if cells is None:
@@ -139,71 +132,69 @@ class VoteSpool(CopySpool):
                 cells = flags[(vote.verdict, vote.gold_side)] = (
                     f"{vote.verdict}\t{_BOOLEAN[is_gold]}\t{_BOOLEAN[correct]}"
                 )
-            when = str(vote.created_at) if vote.file_time else f"@{vote.line}"
+            when: object = vote.created_at
+            if when is None:
+                if default_times is None:
+                    default_times = self.default_times = _DefaultTimes(self.default_start())
+                when = default_times.text(vote.line)
             lines.append(
-                f"{index[vote.annotator]}\t{when}\t{campaign}\t{vote.comparison_pk}\t{cells}"
+                f"{user_ids[vote.annotator]}\t{when}\t{campaign}\t{vote.comparison_pk}\t{cells}"
             )
-        self.judgments.write(lines)
+        return lines
 
-    def _annotator(self, name: str, pk: int | None) -> None:
-        if name not in self.annotator_index:
-            self.annotator_index[name] = len(self.annotator_names)
-            self.annotator_names.append(name)
-            self.annotator_pks.append(pk)
-
-    def write(
-        self,
-        planner: Planner,
-        *,
-        start: datetime.datetime,
-        lines: int,
-        progress: ProgressCallback | None,
-    ) -> set[int]:
-        """Create the annotators, complete the rows, COPY them; the annotators' user ids."""
-        names, pks = self.annotator_names, self.annotator_pks
-        new = [name for name, pk in zip(names, pks, strict=True) if pk is None]
-        created: dict[str, int] = {}
-        if new:
-            users = enroll_new_accounts(
-                campaign=self.campaign,
-                usernames=[imported_username(self.campaign, name) for name in new],
-                imported=True,
-            )
-            created = {name: user.pk for name, user in zip(new, users, strict=True)}
-        self.judgments.user_ids = [
-            pk if pk is not None else created[name]
-            for name, pk in zip(self.annotator_names, self.annotator_pks, strict=True)
-        ]
-        self.judgments.start = start
-        stored = self._complete_comparisons(planner.comparisons.values())
-        self.copy(progress, lines)
-        by_count: dict[int, list[int]] = {}
-        for comparison in stored:
-            by_count.setdefault(comparison.regular_votes, []).append(comparison.pk or 0)
-        for count, ids in by_count.items():
-            Comparison.objects.filter(pk__in=ids).update(load=F("load") + count)
-        return set(self.judgments.user_ids)
-
-    def _complete_comparisons(
-        self, comparisons: Iterable[PlannedComparison]
-    ) -> list[PlannedComparison]:
-        """Spool the new comparisons with their load; the stored ones that got votes."""
-        stored: list[PlannedComparison] = []
-        fresh: list[PlannedComparison] = []
-        for comparison in comparisons:
-            if comparison.stored:
-                if comparison.regular_votes:
-                    stored.append(comparison)
-            else:
-                fresh.append(comparison)
-        self.pending.flush()
-        self.pending.seek(0)
-        self.comparisons.write(
-            f"{line[:-1]}\t{comparison.regular_votes}"
-            for line, comparison in zip(self.pending, fresh, strict=True)
+    def _create_annotators(self, names: list[str]) -> None:
+        if not names:
+            return
+        users = enroll_new_accounts(
+            campaign=self.campaign,
+            usernames=[imported_username(self.campaign, name) for name in names],
+            imported=True,
         )
-        return stored
+        self.user_ids |= {name: user.pk for name, user in zip(names, users, strict=True)}
+
+    def take(self) -> list[tuple[str, bytes]]:
+        """The batch's COPY statements and data, in the order their keys need (judgments
+        last)."""
+        return [(table.statement, table.take()) for table in self.tables]
+
+    def finish(self) -> set[int]:
+        """Wait for the batches queued to be stored; the annotators' user ids."""
+        self.copying.finish()
+        set_keys_checked(_TABLES, immediate=False)
+        return set(self.user_ids.values())
 
     def close(self) -> None:
+        self.copying.finish()
+        self.ids.close()
         super().close()
-        self.pending.close()
+
+
+class _DefaultTimes:
+    """``start`` plus a line's microseconds, as COPY text: the second's text is made once, the
+    microseconds appended (str() of a datetime cost ~5x the rest of a judgment's line)."""
+
+    def __init__(self, start: datetime.datetime) -> None:
+        start = start.astimezone(datetime.UTC)
+        self.microsecond = start.microsecond
+        self.second = start.replace(microsecond=0)
+        self.seconds: dict[int, str] = {}
+
+    def text(self, line: int) -> str:
+        seconds, microsecond = divmod(self.microsecond + line, 1_000_000)
+        second = self.seconds.get(seconds)
+        if second is None:
+            moment = self.second + datetime.timedelta(seconds=seconds)
+            second = self.seconds[seconds] = f"{moment:%Y-%m-%d %H:%M:%S}"
+        return f"{second}.{microsecond:06d}+00:00"
+
+
+def _load(plan: BatchPlan) -> list[tuple[str, list[Any]]]:
+    """UPDATEs adding the batch's votes to the loads of comparisons stored before it, one per
+    count; those comparisons' votes are then all counted."""
+    by_count: dict[int, list[int]] = {}
+    for comparison in plan.loaded:
+        by_count.setdefault(comparison.regular_votes, []).append(comparison.pk or 0)
+        comparison.regular_votes = 0
+    table = connection.ops.quote_name(Comparison._meta.db_table)
+    statement = f"UPDATE {table} SET load = load + %s WHERE id = ANY(%s)"  # noqa: S608
+    return [(statement, [count, ids]) for count, ids in by_count.items()]

@@ -18,16 +18,19 @@ PRODUCT.md "Import format", last paragraph. Each row names an ``annotator``, a `
   equal the one stored or created, and one annotator judges one comparison at most once.
 
 The run is campaign.imports.pipeline's, like the item import's: one pass validates and plans
-the whole file (campaign.imports.vote_planning), nothing written, under one transaction holding
-the campaign. On PostgreSQL that pass also spools the planned rows for COPY
-(campaign.imports.vote_spool), so writing is a stream; SQLite has no COPY: there a second pass
-plans again and writes batch by batch with bulk inserts.
+the whole file (campaign.imports.vote_planning) under one transaction holding the campaign,
+nothing committed unless the whole file is good. On PostgreSQL that pass also COPYs each
+planned batch while the next is checked (campaign.imports.vote_spool); a bad line rolls back
+what was stored. SQLite has no COPY: there a second pass plans again and writes batch by batch
+with bulk inserts.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -37,6 +40,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaign.events import judgments_recorded
+from campaign.imports.files import count_rows, source_format
 from campaign.imports.pipeline import Batches, run_import
 from campaign.imports.report import FileReport, ProgressCallback
 from campaign.imports.vote_planning import BatchPlan, Planner, imported_username
@@ -47,7 +51,7 @@ from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, R
 from campaign.participants.enrolment import enroll_new_accounts
 from campaign.participants.progress import refresh_progress_counters
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 2000
 
 
 @dataclass
@@ -75,10 +79,11 @@ def import_judgments(
 ) -> JudgmentImportReport:
     """Validate every vote in the file, then (unless ``dry_run`` or any error) write them all."""
     spooling = not dry_run and copies()
+    rows = functools.partial(count_rows, source, source_format(source, file_format))
     return run_import(
         campaign,
         source,
-        begin=lambda: _VoteImport(campaign, spooling=spooling, progress=progress),
+        begin=lambda: _VoteImport(campaign, spooling=spooling, rows=rows, progress=progress),
         report=JudgmentImportReport(dry_run=dry_run),
         file_format=file_format,
         progress=progress,
@@ -97,29 +102,48 @@ class _VoteImport:
     validate = staticmethod(validate_vote)
 
     def __init__(
-        self, campaign: Campaign, *, spooling: bool, progress: ProgressCallback | None
+        self,
+        campaign: Campaign,
+        *,
+        spooling: bool,
+        rows: Callable[[], int],
+        progress: ProgressCallback | None,
     ) -> None:
         self.campaign = campaign
         self.progress = progress
-        self.planner = Planner(campaign, timezone.now(), IdBlocks() if spooling else None)
-        self.spool = VoteSpool(campaign) if spooling else None
+        self.start = timezone.now()
+        self.rows = rows
+        self.rows_counted: int | None = None
+        ids = IdBlocks() if spooling else None
+        self.planner = Planner(campaign, ids)
+        self.spool = (
+            None if ids is None else VoteSpool(campaign, ids, default_start=self._default_start)
+        )
+
+    def _default_start(self) -> datetime.datetime:
+        """Where default timestamps start: they end at the start of the import, one microsecond
+        a line, so this needs the file's number of rows before it is read through."""
+        if self.rows_counted is None:
+            self.rows_counted = self.rows()
+        return self.start - datetime.timedelta(microseconds=self.rows_counted)
 
     def check(self, batch: list, report: JudgmentImportReport) -> None:
         plan = self.planner.plan(batch, report)
-        # Once a line is bad nothing will be written: stop spooling.
+        # Once a line is bad nothing will be committed: stop storing.
         if self.spool is not None and report.ok:
             self.spool.add(plan, self.planner)
 
     def write(self, batches: Batches, report: JudgmentImportReport) -> None:
-        # Default timestamps end at the start of the import, one microsecond a line.
-        start = self.planner.start - datetime.timedelta(microseconds=report.lines)
         if self.spool is not None:
-            user_ids = self.spool.write(
-                self.planner, start=start, lines=report.lines, progress=self.progress
-            )
+            user_ids = self.spool.finish()
+            if self.rows_counted not in (None, report.lines):  # pragma: no cover - a bug
+                raise RuntimeError(f"counted {self.rows_counted} rows, read {report.lines}")
+            if self.progress:
+                self.progress("writing", report.lines)
         else:
-            planner = Planner(self.campaign, start)
-            writer = _Writer(self.campaign)
+            start = self.start - datetime.timedelta(microseconds=report.lines)
+            planner = Planner(self.campaign)
+            writer = _Writer(self.campaign, start)
             for batch in batches():
                 check = JudgmentImportReport()
                 plan = planner.plan(batch, check)
@@ -141,8 +165,9 @@ class _VoteImport:
 class _Writer:
     """Turns a batch plan into rows: a fixed number of statements per batch, whatever its size."""
 
-    def __init__(self, campaign: Campaign) -> None:
+    def __init__(self, campaign: Campaign, start: datetime.datetime) -> None:
         self.campaign = campaign
+        self.start = start  # of the default timestamps
         self.contender_ids = dict(campaign.contenders.values_list("name", "id"))
         self.annotator_ids: dict[str, int] = {}
 
@@ -170,7 +195,8 @@ class _Writer:
                     gold_side=vote.gold_side,
                     annotator_id=self.annotator_ids[vote.annotator],
                     verdict=vote.verdict,
-                    created_at=vote.created_at,
+                    created_at=vote.created_at
+                    or self.start + datetime.timedelta(microseconds=vote.line),
                 )
             )
         Judgment.objects.bulk_create(judgments)
@@ -253,7 +279,7 @@ class _Writer:
                     "response_b_id": response_id(prompt_id, model_b),
                     "gold_side": "",
                 }
-                for prompt_id, model_a, model_b in plan.comparisons
+                for prompt_id, model_a, model_b, _comparison in plan.comparisons
             ],
         )
         external_ids = {pk: prompt_id for prompt_id, pk in prompt_ids.items()}

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+import psycopg
 from django.db import connection, models
 
 from campaign.imports.report import ProgressCallback
@@ -22,11 +23,12 @@ from campaign.imports.report import ProgressCallback
 COPY_CHUNK_BYTES = 1 << 20
 
 
-def draw_ids(model: type[models.Model], count: int) -> list[int]:
-    """Reserve ``count`` primary keys from the table's sequence (PostgreSQL)."""
+def draw_ids(model: type[models.Model], count: int, *, using: Any = None) -> list[int]:
+    """Reserve ``count`` primary keys from the table's sequence (PostgreSQL), on Django's
+    connection or ``using`` (a psycopg connection)."""
     if not count:
         return []
-    with connection.cursor() as cursor:
+    with (using or connection).cursor() as cursor:
         # The MATERIALIZED CTE looks the sequence up once; inlined, pg_get_serial_sequence ran
         # per row and made an id cost 5 µs instead of 0.6 µs. One array, not a row per id:
         # a block of 65,536 rows cost the import ~30 ms of Python to fetch, the array ~5 ms.
@@ -45,6 +47,10 @@ class IdBlocks:
     One query per block instead of one per row; blocks start small (a few votes draw few ids)
     and double up to ``MAX_BLOCK``, so an import leaves at most half its ids, and never more
     than a block, unused behind it (gaps are harmless).
+
+    The draws go through a connection of their own (``close`` it): nextval is not
+    transactional, so ids drawn there are as good, and the import's connection is busy with
+    COPY statements (campaign.imports.copy_behind) that would hold each draw until they end.
     """
 
     FIRST_BLOCK = 1_024
@@ -53,15 +59,40 @@ class IdBlocks:
     def __init__(self) -> None:
         self._free: dict[type[models.Model], Iterator[int]] = {}
         self._block: dict[type[models.Model], int] = {}
+        self._connection = psycopg.connect(**connection.get_connection_params(), autocommit=True)
 
     def take(self, model: type[models.Model]) -> int:
-        pk = next(self._free.get(model, iter(())), None)
+        free = self._free.get(model)
+        pk = None if free is None else next(free, None)
         if pk is None:
             block = self._block.get(model, self.FIRST_BLOCK)
             self._block[model] = min(2 * block, self.MAX_BLOCK)
-            self._free[model] = iter(draw_ids(model, block))
+            self._free[model] = iter(self.draw(model, block))
             pk = next(self._free[model])
         return pk
+
+    def draw(self, model: type[models.Model], count: int) -> list[int]:
+        """``count`` ids at once, none of them handed out by ``take``."""
+        return draw_ids(model, count, using=self._connection)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def set_keys_checked(tables: Iterable[type[models.Model]], *, immediate: bool) -> None:
+    """Have the deferred foreign keys of these tables checked per statement (``immediate``),
+    or again at the commit, for the rest of the transaction (PostgreSQL's SET CONSTRAINTS)."""
+    names = [model._meta.db_table for model in tables]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred "
+            "AND conrelid = ANY(%s::regclass[]) ORDER BY conname",
+            [names],
+        )
+        keys = [connection.ops.quote_name(name) for (name,) in cursor.fetchall()]
+        if keys:
+            mode = "IMMEDIATE" if immediate else "DEFERRED"
+            cursor.execute(f"SET CONSTRAINTS {', '.join(keys)} {mode}")
 
 
 def copy_text(value: str) -> str:
@@ -102,6 +133,7 @@ class CopyTable:
         given: tuple[str, ...],
         *,
         with_id: bool = True,
+        in_memory: bool = False,
     ) -> None:
         fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
         rest = [f for attname, f in fields.items() if attname not in given]
@@ -116,10 +148,22 @@ class CopyTable:
         # Constant defaults are rendered once; only callable ones (a random key) per row.
         self.suffix = "".join("\t" + copy_value(f, f.get_default()) for f in constant) + "\n"
         self.per_row = [(f, f.default) for f in per_row]
-        # Closed (and so deleted) by CopySpool.close; opened on the first write, so a table
-        # only ever encoded (``encode``) has no file. Lines go through the text layer one by
-        # one, so a spooled file never exists as one joined string.
-        self._file: io.TextIOWrapper[IO[bytes]] | None = None
+        # One callable default of an integer (a comparison's random shuffle key) is rendered
+        # by str() alone: copy_value's checks were half the cost of a comparison's row.
+        self.one_integer = (
+            per_row[0].default
+            if len(per_row) == 1
+            and isinstance(per_row[0], models.IntegerField)
+            and not per_row[0].null
+            else None
+        )
+        # In memory: one batch at a time, taken (``take``) as soon as it is planned (the vote
+        # import). Otherwise a temporary file closed (and so deleted) by CopySpool.close, opened
+        # on the first write, so a table only ever encoded (``encode``) has none.
+        self.in_memory = in_memory
+        self._file: io.TextIOWrapper[IO[bytes]] | None = (
+            io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="") if in_memory else None
+        )
         self.rows = 0
 
     @property
@@ -132,9 +176,26 @@ class CopyTable:
     def write(self, heads: Iterable[str]) -> None:
         """Spool rows given as the text of their given columns (``id\tvalue\t...``)."""
         file = self.file
+        if self.in_memory:
+            # take() holds the batch's bytes anyway: one write, not one a line.
+            rendered = list(self._lines(heads))
+            file.write("".join(rendered))
+            self.rows += len(rendered)
+            return
+        # Line by line through the text layer: a spooled file never exists as one string.
         for line in self._lines(heads):
             file.write(line)
             self.rows += 1
+
+    def take(self) -> bytes:
+        """The rows written since the last take, forgotten here (an in-memory table)."""
+        self.file.flush()
+        spool = self.file.buffer
+        assert isinstance(spool, io.BytesIO)
+        data = spool.getvalue()
+        spool.seek(0)
+        spool.truncate()
+        return data
 
     def encode(self, heads: Iterable[str]) -> bytes:
         """Rows given as in ``write``, as COPY data in memory (one batch, not spooled)."""
@@ -143,6 +204,9 @@ class CopyTable:
 
     def _lines(self, heads: Iterable[str]) -> Iterable[str]:
         suffix = self.suffix
+        if self.one_integer is not None:
+            default = self.one_integer
+            return (f"{head}\t{default()}{suffix}" for head in heads)
         if not self.per_row:
             return [head + suffix for head in heads]
         per_row = self.per_row

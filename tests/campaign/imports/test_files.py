@@ -8,6 +8,7 @@ both imports, dry run included, and nothing may be written.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from django.core.management import CommandError, call_command
 
 from campaign import limits
 from campaign.imports.content import content_problem, parse_json
+from campaign.imports.files import count_rows, read_rows
 from campaign.imports.items import import_items
 from campaign.imports.votes import import_judgments
 from campaign.models import Campaign, Contender, Judgment, Prompt
@@ -269,3 +271,32 @@ def test_bad_json_names_the_column_only_where_asked():
         None,
         "bad JSON: Expecting property name enclosed in double quotes (column 2)",
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1}\n\n  \t\n{"a": 2}\r\n\u3000\n{bad\n{"a": 3}',  # blanks, CRLF, bad JSON
+        '{"a": 1}\r{"a": 2}\r\r{"a": 3}\n',  # carriage returns end lines too
+        '{"a": 1}\n{"a": "\u00e9"}\n',
+    ],
+)
+def test_count_rows_counts_what_read_rows_gives_and_leaves_a_file_where_it_was(text):
+    upload = io.BytesIO(text.encode())
+    upload.seek(5)
+
+    assert count_rows(upload, "jsonl") == len(list(read_rows(io.BytesIO(text.encode()), "jsonl")))
+    assert upload.tell() == 5
+
+
+def test_count_rows_counts_a_file_that_is_not_utf8_up_to_its_bad_line():
+    data = b'{"a": 1}\n\n{"a": 2}\n' + b'{"a": "\xff"}\n' * 3000
+
+    assert count_rows(io.BytesIO(data), "jsonl") == len(list(read_rows(io.BytesIO(data), "jsonl")))
+
+
+def test_count_rows_of_csv_skips_empty_rows_as_read_rows_does(tmp_path):
+    path = tmp_path / "votes.csv"
+    path.write_text("annotator,prompt\nann,q1\n,\nbob,q2\n", encoding="utf-8")
+
+    assert count_rows(path, "csv") == 2 == len(list(read_rows(path, "csv")))

@@ -9,12 +9,15 @@ must end up with the same rows.
 from __future__ import annotations
 
 import datetime
+import io
+import json
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from campaign.imports import votes
+from accounts.models import User
+from campaign.imports import vote_spool, votes
 from campaign.imports.items import import_items
 from campaign.imports.votes import import_judgments
 from campaign.models import Campaign, Comparison, Enrollment, Judgment, Prompt, Response
@@ -121,7 +124,12 @@ def import_both_ways(tmp_path: Path, monkeypatch) -> tuple[Campaign, Campaign]:
     return copied, inserted
 
 
-def test_the_copy_write_stores_the_rows_the_bulk_insert_write_stores(tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch_size", [votes.BATCH_SIZE, 2])
+def test_the_copy_write_stores_the_rows_the_bulk_insert_write_stores(
+    tmp_path, monkeypatch, batch_size
+):
+    # Batches of 2: rows stored while later lines are checked, loads completed at the end.
+    monkeypatch.setattr(votes._VoteImport, "batch_size", batch_size)
     copied, inserted = import_both_ways(tmp_path, monkeypatch)
 
     rows = stored(copied)
@@ -148,3 +156,69 @@ def test_a_file_without_new_votes_writes_nothing_but_reports_the_errors(tmp_path
 
     assert [problem.line for problem in report.errors] == [2] and not report.written
     assert not Judgment.objects.exists() and not Prompt.objects.exists()
+
+
+def test_a_bad_line_after_stored_batches_takes_them_back(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(votes._VoteImport, "batch_size", 2)
+    campaign = create_campaign(slug="copied", title="Copied")
+    rows = [vote(f"ann{index}", f"q{index}", "x", "y", "a") for index in range(9)]
+    rows.append(vote("ann0", "q0", "y", "x", "b"))  # line 10 repeats line 1, sides swapped
+
+    report = import_judgments(campaign, write_jsonl(tmp_path / "votes.jsonl", rows))
+
+    assert [(p.line, p.message) for p in report.errors] == [
+        (10, "'ann0' judges 'q0' y vs x twice (first on line 1)")
+    ]
+    assert not report.written
+    assert not Judgment.objects.exists() and not Comparison.objects.exists()
+    assert not Prompt.objects.exists() and not User.objects.exists()
+
+
+def test_a_repeat_by_a_stored_annotator_is_a_repeat_not_a_stored_vote(tmp_path, monkeypatch):
+    # The import's own earlier batches are in the database when later lines are checked.
+    campaign = create_campaign(slug="copied", title="Copied")
+    first = write_jsonl(tmp_path / "first.jsonl", [vote("ann", "q0", "x", "y", "a")])
+    assert import_judgments(campaign, first).ok
+    monkeypatch.setattr(votes._VoteImport, "batch_size", 2)
+    rows = [vote("ann", f"q{index}", "x", "y", "a") for index in range(1, 6)]
+    rows.append(vote("ann", "q1", "x", "y", "b"))
+
+    report = import_judgments(campaign, write_jsonl(tmp_path / "second.jsonl", rows))
+
+    assert [(p.line, p.message) for p in report.errors] == [
+        (6, "'ann' judges 'q1' x vs y twice (first on line 1)")
+    ]
+    assert Judgment.objects.count() == 1
+
+
+def test_default_timestamps_end_at_the_start_counting_the_rows_of_an_uploaded_file(
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(votes._VoteImport, "batch_size", 2)
+    start = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    monkeypatch.setattr(votes.timezone, "now", lambda: start)
+    campaign = create_campaign(slug="copied", title="Copied")
+    rows = [vote(f"ann{index}", "q1", "x", "y", "a") for index in range(5)]
+    # Blank lines keep their numbers but are no rows: 5 rows on lines 1, 3, 4, 5 and 7.
+    lines = [json.dumps(row) for row in rows]
+    upload = io.BytesIO("\n".join([lines[0], "", *lines[1:4], "  ", lines[4]]).encode())
+    upload.name = "votes.jsonl"
+
+    report = import_judgments(campaign, upload)
+
+    assert report.ok and report.written and report.lines == 5
+    created = Judgment.objects.order_by("created_at").values_list("created_at", flat=True)
+    offsets = [(start - moment) // datetime.timedelta(microseconds=1) for moment in created]
+    assert offsets == [5 - line for line in (1, 3, 4, 5, 7)]
+
+
+@pytest.mark.parametrize("microsecond", [0, 999_990])
+def test_default_times_are_the_start_plus_the_line_in_microseconds(microsecond) -> None:
+    start = datetime.datetime(2030, 12, 31, 23, 59, 59, microsecond, tzinfo=datetime.UTC)
+    times = vote_spool._DefaultTimes(
+        start.astimezone(datetime.timezone(datetime.timedelta(hours=2)))
+    )
+
+    for line in (0, 9, 10, 11, 1_000_010, 3_600_000_007):
+        expected = start + datetime.timedelta(microseconds=line)
+        assert datetime.datetime.fromisoformat(times.text(line)) == expected

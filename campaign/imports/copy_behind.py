@@ -62,7 +62,10 @@ class CopyBehind:
 
     def _run(self) -> None:
         with self._raw.cursor() as cursor:
-            # As CopySpool.copy: one transaction, so a crash loses all of it or nothing.
+            # The import is one transaction, so not waiting for its commit record to reach the
+            # disk cannot leave part of it behind: a server crash in the moments after the
+            # commit may lose the whole import (the report said written; import it again),
+            # never half of it. SET LOCAL: the transaction's own setting, gone at its end.
             cursor.execute("SET LOCAL synchronous_commit = off")
             while (batch := self._batches.get()) is not None:
                 if self._error is not None:

@@ -58,17 +58,13 @@ class VoteSpool(CopySpool):
         self.default_start = default_start  # called once, when a vote first needs it
         self.default_times: _DefaultTimes | None = None
         self.contender_pks: dict[str, int] = dict(campaign.contenders.values_list("name", "id"))
-        self.contenders = CopyTable(Contender, ("campaign_id", "name"), in_memory=True)
-        self.prompts = CopyTable(Prompt, ("campaign_id", "external_id", "text"), in_memory=True)
-        self.responses = CopyTable(
-            Response, ("prompt_id", "campaign_id", "contender_id", "text"), in_memory=True
-        )
+        self.contenders = CopyTable(Contender, ("campaign_id", "name"))
+        self.prompts = CopyTable(Prompt, ("campaign_id", "external_id", "text"))
+        self.responses = CopyTable(Response, ("prompt_id", "campaign_id", "contender_id", "text"))
         compared = ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "load")
-        self.comparisons = CopyTable(Comparison, compared, in_memory=True)
+        self.comparisons = CopyTable(Comparison, compared)
         judged = ("annotator_id", "created_at", "campaign_id", "comparison_id", "verdict")
-        self.judgments = CopyTable(
-            Judgment, (*judged, "is_gold", "correct"), with_id=False, in_memory=True
-        )
+        self.judgments = CopyTable(Judgment, (*judged, "is_gold", "correct"), with_id=False)
         super().__init__(
             self.contenders, self.prompts, self.responses, self.comparisons, self.judgments
         )
@@ -143,14 +139,7 @@ class VoteSpool(CopySpool):
         return lines
 
     def _create_annotators(self, names: list[str]) -> None:
-        if not names:
-            return
-        users = enroll_new_accounts(
-            campaign=self.campaign,
-            usernames=[imported_username(self.campaign, name) for name in names],
-            imported=True,
-        )
-        self.user_ids |= {name: user.pk for name, user in zip(names, users, strict=True)}
+        self.user_ids |= imported_accounts(self.campaign, names)
 
     def take(self) -> list[tuple[str, bytes]]:
         """The batch's COPY statements and data, in the order their keys need (judgments
@@ -198,3 +187,16 @@ def _load(plan: BatchPlan) -> list[tuple[str, list[Any]]]:
     table = connection.ops.quote_name(Comparison._meta.db_table)
     statement = f"UPDATE {table} SET load = load + %s WHERE id = ANY(%s)"  # noqa: S608
     return [(statement, [count, ids]) for count, ids in by_count.items()]
+
+
+def imported_accounts(campaign: Campaign, names: list[str]) -> dict[str, int]:
+    """Accounts (enrolled, marked imported) for the file's annotator ``names``: name → user
+    id. Both vote writers (this COPY one, and the ORM one of campaign.imports.votes) use it."""
+    if not names:
+        return {}
+    users = enroll_new_accounts(
+        campaign=campaign,
+        usernames=[imported_username(campaign, name) for name in names],
+        imported=True,
+    )
+    return {name: user.pk for name, user in zip(names, users, strict=True)}

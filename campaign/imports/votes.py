@@ -43,12 +43,11 @@ from campaign.events import judgments_recorded
 from campaign.imports.files import count_rows, source_format
 from campaign.imports.pipeline import Batches, run_import
 from campaign.imports.report import FileReport, ProgressCallback
-from campaign.imports.vote_planning import BatchPlan, Planner, imported_username
+from campaign.imports.vote_planning import BatchPlan, Planner
 from campaign.imports.vote_rows import validate_vote
-from campaign.imports.vote_spool import VoteSpool
+from campaign.imports.vote_spool import VoteSpool, imported_accounts
 from campaign.imports.writing import IdBlocks, insert_rows
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
-from campaign.participants.enrolment import enroll_new_accounts
 from campaign.participants.progress import refresh_progress_counters
 
 BATCH_SIZE = 2000
@@ -209,14 +208,7 @@ class _Writer:
             Comparison.objects.filter(pk__in=ids).update(load=F("load") + count)
 
     def _create_annotators(self, names: list[str]) -> None:
-        if not names:
-            return
-        users = enroll_new_accounts(
-            campaign=self.campaign,
-            usernames=[imported_username(self.campaign, name) for name in names],
-            imported=True,
-        )
-        self.annotator_ids |= {name: user.pk for name, user in zip(names, users, strict=True)}
+        self.annotator_ids |= imported_accounts(self.campaign, names)
 
     def _create_prompts(self, plan: BatchPlan, needed: set[str]) -> dict[str, int]:
         insert_rows(

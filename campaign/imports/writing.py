@@ -1,26 +1,21 @@
-"""How planned rows reach the database: COPY from spooled files on PostgreSQL, bulk INSERT else.
+"""How planned rows reach the database: COPY on PostgreSQL, bulk INSERT elsewhere.
 
 COPY does the per-row server work (constraint checks, index entries) with no per-row statement
-overhead. Rows are spooled to temporary files while the file is validated, so the write phase
-re-reads and re-plans nothing; their ids are drawn from the sequences beforehand (gaps are
-harmless), which lets later rows refer to earlier ones. SQLite has no COPY: there an import
-plans again and inserts in bulk, batch by batch.
+overhead. Each checked batch's rows are rendered as COPY data in memory and written by a
+thread while the next batch is checked (campaign.imports.copy_behind); their ids are drawn
+from the sequences beforehand (gaps are harmless), which lets later rows refer to earlier
+ones. SQLite has no COPY: there an import inserts in bulk, batch by batch.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import tempfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 import psycopg
 from django.db import connection, models
-
-from campaign.imports.report import ProgressCallback
-
-COPY_CHUNK_BYTES = 1 << 20
 
 
 def draw_ids(model: type[models.Model], count: int, *, using: Any = None) -> list[int]:
@@ -120,7 +115,7 @@ def copy_value(model_field: models.Field, value: Any) -> str:
 
 
 class CopyTable:
-    """One table's planned rows in COPY text format, on a temporary file until validation ends.
+    """One table's planned rows in COPY text format, a batch at a time, in memory.
 
     The import names the columns it fills (``given``, written by the caller); every other
     column gets its model default, so columns added later with a default keep working. With
@@ -133,7 +128,6 @@ class CopyTable:
         given: tuple[str, ...],
         *,
         with_id: bool = True,
-        in_memory: bool = False,
     ) -> None:
         fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
         rest = [f for attname, f in fields.items() if attname not in given]
@@ -157,38 +151,26 @@ class CopyTable:
             and not per_row[0].null
             else None
         )
-        # In memory: one batch at a time, taken (``take``) as soon as it is planned (the vote
-        # import). Otherwise a temporary file closed (and so deleted) by CopySpool.close, opened
-        # on the first write, so a table only ever encoded (``encode``) has none.
-        self.in_memory = in_memory
-        self._file: io.TextIOWrapper[IO[bytes]] | None = (
-            io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="") if in_memory else None
-        )
+        # The batch written since the last ``take`` (the vote import); a table only ever
+        # encoded (``encode``: the item import) never opens it.
+        self._file: io.TextIOWrapper[IO[bytes]] | None = None
         self.rows = 0
 
     @property
     def file(self) -> io.TextIOWrapper[IO[bytes]]:
         if self._file is None:
-            spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by CopySpool.close
-            self._file = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+            self._file = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
         return self._file
 
     def write(self, heads: Iterable[str]) -> None:
-        """Spool rows given as the text of their given columns (``id\tvalue\t...``)."""
-        file = self.file
-        if self.in_memory:
-            # take() holds the batch's bytes anyway: one write, not one a line.
-            rendered = list(self._lines(heads))
-            file.write("".join(rendered))
-            self.rows += len(rendered)
-            return
-        # Line by line through the text layer: a spooled file never exists as one string.
-        for line in self._lines(heads):
-            file.write(line)
-            self.rows += 1
+        """Add rows given as the text of their given columns (``id\tvalue\t...``)."""
+        # take() holds the batch's bytes anyway: one write, not one a line.
+        rendered = list(self._lines(heads))
+        self.file.write("".join(rendered))
+        self.rows += len(rendered)
 
     def take(self) -> bytes:
-        """The rows written since the last take, forgotten here (an in-memory table)."""
+        """The rows written since the last take, forgotten here."""
         self.file.flush()
         spool = self.file.buffer
         assert isinstance(spool, io.BytesIO)
@@ -215,40 +197,12 @@ class CopyTable:
             for head in heads
         )
 
-    def stream(self) -> Iterator[bytes]:
-        self.file.flush()
-        raw = self.file.buffer
-        raw.seek(0)
-        while chunk := raw.read(COPY_CHUNK_BYTES):
-            yield chunk
-
 
 class CopySpool:
-    """Spooled tables, copied in the order given (the order their foreign keys need)."""
+    """A batch's tables, in the order their foreign keys need."""
 
     def __init__(self, *tables: CopyTable) -> None:
         self.tables = tables
-
-    def copy(self, progress: ProgressCallback | None, lines: int) -> None:
-        """COPY every table; ``progress`` hears of the lines written, in proportion to rows."""
-        total = sum(table.rows for table in self.tables) or 1
-        done = 0
-        with connection.cursor() as cursor:
-            # The import is one transaction, so not waiting for its commit record to reach the
-            # disk cannot leave part of it behind: a server crash in the moments after the
-            # commit may lose the whole import (the report said written; import it again),
-            # never half of it. SET LOCAL: the transaction's own setting, gone at its end.
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            # In dependency order: the comparisons' composite foreign keys are checked per row.
-            for table in self.tables:
-                if not table.rows:
-                    continue
-                with cursor.cursor.copy(table.statement) as copy:
-                    for chunk in table.stream():
-                        copy.write(chunk)
-                done += table.rows
-                if progress:
-                    progress("writing", lines * done // total)
 
     def close(self) -> None:
         for table in self.tables:

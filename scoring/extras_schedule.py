@@ -129,7 +129,9 @@ def extras_due(
     return ""
 
 
-def latest_snapshot(campaign: Campaign) -> LatestSnapshot | None:
+def latest_marks(campaign: Campaign) -> LatestSnapshot | None:
+    """The latest snapshot's id, fingerprint and extras mark (not scoring.selectors'
+    latest_snapshot: none of its large JSON columns)."""
     row = campaign.snapshots.values_list("pk", "fingerprint", "stats__extras").first()
     if row is None:
         return None

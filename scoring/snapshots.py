@@ -47,7 +47,7 @@ from scoring.extras_schedule import (
     carried_extras,
     extras_due,
     extras_key,
-    latest_snapshot,
+    latest_marks,
     pending,
 )
 from scoring.full_core import full_core_of
@@ -117,7 +117,7 @@ def compute_snapshot(
         items = comparison_facts(campaign)
         gold = gold_settings(campaign)
         fingerprint = _fingerprint(facts, items, gold, contenders, rounds)
-        latest = latest_snapshot(campaign)
+        latest = latest_marks(campaign)
         key = extras_key(
             SCORING_VERSION,
             dataclasses.astuple(items),

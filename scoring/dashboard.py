@@ -222,31 +222,34 @@ def build_dashboard(campaign: Campaign, params: Mapping[str, str]) -> Dashboard:
 
 def position_bias_sentence(snapshot: Snapshot | None) -> str | None:
     """ "Left side favoured by 17 Elo (95% CI 9 to 25) over 1,204 votes…" or "No measurable
-    position bias…", from the snapshot's ``position_bias`` analysis."""
+    position bias…", from the snapshot's ``position_bias`` analysis, with when it was fitted
+    if an earlier run's (scoring.extras_schedule)."""
+    sentence = _bias_sentence(snapshot)
+    judgments = None if snapshot is None else fitted_on(snapshot)
+    if sentence is None or judgments is None:
+        return sentence
+    return f"{sentence} (Fitted on the first {judgments:,} judgments.)"
+
+
+def _bias_sentence(snapshot: Snapshot | None) -> str | None:
     bias = (snapshot.analysis or {}).get("position_bias") if snapshot is not None else None
     if not bias or not bias.get("votes"):
         return None
     votes = f"{bias['votes']:,} counted vote{'s' if bias['votes'] != 1 else ''}"
     share = f"the left side took {100 * bias['left_win_share']:.1f}% of the points"
     if bias["ci_lower"] is None or bias["ci_upper"] is None:
-        return f"Position bias: too few votes to tell ({votes}; {share}).{_as_of(snapshot)}"
+        return f"Position bias: too few votes to tell ({votes}; {share})."
     interval = f"95% CI {bias['ci_lower']:+.0f} to {bias['ci_upper']:+.0f}"
     if not bias["measurable"]:
         return (
             f"No measurable position bias: left side {bias['left_advantage']:+.0f} Elo "
-            f"({interval}) over {votes}; {share}.{_as_of(snapshot)}"
+            f"({interval}) over {votes}; {share}."
         )
     side = "Left" if bias["left_advantage"] > 0 else "Right"
     return (
         f"{side} side favoured by {abs(bias['left_advantage']):.0f} Elo ({interval}, "
-        f"left minus right) over {votes}; {share}.{_as_of(snapshot)}"
+        f"left minus right) over {votes}; {share}."
     )
-
-
-def _as_of(snapshot: Snapshot | None) -> str:
-    """A carried analysis's note (scoring.extras_schedule); "" when it counts everything."""
-    judgments = None if snapshot is None else fitted_on(snapshot)
-    return "" if judgments is None else f" (Fitted on the first {judgments:,} judgments.)"
 
 
 def annotator_table(snapshot: Snapshot | None, query: AnnotatorQuery) -> AnnotatorTable:

@@ -183,4 +183,5 @@ def test_the_dashboard_says_carried_analyses_count_fewer_judgments(
     page = client.get(url).content.decode()
 
     assert 'data-robustness="as-of"' in page
-    assert "Fitted on the first 70 judgments" in page
+    assert "Fitted on the first 70 judgments;" in page  # the robustness section
+    assert "points. (Fitted on the first 70 judgments.)" in page  # the position-bias line

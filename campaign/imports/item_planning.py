@@ -231,8 +231,6 @@ class Planner:
                 return []
             return [(*record.explicit_pair, record.gold)]
         budget = self.campaign.pairs_per_prompt
-        if budget is None and not existing:
-            return [(a, b, "") for a, b in itertools.combinations(sorted(record.responses), 2)]
         candidates = list(itertools.combinations(sorted(record.responses), 2))
         if existing:
             candidates = [pair for pair in candidates if frozenset(pair) not in existing]

@@ -45,7 +45,8 @@ class FileImport(Protocol[ReportIn]):
         ...
 
     def close(self) -> None:
-        """Release what the import holds (spool files), written or not."""
+        """Release what the import holds (the COPY thread, a connection of its own), written or
+        not."""
         ...
 
 

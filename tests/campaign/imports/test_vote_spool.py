@@ -1,7 +1,7 @@
 """The vote import's one-pass COPY write (PostgreSQL) stores what the bulk-insert write stores.
 
-campaign.imports.vote_spool spools rows during validation and settles annotators, default
-timestamps and ``Comparison.load`` at write time; the second-pass writer (what SQLite runs)
+campaign.imports.vote_spool COPYs each batch as it is checked (its annotators, default
+timestamps and ``Comparison.load`` increments with it); the second-pass writer (what SQLite runs)
 plans again and inserts batch by batch. Two campaigns take the same files, one each way, and
 must end up with the same rows.
 """

@@ -29,7 +29,6 @@ from django.db import connection
 from campaign.imports.copy_behind import CopyBehind
 from campaign.imports.vote_planning import BatchPlan, Planner, imported_username
 from campaign.imports.writing import (
-    CopySpool,
     CopyTable,
     IdBlocks,
     copy_text,
@@ -43,7 +42,7 @@ _BOOLEAN = {True: "t", False: "f", None: "\\N"}
 _TABLES = (Contender, Prompt, Response, Comparison, Judgment)
 
 
-class VoteSpool(CopySpool):
+class VoteSpool:
     """One batch's planned rows of the five tables as COPY data, handed to a CopyBehind."""
 
     def __init__(
@@ -65,9 +64,6 @@ class VoteSpool(CopySpool):
         self.comparisons = CopyTable(Comparison, compared)
         judged = ("annotator_id", "created_at", "campaign_id", "comparison_id", "verdict")
         self.judgments = CopyTable(Judgment, (*judged, "is_gold", "correct"), with_id=False)
-        super().__init__(
-            self.contenders, self.prompts, self.responses, self.comparisons, self.judgments
-        )
         self.user_ids: dict[str, int] = {}  # annotator name -> user id
         # (verdict, gold side) -> the verdict, is_gold and correct cells of a judgment's row.
         self.flags: dict[tuple[int, str], str] = {}
@@ -83,24 +79,24 @@ class VoteSpool(CopySpool):
         new = sorted(plan.contenders)
         for name, pk in zip(new, self.ids.draw(Contender, len(new)), strict=True):
             self.contender_pks[name] = pk
-        self.contenders.write(
+        contender_rows = self.contenders.encode(
             f"{self.contender_pks[name]}\t{campaign}\t{copy_text(name)}" for name in new
         )
         self._create_annotators(plan.annotators)
         self.user_ids |= plan.annotator_ids
         prompts = planner.prompt_texts
-        self.prompts.write(
+        prompt_rows = self.prompts.encode(
             f"{prompts[prompt_id][2]}\t{campaign}\t{copy_text(prompt_id)}\t{copy_text(text)}"
             for prompt_id, text in plan.prompts.items()
         )
         responses = planner.response_texts
         contenders = self.contender_pks
-        self.responses.write(
+        response_rows = self.responses.encode(
             f"{responses[key][2]}\t{prompts[key[0]][2]}\t{campaign}\t{contenders[key[1]]}\t"
             f"{copy_text(text)}"
             for key, text in plan.responses.items()
         )
-        self.comparisons.write(
+        comparison_rows = self.comparisons.encode(
             f"{comparison.pk}\t{campaign}\t{prompts[prompt_id][2]}\t"
             f"{responses[(prompt_id, a)][2]}\t{responses[(prompt_id, b)][2]}\t"
             f"{comparison.regular_votes}"
@@ -111,9 +107,18 @@ class VoteSpool(CopySpool):
             comparison.stored, comparison.regular_votes = True, 0
         # The rows the judgments refer to go first, so the backend stores them while Python
         # renders the judgments (and, on the first batch, counts the file's rows).
-        self.copying.put(self.take()[:-1])
-        self.judgments.write(self._judgments(plan))
-        judgments: tuple[str, bytes | list[Any]] = (self.judgments.statement, self.judgments.take())
+        self.copying.put(
+            [
+                (self.contenders.statement, contender_rows),
+                (self.prompts.statement, prompt_rows),
+                (self.responses.statement, response_rows),
+                (self.comparisons.statement, comparison_rows),
+            ]
+        )
+        judgments: tuple[str, bytes | list[Any]] = (
+            self.judgments.statement,
+            self.judgments.encode(self._judgments(plan)),
+        )
         self.copying.put([judgments, *_load(plan)])
 
     def _judgments(self, plan: BatchPlan) -> list[str]:
@@ -141,11 +146,6 @@ class VoteSpool(CopySpool):
     def _create_annotators(self, names: list[str]) -> None:
         self.user_ids |= imported_accounts(self.campaign, names)
 
-    def take(self) -> list[tuple[str, bytes]]:
-        """The batch's COPY statements and data, in the order their keys need (judgments
-        last)."""
-        return [(table.statement, table.take()) for table in self.tables]
-
     def finish(self) -> set[int]:
         """Wait for the batches queued to be stored; the annotators' user ids."""
         self.copying.finish()
@@ -153,9 +153,11 @@ class VoteSpool(CopySpool):
         return set(self.user_ids.values())
 
     def close(self) -> None:
-        self.copying.finish()
-        self.ids.close()
-        super().close()
+        # finish() re-raises the COPY thread's error: the id connection must close anyway.
+        try:
+            self.copying.finish()
+        finally:
+            self.ids.close()
 
 
 class _DefaultTimes:

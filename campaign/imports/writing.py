@@ -9,10 +9,9 @@ ones. SQLite has no COPY: there an import inserts in bulk, batch by batch.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import Any
 
 import psycopg
 from django.db import connection, models
@@ -151,36 +150,10 @@ class CopyTable:
             and not per_row[0].null
             else None
         )
-        # The batch written since the last ``take`` (the vote import); a table only ever
-        # encoded (``encode``: the item import) never opens it.
-        self._file: io.TextIOWrapper[IO[bytes]] | None = None
-        self.rows = 0
-
-    @property
-    def file(self) -> io.TextIOWrapper[IO[bytes]]:
-        if self._file is None:
-            self._file = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
-        return self._file
-
-    def write(self, heads: Iterable[str]) -> None:
-        """Add rows given as the text of their given columns (``id\tvalue\t...``)."""
-        # take() holds the batch's bytes anyway: one write, not one a line.
-        rendered = list(self._lines(heads))
-        self.file.write("".join(rendered))
-        self.rows += len(rendered)
-
-    def take(self) -> bytes:
-        """The rows written since the last take, forgotten here."""
-        self.file.flush()
-        spool = self.file.buffer
-        assert isinstance(spool, io.BytesIO)
-        data = spool.getvalue()
-        spool.seek(0)
-        spool.truncate()
-        return data
 
     def encode(self, heads: Iterable[str]) -> bytes:
-        """Rows given as in ``write``, as COPY data in memory (one batch, not spooled)."""
+        """Rows given as the text of their given columns (``id\tvalue\t...``), as COPY
+        data (one batch)."""
         # One join and one encode for the batch: a text-layer write per row cost as much.
         return "".join(self._lines(heads)).encode()
 
@@ -196,18 +169,6 @@ class CopyTable:
             head + "".join(["\t" + copy_value(f, default()) for f, default in per_row]) + suffix
             for head in heads
         )
-
-
-class CopySpool:
-    """A batch's tables, in the order their foreign keys need."""
-
-    def __init__(self, *tables: CopyTable) -> None:
-        self.tables = tables
-
-    def close(self) -> None:
-        for table in self.tables:
-            if table._file is not None:
-                table._file.close()
 
 
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:

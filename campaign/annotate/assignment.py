@@ -239,7 +239,7 @@ def _pick(enrollment: Enrollment, assignment: Assignment, *, gold_due: bool) -> 
         assignment.comparison_id, assignment.is_gold = picked
         insert_instance(assignment)  # Assignment.objects.create, its INSERT built once
         return True
-    lease = insert_values(assignment, exclude=PICKED)
+    lease = insert_values(assignment, exclude=tuple(PICKED))
     params.update((f"lease_{name}", value) for name, value in lease.items())
     with connection.cursor() as cursor:
         cursor.execute(pick_sql(adaptive=campaign.is_adaptive), params)

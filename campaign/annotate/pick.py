@@ -15,8 +15,9 @@ from campaign.annotate.allocation import adaptive_regular_sql, taken_sql
 from campaign.models import Assignment, Comparison, Enrollment
 from campaign.rows import insert_fields
 
-# The lease's fields that the pick statement fills in from what it picked.
-PICKED = ("comparison_id", "is_gold")
+# The lease's fields that the pick statement fills in from what it picked, and from which of
+# the picked row's columns.
+PICKED = {"comparison_id": "id", "is_gold": "is_gold"}
 
 
 def regular_sql(*, adaptive: bool) -> str:
@@ -66,7 +67,7 @@ def lease_sql() -> str:
     fields = insert_fields(Assignment)
     columns = ", ".join(quote(str(field.column)) for field in fields)
     values = ", ".join(
-        f"picked.{'id' if field.attname == 'comparison_id' else 'is_gold'}"
+        f"picked.{PICKED[field.attname]}"
         if field.attname in PICKED
         else f"%(lease_{field.attname})s"
         for field in fields

@@ -107,10 +107,8 @@ def insert_instance(instance: Model, *, along: tuple[str, Sequence[Any]] | None 
     trip on PostgreSQL (as a common table expression of the INSERT), just before it elsewhere.
     """
     connection = connections[DEFAULT_DB_ALIAS]
-    fields, sql = _insert_plan(type(instance), connection.vendor)
-    values = [
-        field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields
-    ]
+    _fields, sql = _insert_plan(type(instance), connection.vendor)
+    values = list(insert_values(instance).values())
     with connection.cursor() as cursor:
         if along is not None and connection.vendor == "postgresql":
             sql, values = f"WITH along AS ({along[0]}) {sql}", [*along[1], *values]

@@ -21,6 +21,8 @@ _TOLERANCE = 1e-9  # Newton stops when no rating moves more than this (natural-l
 _MAX_STEP = 2.0  # cap per Newton step: keeps far-apart ratings (never-loses + prior) stable
 _MAX_ITERATIONS = 200
 _QUADRATIC = 1e-3  # steps below this are in Newton's quadratic region (predicted next step)
+_CHORD_ITERATIONS = 30  # resamples of a large board need 5-7 chord steps
+_CHORD_RATE = 0.25  # a chord round converging slower than this is handed to Newton
 
 
 def pair_cells(counts: PairCounts) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.int64]]:
@@ -118,6 +120,77 @@ def solve(
         if todo.size == 0:
             return theta
     raise RatingError("Bradley-Terry fit did not converge")  # not seen in tests; a bug if raised
+
+
+def solve_resamples(
+    i: np.ndarray,
+    j: np.ndarray,
+    cells: np.ndarray,
+    full: np.ndarray,
+    n: int,
+    prior: np.ndarray,
+    start: np.ndarray,
+) -> np.ndarray:
+    """`solve` for resamples (rounds, pairs, 3) of the ``full`` cells, each as many votes as
+    ``full``, warm-started at the full data's fit ``start``: the same answer to the tolerance.
+
+    A resample's Hessian at its own fit differs from the full data's at ``start`` only by the
+    resampling noise (a few percent per pair on a large board), so the chord method (Newton's
+    step with that one Hessian, inverted once for every round) gains more than a digit per
+    step, and a step is two matrix products instead of building a Hessian per round and
+    solving them all: 2-3 times cheaper at a million votes over 50 contenders. It converges
+    linearly, so a round stops when its step, or the next one predicted from the last two
+    steps' ratio, is within _TOLERANCE. Rounds with the prior (their Hessian differs), rounds
+    converging slower than _CHORD_RATE (small data) and rounds not done after
+    _CHORD_ITERATIONS get Newton (`solve`).
+    """
+    todo = np.flatnonzero(~prior)
+    if todo.size == 0:
+        return solve(i, j, cells, n, prior, start=start)
+    rounds, pairs = cells.shape[:2]
+    theta = np.array(np.broadcast_to(start, (rounds, n)))
+    signed = np.zeros((pairs, n))
+    signed[np.arange(pairs), i] = 1.0
+    signed[np.arange(pairs), j] = -1.0
+    difference = start[i] - start[j]
+    q = full.sum(axis=1) * expit(difference) * expit(-difference)
+    hessian = np.zeros((n, n))
+    hessian[i, j] = hessian[j, i] = -q
+    hessian[np.arange(n), np.arange(n)] = q @ np.abs(signed)
+    hessian += hessian.diagonal().mean() / n  # the gauge, as in `solve`
+    try:
+        inverse = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:  # curvature lost to underflow: ratings far apart
+        return solve(i, j, cells, n, prior, start=start)
+    score_i = cells[:, :, 0] + 0.5 * cells[:, :, 1]
+    score_j = cells[:, :, 2] + 0.5 * cells[:, :, 1]
+    newton = [np.flatnonzero(prior)]
+    previous = np.full(rounds, np.inf)
+    for _ in range(_CHORD_ITERATIONS):
+        if todo.size == 0:
+            break
+        whole = todo.size == rounds  # the usual case: no copies of the rounds' cells
+        w, lose = (score_i, score_j) if whole else (score_i[todo], score_j[todo])
+        with np.errstate(over="ignore", invalid="ignore"):
+            far = np.exp(-(theta[todo] @ signed.T))  # e^-d, d = θ_i - θ_j
+            # w·sig(-d) - (g-w)·sig(d) = (w·e^-d - (g-w)) / (1 + e^-d)
+            gradient = np.multiply(w, far) - lose
+            gradient /= far + 1.0
+            step = gradient @ signed @ inverse
+        theta[todo] += step
+        moved = np.abs(step).max(axis=1)
+        rate = moved / previous[todo]  # 0 on the first step (previous is inf)
+        previous[todo] = moved
+        slow = ~np.isfinite(moved) | (rate >= _CHORD_RATE)
+        theta[todo[slow]] = start
+        newton.append(todo[slow])
+        # What is left after this step, if the rate holds: the tail of a geometric series.
+        done = (moved <= _TOLERANCE) | ((rate > 0) & (moved * rate / (1 - rate) <= _TOLERANCE))
+        todo = todo[~slow & ~done]
+    rest = np.concatenate([*newton, todo])
+    if rest.size:
+        theta[rest] = solve(i, j, cells[rest], n, prior[rest], start=theta[rest])
+    return theta
 
 
 def rounds_without_mle(

@@ -34,7 +34,7 @@ from scipy.special import expit
 # the other fits (robustness, contextual) have always imported them from.
 from scoring.numerics.bt_newton import PRIOR_TIES as PRIOR_TIES
 from scoring.numerics.bt_newton import pair_cells as _pair_cells
-from scoring.numerics.bt_newton import rounds_without_mle
+from scoring.numerics.bt_newton import rounds_without_mle, solve_resamples
 from scoring.numerics.bt_newton import solve as _solve
 from scoring.numerics.bt_newton import strongly_connected as _strongly_connected
 from scoring.numerics.votes import PairCounts, RatingError, Votes, count_votes
@@ -177,7 +177,7 @@ def bootstrap_ratings(
         resampled = resampled.reshape(-1, *cells.shape)
         # A resample only loses edges: it keeps the full data's MLE verdict unless it lost one.
         prior = rounds_without_mle(i, j, resampled, cells, k, full_exists=full_exists)
-        theta = _solve(i, j, resampled, k, prior, start=warm)
+        theta = solve_resamples(i, j, resampled, cells, k, prior, warm)
         samples[first : first + chunk] = to_elo(theta, voted, n, anchor_place, base_rating)
     lower, upper = np.percentile(samples, [2.5, 97.5], axis=0)
     lower, upper = board_interval(rating, lower, upper, voted)

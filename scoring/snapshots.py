@@ -66,6 +66,7 @@ from scoring.numerics.annotators import (
 from scoring.numerics.flags import AT_CHANCE, GOLD_SPOTTER
 from scoring.numerics.participants import rank_participants
 from scoring.numerics.ratings import ContenderRating, pairwise_matrices, rate_contenders
+from scoring.numerics.tallies import Reach
 from scoring.numerics.votes import (
     PairCounts,
 )
@@ -146,7 +147,9 @@ def compute_snapshot(
             reason = folded
             columns = judgment_columns(campaign)
             clock.lap("judgment_load")
-            folded = full_core_of(columns, comparisons, gold, watermark, len(contender_ids))
+            folded = full_core_of(
+                columns, comparisons, gold, watermark, len(contender_ids), seconds_reach()
+            )
         else:
             reason = ""
         result = finish(*folded, reason)
@@ -296,7 +299,13 @@ def _fold_core(
     state = load_state(campaign, state_key)
     if isinstance(state, str):
         return state
-    return incremental_core(campaign, state, facts, watermark, comparisons, gold)
+    return incremental_core(campaign, state, facts, watermark, comparisons, gold, seconds_reach())
+
+
+def seconds_reach() -> Reach:
+    """How many timed seconds the state keeps either side of each median (settings)."""
+    annotator, campaign = settings.SCORING_SECONDS_REACH
+    return Reach(annotator=annotator, campaign=campaign)
 
 
 def snapshot_annotator_rows(

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
@@ -152,7 +153,7 @@ def check_windows(campaign: Any, stored: dict[str, np.ndarray]) -> None:
         ],
         "campaign_seconds": [everyone],
     }
-    for name, reach in zip(WINDOWS, REACH, strict=True):
+    for name, reach in zip(WINDOWS, django_settings.SCORING_SECONDS_REACH, strict=True):
         windows = Windows(*(stored.pop(f"{name}_{part}") for part in ("below", "sizes", "values")))
         offsets = np.concatenate([[0], np.cumsum(windows.sizes)])
         for k, values in enumerate(groups[name]):

@@ -40,6 +40,7 @@ from scoring.comparison_cache import (
     comparison_facts,
     run_comparisons,
     store_comparisons,
+    with_style,
 )
 from scoring.extras import ScoringRun, compute_extras, extras_to_fit, read_extras, row_dict
 from scoring.extras_schedule import (
@@ -162,6 +163,9 @@ def compute_snapshot(
         if reason and not due:
             due = "every judgment was folded"
         fitted = extras_to_fit(all_of_them=bool(due))
+        if any(extra.needs_style for extra in fitted):
+            read = with_style(campaign, read)
+            comparisons = read.comparisons
         extra_facts = read_extras(campaign, contender_ids, fitted)
         # Not due: there is a latest snapshot with a mark (extras_due).
         carried = None if due or latest is None else carried_extras(latest)

@@ -321,6 +321,10 @@ SCORING_LAG_WARNING_SECONDS = env_int("SCORING_LAG_WARNING_SECONDS", 2 * SCORING
 # runs carry them forward, so a run's cost follows its new judgments.
 SCORING_EXTRAS_GROWTH = env_float("SCORING_EXTRAS_GROWTH", 0.05)
 SCORING_EXTRAS_MAX_AGE_SECONDS = env_int("SCORING_EXTRAS_MAX_AGE_SECONDS", 10 * 60)
+# Timed seconds the incremental state keeps either side of each annotator's median and of the
+# campaign's (scoring.numerics.seconds_windows): enough that a run's new judgments rarely move
+# a median out of its window; a window they do move out is rebuilt from the judgments.
+SCORING_SECONDS_REACH = (256, 32_768)
 # Without Redis (eager Celery) a judgment scores its campaign inline, at most this often.
 SCORING_EAGER_INTERVAL_SECONDS = env_int("SCORING_EAGER_INTERVAL_SECONDS", 30)
 

@@ -168,6 +168,28 @@ def comparison_judgments(
     )
 
 
+def timed_seconds(
+    campaign: Campaign, annotator_ids: NDArray[np.int64] | None
+) -> dict[str, np.ndarray]:
+    """Every timed judgment's annotator and seconds, of the given annotators (all when None):
+    what an incremental run rebuilds a window of medians from
+    (scoring.numerics.seconds_windows). Through the (annotator, campaign) index when the
+    annotators are given."""
+    params: list[object] = [campaign.pk]
+    who = ""
+    if annotator_ids is not None:
+        ids = [int(pk) for pk in annotator_ids]
+        who = f"AND j.annotator_id IN ({_trusted_set(ids)})"
+        params += _trusted_params(ids)
+    return fetch_columns(
+        f"""SELECT CAST(j.annotator_id AS BIGINT), CAST(j.seconds AS DOUBLE PRECISION)
+           FROM campaign_judgment j
+           WHERE j.campaign_id = %s AND j.seconds IS NOT NULL {who}""",  # noqa: S608
+        params,
+        [("annotator", "bigint"), ("seconds", "double")],
+    )
+
+
 def rated_pair_counts(
     campaign: Campaign, trusted_annotator_ids: Sequence[int], contender_ids: Sequence[int]
 ) -> PairCounts:

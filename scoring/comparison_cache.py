@@ -20,6 +20,9 @@ The stored arrays describe the comparisons a run sees exactly, or are not used:
 - added comparisons whose prompt has a category the stored list lacks, or more of them than
   ADDED_BY_ID (an import since the last run), are read with everything else instead.
 
+The style counts are stored apart (ComparisonCache.style) and read only when the style view
+is fitted (`with_style`), or when comparisons were added (the row is rewritten whole).
+
 Responses without a stored style row (scoring.models.ResponseStyle) have their text read and
 counted in the read, once in the campaign's life; their rows are stored with the snapshot.
 """
@@ -50,7 +53,7 @@ from scoring.models import ComparisonCache, ResponseStyle
 from scoring.numerics.style import STYLE_FEATURES, style_counts
 from scoring.packing import decoded, encode_sorted, packed
 
-CACHE_VERSION = 3  # bump when the stored arrays' meaning changes
+CACHE_VERSION = 4  # bump when the stored arrays' meaning changes (4: style apart)
 ADDED_BY_ID = 5000  # more comparisons added since the last run: read them all again
 TEXTS_BY_ID = 5000  # more responses without style counts: read their texts with a join
 _WRITE_BATCH = 5000
@@ -112,7 +115,8 @@ def run_comparisons(
     comparisons added since, when those describe the comparisons exactly (the module
     docstring), else (and when ``full``: a full run rebuilds everything) read in full."""
     key = cache_key(contender_ids, facts)
-    row = None if full else ComparisonCache.objects.filter(campaign=campaign).first()
+    stored = ComparisonCache.objects.filter(campaign=campaign).defer("style")
+    row = None if full else stored.first()
     if full:
         why = "a full run"
     elif row is None:
@@ -120,19 +124,30 @@ def run_comparisons(
     elif row.key != key:
         why = "contenders or items edited"
     elif (row.count, row.max_id, row.id_sum) == (facts.count, facts.max_id, facts.id_sum):
-        return RunComparisons(_loaded(row), facts, key, "kept", *_nothing_counted())
+        # Without the style counts: `with_style` reads them if the style view is fitted.
+        return RunComparisons(_loaded(row, None), facts, key, "kept", *_nothing_counted())
     else:
         why = _why_not_added(campaign, row, facts)
         if not why:
             added = _read_added(campaign, contender_ids, row)
             if added is not None:
                 comparisons, counted_ids, counted = added
-                merged = _merged(_loaded(row), comparisons)
+                merged = _merged(_loaded(row, bytes(row.style)), comparisons)
                 read = f"added {comparisons.ids.size}"
                 return RunComparisons(merged, facts, key, read, counted_ids, counted)
             why = "an added comparison's category is new"
     comparisons, counted_ids, counted = _read_all(campaign, contender_ids)
     return RunComparisons(comparisons, facts, key, f"read all: {why}", counted_ids, counted)
+
+
+def with_style(campaign: Campaign, run: RunComparisons) -> RunComparisons:
+    """``run`` with its comparisons' style counts, read from the stored row if the run left
+    them there (call inside the run's consistent read: the row is the one it read)."""
+    if run.comparisons.style_a is not None:
+        return run
+    style = ComparisonCache.objects.filter(campaign=campaign).values_list("style", flat=True)
+    comparisons = _with_style_arrays(run.comparisons, bytes(style.get()))
+    return dataclasses.replace(run, comparisons=comparisons)
 
 
 def store_comparisons(campaign: Campaign, run: RunComparisons) -> None:
@@ -149,35 +164,54 @@ def store_comparisons(campaign: Campaign, run: RunComparisons) -> None:
         "category": comparisons.category,
     }
     # One array per side and count: the lengths need 16 or 32 bits, the other counts 8.
+    style = {}
     for side, counts in (("a", comparisons.style_a), ("b", comparisons.style_b)):
         for k, name in enumerate(STYLE_FEATURES):
-            arrays[f"style_{side}_{name}"] = np.asarray(counts)[:, k]
-    buffer = io.BytesIO()
+            style[f"style_{side}_{name}"] = np.asarray(counts)[:, k]
     small = {name: packed(np.asarray(array, np.int64)) for name, array in arrays.items()}
     # Ids as the first and the steps: one campaign's are nearly consecutive, so they pack small.
     small.update(encode_sorted("ids", comparisons.ids))
-    np.savez(buffer, **small)
     row = {
         "key": run.key,
         "count": run.facts.count,
         "max_id": run.facts.max_id,
         "id_sum": run.facts.id_sum,
         "categories": comparisons.categories,
-        "arrays": buffer.getvalue(),
+        "arrays": _npz(small),
+        "style": _npz({name: packed(np.asarray(a, np.int64)) for name, a in style.items()}),
     }
     if not ComparisonCache.objects.filter(campaign=campaign).update(**row):
         ComparisonCache.objects.create(campaign=campaign, **row)
 
 
-def _loaded(row: ComparisonCache) -> RegularComparisons:
-    with np.load(io.BytesIO(bytes(row.arrays))) as stored:
-        arrays = decoded({name: stored[name] for name in stored.files}, {})
-    return RegularComparisons(
+def _npz(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _unpacked(blob: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(blob)) as stored:
+        return decoded({name: stored[name] for name in stored.files}, {})
+
+
+def _loaded(row: ComparisonCache, style: bytes | None) -> RegularComparisons:
+    """The stored comparisons, with their style counts when ``style`` (the row's) is given."""
+    arrays = _unpacked(bytes(row.arrays))
+    comparisons = RegularComparisons(
         ids=arrays["ids"],
         a=arrays["a"].astype(np.intp),
         b=arrays["b"].astype(np.intp),
         category=arrays["category"].astype(np.intp),
         categories=[str(name) for name in row.categories],
+    )
+    return comparisons if style is None else _with_style_arrays(comparisons, style)
+
+
+def _with_style_arrays(comparisons: RegularComparisons, style: bytes) -> RegularComparisons:
+    arrays = _unpacked(style)
+    return dataclasses.replace(
+        comparisons,
         style_a=np.stack([arrays[f"style_a_{name}"] for name in STYLE_FEATURES], axis=1),
         style_b=np.stack([arrays[f"style_b_{name}"] for name in STYLE_FEATURES], axis=1),
     )

@@ -98,6 +98,9 @@ class Extra:
     # Refitted on every run, never carried forward (scoring.extras_schedule): extras that
     # cost O(comparisons) sums and that steer the next leases or show progress.
     every_run: bool = False
+    # Needs the comparisons' style counts (RegularComparisons.style_a / style_b), which a run
+    # reads only for the extras that need them (scoring.comparison_cache.with_style).
+    needs_style: bool = False
 
 
 # Filled by the modules that define extras (scoring.apps imports them at start-up); the order

@@ -18,6 +18,7 @@ from scoring.numerics.annotators import (
     finish_scores,
     tally_annotators,
 )
+from scoring.numerics.tallies import Reach
 from scoring.numerics.vote_cells import empty_cells
 from scoring.numerics.votes import Votes, outcome_from_verdict, unique_inverse
 
@@ -28,12 +29,14 @@ def full_core_of(
     gold: GoldSettings,
     watermark: Watermark,
     n_contenders: int,
+    reach: Reach,
 ) -> tuple[Core, list[AnnotatorScore]]:
-    """Every judgment folded into empty tallies, and the scores."""
+    """Every judgment folded into empty tallies (seconds' windows of ``reach``), and the
+    scores."""
     annotator_ids, judgments = _judgments(columns)
     place = _comparison_of_judgments(comparisons, columns)
     contender_a, contender_b = _contenders_of_judgments(comparisons, place)
-    tallies = tally_annotators(judgments, gold)
+    tallies = tally_annotators(judgments, gold, reach)
     scores = finish_scores(tallies, gold=gold)
     accepted = accepted_judgments(judgments, scores)
     votes = _rated_votes_in_order(columns, accepted, contender_a, contender_b, n_contenders)

@@ -41,6 +41,7 @@ from scoring.campaign_data import (
     comparison_judgments,
     gold_comparisons,
     new_judgment_columns,
+    timed_seconds,
 )
 from scoring.numerics.agreement import (
     add_coincidences,
@@ -55,9 +56,11 @@ from scoring.numerics.annotators import (
 )
 from scoring.numerics.flags import FlagSettings
 from scoring.numerics.ratings import online_elo
+from scoring.numerics.seconds_windows import uncovered, windows_of, with_rebuilt
 from scoring.numerics.tallies import (
     AgreementTallies,
     AnnotatorTallies,
+    Reach,
     agreement_tallies,
     fold_judgments,
     widen,
@@ -71,7 +74,8 @@ from scoring.numerics.votes import (
     pair_table,
 )
 
-STATE_VERSION = 2  # bump when the stored arrays' meaning changes (2: the vote cells)
+# Bump when the stored arrays' meaning changes (2: the vote cells; 3: windows of seconds).
+STATE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -200,9 +204,10 @@ def incremental_core(
     watermark: Watermark,
     comparisons: RegularComparisons,
     gold: GoldSettings,
+    reach: Reach,
 ) -> tuple[Core, list[AnnotatorScore]] | str:
     """``state`` with the judgments newer than its watermark folded in, and the scores; or
-    why it cannot be (the module docstring's rules)."""
+    why it cannot be (the module docstring's rules). ``reach``: the seconds' windows'."""
     old = state.watermark
     ids, new = new_judgment_columns(campaign, old.max_id)
     if (facts.count, facts.id_sum) != (old.judgments + ids.size, old.id_sum + int(ids.sum())):
@@ -228,10 +233,15 @@ def incremental_core(
         new.a_on_left,
         new.seconds,
         new.gold.astype(np.intp),
+        reach,
     )
     trusted = trusted_of(tallies, gold)
     if not np.array_equal(trusted[before], state.trusted):
         return "an annotator's trust changed"
+    covered = _windows_covered(campaign, tallies, annotator_ids, reach)
+    if isinstance(covered, str):
+        return covered
+    tallies = covered
     regular = new.gold == 0
     touched = np.unique(new.comparison_id[regular])
     rows = comparison_judgments(campaign, touched)
@@ -264,6 +274,34 @@ def incremental_core(
         watermark=watermark,
     )
     return core, scores
+
+
+_CHANGED = "the timed judgments changed during the run"
+
+
+def _windows_covered(
+    campaign: Campaign, tallies: AnnotatorTallies, annotator_ids: NDArray[np.int64], reach: Reach
+) -> AnnotatorTallies | str:
+    """``tallies`` with each seconds window whose median left it rebuilt from all the
+    group's timed judgments (scoring.numerics.seconds_windows). Every judgment this run's
+    consistent read sees is folded (the watermark's check), so they are the folded ones; if
+    the count read differs all the same (a database without snapshot reads), why."""
+    seconds, campaign_seconds = tallies.seconds, tallies.campaign_seconds
+    short = np.flatnonzero(uncovered(seconds, tallies.timed))
+    if short.size:
+        rows = timed_seconds(campaign, annotator_ids[short])
+        who = np.searchsorted(annotator_ids[short], rows["annotator"])
+        counts = np.bincount(who, minlength=short.size).astype(np.int64)
+        if not np.array_equal(counts, tallies.timed[short]):
+            return _CHANGED
+        ordered = rows["seconds"][np.lexsort((rows["seconds"], who))]
+        seconds = with_rebuilt(seconds, short, ordered, counts, reach.annotator)
+    if uncovered(campaign_seconds, tallies.campaign_timed).any():
+        every = np.sort(timed_seconds(campaign, None)["seconds"])
+        if every.size != int(tallies.campaign_timed[0]):
+            return _CHANGED
+        campaign_seconds = windows_of(every, tallies.campaign_timed, reach.campaign)
+    return dataclasses.replace(tallies, seconds=seconds, campaign_seconds=campaign_seconds)
 
 
 def _regular_places(

@@ -40,6 +40,7 @@ from scoring.comparison_cache import (
     comparison_facts,
     run_comparisons,
     store_comparisons,
+    with_style,
 )
 from scoring.extras import ScoringRun, compute_extras, extras_to_fit, read_extras, row_dict
 from scoring.extras_schedule import (
@@ -66,6 +67,7 @@ from scoring.numerics.annotators import (
 from scoring.numerics.flags import AT_CHANCE, GOLD_SPOTTER
 from scoring.numerics.participants import rank_participants
 from scoring.numerics.ratings import ContenderRating, pairwise_matrices, rate_contenders
+from scoring.numerics.tallies import Reach
 from scoring.numerics.votes import (
     PairCounts,
 )
@@ -146,7 +148,9 @@ def compute_snapshot(
             reason = folded
             columns = judgment_columns(campaign)
             clock.lap("judgment_load")
-            folded = full_core_of(columns, comparisons, gold, watermark, len(contender_ids))
+            folded = full_core_of(
+                columns, comparisons, gold, watermark, len(contender_ids), seconds_reach()
+            )
         else:
             reason = ""
         result = finish(*folded, reason)
@@ -159,6 +163,9 @@ def compute_snapshot(
         if reason and not due:
             due = "every judgment was folded"
         fitted = extras_to_fit(all_of_them=bool(due))
+        if any(extra.needs_style for extra in fitted):
+            read = with_style(campaign, read)
+            comparisons = read.comparisons
         extra_facts = read_extras(campaign, contender_ids, fitted)
         # Not due: there is a latest snapshot with a mark (extras_due).
         carried = None if due or latest is None else carried_extras(latest)
@@ -296,7 +303,13 @@ def _fold_core(
     state = load_state(campaign, state_key)
     if isinstance(state, str):
         return state
-    return incremental_core(campaign, state, facts, watermark, comparisons, gold)
+    return incremental_core(campaign, state, facts, watermark, comparisons, gold, seconds_reach())
+
+
+def seconds_reach() -> Reach:
+    """How many timed seconds the state keeps either side of each median (settings)."""
+    annotator, campaign = settings.SCORING_SECONDS_REACH
+    return Reach(annotator=annotator, campaign=campaign)
 
 
 def snapshot_annotator_rows(

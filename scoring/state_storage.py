@@ -2,8 +2,9 @@
 
 The core (scoring.incremental.Core: annotator tallies, counted pairs, online Elo, alpha's
 coincidences, the extras' vote cells) as numpy arrays in one ``np.savez`` bytea, and the
-watermark of the judgments it has folded. Written in the snapshot's transaction, read at the
-start of the next run.
+watermark of the judgments it has folded. The timed seconds are kept as windows around the
+medians, not whole (scoring.numerics.seconds_windows): the judgments hold them all. Written
+in the snapshot's transaction, read at the start of the next run.
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ from campaign.models import Campaign, Judgment
 from scoring.campaign_data import FingerprintFacts
 from scoring.incremental import Core, Watermark
 from scoring.models import ScoringState
-from scoring.numerics.tallies import AgreementTallies, AnnotatorTallies
+from scoring.numerics.seconds_windows import Windows
+from scoring.numerics.tallies import COUNTS, AgreementTallies, AnnotatorTallies
 from scoring.numerics.vote_cells import VoteCells
 from scoring.packing import decoded, encode_grouped_seconds, encode_sorted
+
+# The tallies' windows of timed seconds (scoring.numerics.seconds_windows): a few hundred
+# values per annotator and some tens of thousands for the campaign, whatever its size.
+_WINDOWS = ("seconds", "campaign_seconds")
+_WINDOW_PARTS = ("below", "sizes", "values")
 
 
 def watermark_of(campaign: Campaign, facts: FingerprintFacts) -> Watermark:
@@ -48,18 +55,18 @@ def load_state(campaign: Campaign, key: str) -> Core | str:
         return "settings, gold pool, contenders or scoring version changed"
     with np.load(io.BytesIO(bytes(row.arrays))) as stored:
         arrays = decoded(
-            {name: stored[name] for name in stored.files}, {"tallies_seconds": "tallies_timed"}
+            {name: stored[name] for name in stored.files},
+            {f"{name}_values": f"{name}_sizes" for name in _WINDOWS},
         )
     agreement = AgreementTallies(
         **{f.name: arrays.pop(f"agreement_{f.name}") for f in dataclasses.fields(AgreementTallies)}
     )
+    seconds, campaign_seconds = (
+        Windows(*(arrays.pop(f"{name}_{part}") for part in _WINDOW_PARTS)) for name in _WINDOWS
+    )
+    counts: dict[str, Any] = {name: arrays.pop(f"tallies_{name}") for name in COUNTS}
     tallies = AnnotatorTallies(
-        **{
-            f.name: arrays.pop(f"tallies_{f.name}")
-            for f in dataclasses.fields(AnnotatorTallies)
-            if f.name != "agreement"
-        },
-        agreement=agreement,
+        **counts, seconds=seconds, campaign_seconds=campaign_seconds, agreement=agreement
     )
     cells = VoteCells(
         **{f.name: arrays.pop(f"cells_{f.name}") for f in dataclasses.fields(VoteCells)}
@@ -77,17 +84,18 @@ def save_state(campaign: Campaign, key: str, core: Core) -> None:
     }
     for f in dataclasses.fields(VoteCells):
         arrays[f"cells_{f.name}"] = getattr(core.cells, f.name)
-    for f in dataclasses.fields(AnnotatorTallies):
-        if f.name != "agreement":
-            arrays[f"tallies_{f.name}"] = getattr(core.tallies, f.name)
+    for name in COUNTS:
+        arrays[f"tallies_{name}"] = getattr(core.tallies, name)
     for f in dataclasses.fields(AgreementTallies):
         arrays[f"agreement_{f.name}"] = getattr(core.tallies.agreement, f.name)
     small: dict[str, Any] = {}
     for name, array in arrays.items():
-        if name == "tallies_seconds":
-            small.update(encode_grouped_seconds(name, array, core.tallies.timed))
-        else:
-            small.update(encode_sorted(name, array))
+        small.update(encode_sorted(name, array))
+    for name in _WINDOWS:
+        windows: Windows = getattr(core.tallies, name)
+        for part in ("below", "sizes"):
+            small.update(encode_sorted(f"{name}_{part}", getattr(windows, part)))
+        small.update(encode_grouped_seconds(f"{name}_values", windows.values, windows.sizes))
     buffer = io.BytesIO()
     np.savez(buffer, **small)
     mark = core.watermark

@@ -69,4 +69,4 @@ def _default_ratings(run: ScoringRun) -> NDArray[np.float64]:
     return np.array([rating[name] for name in run.names], dtype=np.float64)
 
 
-register(Extra(name="style", kind="view", compute=compute))
+register(Extra(name="style", kind="view", compute=compute, needs_style=True))

@@ -27,7 +27,14 @@ from scoring.numerics.flags import (
     typical_agreement,
     vouched_by_agreement,
 )
-from scoring.numerics.tallies import AnnotatorTallies, agreement_tallies, empty, fold_judgments
+from scoring.numerics.tallies import (
+    DEFAULT_REACH,
+    AnnotatorTallies,
+    Reach,
+    agreement_tallies,
+    empty,
+    fold_judgments,
+)
 
 CREDIBLE_MASS = 0.95  # accuracy_lower is the 2.5% quantile of the equal-tailed 95% interval
 
@@ -172,12 +179,14 @@ def score_annotators(
     return finish_scores(tally_annotators(judgments, gold), gold=gold, flags=flags)
 
 
-def tally_annotators(judgments: Judgments, gold: GoldSettings) -> AnnotatorTallies:
+def tally_annotators(
+    judgments: Judgments, gold: GoldSettings, reach: Reach = DEFAULT_REACH
+) -> AnnotatorTallies:
     """Every judgment folded into empty tallies (agreement with the consensus that ``gold``'s
-    trust rule gives)."""
+    trust rule gives; the seconds' windows of ``reach``)."""
     j = judgments
     tallies = fold_judgments(
-        empty(j.n_annotators), j.annotator, j.verdict, j.a_on_left, j.seconds, j.gold
+        empty(j.n_annotators), j.annotator, j.verdict, j.a_on_left, j.seconds, j.gold, reach
     )
     ordinary = ~j.is_gold
     return dataclasses.replace(

@@ -84,6 +84,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta, binom
 
+from scoring.numerics.seconds_windows import medians
 from scoring.numerics.tallies import AnnotatorTallies, sorted_group_medians
 
 TOO_FAST = "too_fast"
@@ -257,9 +258,9 @@ def flag_behaviour(
     """
     settings = settings or FlagSettings()
     t = tallies
-    median = sorted_group_medians(t.seconds, t.timed)
-    # The sorted array holds exactly the campaign's timed seconds: its median is theirs.
-    campaign_median = np.median(t.seconds) if t.seconds.size else np.nan
+    median = medians(t.seconds, t.timed)
+    # The median of all the campaign's timed seconds (NaN without any), as np.median gives it.
+    campaign_median = medians(t.campaign_seconds, t.campaign_timed)[0]
     too_fast = (t.timed >= settings.min_timed) & (
         median < settings.too_fast_ratio * campaign_median
     )

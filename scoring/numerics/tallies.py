@@ -4,10 +4,11 @@
 an incremental run (scoring.incremental) folds only the new judgments into stored tallies
 and calls the same ``finish_scores``, so its scores are the full run's by construction.
 
-Every tally is an integer count except ``seconds``: a median does not fold, so each
-annotator's timed seconds are themselves the tally (kept sorted per annotator, 8 bytes per
-timed judgment). Agreement with the leave-one-out consensus does not fold judgment by
-judgment either (a new vote on a comparison changes the consensus its earlier voters are
+Every tally is an integer count except ``seconds`` and ``campaign_seconds``: a median does
+not fold from counts, so each annotator's timed seconds, and the campaign's, are kept as a
+sorted window around their middle (scoring.numerics.seconds_windows), which folds exactly and
+does not grow with the judgments. Agreement with the leave-one-out consensus does not fold
+judgment by judgment either (a new vote on a comparison changes the consensus its earlier voters are
 compared with), but it folds comparison by comparison: ``agreement_tallies`` over every
 judgment of a set of comparisons is that set's exact share, so a run subtracts the touched
 comparisons' old share and adds their new one. The share compared with the *trusted*
@@ -26,6 +27,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoring.numerics.agreement import ANSWERS, leave_one_out
+from scoring.numerics.seconds_windows import (
+    ANNOTATOR_REACH,
+    CAMPAIGN_REACH,
+    Windows,
+    empty_windows,
+    fold_windows,
+    moved,
+)
 
 Ints = NDArray[np.int64]
 
@@ -54,8 +63,9 @@ class AgreementTallies:
 class AnnotatorTallies:
     """Per annotator (index k = annotator k): counts of judgments, gold seen and correct,
     regular (non-gold) judgments, decisive verdicts and those preferring the left side, each
-    verdict -2..+2, timed judgments; ``seconds`` holds the timed seconds sorted within each
-    annotator, annotators in index order (``timed[k]`` values each)."""
+    verdict -2..+2, timed judgments; ``seconds`` a window of each annotator's ``timed[k]``
+    timed seconds around their median, ``campaign_seconds`` one of all of them (one group,
+    ``timed.sum()`` values)."""
 
     judgments: Ints
     gold_seen: Ints
@@ -65,12 +75,34 @@ class AnnotatorTallies:
     left: Ints
     verdicts: Ints  # (n, 5)
     timed: Ints
-    seconds: NDArray[np.float64]
+    seconds: Windows
+    campaign_seconds: Windows
     agreement: AgreementTallies
 
     @property
     def size(self) -> int:
         return int(self.judgments.size)
+
+    @property
+    def campaign_timed(self) -> Ints:
+        """The campaign's one group's count of timed values (``campaign_seconds``'s)."""
+        return np.array([self.timed.sum()], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Values kept either side of the middle of an annotator's window and the campaign's
+    (scoring.numerics.seconds_windows)."""
+
+    annotator: int = ANNOTATOR_REACH
+    campaign: int = CAMPAIGN_REACH
+
+
+DEFAULT_REACH = Reach()
+
+# The per-annotator integer tallies (the fields `widen` moves and the state stores as they are).
+COUNTS: tuple[str, ...] = ("judgments", "gold_seen", "gold_correct", "ordinary", "decisive")
+COUNTS += ("left", "verdicts", "timed")
 
 
 def empty_agreement(n: int) -> AgreementTallies:
@@ -91,30 +123,35 @@ def empty(n: int) -> AnnotatorTallies:
         left=zero,
         verdicts=np.zeros((n, 5), dtype=np.int64),
         timed=zero,
-        seconds=np.empty(0),
+        seconds=empty_windows(n),
+        campaign_seconds=empty_windows(1),
         agreement=empty_agreement(n),
     )
 
 
 def widen(tallies: AnnotatorTallies, place: NDArray[np.intp], n: int) -> AnnotatorTallies:
     """The tallies of annotator k moved to index ``place[k]`` of ``n`` (new annotators, with
-    nothing tallied, in between). ``place`` must be increasing, so the per-annotator groups
-    of ``seconds`` keep their order and the array stays as it is."""
+    nothing tallied, in between). ``place`` must be increasing, so the per-annotator windows
+    of ``seconds`` keep their order."""
 
-    def moved(array: np.ndarray) -> np.ndarray:
+    def moved_rows(array: np.ndarray) -> np.ndarray:
         out = np.zeros((n, *array.shape[1:]), dtype=array.dtype)
         out[place] = array
         return out
 
     agreement = AgreementTallies(
-        *(moved(getattr(tallies.agreement, f.name)) for f in dataclasses.fields(AgreementTallies))
+        *(
+            moved_rows(getattr(tallies.agreement, f.name))
+            for f in dataclasses.fields(AgreementTallies)
+        )
     )
-    per_annotator = {
-        f.name: moved(getattr(tallies, f.name))
-        for f in dataclasses.fields(AnnotatorTallies)
-        if f.name not in ("seconds", "agreement")
-    }
-    return AnnotatorTallies(**per_annotator, seconds=tallies.seconds, agreement=agreement)
+    per_annotator = {name: moved_rows(getattr(tallies, name)) for name in COUNTS}
+    return AnnotatorTallies(
+        **per_annotator,
+        seconds=moved(tallies.seconds, place, n),
+        campaign_seconds=tallies.campaign_seconds,
+        agreement=agreement,
+    )
 
 
 def fold_judgments(
@@ -124,8 +161,11 @@ def fold_judgments(
     a_on_left: NDArray[np.bool_],
     seconds: NDArray[np.float64],
     gold: NDArray[np.intp],
+    reach: Reach = DEFAULT_REACH,
 ) -> AnnotatorTallies:
-    """``tallies`` plus the given judgments' counts and seconds (agreement left as it is)."""
+    """``tallies`` plus the given judgments' counts and seconds (agreement left as it is).
+    A window whose middle left it is left `uncovered` (scoring.numerics.seconds_windows):
+    the caller rebuilds it from all the group's seconds before the medians are read."""
     n = tallies.size
 
     def count(mask: NDArray[np.bool_] | None = None) -> Ints:
@@ -147,7 +187,16 @@ def fold_judgments(
         left=tallies.left + count(prefers_left),
         verdicts=tallies.verdicts + verdicts,
         timed=tallies.timed + count(timed),
-        seconds=_merge_sorted(tallies.seconds, tallies.timed, annotator[timed], seconds[timed]),
+        seconds=fold_windows(
+            tallies.seconds, tallies.timed, annotator[timed], seconds[timed], reach.annotator
+        ),
+        campaign_seconds=fold_windows(
+            tallies.campaign_seconds,
+            tallies.campaign_timed,
+            np.zeros(int(timed.sum()), dtype=np.intp),
+            seconds[timed],
+            reach.campaign,
+        ),
         agreement=tallies.agreement,
     )
 
@@ -193,28 +242,6 @@ def sorted_group_medians(ordered: NDArray[np.float64], size: Ints) -> NDArray[np
     has = size > 0
     medians[has] = (ordered[low[has]] + ordered[np.minimum(high[has], ordered.size - 1)]) / 2.0
     return medians
-
-
-def _merge_sorted(
-    ordered: NDArray[np.float64], size: Ints, group: NDArray[np.intp], values: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    """``ordered`` (sorted within consecutive groups of ``size``) with ``values`` of
-    ``group`` inserted where they keep each group sorted: a merge, not a re-sort of all."""
-    if values.size == 0:
-        return ordered
-    order = np.lexsort((values, group))
-    group, values = group[order], values[order]
-    if ordered.size == 0:
-        return values.astype(np.float64)
-    first = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
-    where = np.empty(values.size, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    ends = np.r_[starts[1:], group.size]
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        k = int(group[start])
-        segment = ordered[first[k] : first[k + 1]]
-        where[start:end] = first[k] + np.searchsorted(segment, values[start:end])
-    return np.insert(ordered, where, values)
 
 
 def _combine(left: AgreementTallies, right: AgreementTallies, sign: int) -> AgreementTallies:

@@ -18,7 +18,7 @@ from campaign.admin import ComparisonAdmin, PromptAdmin
 from campaign.models import Comparison, Prompt
 from campaign.services import note_items_edited
 from scoring import comparison_cache
-from scoring.comparison_cache import comparison_facts, run_comparisons
+from scoring.comparison_cache import comparison_facts, run_comparisons, with_style
 from tests.scoring.test_incremental import Crowd, run_and_compare
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +56,9 @@ def assert_stored_is_a_full_read(crowd: Crowd) -> None:
     kept = run_comparisons(campaign, contender_ids, facts, full=False)
     fresh = run_comparisons(campaign, contender_ids, facts, full=True)
     assert kept.read == "kept"
+    # A kept read leaves the style counts in the row until an extra needs them.
+    assert kept.comparisons.style_a is None and kept.comparisons.style_b is None
+    kept = with_style(campaign, kept)
     for field in dataclasses.fields(fresh.comparisons):
         mine, theirs = getattr(kept.comparisons, field.name), getattr(fresh.comparisons, field.name)
         if isinstance(theirs, np.ndarray):

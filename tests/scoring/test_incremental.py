@@ -2,8 +2,12 @@
 
 The property test draws sequences of steps (new judgments, back-dated imports, deletions,
 setting changes, runs); after every run it scores the same data once more with ``full=True``
-inside a savepoint and compares the two snapshots and the two stored states exactly, then
-rolls the full run back, so the next run folds into the incremental state again.
+inside a savepoint and compares the two snapshots and the two stored states exactly (but the
+windows of timed seconds, which hold different stretches of the same sorted values after
+different histories: each must be the exact slice of its annotator's, or the campaign's,
+sorted seconds that it claims to be), then rolls the full run back, so the next run folds
+into the incremental state again. The windows are kept small (`REACH`) so that new judgments
+move medians out of them and the runs rebuild them.
 Hypothesis runs derandomized: the same examples every time. The campaign, its items and its
 people are built once; each example starts from them in a savepoint it rolls back at its
 end, so examples never see each other's judgments, runs or settings.
@@ -17,12 +21,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
 
 from campaign.models import Judgment
 from scoring.models import ScoringState, Snapshot
+from scoring.numerics.seconds_windows import Windows
+from scoring.packing import decoded
 from scoring.snapshots import compute_snapshot
 from tests.builders import CampaignBuilder
 from tests.builders.campaigns import make_judgment
@@ -37,6 +44,10 @@ COMPARED = {"judgments", "rated_judgments", "contenders", "participants", "annot
 COMPARED |= {"matrices", "views", "analysis", "published"}
 # How the run went, not what it found.
 RUN_FACTS = {"seconds", "timings", "full_reason", "comparisons_read", "extras", "extras_refit"}
+# Timed seconds kept either side of each annotator's and the campaign's median
+# (settings.SCORING_SECONDS_REACH): small, so the windows move and are rebuilt.
+REACH = (0, 1)
+WINDOWS = ("seconds", "campaign_seconds")
 
 
 class Rollback(Exception):
@@ -118,11 +129,41 @@ class Crowd:
 
 
 def stored_state(campaign: Any) -> dict[str, np.ndarray]:
+    """The stored arrays, decoded, but the windows of seconds, which are checked against the
+    judgments' seconds instead (`check_windows`)."""
     row = ScoringState.objects.get(campaign=campaign)
     with np.load(io.BytesIO(bytes(row.arrays))) as arrays:
         stored = {name: arrays[name] for name in arrays.files}
+    stored = decoded(stored, {f"{name}_values": f"{name}_sizes" for name in WINDOWS})
+    check_windows(campaign, stored)
     stored["watermark"] = np.array([row.judgments, row.max_id, row.id_sum, row.last_id])
     return stored
+
+
+def check_windows(campaign: Any, stored: dict[str, np.ndarray]) -> None:
+    """Each stored window of seconds is the slice of its group's sorted timed seconds that its
+    ``below`` and size say, holding the middle, and at most ``reach`` either side of it."""
+    rows = Judgment.objects.filter(campaign=campaign, seconds__isnull=False)
+    timed = list(rows.values_list("annotator_id", "seconds"))
+    everyone = [float(value) for _who, value in timed]
+    groups = {
+        "seconds": [
+            [float(value) for who, value in timed if who == pk]
+            for pk in stored["annotator_ids"].tolist()
+        ],
+        "campaign_seconds": [everyone],
+    }
+    for name, reach in zip(WINDOWS, django_settings.SCORING_SECONDS_REACH, strict=True):
+        windows = Windows(*(stored.pop(f"{name}_{part}") for part in ("below", "sizes", "values")))
+        offsets = np.concatenate([[0], np.cumsum(windows.sizes)])
+        for k, values in enumerate(groups[name]):
+            ordered = np.sort(np.array(values, dtype=float))
+            below, size = int(windows.below[k]), int(windows.sizes[k])
+            window = windows.values[offsets[k] : offsets[k + 1]]
+            assert np.array_equal(window, ordered[below : below + size]), (name, k)
+            if values:
+                assert below <= (len(values) - 1) // 2 and len(values) // 2 < below + size
+            assert size <= 2 + 2 * reach
 
 
 def outcome(snapshot: Snapshot) -> dict[str, Any]:
@@ -217,13 +258,15 @@ def run_steps(crowd: Crowd, steps: list[tuple]) -> None:
 
 
 @pytest.fixture
-def blank_crowd() -> Crowd:
+def blank_crowd(settings: Any) -> Crowd:
     """Built once for all the property test's examples (each rolls back what it adds)."""
+    settings.SCORING_SECONDS_REACH = REACH
     return Crowd()
 
 
 @pytest.fixture
-def crowd() -> Crowd:
+def crowd(settings: Any) -> Crowd:
+    settings.SCORING_SECONDS_REACH = REACH
     crowd = Crowd()
     crowd.judge(seed=1, count=70)
     assert run_and_compare(crowd) == "no stored state"

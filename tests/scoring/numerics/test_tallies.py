@@ -13,7 +13,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from scoring.numerics.seconds_windows import Windows
 from scoring.numerics.tallies import (
+    COUNTS,
     AgreementTallies,
     AnnotatorTallies,
     agreement_tallies,
@@ -40,11 +42,11 @@ def fold(tallies: AnnotatorTallies, rows: list[tuple[int, int, bool, float, int]
     )
 
 
-def assert_same(left: AnnotatorTallies | AgreementTallies, right) -> None:
+def assert_same(left: AnnotatorTallies | AgreementTallies | Windows, right) -> None:
     assert type(left) is type(right)
     for field in dataclasses.fields(left):
         mine, theirs = getattr(left, field.name), getattr(right, field.name)
-        if isinstance(mine, AgreementTallies):
+        if isinstance(mine, AgreementTallies | Windows):
             assert_same(mine, theirs)
         else:
             assert mine.dtype == theirs.dtype, field.name
@@ -75,8 +77,11 @@ def test_each_tally_counts_its_own_judgments() -> None:
     # One column per verdict -2, -1, 0, +1, +2.
     assert tallies.verdicts.tolist() == [[1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [0, 1, 0, 1, 0]]
     assert tallies.timed.tolist() == [4, 0, 2]
-    # Each annotator's timed seconds, sorted, annotators in index order.
-    assert tallies.seconds.tolist() == [1.0, 3.0, 4.0, 5.0, 2.0, 7.0]
+    # Each annotator's timed seconds, sorted, annotators in index order: a window holds all
+    # of a group of fewer than its reach (tests/scoring/numerics/test_seconds_windows.py).
+    assert tallies.seconds.values.tolist() == [1.0, 3.0, 4.0, 5.0, 2.0, 7.0]
+    assert tallies.seconds.sizes.tolist() == [4, 0, 2]
+    assert tallies.campaign_seconds.values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 7.0]
     assert_same(tallies.agreement, empty_agreement(3))
 
 
@@ -87,13 +92,13 @@ def test_a_second_batch_adds_its_counts_and_merges_its_seconds_into_each_group()
     assert tallies.left.tolist() == [2, 0, 1]
     assert tallies.verdicts.tolist() == [[1, 2, 1, 1, 2], [0, 0, 0, 1, 0], [0, 1, 1, 1, 0]]
     assert tallies.timed.tolist() == [6, 1, 3]
-    assert tallies.seconds.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 9.0, 2.0, 5.0, 7.0]
+    assert tallies.seconds.values.tolist() == [1, 2, 3, 4, 5, 6, 9, 2, 5, 7]
     assert_same(tallies, fold(empty(3), FIRST + SECOND))
 
 
 def test_a_batch_without_timed_judgments_leaves_the_seconds_as_they_are() -> None:
     tallies = fold(empty(3), FIRST)
-    assert fold(tallies, [(1, 1, True, NAN, 0)]).seconds.tolist() == tallies.seconds.tolist()
+    assert_same(fold(tallies, [(1, 1, True, NAN, 0)]).seconds, tallies.seconds)
 
 
 def random_judgments(rng: np.random.Generator, size: int, annotators: np.ndarray) -> list[tuple]:
@@ -138,13 +143,13 @@ def test_widening_moves_each_annotators_tallies_to_its_new_place() -> None:
     assert wide.verdicts.tolist()[1] == [1, 0, 0, 0, 0]
     assert wide.verdicts.tolist()[3] == [0, 0, 0, 1, 1]
     assert wide.verdicts.tolist()[4] == [0] * 5
-    assert wide.seconds.tolist() == [4.0, 1.0, 3.0]
+    assert wide.seconds.values.tolist() == [4.0, 1.0, 3.0]
+    assert wide.seconds.sizes.tolist() == [0, 1, 0, 2, 0]
     assert wide.agreement.compared.tolist() == [0, 0, 0, 1, 0]
     assert wide.agreement.agreeing_trusted.tolist() == [0, 3, 0, 4, 0]
     assert wide.agreement.theirs.tolist() == [[0, 0, 0], [1, 2, 3], [0] * 3, [4, 5, 6], [0] * 3]
-    for field in dataclasses.fields(AnnotatorTallies):
-        if field.name not in ("seconds", "agreement"):
-            assert getattr(wide, field.name).dtype == np.int64
+    for name in COUNTS:
+        assert getattr(wide, name).dtype == np.int64
 
 
 def agreement_of(rows: list[tuple[int, int, int]], trusted: list[bool]) -> AgreementTallies:

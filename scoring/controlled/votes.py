@@ -39,12 +39,7 @@ class ComparisonVotes:
 
 
 def comparison_votes(run: ScoringRun) -> ComparisonVotes:
-    comparisons, cells = run.comparisons, run.cells
-    place = np.searchsorted(comparisons.ids, cells.comparison_ids).astype(np.intp)
-    # A judged comparison is one of the run's regular comparisons: deleting one deletes its
-    # judgments, which the incremental run's watermark check turns into a full run.
-    if place.size and not np.array_equal(comparisons.ids[place], cells.comparison_ids):
-        raise RuntimeError("a judged comparison is missing from the run's regular comparisons")
+    comparisons, cells, place = run.comparisons, run.cells, run.judged_place
     return ComparisonVotes(
         place=place,
         a=comparisons.a[place],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 from campaign.models import Comparison, Prompt
 from scoring.campaign_data import judgment_columns, regular_comparisons
 from scoring.controlled.categories import CATEGORY_ROUNDS
+from scoring.extras import ScoringRun
 from scoring.numerics.annotators import Judgments
 from scoring.numerics.bias import position_bias
 from scoring.numerics.crowd_bt import rate_crowd_bt
@@ -195,3 +197,24 @@ def test_the_extras_from_the_cells_equal_the_extras_from_every_judgment():
     assert [row["elo"] for row in styled["coefficients"]] == pytest.approx(
         [coefficient.elo for coefficient in expected["style"].coefficients], abs=1e-6
     )
+
+
+def test_a_runs_judged_comparisons_are_placed_once_and_a_missing_one_is_refused():
+    # Every extra reading votes per comparison shares one search of the judged ids; a judged
+    # id that is not among the run's regular comparisons is a bug, not a vote to drop.
+    fields = {field.name: None for field in dataclasses.fields(ScoringRun)}
+    comparisons = SimpleNamespace(ids=np.array([3, 5, 9]))
+    run = ScoringRun(
+        **{
+            **fields,
+            "comparisons": comparisons,
+            "cells": SimpleNamespace(comparison_ids=np.array([5, 9])),
+        }
+    )
+    assert run.judged_place.tolist() == [1, 2]
+    assert run.judged_place is run.judged_place
+
+    for judged in ([5, 10], [2, 5]):
+        missing = dataclasses.replace(run, cells=SimpleNamespace(comparison_ids=np.array(judged)))
+        with pytest.raises(RuntimeError, match="missing from the run's regular comparisons"):
+            _ = missing.judged_place

@@ -174,13 +174,15 @@ def merge_counts(keys: Ints, counts: Ints, new_keys: Ints, new_counts: Ints) -> 
     place = np.searchsorted(keys, new_keys)
     found = place < keys.size
     found[found] = keys[place[found]] == new_keys[found]
-    counts = counts.copy()
-    counts[place[found]] += new_counts[found]
     fresh = ~found
-    return (
-        np.insert(keys, place[fresh], new_keys[fresh]),
-        np.insert(counts, place[fresh], new_counts[fresh], axis=0),
-    )
+    at = place[fresh]
+    # Insert first, then add the found keys' counts where their rows moved to (after the fresh
+    # rows inserted at or before them): one copy of the counts instead of two, which at ten
+    # million judgments is a 100 MB copy fewer per run.
+    merged = np.insert(counts, at, new_counts[fresh], axis=0) if at.size else counts.copy()
+    moved = place[found] + np.searchsorted(at, place[found], side="right")
+    merged[moved] += new_counts[found]
+    return (np.insert(keys, at, new_keys[fresh]) if at.size else keys), merged
 
 
 def _count_pairs(

@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,3 +107,23 @@ def test_merging_adds_known_keys_and_inserts_new_ones_in_order():
     assert merged_keys.tolist() == [0, 2, 5, 7, 9, 12]
     assert merged.tolist() == [[1, 1], [1, 1], [3, 3], [1, 1], [3, 3], [1, 1]]
     assert counts.tolist() == [[1, 1], [2, 2], [3, 3]]  # the stored tally is not changed
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_merging_agrees_with_counting_both_sets_of_keys_together(seed):
+    # Found and fresh keys interleaved anywhere, rows of counts or single counts.
+    rng = np.random.default_rng(seed)
+    for shape in ((), (4,)):
+        for _ in range(200):
+            keys = np.unique(rng.integers(0, 50, rng.integers(0, 30)))
+            new_keys = np.unique(rng.integers(0, 50, rng.integers(0, 30)))
+            counts = rng.integers(1, 9, (keys.size, *shape))
+            new_counts = rng.integers(1, 9, (new_keys.size, *shape))
+
+            merged_keys, merged = merge_counts(keys, counts, new_keys, new_counts)
+
+            every, at = np.unique(np.concatenate([keys, new_keys]), return_inverse=True)
+            expected = np.zeros((every.size, *shape), dtype=counts.dtype)
+            np.add.at(expected, at, np.concatenate([counts, new_counts]))
+            assert merged_keys.tolist() == every.tolist()
+            assert merged.tolist() == expected.tolist()

@@ -109,6 +109,7 @@ class Planner:
         self.new_names: set[str] = set()  # new annotators already planned
         # Prompts and responses as stored or created by this file (Known).
         self.prompt_texts: dict[str, Known] = {}
+        self.campaign_empty = not Prompt.objects.filter(campaign=campaign).exists()
         self.response_texts: dict[tuple[str, str], Known] = {}
         # digest of (prompt id, sorted pair) -> the comparison.
         self.comparisons: dict[bytes, PlannedComparison] = {}
@@ -191,8 +192,9 @@ class Planner:
 
     def _load_stored(self, prompt_ids: set[str]) -> set[tuple[str, str, frozenset[str]]]:
         """Texts, comparisons and imported annotators' votes stored for these prompts."""
-        # Prompts already known (stored, or created by an earlier line) need no second look.
-        unknown = {prompt_id for prompt_id in prompt_ids if prompt_id not in self.prompt_texts}
+        # Known prompts (stored, or created by an earlier line) need no second look, nor any if
+        # the campaign had none (no query: each waited for the COPY in progress, ~1 s in all).
+        unknown = set() if self.campaign_empty else set(prompt_ids) - self.prompt_texts.keys()
         prompts = Prompt.objects.filter(campaign=self.campaign, external_id__in=unknown)
         for prompt_id, text, pk in prompts.values_list("external_id", "text", "id"):
             self.prompt_texts.setdefault(prompt_id, (0, _fingerprint(text), pk))

@@ -3,8 +3,9 @@
 Under ``allocation = adaptive`` (PRODUCT.md "Campaign settings") each regular comparison
 carries ``priority``, a small bucket for its contender pair that the scoring job writes after
 each snapshot (scoring.allocation computes it; `set_priorities` below stores it). The
-pick then serves, in one statement that walks ``comparison_adaptive_queue (campaign, priority
-DESC, load, shuffle) WHERE gold_side = ''`` from its front:
+pick then serves, in one statement that walks two queues from their fronts,
+``comparison_adaptive_queue (campaign, priority DESC, load, shuffle) WHERE gold_side = '' AND
+priority > 0`` and then the uniform ``comparison_regular_queue``:
 
 1. the highest bucket first, least loaded and at random among equals, up to the cap
    (``judgments_per_comparison``);
@@ -16,9 +17,10 @@ So settled pairs get the floor and no more, every comparison gets its floor befo
 engine reports nothing left, and no comparison goes above its cap.
 
 Why the walk stays short. Both branches are index ranges that start at their first eligible
-row: branch 2 is the range (priority = 0, load < floor) (or, as the planner may prefer, the
-uniform queue's load < floor, passing over only rows branch 1 would have served, i.e. the
-participant's own and locked ones); branch 1 is priority > 0, and a
+row: branch 2 is the uniform queue's load < floor, passing over only rows branch 1 would have
+served (priority > 0), i.e. the participant's own and locked ones; branch 1 is the whole
+adaptive queue, which holds only rows with a bucket (priority > 0: comparisons imported or
+settled cost it no entry, migration 0016), and a
 comparison leaves that range when it fills up, because the statement that takes its last
 place also zeroes its bucket (`taken_sql`), as do a late judgment retaking room
 (campaign.annotate.judging) and the scoring job for full rows. Rows passed over are, as in the

@@ -3,8 +3,8 @@
 A row is validated alone (campaign.imports.vote_rows), then planned against the campaign and
 earlier lines (``Planner``). Whatever an earlier line created counts as existing, so planning
 gives the same answer before (validation) and after (writing) earlier batches are stored.
-Memory grows with one small entry per prompt, response, comparison and vote, never with the
-texts.
+Memory grows with one small entry per prompt, response and comparison, and 12 bytes per vote
+(campaign.imports.vote_keys), never with the texts.
 
 Given ``IdBlocks`` (PostgreSQL), the planner also gives every prompt, response and comparison
 the votes name its primary key (stored, or drawn from the sequence when new) and counts each
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from django.db.models import Max
 
 from accounts.models import User
+from campaign.imports.vote_keys import VoteKeys
 from campaign.imports.vote_rows import VoteRecord
 from campaign.imports.writing import IdBlocks
 from campaign.models import Campaign, Comparison, Judgment, Prompt, Response
@@ -108,10 +109,12 @@ class Planner:
         self.new_names: set[str] = set()  # new annotators already planned
         # Prompts and responses as stored or created by this file (Known).
         self.prompt_texts: dict[str, Known] = {}
+        self.campaign_empty = not Prompt.objects.filter(campaign=campaign).exists()
         self.response_texts: dict[tuple[str, str], Known] = {}
         # digest of (prompt id, sorted pair) -> the comparison.
         self.comparisons: dict[bytes, PlannedComparison] = {}
-        self.votes: dict[int, int] = {}  # key of (annotator, prompt, pair) -> line
+        self.votes = VoteKeys()  # keys of (annotator, prompt, pair), with their lines
+        self.earlier_votes: dict[int, int] = {}  # the batch's repeats of earlier batches' votes
         # Judgments stored before the import have no higher id than this one (the primary key's
         # index answers at once); the import's own, written batch by batch on PostgreSQL
         # (campaign.imports.vote_spool), draw higher ones: they are in self.votes, not stored.
@@ -121,22 +124,30 @@ class Planner:
         self._load_annotators({record.annotator for record in batch}, batch, report)
         stored_votes = self._load_stored({record.prompt_id for record in batch})
         plan = BatchPlan()
-        annotators, votes = self.annotators, self.votes
+        annotators = self.annotators
         prompt_texts, response_texts = self.prompt_texts, self.response_texts
+        pairs = []  # (record, its pair text, its vote key)
         for record in batch:
             if record.annotator not in annotators:
                 continue  # its name is taken by a real account: reported once, on first use
-            prompt_id, model_a, model_b = record.prompt_id, record.model_a, record.model_b
+            model_a, model_b = record.model_a, record.model_b
             # _pair_text, inline: one comparison instead of sorted()'s list.
             low, high = (model_a, model_b) if model_a < model_b else (model_b, model_a)
-            pair_text = "\0".join((prompt_id, low, high))
-            key = _vote_key(record.annotator, pair_text)
+            pair_text = "\0".join((record.prompt_id, low, high))
+            pairs.append((record, pair_text, _vote_key(record.annotator, pair_text)))
+        # Votes of earlier batches these lines repeat (one lookup for the batch), and this
+        # batch's own as they are planned.
+        self.earlier_votes = earlier = self.votes.earlier([key for _r, _p, key in pairs])
+        votes = self.votes.batch
+        for record, pair_text, key in pairs:
+            prompt_id, model_a, model_b = record.prompt_id, record.model_a, record.model_b
             # The usual line first, inline: a new vote whose texts agree with what is known
             # (_conflicts' checks, without spelling out messages for problems there are not).
             text, known = record.prompt_text, prompt_texts.get(prompt_id)
             if (
                 not stored_votes
                 and key not in votes
+                and key not in earlier
                 and (text is None or known is None or known[1] == _fingerprint(text))
             ):
                 text, known = record.response_a, response_texts.get((prompt_id, model_a))
@@ -151,6 +162,7 @@ class Planner:
                     report.add_error(record.line, message)
                 continue
             self._plan_vote(record, key, _pair_key(pair_text), plan, report)
+        self.votes.end_batch()
         return plan
 
     def _load_annotators(
@@ -180,8 +192,9 @@ class Planner:
 
     def _load_stored(self, prompt_ids: set[str]) -> set[tuple[str, str, frozenset[str]]]:
         """Texts, comparisons and imported annotators' votes stored for these prompts."""
-        # Prompts already known (stored, or created by an earlier line) need no second look.
-        unknown = {prompt_id for prompt_id in prompt_ids if prompt_id not in self.prompt_texts}
+        # Known prompts (stored, or created by an earlier line) need no second look, nor any if
+        # the campaign had none (no query: each waited for the COPY in progress, ~1 s in all).
+        unknown = set() if self.campaign_empty else set(prompt_ids) - self.prompt_texts.keys()
         prompts = Prompt.objects.filter(campaign=self.campaign, external_id__in=unknown)
         for prompt_id, text, pk in prompts.values_list("external_id", "text", "id"):
             self.prompt_texts.setdefault(prompt_id, (0, _fingerprint(text), pk))
@@ -232,7 +245,7 @@ class Planner:
                 f"{record.annotator!r} already judged {record.prompt_id!r} "
                 f"{record.model_a} vs {record.model_b} (stored)"
             )
-        earlier = self.votes.get(key)
+        earlier = self.votes.batch.get(key, self.earlier_votes.get(key))
         if earlier is not None:
             problems.append(
                 f"{record.annotator!r} judges {record.prompt_id!r} {record.model_a} vs "
@@ -312,7 +325,7 @@ class Planner:
                 plan.loaded.append(comparison)
             comparison.regular_votes += 1
         swapped = model_a != record.model_a
-        self.votes[key] = record.line
+        self.votes.batch[key] = record.line
         plan.votes.append(
             PlannedVote(
                 record.annotator,

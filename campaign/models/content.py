@@ -206,8 +206,15 @@ class Contender(models.Model):
 
 class Prompt(models.Model):
     # Indexed through the (campaign, external_id) unique constraint; no separate index.
+    # On PostgreSQL checked once per statement by triggers (migration 0016), as migration
+    # 0014's keys are: a foreign key's check per row cost an item import ~0.75 s per 100,000
+    # prompts, all of one campaign that the import holds anyway.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="prompts", db_index=False
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="prompts",
+        db_index=False,
+        db_constraint=False,
     )
     external_id = models.CharField(
         max_length=limits.PROMPT_ID_MAX_CHARS, help_text="The id given in the import file."
@@ -252,8 +259,15 @@ class Response(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # No index (migration 0016): nothing reads responses by contender but the cascade of a
+    # contender's deletion (the admin's, rare), which scans the table instead; the index cost
+    # every imported response an insert (~1.3 s of PostgreSQL CPU per 300,000 responses).
     contender = models.ForeignKey(
-        Contender, on_delete=models.CASCADE, related_name="responses", db_constraint=False
+        Contender,
+        on_delete=models.CASCADE,
+        related_name="responses",
+        db_index=False,
+        db_constraint=False,
     )
     text = models.TextField(blank=True)
     html = models.TextField(null=True, blank=True, editable=False)  # as Prompt.html
@@ -357,10 +371,13 @@ class Comparison(models.Model):
                 condition=Q(gold_side=""),
                 name="comparison_regular_queue",
             ),
-            # The adaptive queue: highest priority bucket first, then as the regular queue.
+            # The adaptive queue's urgent part: highest priority bucket first, then as the
+            # regular queue. Only rows with a bucket (migration 0016): the adaptive pick's
+            # settled branch (priority = 0) walks the regular queue, and imported comparisons,
+            # all in bucket 0, then cost this index nothing.
             models.Index(
                 fields=["campaign", "-priority", "load", "shuffle"],
-                condition=Q(gold_side=""),
+                condition=Q(gold_side="", priority__gt=0),
                 name="comparison_adaptive_queue",
             ),
             # The gold pool, entered at a random shuffle key.

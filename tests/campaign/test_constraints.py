@@ -298,3 +298,56 @@ def test_a_comparison_cannot_be_written_over_a_response_being_deleted(content):
         other.execute("DELETE FROM campaign_response WHERE id = %s", [content["rx"].pk])
         with waits_fail(1), pytest.raises(OperationalError), transaction.atomic():
             compare(content, "rx", "ry")
+
+
+# Since migration 0016 a prompt's campaign is checked once per statement by triggers too.
+
+
+def test_a_copy_of_prompts_naming_a_missing_campaign_is_refused_whole(content):
+    campaign = content["campaign"].pk
+    statement = (
+        "COPY campaign_prompt (campaign_id, external_id, text, category, metadata) FROM STDIN"
+    )
+    with (
+        pytest.raises(psycopg.errors.ForeignKeyViolation),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+    ):
+        copy.write_row([campaign, "fine", "p", "", "{}"])
+        copy.write_row([campaign + 1000, "orphan", "p", "", "{}"])
+
+    assert not Prompt.objects.filter(external_id__in=["fine", "orphan"]).exists()
+
+
+def test_moving_a_prompt_to_a_missing_campaign_is_refused(content):
+    missing = content["campaign"].pk + 1000
+    assert_refused(
+        lambda: Prompt.objects.filter(pk=content["prompt"].pk).update(campaign_id=missing)
+    )
+
+
+def test_deleting_a_campaign_in_sql_while_prompts_name_it_is_refused(content):
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaign_campaign WHERE id = %s", [content["campaign"].pk])
+
+
+def test_deleting_a_campaign_deletes_its_content(content, comparison):
+    _judgment(content["campaign"], comparison).save()
+    content["campaign"].delete()
+
+    assert not Prompt.objects.exists()
+    assert not Response.objects.exists()
+    assert not Judgment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_campaign_cannot_be_deleted_under_a_prompt_being_written(content):
+    with transaction.atomic():
+        Prompt.objects.create(campaign=content["campaign"], external_id="new", text="p")
+        with other_session() as other:
+            other.execute("SET lock_timeout = '1s'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    "DELETE FROM campaign_campaign WHERE id = %s", [content["campaign"].pk]
+                )

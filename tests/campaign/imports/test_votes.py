@@ -374,6 +374,8 @@ def test_queries_do_not_grow_with_the_number_of_votes(campaign, tmp_path):
             assert import_rows(campaign, tmp_path, rows).ok
         return len(context.captured_queries)
 
+    # Both into a campaign with content: the planner then looks up what is stored.
+    assert import_rows(campaign, tmp_path, [vote("seed", "seed", "x", "y", "a")]).ok
     assert queries_for(10, "small") == queries_for(200, "large")
 
 

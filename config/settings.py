@@ -141,14 +141,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# Server-side parameter binding lets psycopg prepare the statements a connection repeats
-# (the annotate loop's handful): PostgreSQL then skips parsing and planning them.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DATABASE_PREPARED_STATEMENTS", True
-):
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=2
-    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that asks the socket before it sends a statement.
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    # Server-side parameter binding lets psycopg prepare the statements a connection repeats
+    # (the annotate loop's handful): PostgreSQL then skips parsing and planning them.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=2
+        )
 # The embedded default (the demo) runs threads beside a command or request: an import's text
 # rendering and the scoring run it starts. In SQLite's default journal a long read holds off
 # every other writer's commit and a writer waits 5 s at most, so load_demo could fail with

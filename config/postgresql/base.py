@@ -22,11 +22,12 @@ from psycopg.pq import TransactionStatus
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def close_if_health_check_failed(self) -> None:
-        # Django's attributes (5.1+), unknown to django-stubs.
-        enabled, done = self.health_check_enabled, self.health_check_done  # type: ignore[attr-defined,has-type]
+        # Runs before every statement; after the request's first it has nothing to do.
+        # (health_check_enabled and health_check_done are Django's, unknown to django-stubs.)
+        if self.health_check_done:  # type: ignore[has-type]
+            return
         if (
-            enabled
-            and not done
+            self.health_check_enabled  # type: ignore[attr-defined]
             and not self.pool
             and self.connection is not None
             and _quiet(self.connection)

@@ -11,7 +11,7 @@ BATCH = 1000
 def copy_sessions(apps, schema_editor):
     """django_session's live rows, each with the user id its signed data names."""
     from django.contrib.auth import SESSION_KEY
-    from django.contrib.sessions.backends.base import SessionBase
+    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     old = apps.get_model("sessions", "Session")
@@ -20,7 +20,8 @@ def copy_sessions(apps, schema_editor):
     rows = old.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=BATCH)
     batch = []
     for row in rows:
-        named = str(SessionBase().decode(row.session_data).get(SESSION_KEY))  # {} if tampered
+        # The store that wrote the data decodes it (its class name is part of the salt).
+        named = str(SessionStore().decode(row.session_data).get(SESSION_KEY))  # {} if tampered
         user_id = int(named) if named.isdigit() and int(named) in user_ids else None
         batch.append(
             new(

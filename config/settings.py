@@ -357,7 +357,8 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-# Rows of django_session as usual, loaded by a written-out query (config/sessions.py).
+# Django's database sessions in accounts_session, whose rows name their user: one written-out
+# statement loads the session and its user's row (config/sessions.py, config/auth.py).
 SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 from accounts.handles import random_handle
@@ -71,3 +72,28 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.handle or self.username
+
+
+class Session(AbstractBaseSession):
+    """A browser session: Django's database session, plus the signed-in user's id in a column.
+
+    The session data names the user too, but only inside its signed payload; the column lets
+    the request's first statement read the user's row with the session (config/sessions.py)
+    instead of a statement of its own. Deleting a user deletes their sessions.
+    """
+
+    # No database constraint: a session saved as its user is deleted must not fail the
+    # request (the ORM's cascade still removes the sessions of a user it deletes).
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        # Only its decode() is used (get_decoded), the same in every database store.
+        from django.contrib.sessions.backends.db import SessionStore
+
+        return SessionStore

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
@@ -57,30 +59,48 @@ def get_visible_campaign(slug: str, user: User) -> Campaign:
     return campaign
 
 
-def comparison_html(comparison_id: int) -> tuple[SafeString, SafeString, SafeString]:
+ComparisonHtml = tuple[SafeString, SafeString, SafeString]  # prompt, response a, response b
+
+# A comparison's texts as the annotate page shows them, read beside ``c``, the comparison row:
+# stored HTML, and the text for a row not rendered yet (text_html renders it).
+TEXT_COLUMNS = "p.html, p.text, ra.html, ra.text, rb.html, rb.text"
+
+
+def text_joins(join: str = "JOIN") -> str:
+    """The joins from ``c`` that TEXT_COLUMNS read (``LEFT JOIN`` when ``c`` may be missing)."""
+    prompt, response = Prompt._meta.db_table, Response._meta.db_table
+    return (
+        f" {join} {prompt} p ON p.id = c.prompt_id"
+        f" {join} {response} ra ON ra.id = c.response_a_id"
+        f" {join} {response} rb ON rb.id = c.response_b_id"
+    )
+
+
+def text_html(columns: Sequence[str | None]) -> ComparisonHtml:
+    """TEXT_COLUMNS' values as the prompt's and both responses' HTML."""
+    prompt_html, prompt_text, a_html, a_text, b_html, b_text = columns
+    return (
+        item_html(prompt_html, prompt_text or ""),
+        item_html(a_html, a_text or ""),
+        item_html(b_html, b_text or ""),
+    )
+
+
+def comparison_html(comparison_id: int) -> ComparisonHtml:
     """The prompt's and both responses' HTML of one comparison, for the annotate page.
 
     Written out because it runs on every annotate request and the ORM's two joins cost more
     CPU to build than to run. The HTML is the stored one (campaign.rendered_texts); a row not
-    rendered yet is rendered here, from its text.
+    rendered yet is rendered here, from its text. A new lease's texts come with the statement
+    that leases it instead (campaign.annotate.pick).
     """
-    comparison, prompt, response = (
-        model._meta.db_table for model in (Comparison, Prompt, Response)
-    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.html, p.text, ra.html, ra.text, rb.html, rb.text FROM {comparison} c"  # noqa: S608 - names only
-            f" JOIN {prompt} p ON p.id = c.prompt_id"
-            f" JOIN {response} ra ON ra.id = c.response_a_id"
-            f" JOIN {response} rb ON rb.id = c.response_b_id WHERE c.id = %s",
+            f"SELECT {TEXT_COLUMNS} FROM {Comparison._meta.db_table} c"  # noqa: S608 - names only
+            f"{text_joins()} WHERE c.id = %s",
             [comparison_id],
         )
         row = cursor.fetchone()
     if row is None:
         raise Comparison.DoesNotExist(comparison_id)
-    prompt_html, prompt_text, a_html, a_text, b_html, b_text = row
-    return (
-        item_html(prompt_html, prompt_text),
-        item_html(a_html, a_text),
-        item_html(b_html, b_text),
-    )
+    return text_html(row)

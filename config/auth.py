@@ -2,13 +2,14 @@
 
 Every request of a signed-in participant loads its user right after its session
 (config.sessions). Django's ModelBackend builds an ORM query for that, which cost more CPU
-than running it (bench/judge_cost.py); here the same statement is written once and its row
-goes through the ORM's converters (campaign.rows). Every check is Django's, in Django's order
-(django.contrib.auth.get_user, 5.2): the backend recorded in the session must still be
-configured; the backend decides whether the user may authenticate (``is_active``); the
-session's auth hash must match the user's password hash, or one made with a fallback secret
-(then the session key is cycled), else the session is flushed. A backend with a ``get_user``
-of its own is asked as Django asks it.
+than running it (bench/judge_cost.py); here the session store's statement has read the row
+already (a statement written once, its row through the ORM's converters: campaign.rows), or,
+for a session store of another kind, the same statement runs on its own. Every check is
+Django's, in Django's order (django.contrib.auth.get_user, 5.2): the backend recorded in the
+session must still be configured; the backend decides whether the user may authenticate
+(``is_active``); the session's auth hash must match the user's password hash, or one made
+with a fallback secret (then the session key is cycled), else the session is flushed. A
+backend with a ``get_user`` of its own is asked as Django asks it.
 """
 
 from __future__ import annotations
@@ -62,21 +63,24 @@ def get_user(request: HttpRequest) -> User | AnonymousUser:
         pass
     else:
         if backend_path in settings.AUTHENTICATION_BACKENDS:
-            user = _backend_user(load_backend(backend_path), user_id)
+            user = _backend_user(load_backend(backend_path), user_id, request.session)
             if user is not None and not _session_verified(request, user):
                 user = None
     return user or AnonymousUser()
 
 
-def _backend_user(backend: Any, user_id: Any) -> User | None:
-    """``backend.get_user(user_id)``, ModelBackend's written out."""
+def _backend_user(backend: Any, user_id: Any, session: Any) -> User | None:
+    """``backend.get_user(user_id)``, ModelBackend's written out: the row the session store
+    read with the session (config/sessions.py), else one read now."""
     if type(backend).get_user is not ModelBackend.get_user:
         user: User | None = backend.get_user(user_id)
         return user
-    found = fetch_instance(User, _USER_SQL, [user_id])
-    if found is None:
-        return None
-    user = found[0]
+    user = getattr(session, "loaded_user", None)
+    if user is None or user.pk != user_id:
+        found = fetch_instance(User, _USER_SQL, [user_id])
+        if found is None:
+            return None
+        user = found[0]
     return user if backend.user_can_authenticate(user) else None
 
 

@@ -141,14 +141,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# Server-side parameter binding lets psycopg prepare the statements a connection repeats
-# (the annotate loop's handful): PostgreSQL then skips parsing and planning them.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DATABASE_PREPARED_STATEMENTS", True
-):
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=2
-    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that asks the socket before it sends a statement.
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    # Server-side parameter binding lets psycopg prepare the statements a connection repeats
+    # (the annotate loop's handful): PostgreSQL then skips parsing and planning them.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=2
+        )
 # The embedded default (the demo) runs threads beside a command or request: an import's text
 # rendering and the scoring run it starts. In SQLite's default journal a long read holds off
 # every other writer's commit and a writer waits 5 s at most, so load_demo could fail with
@@ -360,7 +361,8 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-# Rows of django_session as usual, loaded by a written-out query (config/sessions.py).
+# Django's database sessions in accounts_session, whose rows name their user: one written-out
+# statement loads the session and its user's row (config/sessions.py, config/auth.py).
 SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

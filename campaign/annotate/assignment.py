@@ -75,6 +75,7 @@ from campaign.models import (
 )
 from campaign.participants.enrolment import lock_participation, require_open
 from campaign.rows import insert_instance, insert_values, mark_inserted
+from campaign.selectors import text_html
 
 SIDES = (Comparison.Side.A, Comparison.Side.B)
 # Qualification gold is spread over a participant's first QUALIFICATION_SPREAD x
@@ -243,10 +244,11 @@ def _pick(enrollment: Enrollment, assignment: Assignment, *, gold_due: bool) -> 
     params.update((f"lease_{name}", value) for name, value in lease.items())
     with connection.cursor() as cursor:
         cursor.execute(pick_sql(adaptive=campaign.is_adaptive), params)
-        comparison_id, is_gold, assignment_id = cursor.fetchone()[:3]
+        comparison_id, is_gold, assignment_id, _gold, _served, *texts = cursor.fetchone()
     if comparison_id is None:
         return False
     assignment.comparison_id, assignment.is_gold = comparison_id, is_gold
+    assignment.shown_html = text_html(texts)
     mark_inserted(assignment, assignment_id)
     return True
 

@@ -14,6 +14,7 @@ from django.db import connection
 from campaign.annotate.allocation import adaptive_regular_sql, taken_sql
 from campaign.models import Assignment, Comparison, Enrollment
 from campaign.rows import insert_fields
+from campaign.selectors import TEXT_COLUMNS, text_joins
 
 # The lease's fields that the pick statement fills in from what it picked, and from which of
 # the picked row's columns.
@@ -40,7 +41,9 @@ def pick_sql(*, adaptive: bool) -> str:
 
     ``gold`` is MATERIALIZED and read by the final SELECT, so its index walk runs on every
     request, not only when gold is due. ``leased`` inserts the lease (the assignment's other
-    columns are the ``lease_*`` parameters) in the same round trip.
+    columns are the ``lease_*`` parameters) in the same round trip, and the final SELECT reads
+    the picked comparison's texts (campaign.selectors.TEXT_COLUMNS) for the page that shows
+    it, which spares that page a round trip of its own.
     """
     enrollment = Enrollment._meta.db_table
     regular = regular_sql(adaptive=adaptive)
@@ -56,7 +59,8 @@ def pick_sql(*, adaptive: bool) -> str:
         " EXISTS (SELECT 1 FROM chosen) AS is_gold),"
         f" leased AS ({lease_sql()} FROM picked WHERE picked.id IS NOT NULL RETURNING id)"
         " SELECT picked.id, picked.is_gold, (SELECT id FROM leased), (SELECT id FROM gold),"
-        " (SELECT count(*) FROM served) FROM picked"
+        f" (SELECT count(*) FROM served), {TEXT_COLUMNS} FROM picked"
+        f" LEFT JOIN {Comparison._meta.db_table} c ON c.id = picked.id{text_joins('LEFT JOIN')}"
     )
 
 

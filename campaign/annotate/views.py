@@ -68,7 +68,8 @@ class ScaleOption:
 
 
 def item_display(assignment: Assignment) -> ItemDisplay:
-    prompt_html, a_html, b_html = comparison_html(assignment.comparison_id)
+    texts = assignment.shown_html or comparison_html(assignment.comparison_id)
+    prompt_html, a_html, b_html = texts
     left, right = a_html, b_html
     if assignment.left_side == Comparison.Side.B:
         left, right = right, left

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from campaign import limits
 from campaign.models.content import Campaign, Comparison
@@ -99,6 +100,10 @@ class Assignment(models.Model):
     leased_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     skip_reason = models.CharField(max_length=limits.SKIP_REASON_MAX_CHARS, blank=True)
+
+    # Not a field: the comparison's prompt and responses as HTML (campaign.selectors
+    # .ComparisonHtml), when the statement that leased it read them too (campaign.annotate.pick).
+    shown_html: tuple[SafeString, SafeString, SafeString] | None = None
 
     class Meta:
         constraints = [

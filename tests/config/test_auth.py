@@ -6,10 +6,9 @@ import pytest
 from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 
-from accounts.models import User
+from accounts.models import Session, User
 from config import auth as written_out
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +109,12 @@ def test_a_backend_with_its_own_get_user_is_asked(user: User) -> None:
         client = signed_in(user, own)
         assert not client.get("/").wsgi_request.user.is_authenticated
         assert signed_in(user).get("/").wsgi_request.user.pk == user.pk
+
+
+def test_a_session_row_naming_another_user_does_not_change_who_is_signed_in(user: User) -> None:
+    # The signed data decides; the row's column only saves a read when it agrees.
+    other = User.objects.create_user(username="other", password="a long passphrase 2")
+    client = signed_in(user)
+    Session.objects.filter(session_key=client.session.session_key).update(user=other)
+
+    assert client.get("/").wsgi_request.user.pk == user.pk

@@ -1,15 +1,18 @@
-"""The session store (config/sessions.py): database sessions, loaded by a written-out query."""
+"""The session store (config/sessions.py): database sessions, loaded with their user's row by
+one written-out query."""
 
 from __future__ import annotations
 
 import datetime
 
 import pytest
-from django.contrib.sessions.models import Session
-from django.test import Client
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Session, User
+from config.auth import get_user
 from config.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
@@ -52,4 +55,37 @@ def test_a_signed_in_user_stays_signed_in_across_requests_and_out_after_logout()
     client.force_login(user)
     assert client.get("/").wsgi_request.user == user
     client.logout()
+    assert not client.get("/").wsgi_request.user.is_authenticated
+
+
+def test_a_signed_in_session_names_its_user_and_loads_the_user_s_row_with_it() -> None:
+    user = User.objects.create_user(username="named", password="a long passphrase 1")
+    client = Client()
+    client.force_login(user)
+    key = client.session.session_key
+    assert Session.objects.get(session_key=key).user_id == user.pk
+
+    request = RequestFactory().get("/")
+    request.session = SessionStore(key)
+    with CaptureQueriesContext(connection) as captured:
+        signed_in = get_user(request)
+    assert len(captured) == 1  # the session and its user, one statement
+    assert signed_in.pk == user.pk and signed_in.password == user.password
+
+
+def test_a_session_nobody_is_signed_in_to_names_no_user() -> None:
+    store = SessionStore()
+    store["answer"] = 42
+    store.save()
+    assert Session.objects.get(session_key=store.session_key).user_id is None
+    again = SessionStore(store.session_key)
+    assert again["answer"] == 42 and again.loaded_user is None
+
+
+def test_deleting_a_user_deletes_their_sessions() -> None:
+    user = User.objects.create_user(username="leaving", password="a long passphrase 1")
+    client = Client()
+    client.force_login(user)
+    user.delete()
+    assert not Session.objects.exists()
     assert not client.get("/").wsgi_request.user.is_authenticated

@@ -20,6 +20,7 @@ from campaign.annotate.judging import (
 )
 from campaign.exceptions import CampaignNotOpen, NotEnrolled
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
+from campaign.selectors import comparison_html
 from tests.builders import (
     expire_lease,
     judge_lease,
@@ -167,6 +168,25 @@ def test_after_qualification_gold_is_served_at_gold_rate_one():
     qualified = served.index(True)
     assert qualified < QUALIFICATION_SPREAD
     assert all(served[qualified:])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite leases in steps")
+def test_a_new_lease_brings_its_comparison_s_texts_gold_or_regular_alike():
+    campaign = make_campaign(qualification_gold=0, gold_rate=1.0)  # gold first, then regular
+    make_comparisons(campaign, 3, gold=3)
+    annotator = make_participant(campaign)
+
+    kinds = set()
+    for _ in range(6):
+        assignment = next_assignment(annotator=annotator, campaign=campaign)
+        # The pick statement read them: the same HTML the page's own query reads.
+        assert assignment.shown_html == comparison_html(assignment.comparison_id)
+        resumed = next_assignment(annotator=annotator, campaign=campaign)
+        assert resumed.key == assignment.key
+        assert resumed.shown_html is None  # a resumed lease: the page reads its texts itself
+        kinds.add(assignment.is_gold)
+        judge_lease(annotator, campaign, assignment)
+    assert kinds == {True, False}
 
 
 def test_each_gold_comparison_is_served_once_and_an_exhausted_pool_falls_back_to_regular():

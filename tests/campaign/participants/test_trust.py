@@ -119,6 +119,36 @@ def test_the_standing_is_settled_and_stored_on_a_steps_last_judgment_only() -> N
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("verdict", [-1, 1], ids=["right-on-a", "right-on-b"])
+def test_a_settled_standing_is_the_rule_applied_to_the_gold_record(verdict: int) -> None:
+    # settle_standing reads the record in a statement of its own: it must agree with
+    # gold_record and campaign_has_gold, and count this campaign's gold only.
+    campaign, elsewhere = gold_campaign("a", "a", "a", "b"), gold_campaign("b", "b")
+    annotator = make_participant(campaign)
+    judge_each(annotator, Comparison.objects.filter(campaign=campaign), verdict=verdict)
+    judge_each(annotator, Comparison.objects.filter(campaign=elsewhere), verdict=verdict)
+    enrollment = Enrollment.objects.select_related("campaign").get(
+        user=annotator, campaign=campaign
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(min_gold_seen=4, min_gold_accuracy=0.6)
+    enrollment.campaign.refresh_from_db()
+
+    enrollment.judged = STANDING_STEP
+    settle_standing(enrollment)
+
+    record = gold_record(annotator=annotator, campaign=campaign)
+    expected = assess_trust(
+        seen=record.seen,
+        correct=record.correct,
+        thresholds=enrollment.campaign,
+        has_gold=campaign_has_gold(campaign),
+    ).state
+    assert record.seen == 4
+    assert expected == (TrustState.TRUSTED if verdict == -1 else TrustState.UNTRUSTED)
+    assert Enrollment.objects.get(pk=enrollment.pk).standing == enrollment.standing == expected
+
+
+@pytest.mark.django_db
 def test_in_a_campaign_without_gold_a_settled_standing_is_not_vetted() -> None:
     campaign = gold_campaign()  # regular comparisons only
     annotator = make_participant(campaign)

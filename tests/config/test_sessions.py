@@ -89,3 +89,37 @@ def test_deleting_a_user_deletes_their_sessions() -> None:
     user.delete()
     assert not Session.objects.exists()
     assert not client.get("/").wsgi_request.user.is_authenticated
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_move_to_accounts_session_keeps_signed_in_people_signed_in() -> None:
+    # Migration accounts 0002 copies django_session's live rows with the user their signed
+    # data names; an anonymous session is copied without one, an expired one not at all.
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.db.migrations.executor import MigrationExecutor
+
+    MigrationExecutor(connection).migrate([("accounts", "0001_initial")])
+    try:
+        user = User.objects.create_user(username="signed-in", password="pw-1234-long")
+        signed_in = DjangoStore()
+        signed_in[SESSION_KEY] = str(user.pk)
+        signed_in[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        signed_in[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        signed_in.create()
+        anonymous = DjangoStore()
+        anonymous["seen"] = True
+        anonymous.create()
+        expired = DjangoStore()
+        expired[SESSION_KEY] = str(user.pk)
+        expired.set_expiry(-1)
+        expired.create()
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    copied = dict(Session.objects.values_list("session_key", "user_id"))
+    assert copied == {signed_in.session_key: user.pk, anonymous.session_key: None}
+    request = RequestFactory().get("/")
+    request.session = SessionStore(signed_in.session_key)
+    assert get_user(request) == user

@@ -76,12 +76,10 @@ def solve(
     uncapped step is huge. A capped step can still overshoot (from a start on the far side of
     the answer) but the next steps come back; no line search, as it never changed a result.
     """
-    rounds, pairs = cells.shape[:2]
+    rounds = cells.shape[0]
     games = cells.sum(axis=2).astype(np.float64)
     score_i = cells[:, :, 0] + 0.5 * cells[:, :, 1]  # i's score against j
-    signed = np.zeros((pairs, n))  # +1 at i, -1 at j: maps a pair quantity onto both ends
-    signed[np.arange(pairs), i] = 1.0
-    signed[np.arange(pairs), j] = -1.0
+    signed = _signed(i, j, n)
     ends = np.abs(signed)
     theta = (
         np.zeros((rounds, n)) if start is None else np.array(np.broadcast_to(start, (rounds, n)))
@@ -147,11 +145,9 @@ def solve_resamples(
     todo = np.flatnonzero(~prior)
     if todo.size == 0:
         return solve(i, j, cells, n, prior, start=start)
-    rounds, pairs = cells.shape[:2]
+    rounds = cells.shape[0]
     theta = np.array(np.broadcast_to(start, (rounds, n)))
-    signed = np.zeros((pairs, n))
-    signed[np.arange(pairs), i] = 1.0
-    signed[np.arange(pairs), j] = -1.0
+    signed = _signed(i, j, n)
     difference = start[i] - start[j]
     q = full.sum(axis=1) * expit(difference) * expit(-difference)
     hessian = np.zeros((n, n))
@@ -191,6 +187,14 @@ def solve_resamples(
     if rest.size:
         theta[rest] = solve(i, j, cells[rest], n, prior[rest], start=theta[rest])
     return theta
+
+
+def _signed(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    """(pairs, n): +1 at i, -1 at j; maps a pair quantity onto both of its contenders."""
+    signed = np.zeros((i.size, n))
+    signed[np.arange(i.size), i] = 1.0
+    signed[np.arange(i.size), j] = -1.0
+    return signed
 
 
 def rounds_without_mle(

@@ -174,11 +174,12 @@ def bootstrap_ratings(
     samples = np.empty((rounds, n))
     warm = (rating[voted] - rating[voted].mean()) / ELO_PER_NAT  # warm start saves ~2 Newton steps
     chunk = max(1, min(_BLOCK_ROUNDS, _CELLS_PER_CHUNK // (k * k)))
+    votes, share = int(flat.sum()), flat[nonzero] / flat.sum()
 
     def fit_block(block: int) -> None:
         first, last = block * _BLOCK_ROUNDS, min((block + 1) * _BLOCK_ROUNDS, rounds)
         rng = np.random.default_rng([seed, block])
-        draws = rng.multinomial(int(flat.sum()), flat[nonzero] / flat.sum(), size=last - first)
+        draws = rng.multinomial(votes, share, size=last - first)
         for start in range(0, last - first, chunk):
             resampled = np.zeros((min(chunk, last - first - start), flat.size), dtype=np.int64)
             resampled[:, nonzero] = draws[start : start + chunk]

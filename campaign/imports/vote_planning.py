@@ -18,12 +18,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from django.db.models import Max
-
 from accounts.models import User
 from campaign.imports.vote_keys import VoteKeys
 from campaign.imports.vote_rows import VoteRecord
 from campaign.imports.writing import IdBlocks
+from campaign.ledger import totals
 from campaign.models import Campaign, Comparison, Judgment, Prompt, Response
 
 if TYPE_CHECKING:
@@ -115,10 +114,12 @@ class Planner:
         self.comparisons: dict[bytes, PlannedComparison] = {}
         self.votes = VoteKeys()  # keys of (annotator, prompt, pair), with their lines
         self.earlier_votes: dict[int, int] = {}  # the batch's repeats of earlier batches' votes
-        # Judgments stored before the import have no higher id than this one (the primary key's
-        # index answers at once); the import's own, written batch by batch on PostgreSQL
-        # (campaign.imports.vote_spool), draw higher ones: they are in self.votes, not stored.
-        self.last_stored_judgment: int | None = Judgment.objects.aggregate(last=Max("id"))["last"]
+        # The campaign's judgments stored before the import have no higher id than this one
+        # (campaign.ledger; None: it has none, so no batch looks for stored votes); the import's
+        # own, written batch by batch on PostgreSQL (campaign.imports.vote_spool), draw higher
+        # ones: they are in self.votes, not stored.
+        stored, largest, _sum = totals(campaign.pk, "judgments")
+        self.last_stored_judgment: int | None = largest if stored else None
 
     def plan(self, batch: list[VoteRecord], report: JudgmentImportReport) -> BatchPlan:
         self._load_annotators({record.annotator for record in batch}, batch, report)

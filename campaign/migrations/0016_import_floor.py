@@ -1,4 +1,5 @@
-"""Two indexes that every imported row paid for and no query needed whole (issue 14, item 4).
+"""Two indexes and a foreign key that every imported row paid for and no query needed whole
+(issue 14, item 4).
 
 - ``campaign_response.contender_id``: nothing reads responses by contender but the cascade of a
   contender's deletion (admin only; it now scans the table: ~0.2 s at a million responses,

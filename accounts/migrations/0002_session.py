@@ -19,10 +19,12 @@ def copy_sessions(apps, schema_editor):
     user_ids = set(apps.get_model("accounts", "User").objects.values_list("pk", flat=True))
     rows = old.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=BATCH)
     batch = []
+    store = SessionStore()  # the store that wrote the data decodes it (its name salts it)
     for row in rows:
-        # The store that wrote the data decodes it (its class name is part of the salt).
-        named = str(SessionStore().decode(row.session_data).get(SESSION_KEY))  # {} if tampered
-        user_id = int(named) if named.isdigit() and int(named) in user_ids else None
+        named = str(store.decode(row.session_data).get(SESSION_KEY))  # {} if tampered
+        user_id = int(named) if named.isdigit() else None
+        if user_id not in user_ids:
+            user_id = None
         batch.append(
             new(
                 session_key=row.session_key,

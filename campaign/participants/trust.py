@@ -104,7 +104,10 @@ def shown_standing(enrollment: Enrollment) -> TrustState:
 
 
 def gold_record(*, annotator: User | int, campaign: Campaign) -> GoldRecord:
-    """Gold judged and judged correctly by one annotator (small: bounded by the gold pool)."""
+    """Gold judged and judged correctly by one annotator (small: bounded by the gold pool).
+
+    The judge path reads the same counts with `_standing_sql`; this plain ORM form is its
+    reference (tests/campaign/participants/test_trust.py compares the two)."""
     totals = Judgment.objects.filter(
         annotator=annotator, campaign=campaign, is_gold=True
     ).aggregate(seen=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
@@ -133,12 +136,10 @@ def settle_standing(enrollment: Enrollment) -> None:
             {"campaign": enrollment.campaign_id, "annotator": enrollment.user_id},
         )
         seen, correct, has_gold = cursor.fetchone()
-        trust = assess_trust(
-            seen=seen,
-            correct=correct,
-            thresholds=enrollment.campaign,
-            has_gold=bool(has_gold),
-        )
+    trust = assess_trust(
+        seen=seen, correct=correct, thresholds=enrollment.campaign, has_gold=bool(has_gold)
+    )
+    with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Enrollment._meta.db_table} SET standing = %s WHERE id = %s",  # noqa: S608
             [trust.state.value, enrollment.pk],

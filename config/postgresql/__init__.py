@@ -1,1 +1,2 @@
-"""Django's PostgreSQL backend with a health check that costs no round trip (see base.py)."""
+"""Django's PostgreSQL backend whose health check skips its round trip when the idle
+connection's socket is quiet (see base.py)."""

@@ -32,6 +32,7 @@ from campaign.imports.writing import (
     CopyTable,
     IdBlocks,
     copy_text,
+    ids_by_load,
     set_keys_checked,
 )
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response, gold_fields
@@ -182,9 +183,8 @@ class _DefaultTimes:
 def _load(plan: BatchPlan) -> list[tuple[str, list[Any]]]:
     """UPDATEs adding the batch's votes to the loads of comparisons stored before it, one per
     count; those comparisons' votes are then all counted."""
-    by_count: dict[int, list[int]] = {}
+    by_count = ids_by_load((c.pk or 0, c.regular_votes) for c in plan.loaded)
     for comparison in plan.loaded:
-        by_count.setdefault(comparison.regular_votes, []).append(comparison.pk or 0)
         comparison.regular_votes = 0
     table = connection.ops.quote_name(Comparison._meta.db_table)
     statement = f"UPDATE {table} SET load = load + %s WHERE id = ANY(%s)"  # noqa: S608

@@ -46,7 +46,7 @@ from campaign.imports.report import FileReport, ProgressCallback
 from campaign.imports.vote_planning import BatchPlan, Planner
 from campaign.imports.vote_rows import validate_vote
 from campaign.imports.vote_spool import VoteSpool, imported_accounts
-from campaign.imports.writing import IdBlocks, insert_rows
+from campaign.imports.writing import IdBlocks, ids_by_load, insert_rows
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
 from campaign.participants.progress import refresh_progress_counters
 
@@ -201,10 +201,7 @@ class _Writer:
         Judgment.objects.bulk_create(judgments)
         # Comparison.load counts the judgments of regular comparisons
         # (campaign.annotate.assignment).
-        by_count: dict[int, list[int]] = {}
-        for comparison_id, count in regular.items():
-            by_count.setdefault(count, []).append(comparison_id)
-        for count, ids in by_count.items():
+        for count, ids in ids_by_load(regular.items()).items():
             Comparison.objects.filter(pk__in=ids).update(load=F("load") + count)
 
     def _create_annotators(self, names: list[str]) -> None:

@@ -177,3 +177,12 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
         return []
     created = model._default_manager.bulk_create([model(**row) for row in rows])
     return [instance.pk for instance in created]
+
+
+def ids_by_load(added: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
+    """Comparison ids grouped by the load (judgments) each gains, from (id, load) pairs: one
+    ``load = load + n`` UPDATE per group instead of one per comparison."""
+    groups: dict[int, list[int]] = {}
+    for comparison_id, load in added:
+        groups.setdefault(load, []).append(comparison_id)
+    return groups

@@ -35,7 +35,16 @@ from campaign.imports.writing import (
     ids_by_load,
     set_keys_checked,
 )
-from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response, gold_fields
+from campaign.models import (
+    Campaign,
+    Comparison,
+    Contender,
+    Judgment,
+    Prompt,
+    Response,
+    gold_fields,
+    random_shuffle_keys,
+)
 from campaign.participants.enrolment import enroll_new_accounts
 
 # Booleans and NULL in COPY text format.
@@ -61,7 +70,8 @@ class VoteSpool:
         self.contenders = CopyTable(Contender, ("campaign_id", "name"))
         self.prompts = CopyTable(Prompt, ("campaign_id", "external_id", "text"))
         self.responses = CopyTable(Response, ("prompt_id", "campaign_id", "contender_id", "text"))
-        compared = ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "load")
+        # The shuffle keys are given, drawn for the whole batch at once (as the item import).
+        compared = ("campaign_id", "prompt_id", "response_a_id", "response_b_id", "load", "shuffle")
         self.comparisons = CopyTable(Comparison, compared)
         judged = ("annotator_id", "created_at", "campaign_id", "comparison_id", "verdict")
         self.judgments = CopyTable(Judgment, (*judged, "is_gold", "correct"), with_id=False)
@@ -100,8 +110,10 @@ class VoteSpool:
         comparison_rows = self.comparisons.encode(
             f"{comparison.pk}\t{campaign}\t{prompts[prompt_id][2]}\t"
             f"{responses[(prompt_id, a)][2]}\t{responses[(prompt_id, b)][2]}\t"
-            f"{comparison.regular_votes}"
-            for prompt_id, a, b, comparison in plan.comparisons
+            f"{comparison.regular_votes}\t{shuffle}"
+            for (prompt_id, a, b, comparison), shuffle in zip(
+                plan.comparisons, random_shuffle_keys(len(plan.comparisons)), strict=True
+            )
         )
         for *_names, comparison in plan.comparisons:
             # Stored with the votes counted so far: later batches add theirs (_load).

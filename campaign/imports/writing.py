@@ -140,16 +140,9 @@ class CopyTable:
         self.statement = f"COPY {model._meta.db_table} ({quoted}) FROM STDIN"
         # Constant defaults are rendered once; only callable ones (a random key) per row.
         self.suffix = "".join("\t" + copy_value(f, f.get_default()) for f in constant) + "\n"
+        # Callable defaults are drawn per row; a column that costs much that way (the
+        # comparisons' random shuffle key) is better given, drawn for the batch at once.
         self.per_row = [(f, f.default) for f in per_row]
-        # One callable default of an integer (a comparison's random shuffle key) is rendered
-        # by str() alone: copy_value's checks were half the cost of a comparison's row.
-        self.one_integer = (
-            per_row[0].default
-            if len(per_row) == 1
-            and isinstance(per_row[0], models.IntegerField)
-            and not per_row[0].null
-            else None
-        )
 
     def encode(self, heads: Iterable[str]) -> bytes:
         """Rows given as the text of their given columns (``id\tvalue\t...``), as COPY
@@ -159,9 +152,6 @@ class CopyTable:
 
     def _lines(self, heads: Iterable[str]) -> Iterable[str]:
         suffix = self.suffix
-        if self.one_integer is not None:
-            default = self.one_integer
-            return (f"{head}\t{default()}{suffix}" for head in heads)
         if not self.per_row:
             return [head + suffix for head in heads]
         per_row = self.per_row

@@ -29,6 +29,7 @@ Pure numpy (no Django, no I/O).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -113,7 +114,7 @@ def fold_one(below: int, window: Floats, count: int, new: Floats, reach: int) ->
     inside = new[(new >= low) & (new <= high)]
     candidates = np.concatenate([window, inside]) if inside.size else window
     total = count + new.size
-    first, last = (total - 1) // 2 - below, total // 2 - below
+    first, last = _middle_of(total, below)
     if first < 0 or last >= candidates.size:
         return below, np.sort(candidates)
     start, end = max(0, first - reach), min(candidates.size, last + reach + 1)
@@ -175,8 +176,13 @@ def medians(windows: Windows, counts: Ints) -> Floats:
 
 
 def _middle(windows: Windows, counts: Ints) -> tuple[Ints, Ints]:
-    counts = np.asarray(counts, dtype=np.int64)
-    return (counts - 1) // 2 - windows.below, counts // 2 - windows.below
+    return _middle_of(np.asarray(counts, dtype=np.int64), windows.below)
+
+
+def _middle_of(count: Any, below: Any) -> tuple[Any, Any]:
+    """The middle position(s) of ``count`` sorted values, counted from a window that starts
+    ``below`` values in (scalars or arrays): one position for an odd count, two for even."""
+    return (count - 1) // 2 - below, count // 2 - below
 
 
 def _offsets(sizes: Ints) -> Ints:

@@ -172,7 +172,8 @@ def bootstrap_ratings(
     nonzero = np.flatnonzero(flat)
     full_exists = _strongly_connected(i, j, cells, k)
     samples = np.empty((rounds, n))
-    warm = (rating[voted] - rating[voted].mean()) / ELO_PER_NAT  # warm start saves ~2 Newton steps
+    # Every round starts at the point fit, where the chord method takes its one Hessian.
+    warm = (rating[voted] - rating[voted].mean()) / ELO_PER_NAT
     chunk = max(1, min(_BLOCK_ROUNDS, _CELLS_PER_CHUNK // (k * k)))
     votes, share = int(flat.sum()), flat[nonzero] / flat.sum()
 

@@ -326,3 +326,16 @@ def test_how_rounds_are_batched_does_not_change_the_intervals(monkeypatch):
     for other in (chunked, single):
         np.testing.assert_allclose(other.lower, whole.lower, atol=1e-9)
         np.testing.assert_allclose(other.upper, whole.upper, atol=1e-9)
+
+
+def test_the_thread_count_does_not_change_the_intervals(monkeypatch):
+    # Rounds come in blocks, each drawn from its own stream of the seed: fitted on one thread
+    # or several, in whatever order the blocks finish, the rounds are the same.
+    counts = PairCounts([0, 1, 2, 0], [1, 2, 0, 2], [4, 2, 1, 3], [1, 0, 2, 0], [2, 3, 1, 1], 3)
+    monkeypatch.setattr(ratings, "_BLOCK_ROUNDS", 7)  # 50 rounds: 8 blocks
+    several = bootstrap_ratings(counts, rounds=50, seed=5)
+    monkeypatch.setattr(ratings, "_THREADS", 1)
+    one = bootstrap_ratings(counts, rounds=50, seed=5)
+
+    np.testing.assert_array_equal(several.lower, one.lower)
+    np.testing.assert_array_equal(several.upper, one.upper)

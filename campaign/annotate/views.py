@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaign import limits
 from campaign.annotate.forms import SKIP_DETAIL_MAX_CHARS, SKIP_REASONS, JudgmentForm, SkipForm
+from campaign.annotate.fragment import item_fragment
 from campaign.annotate.judging import (
     Outcome,
     allowed_choices,
@@ -188,8 +189,7 @@ def _answer(
 ) -> HttpResponse:
     """After a judgment or skip: the next item as a fragment (fetch) or a redirect (form)."""
     if _is_fetch(request):
-        context = _item_context(outcome, notice=notice)
-        return render(request, "campaign/_item.html", context)
+        return HttpResponse(item_fragment(request, _item_context(outcome, notice=notice)))
     if notice:
         messages.info(request, notice)
     return redirect("campaign:annotate", slug=enrollment.campaign.slug)
@@ -201,7 +201,7 @@ def _answer_refused(request: HttpRequest, enrollment: Enrollment, *, notice: str
         messages.info(request, notice)
         return redirect("campaign:annotate", slug=enrollment.campaign.slug)
     outcome = _current_outcome(enrollment)
-    return render(request, "campaign/_item.html", _item_context(outcome, notice=notice))
+    return HttpResponse(item_fragment(request, _item_context(outcome, notice=notice)))
 
 
 def _answer_invalid(

@@ -25,7 +25,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from campaign import limits
-from campaign.annotate.forms import SKIP_DETAIL_MAX_CHARS, SKIP_REASONS, JudgmentForm, SkipForm
+from campaign.annotate.forms import (
+    SKIP_DETAIL_MAX_CHARS,
+    SKIP_REASONS,
+    JudgmentForm,
+    PostedJudgment,
+    SkipForm,
+    posted_judgment,
+)
 from campaign.annotate.fragment import item_fragment
 from campaign.annotate.judging import (
     Outcome,
@@ -108,20 +115,20 @@ def judge(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
         return _back_to_annotate(slug)
     enrollment = _participation(request, slug)
     campaign = enrollment.campaign
-    form = JudgmentForm(
-        request.POST,
-        choices=allowed_choices(campaign),
-        require_rationale=campaign.require_rationale,
-    )
-    if not form.is_valid():
-        return _answer_invalid(request, enrollment, key=key, form=form)
+    choices, require_rationale = allowed_choices(campaign), campaign.require_rationale
+    posted = posted_judgment(request.POST, choices=choices, require_rationale=require_rationale)
+    if posted is None:  # the form says what is wrong (or, should it accept, what it read)
+        form = JudgmentForm(request.POST, choices=choices, require_rationale=require_rationale)
+        if not form.is_valid():
+            return _answer_invalid(request, enrollment, key=key, form=form)
+        posted = PostedJudgment(**form.cleaned_data)
     try:
         outcome = judge_and_next(
             enrollment=enrollment,
             assignment_key=key,
-            choice=form.cleaned_data["choice"],
-            rationale=form.cleaned_data["rationale"],
-            seconds=form.cleaned_data["seconds"],
+            choice=posted.choice,
+            rationale=posted.rationale,
+            seconds=posted.seconds,
         )
     except LeaseNotFound:
         raise Http404("No such item.") from None

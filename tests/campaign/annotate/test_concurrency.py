@@ -321,3 +321,51 @@ def test_a_double_click_from_one_participant_yields_a_single_lease():
         assert len(keys) == 2 and keys[0] == keys[1]
     assert Assignment.objects.filter(campaign=campaign).count() == len(annotators)
     assert sum(Comparison.objects.values_list("load", flat=True)) == len(annotators)
+
+
+def test_a_double_submit_from_one_participant_stores_one_judgment_and_one_next_lease():
+    # The second request waits for the enrolment's lock in the statement that also locks the
+    # assignment (campaign.annotate.locks): it must still find the assignment judged by the
+    # first, answer with the same judgment, and resume the lease the first one took.
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 40)
+    annotators = make_participants(campaign, 10)
+    keys = {a.pk: next_assignment(annotator=a, campaign=campaign).key for a in annotators}
+    close_old_connections()
+    results: dict[int, list[tuple[int, str]]] = {annotator.pk: [] for annotator in annotators}
+    errors: list[str] = []
+
+    def submit(annotator, start):
+        try:
+            enrollment = Enrollment.objects.select_related("campaign").get(
+                user=annotator, campaign=campaign
+            )
+            start.wait()
+            outcome = judge_and_next(
+                enrollment=enrollment, assignment_key=keys[annotator.pk], choice=1
+            )
+            results[annotator.pk].append((outcome.judgment.pk, str(outcome.next_assignment.key)))
+        except BaseException as error:
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    start = threading.Barrier(2 * len(annotators))
+    threads = [
+        threading.Thread(target=submit, args=(annotator, start))
+        for annotator in annotators
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    for annotator in annotators:
+        first, second = results[annotator.pk]
+        assert first == second
+        enrollment = Enrollment.objects.get(user=annotator, campaign=campaign)
+        assert enrollment.judged == Judgment.objects.filter(annotator=annotator).count() == 1
+        assert Assignment.objects.filter(annotator=annotator, status="open").count() == 1
+    assert sum(Comparison.objects.values_list("load", flat=True)) == 2 * len(annotators)

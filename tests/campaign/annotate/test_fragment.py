@@ -49,9 +49,7 @@ def tokens(html: str) -> list[str]:
 @pytest.mark.parametrize("notice", [None, "Skipped. <b>Thanks</b> & 'more' \"quoted\""])
 @pytest.mark.parametrize("skipped", [0, 3])
 @pytest.mark.parametrize("judged", [0, 1_234_567])
-def test_each_shape_is_filled_from_its_frame_as_the_engine_renders_it(
-    rf, judged, skipped, notice
-):
+def test_each_shape_is_filled_from_its_frame_as_the_engine_renders_it(rf, judged, skipped, notice):
     context = item_context(judged=judged, skipped=skipped, notice=notice)
     request = csrf_request(rf)
     filled = fragment.item_fragment(request, context)
@@ -63,9 +61,7 @@ def test_each_shape_is_filled_from_its_frame_as_the_engine_renders_it(
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"]  # the cookie is renewed, as by the engine
 
 
-def test_a_template_whose_markers_do_not_come_through_is_rendered_by_the_engine(
-    rf, monkeypatch
-):
+def test_a_template_whose_markers_do_not_come_through_is_rendered_by_the_engine(rf, monkeypatch):
     # A filter on a value changes its marker: that shape has no frame, and the engine renders.
     changed = engines["django"].from_string("{{ notice|upper }} {{ item.key }}")
     monkeypatch.setattr(fragment, "get_template", lambda name: changed)

@@ -287,27 +287,25 @@ def test_many_participants_fill_the_campaign_without_breaking_an_invariant(alloc
     assert any(first != [True, True, True] for first in firsts)
 
 
-def test_a_double_click_from_one_participant_yields_a_single_lease():
-    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
-    make_comparisons(campaign, 40)
-    annotators = make_participants(campaign, 10)
+def twice_at_once(annotators, request) -> dict[int, list]:
+    """``request(annotator)`` twice per annotator, every call at once in its own thread and
+    connection (a double click each); what the calls returned, by annotator."""
     close_old_connections()
-    results: dict[int, list[str]] = {annotator.pk: [] for annotator in annotators}
+    results: dict[int, list] = {annotator.pk: [] for annotator in annotators}
     errors: list[str] = []
+    start = threading.Barrier(2 * len(annotators))
 
-    def request(annotator, start):
+    def call(annotator):
         try:
             start.wait()
-            assignment = next_assignment(annotator=annotator, campaign=campaign)
-            results[annotator.pk].append(str(assignment.key))
+            results[annotator.pk].append(request(annotator))
         except BaseException as error:
             errors.append(repr(error))
         finally:
             connection.close()
 
-    start = threading.Barrier(2 * len(annotators))
     threads = [
-        threading.Thread(target=request, args=(annotator, start))
+        threading.Thread(target=call, args=(annotator,))
         for annotator in annotators
         for _ in range(2)
     ]
@@ -315,8 +313,20 @@ def test_a_double_click_from_one_participant_yields_a_single_lease():
         thread.start()
     for thread in threads:
         thread.join()
-
     assert errors == []
+    return results
+
+
+def test_a_double_click_from_one_participant_yields_a_single_lease():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 40)
+    annotators = make_participants(campaign, 10)
+
+    results = twice_at_once(
+        annotators,
+        lambda annotator: str(next_assignment(annotator=annotator, campaign=campaign).key),
+    )
+
     for keys in results.values():
         assert len(keys) == 2 and keys[0] == keys[1]
     assert Assignment.objects.filter(campaign=campaign).count() == len(annotators)
@@ -331,37 +341,19 @@ def test_a_double_submit_from_one_participant_stores_one_judgment_and_one_next_l
     make_comparisons(campaign, 40)
     annotators = make_participants(campaign, 10)
     keys = {a.pk: next_assignment(annotator=a, campaign=campaign).key for a in annotators}
-    close_old_connections()
-    results: dict[int, list[tuple[int, str]]] = {annotator.pk: [] for annotator in annotators}
-    errors: list[str] = []
+    enrollments = {
+        e.user_id: e
+        for e in Enrollment.objects.select_related("campaign").filter(campaign=campaign)
+    }
 
-    def submit(annotator, start):
-        try:
-            enrollment = Enrollment.objects.select_related("campaign").get(
-                user=annotator, campaign=campaign
-            )
-            start.wait()
-            outcome = judge_and_next(
-                enrollment=enrollment, assignment_key=keys[annotator.pk], choice=1
-            )
-            results[annotator.pk].append((outcome.judgment.pk, str(outcome.next_assignment.key)))
-        except BaseException as error:
-            errors.append(repr(error))
-        finally:
-            connection.close()
+    def submit(annotator):
+        outcome = judge_and_next(
+            enrollment=enrollments[annotator.pk], assignment_key=keys[annotator.pk], choice=1
+        )
+        return outcome.judgment.pk, str(outcome.next_assignment.key)
 
-    start = threading.Barrier(2 * len(annotators))
-    threads = [
-        threading.Thread(target=submit, args=(annotator, start))
-        for annotator in annotators
-        for _ in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = twice_at_once(annotators, submit)
 
-    assert errors == []
     for annotator in annotators:
         first, second = results[annotator.pk]
         assert first == second

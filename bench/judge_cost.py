@@ -12,6 +12,14 @@ are gold), and with --profile the top functions by cumulative time.
     .venv/bin/python bench/judge_cost.py [--requests 2000] [--participants 50] [--profile]
 
 It drops and recreates the database ``crowdeval_judgecost`` (see --db).
+
+No Celery worker runs here, so the scoring run the first judgment queues never starts: past
+its due time (SCORING_DEBOUNCE_SECONDS, 10 s in the settings) every judgment would find it
+still queued and ask Redis again (scoring.queue), a round trip that a worker, starting the
+run and letting the next judgment queue another, leaves to about one judgment per debounce
+period. The figure would then grow with the run's length. So the debounce defaults to an
+hour here; set SCORING_DEBOUNCE_SECONDS to measure otherwise (bench/compare.py passes the
+environment to both commits' scripts, so set it there to compare with an older commit).
 """
 
 from __future__ import annotations
@@ -112,6 +120,7 @@ def main() -> None:
     args = parse_args()
     os.environ.update(server_env(args.db, args.redis_db))
     os.environ["CONN_MAX_AGE"] = "600"
+    os.environ.setdefault("SCORING_DEBOUNCE_SECONDS", "3600")  # see the module docstring
     recreate_database(args.db, args.redis_db)
     import django
 

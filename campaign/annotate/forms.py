@@ -7,9 +7,11 @@ live in the services; these forms only turn POSTed strings into typed values.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from campaign import limits
 
@@ -56,20 +58,61 @@ class JudgmentForm(forms.Form):
         )
 
     def clean_seconds(self) -> float | None:
-        """The client's measure of time spent, or None for the server's (the lease's age).
+        return client_seconds(self.cleaned_data.get("seconds") or "")
 
-        The annotate script sends it, not the participant: a malformed, negative or
-        impossible value is a client bug the participant can neither see nor fix, so it is
-        ignored rather than refused, and the verdict itself is still good. So is a client
-        clock that says "three days".
-        """
-        try:
-            seconds = float(self.cleaned_data.get("seconds") or "")
-        except ValueError:
-            return None
-        if not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
-            return None
-        return seconds
+
+def client_seconds(text: str) -> float | None:
+    """The client's measure of time spent, or None for the server's (the lease's age).
+
+    The annotate script sends it, not the participant: a malformed, negative or impossible
+    value is a client bug the participant can neither see nor fix, so it is ignored rather
+    than refused, and the verdict itself is still good. So is a client clock that says
+    "three days".
+    """
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
+        return None
+    return seconds
+
+
+@dataclass(frozen=True)
+class PostedJudgment:
+    """A judge post's values as JudgmentForm cleans them."""
+
+    choice: int
+    rationale: str
+    seconds: float | None
+
+
+def posted_judgment(
+    data: QueryDict, *, choices: list[tuple[int, str]], require_rationale: bool
+) -> PostedJudgment | None:
+    """What ``JudgmentForm(data, ...)`` would clean, without building the form; None when the
+    form must look (it may refuse the post, and then says why).
+
+    Every judge request parses one post: building the form (its fields deep-copied, its
+    choices normalised) cost more CPU than rendering the answer (bench/judge_cost.py). This
+    accepts only posts the form accepts, with the same values (a test compares the two).
+    """
+    allowed = {str(value): value for value, _label in choices}
+    choice = data.get("choice")  # a widget reads a field's last value, as QueryDict.get
+    rationale = _cleaned_text(data.get("rationale"))
+    seconds = _cleaned_text(data.get("seconds"))
+    if choice not in allowed or rationale is None or seconds is None:
+        return None
+    if len(rationale) > limits.RATIONALE_MAX_CHARS or (require_rationale and not rationale):
+        return None
+    return PostedJudgment(allowed[choice], rationale, client_seconds(seconds))
+
+
+def _cleaned_text(value: str | None) -> str | None:
+    """A CharField's value (stripped, "" when absent), or None when it holds a NUL character
+    (which the field refuses)."""
+    text = "" if value in (None, "") else str(value).strip()
+    return None if "\x00" in text else text
 
 
 class SkipForm(forms.Form):

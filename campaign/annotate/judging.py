@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from accounts.models import User
 from campaign import limits
 from campaign.annotate.allocation import full_bucket
 from campaign.annotate.assignment import lease_next, release_room
+from campaign.annotate.locks import count_and_lock, locked_assignment
 from campaign.events import judgments_recorded
 from campaign.exceptions import (
     AlreadyJudged,
@@ -35,7 +36,6 @@ from campaign.exceptions import (
     InvalidTiming,
     InvalidVerdict,
     LeaseExpired,
-    LeaseNotFound,
     ParticipationBlocked,
     RationaleRequired,
     RationaleTooLong,
@@ -45,7 +45,7 @@ from campaign.exceptions import (
 from campaign.models import Assignment, Campaign, Comparison, Enrollment, Judgment
 from campaign.participants.enrolment import lock_participation, require_open
 from campaign.participants.trust import settle_standing
-from campaign.rows import columns_of, fetch_instance, insert_instance
+from campaign.rows import insert_instance
 
 RATIONALE_MAX_CHARS = limits.RATIONALE_MAX_CHARS
 SKIP_REASON_MAX_CHARS = limits.SKIP_REASON_MAX_CHARS
@@ -107,9 +107,9 @@ def submit_judgment(
     the lease has existed) the server's measure from the lease time is stored.
     """
     now = timezone.now()
-    enrollment = _open_participation(annotator, campaign, now=now, count_judgment=True)
+    enrollment, assignment = _open_to_judge(annotator.pk, campaign, assignment_key, now=now)
     judged = _judge(
-        enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
+        enrollment, assignment, choice=choice, rationale=rationale, seconds=seconds, now=now
     )
     return judged.judgment
 
@@ -129,11 +129,11 @@ def judge_and_next(
     counters are refreshed under its row lock. Raises what submit_judgment raises.
     """
     now = timezone.now()
-    enrollment = _open_participation(
-        enrollment.user_id, enrollment.campaign, now=now, count_judgment=True
+    enrollment, assignment = _open_to_judge(
+        enrollment.user_id, enrollment.campaign, assignment_key, now=now
     )
     judged = _judge(
-        enrollment, assignment_key, choice=choice, rationale=rationale, seconds=seconds, now=now
+        enrollment, assignment, choice=choice, rationale=rationale, seconds=seconds, now=now
     )
     outcome = _next(enrollment, now=now, resume=not judged.closed_open_lease)
     return dataclasses.replace(
@@ -169,17 +169,27 @@ def skip_and_next(
 
 
 def _open_participation(
-    user: User | int, campaign: Campaign, *, now: datetime.datetime, count_judgment: bool = False
+    user: User | int, campaign: Campaign, *, now: datetime.datetime
 ) -> Enrollment:
-    """Every judge and skip step starts here: one rule refuses work on a campaign that takes
-    none now (a skip after close as a judgment), then the participant's enrolment is locked."""
+    """Every skip step starts here, and every judge step likewise (``_open_to_judge``): one
+    rule refuses work on a campaign that takes none now (a skip after close as a judgment),
+    then the participant's enrolment is locked."""
     require_open(campaign, now)
-    return lock_participation(user=user, campaign=campaign, count_judgment=count_judgment)
+    return lock_participation(user=user, campaign=campaign)
+
+
+def _open_to_judge(
+    user_id: int, campaign: Campaign, key: uuid.UUID | str, *, now: datetime.datetime
+) -> tuple[Enrollment, Assignment]:
+    """``_open_participation`` for a judgment: the enrolment locked with this judgment
+    counted, then the assignment ``key`` locked (one statement on PostgreSQL)."""
+    require_open(campaign, now)
+    return count_and_lock(user_id, campaign, key)
 
 
 def _judge(
     enrollment: Enrollment,
-    key: uuid.UUID | str,
+    assignment: Assignment,
     *,
     choice: int,
     rationale: str,
@@ -188,11 +198,10 @@ def _judge(
 ) -> _Judged:
     """The judgment, whether it closed the open lease, and whether an earlier one stands.
 
-    The caller holds the enrolment's lock, taken with ``count_judgment`` (so ``judged``
-    already includes this judgment), and has checked that the campaign is open.
+    The caller holds the enrolment's lock, taken with this judgment counted (so ``judged``
+    already includes it), and the assignment's, and has checked that the campaign is open.
     """
     campaign = enrollment.campaign
-    assignment = _locked_assignment(enrollment, key)
     if assignment.status == Assignment.Status.JUDGED:
         # Idempotent: a double click or a retried request gets the stored judgment, unchanged.
         # A different verdict (a second tab) is not stored either, but the participant is told.
@@ -253,7 +262,7 @@ def _skip(enrollment: Enrollment, key: uuid.UUID | str, *, reason: str) -> Assig
         raise SkipReasonRequired()
     if len(reason) > SKIP_REASON_MAX_CHARS:
         raise SkipReasonTooLong(f"Keep the reason under {SKIP_REASON_MAX_CHARS} characters.")
-    assignment = _locked_assignment(enrollment, key)
+    assignment = locked_assignment(enrollment, key)
     if assignment.status == Assignment.Status.SKIPPED:
         return assignment
     if assignment.status == Assignment.Status.JUDGED:
@@ -277,43 +286,6 @@ def _next(enrollment: Enrollment, *, now: datetime.datetime, resume: bool) -> Ou
         return Outcome(enrollment, next_assignment=lease_next(enrollment, now=now, resume=resume))
     except ParticipationBlocked as error:
         return Outcome(enrollment, next_assignment=None, halted=str(error))
-
-
-def _locked_assignment(enrollment: Enrollment, key: uuid.UUID | str) -> Assignment:
-    """The participant's own assignment, row-locked; anyone else's key is simply not found.
-
-    Its comparison comes with it, loaded with the one field judging needs (``gold_side``).
-    """
-    try:
-        key = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
-    except ValueError:
-        raise LeaseNotFound() from None
-    key_value = Assignment._meta.get_field("key").get_db_prep_value(key, connection)
-    params = [key_value, enrollment.user_id, enrollment.campaign_id]
-    found = fetch_instance(Assignment, _locked_assignment_sql(), params)
-    if found is None:
-        raise LeaseNotFound()
-    assignment, joined = found
-    gold_side: str = joined["comparison_gold_side"]
-    assignment.comparison = Comparison.from_db(
-        connection.alias,
-        ("id", "campaign_id", "gold_side"),
-        (assignment.comparison_id, assignment.campaign_id, gold_side),
-    )
-    return assignment
-
-
-def _locked_assignment_sql() -> str:
-    # The judge path's lock, written out: the ORM's select_related join cost more CPU to
-    # build than to run (see bench/judge_cost.py).
-    assignment, comparison = Assignment._meta.db_table, Comparison._meta.db_table
-    lock = " FOR UPDATE OF a" if connection.vendor == "postgresql" else ""
-    return (
-        f"SELECT {columns_of(Assignment, 'a')}, c.gold_side AS comparison_gold_side"  # noqa: S608
-        f" FROM {assignment} a"
-        f" JOIN {comparison} c ON c.id = a.comparison_id"
-        f" WHERE a.key = %s AND a.annotator_id = %s AND a.campaign_id = %s{lock}"
-    )
 
 
 def _retake_room(assignment: Assignment, campaign: Campaign) -> None:

@@ -25,7 +25,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from campaign import limits
-from campaign.annotate.forms import SKIP_DETAIL_MAX_CHARS, SKIP_REASONS, JudgmentForm, SkipForm
+from campaign.annotate.forms import (
+    SKIP_DETAIL_MAX_CHARS,
+    SKIP_REASONS,
+    JudgmentForm,
+    PostedJudgment,
+    SkipForm,
+    posted_judgment,
+)
+from campaign.annotate.fragment import item_fragment
 from campaign.annotate.judging import (
     Outcome,
     allowed_choices,
@@ -107,20 +115,20 @@ def judge(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
         return _back_to_annotate(slug)
     enrollment = _participation(request, slug)
     campaign = enrollment.campaign
-    form = JudgmentForm(
-        request.POST,
-        choices=allowed_choices(campaign),
-        require_rationale=campaign.require_rationale,
-    )
-    if not form.is_valid():
-        return _answer_invalid(request, enrollment, key=key, form=form)
+    choices, require_rationale = allowed_choices(campaign), campaign.require_rationale
+    posted = posted_judgment(request.POST, choices=choices, require_rationale=require_rationale)
+    if posted is None:  # the form says what is wrong (or, should it accept, what it read)
+        form = JudgmentForm(request.POST, choices=choices, require_rationale=require_rationale)
+        if not form.is_valid():
+            return _answer_invalid(request, enrollment, key=key, form=form)
+        posted = PostedJudgment(**form.cleaned_data)
     try:
         outcome = judge_and_next(
             enrollment=enrollment,
             assignment_key=key,
-            choice=form.cleaned_data["choice"],
-            rationale=form.cleaned_data["rationale"],
-            seconds=form.cleaned_data["seconds"],
+            choice=posted.choice,
+            rationale=posted.rationale,
+            seconds=posted.seconds,
         )
     except LeaseNotFound:
         raise Http404("No such item.") from None
@@ -188,8 +196,7 @@ def _answer(
 ) -> HttpResponse:
     """After a judgment or skip: the next item as a fragment (fetch) or a redirect (form)."""
     if _is_fetch(request):
-        context = _item_context(outcome, notice=notice)
-        return render(request, "campaign/_item.html", context)
+        return HttpResponse(item_fragment(request, _item_context(outcome, notice=notice)))
     if notice:
         messages.info(request, notice)
     return redirect("campaign:annotate", slug=enrollment.campaign.slug)
@@ -201,7 +208,7 @@ def _answer_refused(request: HttpRequest, enrollment: Enrollment, *, notice: str
         messages.info(request, notice)
         return redirect("campaign:annotate", slug=enrollment.campaign.slug)
     outcome = _current_outcome(enrollment)
-    return render(request, "campaign/_item.html", _item_context(outcome, notice=notice))
+    return HttpResponse(item_fragment(request, _item_context(outcome, notice=notice)))
 
 
 def _answer_invalid(

@@ -79,7 +79,7 @@ def role_in_campaign(*, user: User, campaign: Campaign) -> Role:
 
 
 # The enrolment columns the annotate loop reads (plain integers); the rest stay deferred.
-_LOOP_FIELDS = ("id", "campaign_id", "user_id", "judged", "skipped", "gold_served", "standing")
+LOOP_FIELDS = ("id", "campaign_id", "user_id", "judged", "skipped", "gold_served", "standing")
 
 
 def get_participation(*, slug: str, user: User) -> Enrollment:
@@ -101,7 +101,7 @@ def get_participation(*, slug: str, user: User) -> Enrollment:
         raise NotEnrolled()
     enrollment = Enrollment.from_db(
         connection.alias,
-        _LOOP_FIELDS,
+        LOOP_FIELDS,
         (
             joined["enrollment_id"],
             campaign.pk,
@@ -161,11 +161,11 @@ def _count_judgment(*, campaign_id: int, user_id: int) -> Enrollment | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Enrollment._meta.db_table} SET judged = judged + 1"  # noqa: S608 - names
-            f" WHERE campaign_id = %s AND user_id = %s RETURNING {', '.join(_LOOP_FIELDS)}",
+            f" WHERE campaign_id = %s AND user_id = %s RETURNING {', '.join(LOOP_FIELDS)}",
             [campaign_id, user_id],
         )
         row = cursor.fetchone()
-    return None if row is None else Enrollment.from_db(connection.alias, _LOOP_FIELDS, row)
+    return None if row is None else Enrollment.from_db(connection.alias, LOOP_FIELDS, row)
 
 
 def require_open(campaign: Campaign, now: datetime.datetime | None = None) -> None:

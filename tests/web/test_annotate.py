@@ -301,16 +301,17 @@ def test_annotate_page_costs_the_same_queries_for_a_large_campaign(
 def test_judging_and_getting_the_next_item_costs_the_same_statements_at_any_size(
     django_assert_max_num_queries,
 ):
-    # Session, user, participation; then one transaction (two savepoint statements here, as
-    # the test runs inside its own): count and lock, the lease with its gold side, the
-    # judgment with its lease's status, the next pick with its lease and its texts.
+    # The session with its user, participation; then one transaction (two savepoint
+    # statements here, as the test runs inside its own): the count and lock with the lease
+    # and its gold side, the judgment with its lease's status, the next pick with its lease
+    # and its texts.
     small = make_judgeable_campaign(regular=2)
     large = make_judgeable_campaign(regular=60)
     counts = []
     for campaign in (small, large):
         client = logged_in(make_participant(campaign))
         key = current_key(client.get(annotate_url(campaign)).content.decode())
-        with django_assert_max_num_queries(9) as captured:
+        with django_assert_max_num_queries(8) as captured:
             response = client.post(judge_url(campaign, key), {"choice": "1"}, **fetch_headers())
         assert response.status_code == 200 and "/judge/" in response.content.decode()
         counts.append(len(captured))

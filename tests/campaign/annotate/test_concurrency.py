@@ -287,27 +287,25 @@ def test_many_participants_fill_the_campaign_without_breaking_an_invariant(alloc
     assert any(first != [True, True, True] for first in firsts)
 
 
-def test_a_double_click_from_one_participant_yields_a_single_lease():
-    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
-    make_comparisons(campaign, 40)
-    annotators = make_participants(campaign, 10)
+def twice_at_once(annotators, request) -> dict[int, list]:
+    """``request(annotator)`` twice per annotator, every call at once in its own thread and
+    connection (a double click each); what the calls returned, by annotator."""
     close_old_connections()
-    results: dict[int, list[str]] = {annotator.pk: [] for annotator in annotators}
+    results: dict[int, list] = {annotator.pk: [] for annotator in annotators}
     errors: list[str] = []
+    start = threading.Barrier(2 * len(annotators))
 
-    def request(annotator, start):
+    def call(annotator):
         try:
             start.wait()
-            assignment = next_assignment(annotator=annotator, campaign=campaign)
-            results[annotator.pk].append(str(assignment.key))
+            results[annotator.pk].append(request(annotator))
         except BaseException as error:
             errors.append(repr(error))
         finally:
             connection.close()
 
-    start = threading.Barrier(2 * len(annotators))
     threads = [
-        threading.Thread(target=request, args=(annotator, start))
+        threading.Thread(target=call, args=(annotator,))
         for annotator in annotators
         for _ in range(2)
     ]
@@ -315,9 +313,51 @@ def test_a_double_click_from_one_participant_yields_a_single_lease():
         thread.start()
     for thread in threads:
         thread.join()
-
     assert errors == []
+    return results
+
+
+def test_a_double_click_from_one_participant_yields_a_single_lease():
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 40)
+    annotators = make_participants(campaign, 10)
+
+    results = twice_at_once(
+        annotators,
+        lambda annotator: str(next_assignment(annotator=annotator, campaign=campaign).key),
+    )
+
     for keys in results.values():
         assert len(keys) == 2 and keys[0] == keys[1]
     assert Assignment.objects.filter(campaign=campaign).count() == len(annotators)
     assert sum(Comparison.objects.values_list("load", flat=True)) == len(annotators)
+
+
+def test_a_double_submit_from_one_participant_stores_one_judgment_and_one_next_lease():
+    # The second request waits for the enrolment's lock in the statement that also locks the
+    # assignment (campaign.annotate.locks): it must still find the assignment judged by the
+    # first, answer with the same judgment, and resume the lease the first one took.
+    campaign = make_campaign(qualification_gold=0, gold_rate=0.0)
+    make_comparisons(campaign, 40)
+    annotators = make_participants(campaign, 10)
+    keys = {a.pk: next_assignment(annotator=a, campaign=campaign).key for a in annotators}
+    enrollments = {
+        e.user_id: e
+        for e in Enrollment.objects.select_related("campaign").filter(campaign=campaign)
+    }
+
+    def submit(annotator):
+        outcome = judge_and_next(
+            enrollment=enrollments[annotator.pk], assignment_key=keys[annotator.pk], choice=1
+        )
+        return outcome.judgment.pk, str(outcome.next_assignment.key)
+
+    results = twice_at_once(annotators, submit)
+
+    for annotator in annotators:
+        first, second = results[annotator.pk]
+        assert first == second
+        enrollment = Enrollment.objects.get(user=annotator, campaign=campaign)
+        assert enrollment.judged == Judgment.objects.filter(annotator=annotator).count() == 1
+        assert Assignment.objects.filter(annotator=annotator, status="open").count() == 1
+    assert sum(Comparison.objects.values_list("load", flat=True)) == 2 * len(annotators)

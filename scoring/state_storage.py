@@ -40,7 +40,14 @@ from scoring.numerics.vote_cells import (
     with_base,
     with_merged_base,
 )
-from scoring.packing import decoded, encode_grouped_seconds, encode_sorted, packed
+from scoring.packing import (
+    decoded,
+    encode_grouped_seconds,
+    encode_sorted,
+    npz,
+    packed,
+    unpacked_npz,
+)
 
 # The tallies' windows of timed seconds (scoring.numerics.seconds_windows): a few hundred
 # values per annotator and some tens of thousands for the campaign, whatever its size.
@@ -138,7 +145,7 @@ def complete_core(
 
 def load_comparison_base(campaign: Campaign) -> Base:
     blob = ScoringState.objects.filter(campaign=campaign).values_list("comparison_base", flat=True)
-    arrays = _unpacked(bytes(blob.get()))
+    arrays = unpacked_npz(bytes(blob.get()))
     return Base(*(CountRows(arrays[f"{name}_keys"], arrays[f"{name}_counts"]) for name in _BASE))
 
 
@@ -153,14 +160,7 @@ def encode_base(base: Base) -> bytes:
         rows: CountRows = getattr(base, name)
         arrays.update(encode_sorted(f"{name}_keys", rows.keys))
         arrays[f"{name}_counts"] = packed(rows.counts)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
-
-
-def _unpacked(blob: bytes) -> dict[str, np.ndarray]:
-    with np.load(io.BytesIO(blob)) as stored:
-        return decoded({name: stored[name] for name in stored.files}, {})
+    return npz(arrays)
 
 
 def save_state(campaign: Campaign, key: str, core: Core) -> None:
@@ -192,8 +192,6 @@ def save_state(campaign: Campaign, key: str, core: Core) -> None:
             small.update(encode_sorted(f"{name}_{part}", getattr(windows, part)))
         small.update(encode_grouped_seconds(f"{name}_values", windows.values, windows.sizes))
     small["coverage_key"] = np.array(core.coverage_key)
-    buffer = io.BytesIO()
-    np.savez(buffer, **small)
     mark = core.watermark
     row = {
         "settings_hash": key,
@@ -202,7 +200,7 @@ def save_state(campaign: Campaign, key: str, core: Core) -> None:
         "id_sum": mark.id_sum,
         "last_created_at": mark.last_created_at,
         "last_id": mark.last_id,
-        "arrays": buffer.getvalue(),
+        "arrays": npz(small),
     }
     if not cells.base_stored:
         if cells.base is None:  # pragma: no cover - complete_core's invariant

@@ -53,6 +53,9 @@ OUTCOMES = 3  # A_WINS, TIE, B_WINS (scoring.numerics.votes)
 # Annotators x contender pairs x outcomes up to this are counted with a dense bincount, more
 # with a sort (np.unique): a bincount is many times faster where it fits.
 _DENSE_CELLS = 1 << 24
+# Judgments on up to this many times as many comparisons are counted in a table over every
+# comparison; fewer (an incremental run's) per comparison judged.
+TABLE_SPREAD = 16
 # The deltas are merged into the base past this many rows, or past a sixteenth of the base's:
 # the deltas are read and written by every run, the base by one run in about sixteen at
 # 10,000 new judgments a run at ten million (or when the extras that read it are due).
@@ -241,14 +244,12 @@ def fold_cells(
     side_row += a_on_left[counted]
     sides = np.bincount(side_row * OUTCOMES + outcome[counted], minlength=cells.sides.size)
 
-    m = comparisons.size
-    judged = np.bincount(on_regular, minlength=m)
-    votes = np.bincount(on_counted * OUTCOMES + outcome[counted], minlength=m * OUTCOMES)
-    table = np.column_stack([judged, votes.reshape(m, OUTCOMES)]).astype(np.int64)
-    touched = np.flatnonzero(judged)
+    touched, table = _per_comparison(
+        on_regular, counted[regular], outcome[counted], comparisons.size
+    )
     delta = cells.comparison_delta
     comparison_delta = CountRows(
-        *merge_counts(delta.keys, delta.counts, comparisons[touched], table[touched])
+        *merge_counts(delta.keys, delta.counts, comparisons[touched], table)
     )
 
     tied = np.bincount(annotator[~regular & (verdict == 0)], minlength=annotator_ids.size)
@@ -301,6 +302,30 @@ def merge_counts(keys: Ints, counts: Ints, new_keys: Ints, new_counts: Ints) -> 
     moved = place[found] + np.searchsorted(at, place[found], side="right")
     merged[moved] += new_counts[found]
     return (np.insert(keys, at, new_keys[fresh]) if at.size else keys), merged
+
+
+def _per_comparison(
+    on_regular: NDArray[np.intp],
+    counted: NDArray[np.bool_],
+    outcome: NDArray[np.intp],
+    m: int,
+) -> tuple[NDArray[np.intp], Ints]:
+    """The comparisons judged (indices among ``m``, ascending) and a row for each:
+    judgments, then counted votes per outcome. ``on_regular``: each regular judgment's
+    comparison; ``counted``: which of them are counted votes, ``outcome`` theirs."""
+    if m <= TABLE_SPREAD * on_regular.size:  # a table over every comparison is not much larger
+        judged = np.bincount(on_regular, minlength=m)
+        at = on_regular[counted] * OUTCOMES + outcome
+        votes = np.bincount(at, minlength=m * OUTCOMES).reshape(m, OUTCOMES)
+        touched = np.flatnonzero(judged)
+        return touched, np.column_stack([judged[touched], votes[touched]]).astype(np.int64)
+    # An incremental run's few thousand judgments: no table sized for the whole campaign.
+    touched, row = np.unique(on_regular, return_inverse=True)
+    t = touched.size
+    judged = np.bincount(row, minlength=t)
+    votes = np.bincount(row[counted] * OUTCOMES + outcome, minlength=t * OUTCOMES)
+    table = np.column_stack([judged, votes.reshape(t, OUTCOMES)]).astype(np.int64)
+    return touched.astype(np.intp), table
 
 
 def _count_pairs(

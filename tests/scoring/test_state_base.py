@@ -25,19 +25,12 @@ from scoring.models import ScoringState
 from scoring.numerics.vote_cells import Base, CountRows
 from scoring.snapshots import compute_snapshot
 from scoring.state_storage import encode_base, load_comparison_base
+from tests.scoring import test_incremental
 from tests.scoring.test_incremental import REACH, ROUNDS, Crowd, Rollback, run_and_compare
 
 pytestmark = pytest.mark.django_db
 EVERY_RUN = ("coverage", "pair_priorities")
-
-
-@pytest.fixture
-def crowd(settings: Any) -> Crowd:
-    settings.SCORING_SECONDS_REACH = REACH
-    crowd = Crowd()
-    crowd.judge(seed=1, count=70)
-    assert run_and_compare(crowd) == "no stored state"
-    return crowd
+crowd = test_incremental.crowd  # the same fixture: a crowd scored once in full
 
 
 def stored(campaign: Any) -> ScoringState:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scoring.numerics import vote_cells
 from scoring.numerics.vote_cells import (
     VoteCells,
     empty_cells,
@@ -111,6 +112,17 @@ def test_merging_the_delta_into_the_base_between_folds_changes_no_cell(seed, siz
     assert np.array_equal(base.comparisons.counts, whole.comparison_counts)
     assert np.array_equal(base.voters.keys, whole.voter_keys)
     assert np.array_equal(base.voters.counts, whole.voter_counts)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_per_comparison_counts_are_the_same_counted_either_way(seed, monkeypatch):
+    # In a table over every comparison (a full run) or per judged comparison (a few judgments).
+    every = judgments(seed, 3 + 7 * seed)
+    whole = fold(empty_cells(N_CONTENDERS), every)
+    monkeypatch.setattr(vote_cells, "TABLE_SPREAD", 0)
+    assert same(fold(empty_cells(N_CONTENDERS), every), whole)
+    monkeypatch.setattr(vote_cells, "TABLE_SPREAD", 10**6)
+    assert same(fold(empty_cells(N_CONTENDERS), every), whole)
 
 
 def test_the_merged_cells_cannot_be_read_without_their_base():

@@ -188,9 +188,10 @@ def _loaded(row: ComparisonCache, style: bytes | None) -> RegularComparisons:
     arrays = unpacked_npz(bytes(row.arrays))
     comparisons = RegularComparisons(
         ids=arrays["ids"],
-        a=arrays["a"].astype(np.intp),
-        b=arrays["b"].astype(np.intp),
-        category=arrays["category"].astype(np.intp),
+        # Already int64 (= intp here) once unpacked: no second copy of 3M rows each at 10M.
+        a=arrays["a"].astype(np.intp, copy=False),
+        b=arrays["b"].astype(np.intp, copy=False),
+        category=arrays["category"].astype(np.intp, copy=False),
         categories=[str(name) for name in row.categories],
     )
     return comparisons if style is None else _with_style_arrays(comparisons, style)

@@ -72,6 +72,7 @@ from scoring.numerics.votes import (
     counts_from_table,
     outcome_from_verdict,
     pair_table,
+    unique_inverse,
 )
 
 # Bump when the stored arrays' meaning changes (2: the vote cells; 3: windows of seconds;
@@ -383,8 +384,11 @@ def _verdict_table(
     units: NDArray[np.int64] | None = None,
 ) -> NDArray[np.int64]:
     """Verdicts -2..+2 counted per comparison (rows: ``units``, or the comparisons given)."""
-    units = np.unique(comparison) if units is None else units
-    place = np.searchsorted(units, comparison)
+    if units is None:
+        # A full run's 9M judgments: a table over the ids, not a sort and binary searches (8 s).
+        units, place = unique_inverse(comparison)
+    else:
+        place = np.searchsorted(units, comparison)
     table = np.bincount(place * 5 + (verdict + 2), minlength=units.size * 5)
     return table.reshape(-1, 5).astype(np.int64)
 

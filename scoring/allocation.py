@@ -32,7 +32,6 @@ from numpy.typing import NDArray
 from campaign.annotate.allocation import set_priorities
 from campaign.models import Campaign, Contender
 from scoring.campaign_data import fetch_columns
-from scoring.controlled.votes import judgments_per_comparison
 from scoring.extras import Extra, ScoringRun, register
 from scoring.models import Snapshot
 from scoring.numerics.allocation import SETTLED, pair_priorities
@@ -46,8 +45,8 @@ def _comparisons_per_pair(run: ScoringRun) -> NDArray[np.int64]:
     """Regular comparisons per contender pair (an n x n symmetric matrix), from the
     comparisons the run has already read."""
     n = len(run.names)
-    counts = np.zeros((n, n), dtype=np.int64)
-    np.add.at(counts, (run.comparisons.a, run.comparisons.b), 1)
+    pair = run.comparisons.a.astype(np.int64) * n + run.comparisons.b
+    counts = np.bincount(pair, minlength=n * n).reshape(n, n)
     return counts + counts.T
 
 
@@ -72,9 +71,8 @@ def _compute(run: ScoringRun, _facts: None) -> dict[str, Any]:
         [row.rating for row in rows], [row.ci_lower for row in rows], [row.ci_upper for row in rows]
     )
     votes = pairwise_matrices(run.counts).votes
-    pair = run.comparisons.a.astype(np.int64) * n + run.comparisons.b
-    judged = np.bincount(pair, judgments_per_comparison(run), minlength=n * n)
-    judged = judged.astype(np.int64).reshape(n, n)  # integer weights: exact sums
+    # A dense tally: an extra of every run reads no sparse vote cells (scoring.extras).
+    judged = run.cells.pair_judgments.reshape(n, n)
     judged = judged + judged.T
     comparisons = _comparisons_per_pair(run)
     pairs: list[dict[str, Any]] = []

@@ -5,7 +5,8 @@ judgments, and the judgment totals. Counted live that is a pass over every judgm
 at a million); the scoring run already keeps the judgments per comparison (its vote cells,
 scoring.numerics.vote_cells, folded from the new judgments only on an incremental run) and
 the annotators' totals, so it counts them there with the regular comparisons' categories the
-run has read anyway (``ScoringRun.comparisons``), and stores the tally as the analysis
+run has read anyway (``ScoringRun.comparisons``; the judged ones per category and count kept
+with the core, ``ScoringRun.coverage``), and stores the tally as the analysis
 ``coverage``::
 
     {"rows": [[category, k, comparisons with k judgments], ...],
@@ -23,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from campaign.organise.statistics import CoverageTally
-from scoring.controlled.votes import judgments_per_comparison
 from scoring.extras import Extra, ScoringRun, register
 from scoring.models import Snapshot
 
@@ -32,13 +32,16 @@ NAME = "coverage"
 
 def tally(run: ScoringRun, _facts: None) -> dict[str, Any]:
     comparisons = run.comparisons
-    per_comparison = judgments_per_comparison(run)
-    # One code per (category, k) so a single np.unique counts every row of the tally.
-    width = int(per_comparison.max(initial=0)) + 1
-    codes, counts = np.unique(comparisons.category * width + per_comparison, return_counts=True)
+    # The judged comparisons per (category, k) are the run's (ScoringRun.coverage); those
+    # without a judgment are the rest of each category's comparisons.
+    judged = run.coverage
+    every = np.bincount(comparisons.category, minlength=len(comparisons.categories))
+    table = judged.copy()
+    table[:, 0] = every - judged.sum(axis=1)
     rows = [
-        [comparisons.categories[int(code) // width], int(code) % width, int(count)]
-        for code, count in zip(codes.tolist(), counts.tolist(), strict=True)
+        [comparisons.categories[code], k, int(table[code, k])]
+        for code in np.flatnonzero(every).tolist()
+        for k in np.flatnonzero(table[code]).tolist()
     ]
     return {
         "rows": rows,

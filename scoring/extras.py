@@ -63,6 +63,10 @@ class ScoringRun:
     scores: list[AnnotatorScore]
     tallies: AnnotatorTallies
     cells: VoteCells
+    # Judged regular comparisons per (category, judgments): scoring.numerics.vote_cells's
+    # judged_histogram, kept with the core (scoring.incremental) so that the extras fitted on
+    # every run need not read the per-comparison cells.
+    coverage: NDArray[np.int64]
     # The regular comparisons (contenders, category), read once for the run and its extras.
     comparisons: RegularComparisons
     counts: PairCounts
@@ -110,7 +114,10 @@ class Extra:
     # Reads beyond the judgments, inside the run's consistent read; None reads nothing.
     read: Callable[[Campaign, Sequence[int]], Facts] | None = None
     # Refitted on every run, never carried forward (scoring.extras_schedule): extras that
-    # cost O(comparisons) sums and that steer the next leases or show progress.
+    # cost O(comparisons) sums and that steer the next leases or show progress. They must not
+    # read the sparse vote cells (``cells.voter_*``, ``cells.comparison_*``, ``judged_place``):
+    # a run that fits only these leaves those cells' stored base unread
+    # (scoring.state_storage).
     every_run: bool = False
     # Needs the comparisons' style counts (RegularComparisons.style_a / style_b), which a run
     # reads only for the extras that need them (scoring.comparison_cache.with_style).

@@ -106,6 +106,10 @@ class ScoringState(models.Model):
     last_created_at = models.DateTimeField(null=True)
     last_id = models.BigIntegerField()
     arrays = models.BinaryField()
+    # The per-comparison vote cells' base (scoring.numerics.vote_cells), apart from ``arrays``:
+    # most of the state's bytes at scale, read and rewritten only now and then
+    # (scoring.state_storage), while ``arrays`` holds their small delta.
+    comparison_base = models.BinaryField(default=b"")
 
     def __str__(self) -> str:
         return f"scoring state of campaign {self.campaign_id} up to judgment {self.max_id}"

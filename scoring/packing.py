@@ -13,10 +13,14 @@ as it is):
   every value is one (the annotate loop stores them rounded to the millisecond): each group's
   first value and its steps (`encode_grouped_seconds`).
 
-An encoded array is stored under ``name`` plus a suffix, and `decoded` puts it back.
+An encoded array is stored under ``name`` plus a suffix, and `decoded` puts it back; `npz`
+and `unpacked_npz` turn a dict of arrays into stored bytes and back.
 """
 
 from __future__ import annotations
+
+import io
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +28,20 @@ from numpy.typing import NDArray
 _FIRST, _STEP = "__first", "__step"
 _MS_FIRST, _MS_STEP = "__ms_first", "__ms_step"
 _MS_EXACT = 2**50  # milliseconds below this are exact in a float64, and so are their sums
+
+
+def npz(arrays: dict[str, Any]) -> bytes:
+    """Arrays as the bytes of one ``np.savez`` archive (uncompressed: PostgreSQL compresses
+    the bytea with lz4)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def unpacked_npz(blob: bytes) -> dict[str, np.ndarray]:
+    """`npz` bytes of arrays stored by `encode_sorted` and `packed`, decoded."""
+    with np.load(io.BytesIO(blob)) as stored:
+        return decoded({name: stored[name] for name in stored.files}, {})
 
 
 def packed(array: np.ndarray) -> np.ndarray:

@@ -72,7 +72,13 @@ from scoring.numerics.votes import (
     PairCounts,
 )
 from scoring.publication import is_publication
-from scoring.state_storage import load_state, save_state, watermark_of
+from scoring.state_storage import (
+    complete_core,
+    coverage_key,
+    load_state,
+    save_state,
+    watermark_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +149,8 @@ def compute_snapshot(
         read = run_comparisons(campaign, contender_ids, items, full=full)
         comparisons = read.comparisons
         clock.lap("comparisons")
-        folded = _fold_core(campaign, full, state_key, facts, watermark, comparisons, gold)
+        covered = coverage_key(read.key, comparisons.categories)
+        folded = _fold_core(campaign, full, state_key, facts, watermark, comparisons, gold, covered)
         if isinstance(folded, str):
             reason = folded
             columns = judgment_columns(campaign)
@@ -154,8 +161,8 @@ def compute_snapshot(
         else:
             reason = ""
         result = finish(*folded, reason)
-        core, scores, counts = result.core, result.scores, result.counts
-        annotator_ids = core.annotator_ids
+        scores, counts = result.scores, result.counts
+        annotator_ids = result.core.annotator_ids
         clock.lap("annotator_scores_and_votes")
         handles = dict(
             User.objects.filter(pk__in=annotator_ids.tolist()).values_list("pk", "handle")
@@ -163,6 +170,10 @@ def compute_snapshot(
         if reason and not due:
             due = "every judgment was folded"
         fitted = extras_to_fit(all_of_them=bool(due))
+        # Only the extras fitted when due read the sparse vote cells (Extra.every_run).
+        merged_cells = any(not extra.every_run for extra in fitted)
+        core = complete_core(campaign, result.core, comparisons, covered, merged_cells=merged_cells)
+        clock.lap("comparison_cells")
         if any(extra.needs_style for extra in fitted):
             read = with_style(campaign, read)
             comparisons = read.comparisons
@@ -184,6 +195,7 @@ def compute_snapshot(
         scores=scores,
         tallies=core.tallies,
         cells=core.cells,
+        coverage=core.coverage,
         comparisons=comparisons,
         counts=counts,
         ratings=ratings,
@@ -296,6 +308,7 @@ def _fold_core(
     watermark: Watermark,
     comparisons: RegularComparisons,
     gold: GoldSettings,
+    covered: str,
 ) -> tuple[Core, list[AnnotatorScore]] | str:
     """The stored core with the new judgments folded in, or why the run must fold them all."""
     if full:
@@ -303,7 +316,9 @@ def _fold_core(
     state = load_state(campaign, state_key)
     if isinstance(state, str):
         return state
-    return incremental_core(campaign, state, facts, watermark, comparisons, gold, seconds_reach())
+    return incremental_core(
+        campaign, state, facts, watermark, comparisons, gold, seconds_reach(), covered
+    )
 
 
 def seconds_reach() -> Reach:

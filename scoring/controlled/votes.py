@@ -1,4 +1,4 @@
-"""The counted votes per regular comparison, as the controlled views and coverage need them.
+"""The counted votes per regular comparison, as the controlled views need them.
 
 From the run's vote cells (scoring.numerics.vote_cells), never from the judgments: a run that
 folded only the new judgments hands its extras the same cells a full run would.
@@ -47,11 +47,3 @@ def comparison_votes(run: ScoringRun) -> ComparisonVotes:
         judgments=cells.comparison_counts[:, 0],
         outcomes=cells.comparison_counts[:, 1:],
     )
-
-
-def judgments_per_comparison(run: ScoringRun) -> NDArray[np.int64]:
-    """Judgments of each of the run's regular comparisons (0 for those without any)."""
-    votes = comparison_votes(run)
-    judged = np.zeros(run.comparisons.ids.size, dtype=np.int64)
-    judged[votes.place] = votes.judgments
-    return judged

@@ -16,6 +16,8 @@ import numpy as np
 from krippendorff.krippendorff import _distance_metric, _distances, _random_coincidences
 from numpy.typing import ArrayLike, NDArray
 
+from scoring.numerics.votes import unique_inverse
+
 VERDICTS = (-2, -1, 0, 1, 2)
 ANSWERS = (-1, 0, 1)  # a verdict's sign: a, tie, b
 
@@ -98,7 +100,8 @@ def leave_one_out(
     comparison, and whether any other voter judged that comparison."""
     sign = np.sign(np.asarray(verdict, dtype=np.intp))
     voting = np.ones(sign.size, dtype=bool) if voters is None else np.asarray(voters, dtype=bool)
-    _, unit = np.unique(np.asarray(comparison), return_inverse=True)
+    # Without a sort where the ids are dense (a full run's 9M judgments: 1.5 s a call).
+    _, unit = unique_inverse(np.asarray(comparison))
     others_sum = np.bincount(unit, weights=sign * voting, minlength=unit.max(initial=-1) + 1)
     others_sum = others_sum[unit] - sign * voting
     others = np.bincount(unit, weights=voting, minlength=unit.max(initial=-1) + 1)[unit] - voting

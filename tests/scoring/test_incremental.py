@@ -29,8 +29,10 @@ from hypothesis import strategies as st
 from campaign.models import Judgment
 from scoring.models import ScoringState, Snapshot
 from scoring.numerics.seconds_windows import Windows
+from scoring.numerics.vote_cells import merge_counts
 from scoring.packing import decoded
 from scoring.snapshots import compute_snapshot
+from scoring.state_storage import load_comparison_base
 from tests.builders import CampaignBuilder
 from tests.builders.campaigns import make_judgment
 
@@ -130,12 +132,23 @@ class Crowd:
 
 def stored_state(campaign: Any) -> dict[str, np.ndarray]:
     """The stored arrays, decoded, but the windows of seconds, which are checked against the
-    judgments' seconds instead (`check_windows`)."""
+    judgments' seconds instead (`check_windows`); the sparse vote cells as their base and
+    deltas merged (how they split depends on the runs before)."""
     row = ScoringState.objects.get(campaign=campaign)
     with np.load(io.BytesIO(bytes(row.arrays))) as arrays:
         stored = {name: arrays[name] for name in arrays.files}
     stored = decoded(stored, {f"{name}_values": f"{name}_sizes" for name in WINDOWS})
     check_windows(campaign, stored)
+    base = load_comparison_base(campaign)
+    assert base.rows == stored.pop("base_rows")
+    stored["cells_comparison_ids"], stored["cells_comparison_counts"] = merge_counts(
+        *(base.comparisons.keys, base.comparisons.counts),
+        *(stored.pop("delta_ids"), stored.pop("delta_counts")),
+    )
+    stored["cells_voter_keys"], stored["cells_voter_counts"] = merge_counts(
+        *(base.voters.keys, base.voters.counts),
+        *(stored.pop("voter_delta_keys"), stored.pop("voter_delta_counts")),
+    )
     stored["watermark"] = np.array([row.judgments, row.max_id, row.id_sum, row.last_id])
     return stored
 

@@ -1,5 +1,7 @@
 """Vote cells (scoring.numerics.vote_cells): folding judgments in parts gives the cells of
-folding them all at once, whoever joins in between; merging sparse counts."""
+folding them all at once, whoever joins in between and whenever the per-comparison delta is
+merged into its base; merging sparse counts; the tallies the extras of every run read instead
+of the per-comparison cells (judgments per pair, the judged histogram)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scoring.numerics import vote_cells
 from scoring.numerics.vote_cells import (
     VoteCells,
     empty_cells,
     fold_cells,
+    judged_histogram,
     merge_counts,
+    moved_histogram,
     voter_cells,
+    with_merged_base,
 )
 from scoring.numerics.votes import A_WINS, B_WINS
 
@@ -55,10 +61,16 @@ def fold(cells: VoteCells, part: dict[str, np.ndarray]) -> VoteCells:
     )
 
 
+# The sparse cells are compared merged: how they split into a base and deltas depends on when
+# the deltas were merged.
+SPLIT = {"voter_delta", "comparison_delta", "base", "base_rows", "base_stored"}
+MERGED = ("voter_keys", "voter_counts", "comparison_ids", "comparison_counts")
+
+
 def same(left: VoteCells, right: VoteCells) -> bool:
+    names = [f.name for f in dataclasses.fields(VoteCells) if f.name not in SPLIT]
     return all(
-        np.array_equal(getattr(left, f.name), getattr(right, f.name))
-        for f in dataclasses.fields(VoteCells)
+        np.array_equal(getattr(left, name), getattr(right, name)) for name in [*names, *MERGED]
     )
 
 
@@ -72,6 +84,77 @@ def test_folding_in_parts_gives_the_cells_of_folding_all_at_once(seed, size, cut
     for start, end in itertools.pairwise(bounds):
         cells = fold(cells, {name: column[start:end] for name, column in every.items()})
     assert same(cells, whole)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 2**16),
+    size=st.integers(0, 80),
+    cuts=st.lists(st.tuples(st.integers(0, 80), st.booleans())),
+)
+def test_merging_the_delta_into_the_base_between_folds_changes_no_cell(seed, size, cuts):
+    every = judgments(seed, size)
+    whole = fold(empty_cells(N_CONTENDERS), every)
+    cells = empty_cells(N_CONTENDERS)
+    bounds = sorted((min(cut, size), merge) for cut, merge in cuts)
+    for (start, _), (end, merge) in itertools.pairwise([(0, False), *bounds, (size, False)]):
+        cells = fold(cells, {name: column[start:end] for name, column in every.items()})
+        if merge:
+            cells = with_merged_base(cells)
+            assert cells.delta_rows == 0 and not cells.base_stored
+            assert cells.base_rows == cells.comparison_ids.size + cells.voter_keys.size
+    assert same(cells, whole)
+    merged = with_merged_base(cells)
+    assert same(merged, whole)
+    base = merged.base
+    assert base is not None
+    assert np.array_equal(base.comparisons.keys, whole.comparison_ids)
+    assert np.array_equal(base.comparisons.counts, whole.comparison_counts)
+    assert np.array_equal(base.voters.keys, whole.voter_keys)
+    assert np.array_equal(base.voters.counts, whole.voter_counts)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_per_comparison_counts_are_the_same_counted_either_way(seed, monkeypatch):
+    # In a table over every comparison (a full run) or per judged comparison (a few judgments).
+    every = judgments(seed, 3 + 7 * seed)
+    whole = fold(empty_cells(N_CONTENDERS), every)
+    monkeypatch.setattr(vote_cells, "TABLE_SPREAD", 0)
+    assert same(fold(empty_cells(N_CONTENDERS), every), whole)
+    monkeypatch.setattr(vote_cells, "TABLE_SPREAD", 10**6)
+    assert same(fold(empty_cells(N_CONTENDERS), every), whole)
+
+
+def test_the_merged_cells_cannot_be_read_without_their_base():
+    cells = dataclasses.replace(fold(empty_cells(N_CONTENDERS), judgments(1, 30)), base=None)
+    for name in MERGED:
+        with pytest.raises(RuntimeError, match="base was not read"):
+            _ = getattr(cells, name)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_judgments_per_pair_are_the_per_comparison_sums(seed):
+    cells = fold(empty_cells(N_CONTENDERS), judgments(seed, 60))
+    place = np.searchsorted(COMPARISONS, cells.comparison_ids)
+    pair = SIDE_A[place] * N_CONTENDERS + SIDE_B[place]
+    expected = np.bincount(pair, cells.comparison_counts[:, 0], minlength=N_CONTENDERS**2)
+    assert cells.pair_judgments.tolist() == expected.astype(np.int64).tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_moving_comparisons_in_the_judged_histogram_gives_the_histogram_counted_anew(seed):
+    rng = np.random.default_rng(seed)
+    category = rng.integers(0, 3, 40).astype(np.intp)
+    judged = rng.integers(0, 4, 40)
+    table = judged_histogram(category, judged, 3)
+    for _ in range(5):
+        touched = np.unique(rng.integers(0, 40, 8))
+        after = judged.copy()
+        after[touched] += rng.integers(1, 4, touched.size)
+        moved = moved_histogram(table, category[touched], judged[touched], after[touched])
+        table, judged = moved, after
+        assert np.array_equal(table, judged_histogram(category, judged, 3))
+    assert table[:, 1:].sum() == np.count_nonzero(judged)
 
 
 def test_the_cells_count_each_kind_of_judgment_where_its_extras_need_it():

@@ -154,9 +154,11 @@ class Judgment(models.Model):
     """One annotator's verdict on one comparison, in canonical a/b terms (negative prefers a)."""
 
     # All three indexed through the composite indexes and constraints below. On PostgreSQL
-    # one composite foreign key, (campaign, comparison) to the comparison's own (campaign, id)
+    # one composite key, (campaign, comparison) to the comparison's own (campaign, id)
     # (migration 0011), stands for the two keys: a judgment of a comparison in another
-    # campaign is impossible, and each imported vote costs one key check instead of two.
+    # campaign is impossible. It and the annotator's key are checked once per statement by
+    # triggers (migration 0017), which lock what the keys locked: an imported batch of votes
+    # is checked at once instead of row by row.
     campaign = models.ForeignKey(
         Campaign,
         on_delete=models.CASCADE,
@@ -176,6 +178,7 @@ class Judgment(models.Model):
         on_delete=models.CASCADE,
         related_name="judgments",
         db_index=False,
+        db_constraint=False,
     )
     # Empty for votes imported from elsewhere, which had no lease here.
     assignment = models.OneToOneField(

@@ -80,10 +80,9 @@ class VoteSpool:
         self.judged: Counter[str] = Counter()  # annotator name -> votes stored
         # (verdict, gold side) -> the verdict, is_gold and correct cells of a judgment's row.
         self.flags: dict[tuple[int, str], str] = {}
-        # Django's foreign keys wait for the commit (a judgment's assignment, empty here, is
-        # one check per row). Checked as each batch is stored instead, they run while Python
-        # checks the next batch. The judgment's comparison and annotator are checked once per
-        # COPY by the triggers of migration 0017.
+        # Django's foreign keys wait for the commit (a contender's campaign). Checked as each
+        # batch is stored instead, they run while Python checks the next batch. A judgment's
+        # keys are checked once per COPY by the triggers of migration 0017.
         set_keys_checked(_TABLES, immediate=True)
         self.copying = CopyBehind()
 

@@ -1,34 +1,39 @@
-"""A judgment's comparison and annotator: checked once per statement, locking what a key locks.
+"""A judgment's comparison, annotator and assignment: checked once per statement, locking what
+a key locks.
 
-Both were foreign keys, checked row by row: a trigger per row running a one-row query. A vote
-import COPYs its judgments 2,000 a statement, and at 200,000 votes the two checks were
-~2.4 s of PostgreSQL CPU (of ~5.4 s for the whole import; measured by dropping each key
-before a COPY of the same rows: 1.3 s the comparison's, 1.1 s the annotator's); done once per
-statement for the same rows, 0.5 s and 0.03 s (300 distinct annotators).
+All three were foreign keys, checked row by row: a trigger per row running a one-row query
+(the assignment's even for the empty assignment of every imported vote). A vote import COPYs
+its judgments 2,000 a statement, and at 200,000 votes the three checks were ~2.7 s of
+PostgreSQL CPU (of ~5.4 s for the whole import; measured by dropping each key before a COPY of
+the same rows: 1.3 s the comparison's, 1.1 s the annotator's, 0.3 s the assignment's); done
+once per statement for the same rows, 0.5 s and 0.03 s (300 distinct annotators) and nothing.
 
 Unlike migration 0014, the triggers here lock the referenced rows themselves, FOR KEY SHARE
 and in id order, exactly the rows and the lock mode the keys took: a judge request (one
-judgment, written by the annotate loop) takes the same locks as before, and no campaign row
-is shared by every judge (0014 explains why that was the reason these keys stayed keys).
-Concurrency is therefore the keys' own: a deleter of a referenced row waits for every writer
-holding it, then its check (a fresh snapshot: READ COMMITTED) sees what they wrote; a writer
-coming after an uncommitted deletion waits for it and, once it commits, locks fewer rows than
-it names, and is refused.
+judgment, written by the annotate loop, which already holds its assignment FOR UPDATE) takes
+the same locks as before, and no campaign row is shared by every judge (0014 explains why
+that was the reason these keys stayed keys). Concurrency is therefore the keys' own: a
+deleter of a referenced row waits for every writer holding it, then its check (a fresh
+snapshot: READ COMMITTED) sees what they wrote; a writer coming after an uncommitted deletion
+waits for it and, once it commits, locks fewer rows than it names, and is refused.
 
 - judgments inserted (any statement, COPY included): one AFTER ... FOR EACH STATEMENT trigger
-  locks the distinct (campaign, comparison) pairs and annotators its rows name and refuses the
-  whole statement with foreign_key_violation (Django's IntegrityError) if any is missing;
+  locks the distinct (campaign, comparison) pairs, annotators and assignments its rows name
+  and refuses the whole statement with foreign_key_violation (Django's IntegrityError) if any
+  is missing;
 - a judgment's key columns changed by UPDATE: the same check for that row;
 - a comparison deleted: its judgments are deleted, as ON DELETE CASCADE did; its (id,
   campaign) changed while judged, or the table truncated without the judgments, refused;
-- a user deleted, its id changed, or the table truncated while judgments name it: refused, as
-  the annotator key's NO ACTION did (Django deletes an account's judgments before it).
+- a user or an assignment deleted, its id changed, or its table truncated while judgments name
+  it: refused, as the keys' NO ACTION did (Django deletes an account's judgments, and empties
+  an assignment's judgment, before it).
 
-The annotator key was DEFERRABLE INITIALLY DEFERRED (Django's default); the trigger checks at
-the end of the statement, as the vote import already had it (SET CONSTRAINTS ... IMMEDIATE).
+The annotator and assignment keys were DEFERRABLE INITIALLY DEFERRED (Django's default); the
+trigger checks at the end of the statement, as the vote import already had it (SET CONSTRAINTS
+... IMMEDIATE) and as the annotate loop needs (it writes the assignment first).
 
-PostgreSQL only, as 0011 and 0014; on SQLite the annotator key goes (the model says so) and the
-composite key never existed.
+PostgreSQL only, as 0011 and 0014; on SQLite the annotator and assignment keys go (the model
+says so) and the composite key never existed.
 """
 
 # The SQL here is built from constant table and column names, never from input.
@@ -40,6 +45,7 @@ from django.db import migrations, models
 
 COMPARISON_KEY = "judgment_comparison_same_campaign"
 ANNOTATOR_KEY = "judgment_annotator"
+ASSIGNMENT_KEY = "judgment_assignment"
 JUDGMENT = "campaign_judgment"
 PINNED = "SET enable_hashjoin = off SET enable_mergejoin = off"  # as in 0014
 
@@ -69,6 +75,35 @@ def _lock_all(target: str, match: str, named: str, key: str) -> str:
     )
 
 
+def _referenced(table: str, column: str, key: str) -> list[tuple[str, str, str, str]]:
+    """A referenced table of a NO ACTION key: a row deleted or re-keyed, or the table truncated,
+    while judgments name it is refused (Django nulls or deletes them first)."""
+    refused = _refused(key, "delete", table)
+    return [
+        (
+            f"{table}_judgments_deleted",
+            f"AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
+            "",
+            f"IF EXISTS (SELECT 1 FROM old_rows o WHERE EXISTS (SELECT 1 FROM {JUDGMENT} j "
+            f"WHERE j.{column} = o.id)) THEN {refused} END IF;",
+        ),
+        (
+            f"{table}_judgments_rekeyed",
+            f"AFTER UPDATE ON {table} FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)",
+            "",
+            f"IF EXISTS (SELECT 1 FROM {JUDGMENT} j WHERE j.{column} = OLD.id) THEN "
+            f"{refused} END IF;",
+        ),
+        (
+            f"{table}_judgments_truncated",
+            f"AFTER TRUNCATE ON {table} FOR EACH STATEMENT",
+            "",
+            f"IF EXISTS (SELECT 1 FROM {JUDGMENT} j WHERE j.{column} IS NOT NULL) THEN "
+            f"{refused} END IF;",
+        ),
+    ]
+
+
 INSERTED = "\n  ".join(
     [
         _lock_all(
@@ -83,6 +118,13 @@ INSERTED = "\n  ".join(
             "SELECT DISTINCT annotator_id FROM new_rows",
             ANNOTATOR_KEY,
         ),
+        # Imported votes have none; a judge's is already locked FOR UPDATE by the loop.
+        _lock_all(
+            "campaign_assignment",
+            "t.id IN (SELECT assignment_id FROM new_rows)",
+            "SELECT DISTINCT assignment_id FROM new_rows WHERE assignment_id IS NOT NULL",
+            ASSIGNMENT_KEY,
+        ),
     ]
 )
 UPDATED = (
@@ -90,7 +132,11 @@ UPDATED = (
     "AND t.id = NEW.comparison_id FOR KEY SHARE;\n"
     f"  IF NOT FOUND THEN {_refused(COMPARISON_KEY, 'insert')} END IF;\n"
     "  PERFORM 1 FROM accounts_user t WHERE t.id = NEW.annotator_id FOR KEY SHARE;\n"
-    f"  IF NOT FOUND THEN {_refused(ANNOTATOR_KEY, 'insert')} END IF;"
+    f"  IF NOT FOUND THEN {_refused(ANNOTATOR_KEY, 'insert')} END IF;\n"
+    "  IF NEW.assignment_id IS NOT NULL THEN\n"
+    "    PERFORM 1 FROM campaign_assignment t WHERE t.id = NEW.assignment_id FOR KEY SHARE;\n"
+    f"    IF NOT FOUND THEN {_refused(ASSIGNMENT_KEY, 'insert')} END IF;\n"
+    "  END IF;"
 )
 COMPARISON_JUDGED = "j.campaign_id = {0}.campaign_id AND j.comparison_id = {0}.id"
 
@@ -106,7 +152,8 @@ TRIGGERS = [
         "campaign_judgment_keys_updated",
         f"AFTER UPDATE ON {JUDGMENT} FOR EACH ROW WHEN (OLD.campaign_id IS DISTINCT FROM "
         "NEW.campaign_id OR OLD.comparison_id IS DISTINCT FROM NEW.comparison_id "
-        "OR OLD.annotator_id IS DISTINCT FROM NEW.annotator_id)",
+        "OR OLD.annotator_id IS DISTINCT FROM NEW.annotator_id "
+        "OR OLD.assignment_id IS DISTINCT FROM NEW.assignment_id)",
         "",
         UPDATED,
     ),
@@ -132,27 +179,13 @@ TRIGGERS = [
         f"IF EXISTS (SELECT 1 FROM {JUDGMENT}) THEN "
         f"{_refused(COMPARISON_KEY, 'delete', 'campaign_comparison')} END IF;",
     ),
-    (
-        "accounts_user_judgments_deleted",
-        "AFTER DELETE ON accounts_user REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
-        "",
-        f"IF EXISTS (SELECT 1 FROM old_rows o WHERE EXISTS (SELECT 1 FROM {JUDGMENT} j "
-        f"WHERE j.annotator_id = o.id)) THEN "
-        f"{_refused(ANNOTATOR_KEY, 'delete', 'accounts_user')} END IF;",
-    ),
-    (
-        "accounts_user_judgments_rekeyed",
-        "AFTER UPDATE ON accounts_user FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)",
-        "",
-        f"IF EXISTS (SELECT 1 FROM {JUDGMENT} j WHERE j.annotator_id = OLD.id) THEN "
-        f"{_refused(ANNOTATOR_KEY, 'delete', 'accounts_user')} END IF;",
-    ),
-    (
-        "accounts_user_judgments_truncated",
-        "AFTER TRUNCATE ON accounts_user FOR EACH STATEMENT",
-        "",
-        f"IF EXISTS (SELECT 1 FROM {JUDGMENT}) THEN "
-        f"{_refused(ANNOTATOR_KEY, 'delete', 'accounts_user')} END IF;",
+    *(
+        trigger
+        for table, column, key in (
+            ("accounts_user", "annotator_id", ANNOTATOR_KEY),
+            ("campaign_assignment", "assignment_id", ASSIGNMENT_KEY),
+        )
+        for trigger in _referenced(table, column, key)
     ),
 ]
 
@@ -194,7 +227,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The key goes (Django drops it), then the triggers that stand for both keys come.
+        # The keys go (Django drops them), then the triggers that stand for them come.
         migrations.AlterField(
             model_name="judgment",
             name="annotator",
@@ -204,6 +237,18 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="judgments",
                 to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="judgment",
+            name="assignment",
+            field=models.OneToOneField(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="judgment",
+                to="campaign.assignment",
             ),
         ),
         migrations.RunPython(create_triggers, drop_triggers),

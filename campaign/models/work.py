@@ -156,9 +156,9 @@ class Judgment(models.Model):
     # All three indexed through the composite indexes and constraints below. On PostgreSQL
     # one composite key, (campaign, comparison) to the comparison's own (campaign, id)
     # (migration 0011), stands for the two keys: a judgment of a comparison in another
-    # campaign is impossible. It and the annotator's key are checked once per statement by
-    # triggers (migration 0017), which lock what the keys locked: an imported batch of votes
-    # is checked at once instead of row by row.
+    # campaign is impossible. It, the annotator's and the assignment's keys are checked once
+    # per statement by triggers (migration 0017), which lock what the keys locked: an imported
+    # batch of votes is checked at once instead of row by row.
     campaign = models.ForeignKey(
         Campaign,
         on_delete=models.CASCADE,
@@ -187,6 +187,7 @@ class Judgment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="judgment",
+        db_constraint=False,  # checked by a trigger, as the comparison (migration 0017)
     )
     verdict = models.SmallIntegerField(
         validators=[MinValueValidator(-2), MaxValueValidator(2)],

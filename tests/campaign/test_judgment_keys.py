@@ -1,7 +1,7 @@
-"""A judgment's comparison and annotator: refused when missing, whatever writes the rows.
+"""A judgment's comparison, annotator and assignment: refused when missing, whatever writes them.
 
-Since migration 0017 both are checked once per statement by triggers that lock what the keys
-locked (the referenced rows, FOR KEY SHARE). These tests hold what the two keys guaranteed:
+Since migration 0017 all three are checked once per statement by triggers that lock what the keys
+locked (the referenced rows, FOR KEY SHARE). These tests hold what the keys guaranteed:
 the one-row cases of tests/campaign/test_constraints.py, plus many rows at once (a vote
 import's COPY), the referenced side (deletes, re-keys, truncation) and the row locks.
 """
@@ -17,8 +17,15 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
-from tests.builders import make_user
+from campaign.models import (
+    Campaign,
+    Comparison,
+    Contender,
+    Judgment,
+    Prompt,
+    Response,
+)
+from tests.builders import judge, make_user
 from tests.builders.sessions import other_session, waits_fail
 
 pytestmark = pytest.mark.django_db
@@ -161,9 +168,13 @@ def truncate(statement: str) -> None:
         cursor.execute(statement)
 
 
+def test_truncating_judged_comparisons_without_their_judgments_is_refused(comparison):
+    judgment(comparison).save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        truncate("TRUNCATE campaign_comparison CASCADE")
+
+
 def test_truncating_comparisons_with_their_judgments_is_fine(comparison):
-    # (Alone, with CASCADE, the assignments' key takes the judgments along: the truncation
-    # trigger cannot be reached while that key stands.)
     judgment(comparison).save()
     truncate("TRUNCATE campaign_comparison, campaign_judgment CASCADE")
 
@@ -239,3 +250,20 @@ def wait_until_waiting_for_a_lock(backend_pid: int, timeout: float = 10) -> None
             if found and found[0]:
                 return
     raise AssertionError(f"backend {backend_pid} never waited for a lock")
+
+
+def test_a_judgment_of_a_missing_assignment_is_refused(comparison):
+    assert_refused(lambda: judgment(comparison, assignment_id=10_000).save())
+
+
+def test_deleting_a_judged_assignment_in_sql_is_refused_and_through_django_empties_it(
+    comparison,
+):
+    stored = judge(make_user(), comparison)
+    lease = stored.assignment
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaign_assignment WHERE id = %s", [lease.pk])
+
+    lease.delete()  # Django's SET_NULL first
+
+    assert Judgment.objects.get(pk=stored.pk).assignment_id is None

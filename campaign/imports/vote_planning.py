@@ -16,6 +16,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 from accounts.models import User
+from campaign.imports.comparison_map import ComparisonMap
 from campaign.imports.vote_keys import VoteKeys
 from campaign.imports.vote_plan import (
     BatchPlan,
@@ -68,7 +69,7 @@ class Planner:
         self.campaign_empty = not Prompt.objects.filter(campaign=campaign).exists()
         self.response_texts: dict[tuple[str, str], Known] = {}
         # digest of (prompt id, sorted pair) -> the comparison.
-        self.comparisons: dict[bytes, PlannedComparison] = {}
+        self.comparisons = ComparisonMap()
         self.votes = VoteKeys()  # keys of (annotator, prompt, pair), with their lines
         self.earlier_votes: dict[int, int] = {}  # the batch's repeats of earlier batches' votes
         # The campaign's judgments stored before the import have no higher id than this one
@@ -79,12 +80,13 @@ class Planner:
         self.last_stored_judgment: int | None = largest if stored else None
 
     def plan(self, batch: list[VoteRecord], report: JudgmentImportReport) -> BatchPlan:
+        self.comparisons.start_batch()
         self._load_annotators({record.annotator for record in batch}, batch, report)
         stored_votes = self._load_stored({record.prompt_id for record in batch})
         plan = BatchPlan()
         annotators = self.annotators
         prompt_texts, response_texts = self.prompt_texts, self.response_texts
-        pairs = []  # (record, its pair text, its vote key)
+        pairs = []  # (record, its comparison's key, its vote key)
         for record in batch:
             if record.annotator not in annotators:
                 continue  # its name is taken by a real account: reported once, on first use
@@ -92,12 +94,13 @@ class Planner:
             # pair_text (campaign.imports.vote_plan) inline: one comparison, not sorted()'s list.
             low, high = (model_a, model_b) if model_a < model_b else (model_b, model_a)
             names = "\0".join((record.prompt_id, low, high))
-            pairs.append((record, names, vote_key(record.annotator, names)))
+            pairs.append((record, pair_key(names), vote_key(record.annotator, names)))
         # Votes of earlier batches these lines repeat (one lookup for the batch), and this
         # batch's own as they are planned.
         self.earlier_votes = earlier = self.votes.earlier([key for _r, _p, key in pairs])
+        self.comparisons.load(pair for _r, pair, _k in pairs)
         votes = self.votes.batch
-        for record, names, key in pairs:
+        for record, pair, key in pairs:
             prompt_id, model_a, model_b = record.prompt_id, record.model_a, record.model_b
             # The usual line first, inline: a new vote whose texts agree with what is known
             # (_conflicts' checks, without spelling out messages for problems there are not).
@@ -112,14 +115,14 @@ class Planner:
                 if text is None or known is None or known[1] == fingerprint(text):
                     text, known = record.response_b, response_texts.get((prompt_id, model_b))
                     if text is None or known is None or known[1] == fingerprint(text):
-                        self._plan_vote(record, key, pair_key(names), plan, report)
+                        self._plan_vote(record, key, pair, plan, report)
                         continue
             problems = self._conflicts(record, key, stored_votes)
             if problems:
                 for message in problems:
                     report.add_error(record.line, message)
                 continue
-            self._plan_vote(record, key, pair_key(names), plan, report)
+            self._plan_vote(record, key, pair, plan, report)
         self.votes.end_batch()
         return plan
 
@@ -171,7 +174,7 @@ class Planner:
             "id",
         )
         for prompt_id, model_a, model_b, gold, pk in comparisons:
-            self.comparisons.setdefault(
+            self.comparisons.batch.setdefault(
                 pair_key(pair_text(prompt_id, model_a, model_b)),
                 PlannedComparison(model_a, gold, pk, stored=True),
             )
@@ -234,10 +237,6 @@ class Planner:
                 problems.append(f"{what} {problem}")
         return problems
 
-    def comparison(self, prompt_id: str, model_a: str, model_b: str) -> PlannedComparison:
-        """The comparison of these models on this prompt, stored or planned."""
-        return self.comparisons[pair_key(pair_text(prompt_id, model_a, model_b))]
-
     def _plan_vote(
         self,
         record: VoteRecord,
@@ -267,11 +266,11 @@ class Planner:
             self._plan_response(record, record.model_a, record.response_a, plan, report)
         if (record.prompt_id, record.model_b) not in self.response_texts:
             self._plan_response(record, record.model_b, record.response_b, plan, report)
-        comparison = self.comparisons.get(pair)
+        comparison = self.comparisons.batch.get(pair)
         if comparison is None:
             model_a = self.contenders[record.model_a]
             comparison = PlannedComparison(model_a, "", next(self.comparison_ids), stored=False)
-            self.comparisons[pair] = comparison
+            self.comparisons.batch[pair] = comparison
             plan.comparisons.append((record.prompt_id, record.model_a, record.model_b, comparison))
             report.comparisons_created += 1
         model_a, gold_side = comparison.model_a, comparison.gold_side

@@ -1,9 +1,9 @@
 """What the vote import plans, as values: votes, comparisons, a batch's new rows, and the keys
 and fingerprints the planner (campaign.imports.vote_planning) compares lines by.
 
-Memory grows with one small entry per prompt and response, ~34 bytes per comparison
-(campaign.imports.comparison_map) and 12 bytes per vote (campaign.imports.vote_keys), never
-with the texts: a text is kept as its fingerprint.
+Memory grows with 40 bytes per prompt and response (campaign.imports.known_texts), ~34 bytes
+per comparison (campaign.imports.comparison_map) and 12 bytes per vote
+(campaign.imports.vote_keys), never with the texts: a text is kept as its fingerprint.
 """
 
 from __future__ import annotations

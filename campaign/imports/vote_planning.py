@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from accounts.models import User
 from campaign.imports.comparison_map import ComparisonMap
+from campaign.imports.known_texts import KnownTexts
 from campaign.imports.vote_keys import VoteKeys
 from campaign.imports.vote_plan import (
     BatchPlan,
@@ -64,10 +65,13 @@ class Planner:
         self.contenders = {name: name for name in names}
         self.annotators: dict[str, int | None] = {}  # name -> user id (None: new)
         self.new_names: set[str] = set()  # new annotators already planned
-        # Prompts and responses as stored or created by this file (Known).
-        self.prompt_texts: dict[str, Known] = {}
+        # Prompts and responses as stored or created by this file (Known); the batch's lines'
+        # in the two dicts (what the writer reads too), all of them in the compact maps.
+        self.known_prompts: KnownTexts[str] = KnownTexts()
+        self.known_responses: KnownTexts[tuple[str, str]] = KnownTexts()
+        self.prompt_texts: dict[str, Known] = self.known_prompts.batch
+        self.response_texts: dict[tuple[str, str], Known] = self.known_responses.batch
         self.campaign_empty = not Prompt.objects.filter(campaign=campaign).exists()
-        self.response_texts: dict[tuple[str, str], Known] = {}
         # digest of (prompt id, sorted pair) -> the comparison.
         self.comparisons = ComparisonMap()
         self.votes = VoteKeys()  # keys of (annotator, prompt, pair), with their lines
@@ -80,7 +84,7 @@ class Planner:
         self.last_stored_judgment: int | None = largest if stored else None
 
     def plan(self, batch: list[VoteRecord], report: JudgmentImportReport) -> BatchPlan:
-        self.comparisons.start_batch()
+        self._start_batch(batch)
         self._load_annotators({record.annotator for record in batch}, batch, report)
         stored_votes = self._load_stored({record.prompt_id for record in batch})
         plan = BatchPlan()
@@ -125,6 +129,21 @@ class Planner:
             self._plan_vote(record, key, pair, plan, report)
         self.votes.end_batch()
         return plan
+
+    def _start_batch(self, batch: list[VoteRecord]) -> None:
+        """Bring what earlier batches planned for these lines' prompts, responses and
+        comparisons (the latter once their keys are known, in ``plan``) into the batch."""
+        self.comparisons.start_batch()
+        self.known_prompts.start_batch()
+        self.known_responses.start_batch()
+        self.known_prompts.load(record.prompt_id for record in batch)
+        self.known_responses.load(
+            response
+            for record in batch
+            for response in ((record.prompt_id, record.model_a), (record.prompt_id, record.model_b))
+        )
+        self.prompt_texts = self.known_prompts.batch
+        self.response_texts = self.known_responses.batch
 
     def _load_annotators(
         self, names: set[str], batch: list[VoteRecord], report: FileReport

@@ -28,7 +28,13 @@ _NONE = -1  # no fingerprint (Python's hash is never -1), no primary key
 
 
 class KnownTexts(Generic[Key]):
-    """Key → Known: earlier batches' in sorted arrays, this batch's in ``batch``.
+    """Key → Known: all of them in sorted arrays, this batch's and recent ones' in ``batch``.
+
+    ``batch`` is also a cache: it keeps its entries from batch to batch up to ``CACHED`` (then
+    starts empty), so a file that names the same prompts and responses again and again does
+    not load them back from the arrays every batch (``load`` took 1.4 s of a 200,000-vote
+    import on 2,000 prompts, 0.6 s with the cache). Memory stays flat: the cache is bounded,
+    the arrays 40 bytes an entry.
 
     The arrays are a few sorted runs, not one: a batch's entries become a run of their own,
     merged with the runs before it while those are no more than twice its size, so an entry is
@@ -36,16 +42,21 @@ class KnownTexts(Generic[Key]):
     1.5 s of an arena-shaped 200,000-vote import) and a lookup searches O(log n) runs.
     """
 
+    CACHED = 65_536
+
     def __init__(self) -> None:
         # (digests sorted, their (line, fingerprint, primary key) rows), oldest and largest first
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
         self.batch: dict[Key, Known] = {}
-        self._loaded: set[Key] = set()  # the entries of ``batch`` that came from the arrays
+        self._flushed = 0  # the first entries of ``batch`` (in order) are in the arrays
+        self._loaded: set[Key] = set()  # later entries that came from the arrays
         self._looked_up: dict[Key, bytes] = {}  # digests made by ``load``, kept for new keys
 
     def start_batch(self) -> None:
-        """Keep what the last batch added, and start an empty batch."""
-        new = [key for key in self.batch if key not in self._loaded]
+        """Keep what the last batch added (entries are never removed from ``batch``: new ones
+        come after the flushed ones) and start the next batch."""
+        loaded = self._loaded
+        new = [key for key in list(self.batch)[self._flushed :] if key not in loaded]
         if new:
             looked_up = self._looked_up
             digests = np.array([looked_up.get(key) or _digest(key) for key in new], dtype="S16")
@@ -62,7 +73,9 @@ class KnownTexts(Generic[Key]):
                 values = np.concatenate((older_values, values))
             order = np.argsort(digests, kind="stable")
             self._runs.append((digests[order], values[order]))
-        self.batch, self._loaded, self._looked_up = {}, set(), {}
+        if len(self.batch) > self.CACHED:
+            self.batch = {}
+        self._flushed, self._loaded, self._looked_up = len(self.batch), set(), {}
 
     def load(self, keys: Iterable[Key]) -> None:
         """Bring the entries of earlier batches with these keys into ``batch``."""
@@ -89,11 +102,8 @@ class KnownTexts(Generic[Key]):
                 self._loaded.add(key)
 
     def __len__(self) -> int:
-        return (
-            sum(len(digests) for digests, _values in self._runs)
-            + len(self.batch)
-            - len(self._loaded)
-        )
+        pending = len(self.batch) - self._flushed - len(self._loaded)
+        return sum(len(digests) for digests, _values in self._runs) + pending
 
 
 def _digest(key: object) -> bytes:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from campaign.imports.known_texts import KnownTexts
 from campaign.imports.vote_plan import Known
 
 
-def test_earlier_batches_entries_come_back_as_they_were_made():
+@pytest.mark.parametrize("cached", [0, 50, KnownTexts.CACHED])
+def test_earlier_batches_entries_come_back_as_they_were_made(cached):
+    # 0: every batch starts empty (all from the arrays); 50: the cache fills and empties.
     rng = random.Random(11)
     known: KnownTexts[tuple[str, str]] = KnownTexts()
+    known.CACHED = cached
     reference: dict[tuple[str, str], Known] = {}
     for _batch in range(20):
         known.start_batch()
@@ -31,6 +36,7 @@ def test_earlier_batches_entries_come_back_as_they_were_made():
 
 def test_prompt_ids_are_keys_too():
     known: KnownTexts[str] = KnownTexts()
+    known.CACHED = 0
     known.batch["q1"] = (3, None, 7)
     known.start_batch()
     known.load(["q1", "q2"])

@@ -12,9 +12,9 @@ after batches were written rolls them back with the rest (campaign.imports.pipel
 stays flat: at most ``QUEUED`` batches wait for the thread.
 
 The thread uses the psycopg connection under Django's: psycopg serialises its users with a
-lock, so a query of the main thread (what is stored; the item import's next ids) waits for the
-COPY in progress, then goes on in the same transaction. The vote import draws its ids on a
-connection of its own (campaign.imports.writing.IdBlocks) so as not to wait. Django's
+lock, so a query of the main thread (what is stored) waits for the COPY in progress, then goes
+on in the same transaction. Both imports draw their ids on a connection of their own
+(campaign.imports.writing.IdBlocks) so as not to wait. Django's
 connection object itself is only used by the main thread.
 """
 

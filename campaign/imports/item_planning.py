@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Model
+from django.db.models import Count
 
 from campaign.imports import writing
 from campaign.imports.validation import ItemRecord, digest
@@ -42,7 +42,7 @@ class Planner:
     so planning gives the same answer whether or not earlier batches were written.
     """
 
-    def __init__(self, campaign: Campaign) -> None:
+    def __init__(self, campaign: Campaign, ids: writing.IdBlocks | None = None) -> None:
         self.campaign = campaign
         self.contenders: dict[str, int | None] = dict(campaign.contenders.values_list("name", "id"))
         # The one structure that grows with the file: prompt id -> first line, negated for the
@@ -57,7 +57,7 @@ class Planner:
         self.created_responses: dict[tuple[str, str], int | None] = {}
         self.seen_pairs: dict[tuple[str, frozenset[str]], int] = {}
         self.pair_usage: Counter[frozenset[str]] = Counter()
-        self.ids = IdRanges()
+        self.ids = ids
         # Decided once, before anything is written: an empty campaign (the usual first, large
         # import) has nothing stored to look up batch by batch. Lines of this file that refer
         # to earlier ones go through created_prompts and created_responses instead.
@@ -120,10 +120,12 @@ class Planner:
                 plan.response_pks.setdefault(key, response_pk)
 
     def _draw_ids(self, plan: BatchPlan) -> None:
-        prompt_ids = self.ids.take(Prompt, len(plan.prompts))
+        if self.ids is None:  # pragma: no cover - a bug: only a planner given ids draws them
+            raise RuntimeError("this planner draws no ids")
+        prompt_ids = list(itertools.islice(self.ids.of(Prompt), len(plan.prompts)))
         prompt_keys = [record.prompt_id for record in plan.prompts]
         plan.prompt_pks.update(zip(prompt_keys, prompt_ids, strict=True))
-        response_ids = self.ids.take(Response, len(plan.responses))
+        response_ids = list(itertools.islice(self.ids.of(Response), len(plan.responses)))
         response_keys = [(prompt_id, model) for prompt_id, model, _text in plan.responses]
         plan.response_pks.update(zip(response_keys, response_ids, strict=True))
         # Only explicit lines are recalled by later batches (created_*): most imports have none.
@@ -246,33 +248,6 @@ class Planner:
             )
         )
         return [(a, b, "") for a, b in candidates[:room]]
-
-
-class IdRanges:
-    """Primary keys drawn from the sequences many batches ahead, handed out a batch at a time.
-
-    Drawing waits for the COPY the import's thread is running (campaign.imports.copy_behind):
-    one connection. Drawn per batch, every batch waited for the one before it to be stored and
-    the thread idled while the next was rendered; drawn ``BLOCK`` at a time, the thread keeps
-    its queue. An import leaves at most a block of ids unused behind it (gaps are harmless).
-    """
-
-    # A few batches of responses: 65,536 waited less often but held ~5 MiB more at 10k lines,
-    # and the thread idles no more at this size (its queue stays full through a wait).
-    BLOCK = 16_384
-
-    def __init__(self) -> None:
-        self._free: dict[type[Model], list[int]] = {}
-        self._next: dict[type[Model], int] = {}
-
-    def take(self, model: type[Model], count: int) -> list[int]:
-        free = self._free.get(model, [])
-        start = self._next.get(model, 0)
-        if start + count > len(free):
-            free = free[start:] + writing.draw_ids(model, max(self.BLOCK, count))
-            self._free[model], start = free, 0
-        self._next[model] = start + count
-        return free[start : start + count]
 
 
 @dataclass

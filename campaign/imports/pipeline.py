@@ -45,8 +45,8 @@ class FileImport(Protocol[ReportIn]):
         ...
 
     def close(self) -> None:
-        """Release what the import holds (its COPY thread; the vote import's id connection),
-        written or not."""
+        """Release what the import holds (its COPY thread, its id connection), written or
+        not."""
         ...
 
 

@@ -3,8 +3,7 @@
 A row is validated alone (campaign.imports.vote_rows), then planned against the campaign and
 earlier lines (``Planner``). Whatever an earlier line created counts as existing, so planning
 gives the same answer before (validation) and after (writing) earlier batches are stored.
-Memory grows with one small entry per prompt, response and comparison, and 12 bytes per vote
-(campaign.imports.vote_keys), never with the texts.
+What it plans, and the keys it compares lines by, are campaign.imports.vote_plan's values.
 
 Given ``IdBlocks`` (PostgreSQL), the planner also gives every prompt, response and comparison
 the votes name its primary key (stored, or drawn from the sequence when new) and counts each
@@ -13,13 +12,24 @@ comparison's votes, so the import can be written from one pass (campaign.imports
 
 from __future__ import annotations
 
-import datetime
-import hashlib
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+import itertools
+from typing import TYPE_CHECKING
 
 from accounts.models import User
+from campaign.imports.comparison_map import ComparisonMap
+from campaign.imports.known_texts import KnownTexts
 from campaign.imports.vote_keys import VoteKeys
+from campaign.imports.vote_plan import (
+    BatchPlan,
+    Known,
+    PlannedComparison,
+    PlannedVote,
+    fingerprint,
+    pair_key,
+    pair_text,
+    text_problem,
+    vote_key,
+)
 from campaign.imports.vote_rows import VoteRecord
 from campaign.imports.writing import IdBlocks
 from campaign.ledger import totals
@@ -36,61 +46,6 @@ def imported_username(campaign: Campaign, annotator: str) -> str:
     return f"{USERNAME_PREFIX}+{campaign.slug}+{annotator}"
 
 
-class PlannedVote(NamedTuple):
-    """One vote to write (a tuple: made once per line, cheaper than a dataclass)."""
-
-    annotator: str
-    prompt_id: str
-    model_a: str  # the comparison's own a/b
-    model_b: str
-    verdict: int  # canonical
-    gold_side: str
-    created_at: datetime.datetime | None  # the file's; None: the default, from the line
-    comparison_pk: int | None  # known when the planner draws ids
-    line: int
-
-
-# What the planner knows of a prompt or response: the first line naming it (0: stored), the
-# fingerprint of its text (None: created without one) and its primary key (None until drawn).
-Known = tuple[int, int | None, int | None]
-
-# A text's fingerprint, to compare it with later lines' without keeping it. Python's own str
-# hash (64-bit SipHash, keyed per process: fingerprints never leave it) costs a fraction of a
-# blake2b digest, and every line may bring three texts.
-_fingerprint = hash
-
-
-class PlannedComparison:
-    """A comparison the votes name: its a side, gold side, primary key and votes counted.
-
-    ``stored``: its row is in the database (before the import, or written by an earlier
-    batch); ``regular_votes``: the votes its row's ``load`` does not count yet.
-    """
-
-    __slots__ = ("gold_side", "model_a", "pk", "regular_votes", "stored")
-
-    def __init__(self, model_a: str, gold_side: str, pk: int | None, *, stored: bool) -> None:
-        self.model_a = model_a
-        self.gold_side = gold_side
-        self.pk = pk
-        self.stored = stored
-        self.regular_votes = 0  # what Comparison.load gains
-
-
-@dataclass
-class BatchPlan:
-    annotators: list[str] = field(default_factory=list)  # new ones only
-    annotator_ids: dict[str, int] = field(default_factory=dict)  # stored ones the votes name
-    contenders: set[str] = field(default_factory=set)
-    prompts: dict[str, str] = field(default_factory=dict)  # prompt id -> text
-    responses: dict[tuple[str, str], str] = field(default_factory=dict)  # (prompt id, model)
-    # New ones: prompt id, a, b and the comparison.
-    comparisons: list[tuple[str, str, str, PlannedComparison]] = field(default_factory=list)
-    # Stored ones that got their first regular vote not yet in their load in this batch.
-    loaded: list[PlannedComparison] = field(default_factory=list)
-    votes: list[PlannedVote] = field(default_factory=list)
-
-
 class Planner:
     """Checks each vote against the campaign and earlier lines, and plans what to create.
 
@@ -100,18 +55,25 @@ class Planner:
 
     def __init__(self, campaign: Campaign, ids: IdBlocks | None = None) -> None:
         self.campaign = campaign
-        self.ids = ids
+        # The ids new rows get, one next() each; without IdBlocks (SQLite) None: no ids drawn.
+        self.prompt_ids, self.response_ids, self.comparison_ids = (
+            itertools.repeat(None) if ids is None else ids.of(model)
+            for model in (Prompt, Response, Comparison)
+        )
         # Name -> the one str object every key holds (a file's rows each bring their own copy).
         names = campaign.contenders.values_list("name", flat=True)
         self.contenders = {name: name for name in names}
         self.annotators: dict[str, int | None] = {}  # name -> user id (None: new)
         self.new_names: set[str] = set()  # new annotators already planned
-        # Prompts and responses as stored or created by this file (Known).
-        self.prompt_texts: dict[str, Known] = {}
+        # Prompts and responses as stored or created by this file (Known); the batch's lines'
+        # in the two dicts (what the writer reads too), all of them in the compact maps.
+        self.known_prompts: KnownTexts[str] = KnownTexts()
+        self.known_responses: KnownTexts[tuple[str, str]] = KnownTexts()
+        self.prompt_texts: dict[str, Known] = self.known_prompts.batch
+        self.response_texts: dict[tuple[str, str], Known] = self.known_responses.batch
         self.campaign_empty = not Prompt.objects.filter(campaign=campaign).exists()
-        self.response_texts: dict[tuple[str, str], Known] = {}
         # digest of (prompt id, sorted pair) -> the comparison.
-        self.comparisons: dict[bytes, PlannedComparison] = {}
+        self.comparisons = ComparisonMap()
         self.votes = VoteKeys()  # keys of (annotator, prompt, pair), with their lines
         self.earlier_votes: dict[int, int] = {}  # the batch's repeats of earlier batches' votes
         # The campaign's judgments stored before the import have no higher id than this one
@@ -122,25 +84,27 @@ class Planner:
         self.last_stored_judgment: int | None = largest if stored else None
 
     def plan(self, batch: list[VoteRecord], report: JudgmentImportReport) -> BatchPlan:
+        self._start_batch(batch)
         self._load_annotators({record.annotator for record in batch}, batch, report)
         stored_votes = self._load_stored({record.prompt_id for record in batch})
         plan = BatchPlan()
         annotators = self.annotators
         prompt_texts, response_texts = self.prompt_texts, self.response_texts
-        pairs = []  # (record, its pair text, its vote key)
+        pairs = []  # (record, its comparison's key, its vote key)
         for record in batch:
             if record.annotator not in annotators:
                 continue  # its name is taken by a real account: reported once, on first use
             model_a, model_b = record.model_a, record.model_b
-            # _pair_text, inline: one comparison instead of sorted()'s list.
+            # pair_text (campaign.imports.vote_plan) inline: one comparison, not sorted()'s list.
             low, high = (model_a, model_b) if model_a < model_b else (model_b, model_a)
-            pair_text = "\0".join((record.prompt_id, low, high))
-            pairs.append((record, pair_text, _vote_key(record.annotator, pair_text)))
+            names = "\0".join((record.prompt_id, low, high))
+            pairs.append((record, pair_key(names), vote_key(record.annotator, names)))
         # Votes of earlier batches these lines repeat (one lookup for the batch), and this
         # batch's own as they are planned.
         self.earlier_votes = earlier = self.votes.earlier([key for _r, _p, key in pairs])
+        self.comparisons.load(pair for _r, pair, _k in pairs)
         votes = self.votes.batch
-        for record, pair_text, key in pairs:
+        for record, pair, key in pairs:
             prompt_id, model_a, model_b = record.prompt_id, record.model_a, record.model_b
             # The usual line first, inline: a new vote whose texts agree with what is known
             # (_conflicts' checks, without spelling out messages for problems there are not).
@@ -149,22 +113,37 @@ class Planner:
                 not stored_votes
                 and key not in votes
                 and key not in earlier
-                and (text is None or known is None or known[1] == _fingerprint(text))
+                and (text is None or known is None or known[1] == fingerprint(text))
             ):
                 text, known = record.response_a, response_texts.get((prompt_id, model_a))
-                if text is None or known is None or known[1] == _fingerprint(text):
+                if text is None or known is None or known[1] == fingerprint(text):
                     text, known = record.response_b, response_texts.get((prompt_id, model_b))
-                    if text is None or known is None or known[1] == _fingerprint(text):
-                        self._plan_vote(record, key, _pair_key(pair_text), plan, report)
+                    if text is None or known is None or known[1] == fingerprint(text):
+                        self._plan_vote(record, key, pair, plan, report)
                         continue
             problems = self._conflicts(record, key, stored_votes)
             if problems:
                 for message in problems:
                     report.add_error(record.line, message)
                 continue
-            self._plan_vote(record, key, _pair_key(pair_text), plan, report)
+            self._plan_vote(record, key, pair, plan, report)
         self.votes.end_batch()
         return plan
+
+    def _start_batch(self, batch: list[VoteRecord]) -> None:
+        """Bring what earlier batches planned for these lines' prompts, responses and
+        comparisons (the latter once their keys are known, in ``plan``) into the batch."""
+        self.comparisons.start_batch()
+        self.known_prompts.start_batch()
+        self.known_responses.start_batch()
+        self.known_prompts.load(record.prompt_id for record in batch)
+        self.known_responses.load(
+            response
+            for record in batch
+            for response in ((record.prompt_id, record.model_a), (record.prompt_id, record.model_b))
+        )
+        self.prompt_texts = self.known_prompts.batch
+        self.response_texts = self.known_responses.batch
 
     def _load_annotators(
         self, names: set[str], batch: list[VoteRecord], report: FileReport
@@ -198,12 +177,12 @@ class Planner:
         unknown = set() if self.campaign_empty else set(prompt_ids) - self.prompt_texts.keys()
         prompts = Prompt.objects.filter(campaign=self.campaign, external_id__in=unknown)
         for prompt_id, text, pk in prompts.values_list("external_id", "text", "id"):
-            self.prompt_texts.setdefault(prompt_id, (0, _fingerprint(text), pk))
+            self.prompt_texts.setdefault(prompt_id, (0, fingerprint(text), pk))
         responses = Response.objects.filter(
             prompt__campaign=self.campaign, prompt__external_id__in=unknown
         ).values_list("prompt__external_id", "contender__name", "text", "id")
         for prompt_id, model, text, pk in responses:
-            self.response_texts.setdefault((prompt_id, model), (0, _fingerprint(text), pk))
+            self.response_texts.setdefault((prompt_id, model), (0, fingerprint(text), pk))
         comparisons = Comparison.objects.filter(
             campaign=self.campaign, prompt__external_id__in=unknown
         ).values_list(
@@ -214,8 +193,8 @@ class Planner:
             "id",
         )
         for prompt_id, model_a, model_b, gold, pk in comparisons:
-            self.comparisons.setdefault(
-                _pair_key(_pair_text(prompt_id, model_a, model_b)),
+            self.comparisons.batch.setdefault(
+                pair_key(pair_text(prompt_id, model_a, model_b)),
                 PlannedComparison(model_a, gold, pk, stored=True),
             )
         names = {pk: name for name, pk in self.annotators.items() if pk is not None}
@@ -267,7 +246,7 @@ class Planner:
             ),
         ]
         for model, known, text in texts:
-            problem = _text_problem(known, text)
+            problem = text_problem(known, text)
             if problem:
                 what = (
                     f"prompt {record.prompt_id!r}"
@@ -276,13 +255,6 @@ class Planner:
                 )
                 problems.append(f"{what} {problem}")
         return problems
-
-    def comparison(self, prompt_id: str, model_a: str, model_b: str) -> PlannedComparison:
-        """The comparison of these models on this prompt, stored or planned."""
-        return self.comparisons[_pair_key(_pair_text(prompt_id, model_a, model_b))]
-
-    def _draw(self, model: type[Prompt] | type[Response] | type[Comparison]) -> int | None:
-        return None if self.ids is None else self.ids.take(model)
 
     def _plan_vote(
         self,
@@ -303,8 +275,8 @@ class Planner:
             text = record.prompt_text
             self.prompt_texts[record.prompt_id] = (
                 record.line,
-                None if text is None else _fingerprint(text),
-                self._draw(Prompt),
+                None if text is None else fingerprint(text),
+                next(self.prompt_ids),
             )
             plan.prompts[record.prompt_id] = text or ""
             report.prompts_created += 1
@@ -313,11 +285,11 @@ class Planner:
             self._plan_response(record, record.model_a, record.response_a, plan, report)
         if (record.prompt_id, record.model_b) not in self.response_texts:
             self._plan_response(record, record.model_b, record.response_b, plan, report)
-        comparison = self.comparisons.get(pair)
+        comparison = self.comparisons.batch.get(pair)
         if comparison is None:
             model_a = self.contenders[record.model_a]
-            comparison = PlannedComparison(model_a, "", self._draw(Comparison), stored=False)
-            self.comparisons[pair] = comparison
+            comparison = PlannedComparison(model_a, "", next(self.comparison_ids), stored=False)
+            self.comparisons.batch[pair] = comparison
             plan.comparisons.append((record.prompt_id, record.model_a, record.model_b, comparison))
             report.comparisons_created += 1
         model_a, gold_side = comparison.model_a, comparison.gold_side
@@ -357,46 +329,8 @@ class Planner:
         response = (record.prompt_id, self.contenders[model])
         self.response_texts[response] = (
             record.line,
-            None if text is None else _fingerprint(text),
-            self._draw(Response),
+            None if text is None else fingerprint(text),
+            next(self.response_ids),
         )
         plan.responses[response] = text or ""
         report.responses_created += 1
-
-
-def _pair_text(prompt_id: str, model_a: str, model_b: str) -> str:
-    """A comparison's prompt id and models, NUL-joined, whichever side each model is on."""
-    return "\0".join((prompt_id, *sorted((model_a, model_b))))
-
-
-def _pair_key(pair_text: str) -> bytes:
-    """A comparison's key (from ``_pair_text``): 16 bytes, not three strings.
-
-    Twice digest's size: two comparisons sharing a key would be merged without a word.
-    """
-    return hashlib.blake2b(pair_text.encode(), digest_size=16).digest()
-
-
-def _vote_key(annotator: str, pair_text: str) -> int:
-    """One annotator's vote on one comparison (``_pair_text``), whichever side each model is
-    on. Python's hash, as ``_fingerprint``: a quarter of a blake2b digest's cost, and two
-    votes sharing a key would be refused as a repeat (a report to read), never merged."""
-    return hash((annotator, pair_text))
-
-
-def _text_problem(known: Known | None, text: str | None) -> str:
-    """Why a text given on this line disagrees with the stored one or an earlier line's (the
-    message without its subject)."""
-    if text is None or known is None:
-        return ""
-    line, known_fingerprint, _pk = known
-    if known_fingerprint == _fingerprint(text):
-        return ""
-    if line == 0:
-        return "has a different text than the one stored"
-    if known_fingerprint is None:
-        return (
-            f"first appears without a text on line {line}; give its text on every "
-            "line that names it, or on none"
-        )
-    return f"has a different text than on line {line}"

@@ -21,6 +21,7 @@ batch's rows need are only settled by the whole file, and are handled thus:
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -76,11 +77,12 @@ class VoteSpool:
         judged = ("annotator_id", "created_at", "campaign_id", "comparison_id", "verdict")
         self.judgments = CopyTable(Judgment, (*judged, "is_gold", "correct"), with_id=False)
         self.user_ids: dict[str, int] = {}  # annotator name -> user id
+        self.judged: Counter[str] = Counter()  # annotator name -> votes stored
         # (verdict, gold side) -> the verdict, is_gold and correct cells of a judgment's row.
         self.flags: dict[tuple[int, str], str] = {}
-        # Django's foreign keys wait for the commit: a judgment's annotator was one check per
-        # row there, after the last batch. Checked as each batch is stored instead, they run
-        # while Python checks the next batch.
+        # Django's foreign keys wait for the commit (a contender's campaign). Checked as each
+        # batch is stored instead, they run while Python checks the next batch. A judgment's
+        # keys are checked once per COPY by the triggers of migration 0017.
         set_keys_checked(_TABLES, immediate=True)
         self.copying = CopyBehind()
 
@@ -95,6 +97,7 @@ class VoteSpool:
         )
         self._create_annotators(plan.annotators)
         self.user_ids |= plan.annotator_ids
+        self.judged.update(vote.annotator for vote in plan.votes)
         prompts = planner.prompt_texts
         prompt_rows = self.prompts.encode(
             f"{prompts[prompt_id][2]}\t{campaign}\t{copy_text(prompt_id)}\t{copy_text(text)}"
@@ -159,11 +162,11 @@ class VoteSpool:
     def _create_annotators(self, names: list[str]) -> None:
         self.user_ids |= imported_accounts(self.campaign, names)
 
-    def finish(self) -> set[int]:
-        """Wait for the batches queued to be stored; the annotators' user ids."""
+    def finish(self) -> dict[int, int]:
+        """Wait for the batches queued to be stored; the votes stored, by user id."""
         self.copying.finish()
         set_keys_checked(_TABLES, immediate=False)
-        return set(self.user_ids.values())
+        return {self.user_ids[name]: count for name, count in self.judged.items()}
 
     def close(self) -> None:
         # finish() re-raises the COPY thread's error: the id connection must close anyway.

@@ -48,7 +48,7 @@ from campaign.imports.vote_rows import validate_vote
 from campaign.imports.vote_spool import VoteSpool, imported_accounts
 from campaign.imports.writing import IdBlocks, ids_by_load, insert_rows
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
-from campaign.participants.progress import refresh_progress_counters
+from campaign.participants.progress import add_judged
 
 BATCH_SIZE = 2000
 
@@ -134,7 +134,7 @@ class _VoteImport:
 
     def write(self, batches: Batches, report: JudgmentImportReport) -> None:
         if self.spool is not None:
-            user_ids = self.spool.finish()
+            judged = self.spool.finish()
             if self.rows_counted not in (None, report.lines):  # pragma: no cover - a bug
                 raise RuntimeError(f"counted {self.rows_counted} rows, read {report.lines}")
             if self.progress:
@@ -149,9 +149,9 @@ class _VoteImport:
                 if not check.ok:  # pragma: no cover - the campaign is locked: only a bug gets here
                     raise RuntimeError(f"vote import changed under its feet: {check.errors[:3]}")
                 writer.write(plan)
-            user_ids = set(writer.annotator_ids.values())
+            judged = {writer.annotator_ids[name]: n for name, n in writer.judged.items()}
         # Imported votes bypass the annotate services that keep the counters.
-        refresh_progress_counters(campaign=self.campaign, user_ids=user_ids)
+        add_judged(campaign=self.campaign, judged=judged)
         # Scored after the commit, like judgments made here (debounced with them).
         campaign_id = self.campaign.pk
         transaction.on_commit(lambda: judgments_recorded(campaign_id))
@@ -169,6 +169,7 @@ class _Writer:
         self.start = start  # of the default timestamps
         self.contender_ids = dict(campaign.contenders.values_list("name", "id"))
         self.annotator_ids: dict[str, int] = {}
+        self.judged: Counter[str] = Counter()  # annotator name -> votes written
 
     def write(self, plan: BatchPlan) -> None:
         if plan.contenders:
@@ -178,6 +179,7 @@ class _Writer:
             self.contender_ids = dict(self.campaign.contenders.values_list("name", "id"))
         self._create_annotators(plan.annotators)
         self.annotator_ids |= plan.annotator_ids
+        self.judged.update(vote.annotator for vote in plan.votes)
         prompt_ids = self._create_prompts(plan, {vote.prompt_id for vote in plan.votes})
         response_ids = self._create_responses(plan, prompt_ids)
         comparison_ids = self._create_comparisons(plan, prompt_ids, response_ids)

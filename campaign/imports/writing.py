@@ -9,6 +9,7 @@ ones. SQLite has no COPY: there an import inserts in bulk, batch by batch.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -51,22 +52,25 @@ class IdBlocks:
     MAX_BLOCK = 16_384
 
     def __init__(self) -> None:
-        self._free: dict[type[models.Model], Iterator[int]] = {}
-        self._block: dict[type[models.Model], int] = {}
+        self._ids: dict[type[models.Model], Iterator[int]] = {}
         self._connection = psycopg.connect(**connection.get_connection_params(), autocommit=True)
 
-    def take(self, model: type[models.Model]) -> int:
-        free = self._free.get(model)
-        pk = None if free is None else next(free, None)
-        if pk is None:
-            block = self._block.get(model, self.FIRST_BLOCK)
-            self._block[model] = min(2 * block, self.MAX_BLOCK)
-            self._free[model] = iter(self.draw(model, block))
-            pk = next(self._free[model])
-        return pk
+    def of(self, model: type[models.Model]) -> Iterator[int]:
+        """The model's ids, handed out by ``next`` (one C-level call an id), drawn a block at a
+        time as needed."""
+        ids = self._ids.get(model)
+        if ids is None:
+            ids = self._ids[model] = itertools.chain.from_iterable(self._blocks(model))
+        return ids
+
+    def _blocks(self, model: type[models.Model]) -> Iterator[list[int]]:
+        block = self.FIRST_BLOCK
+        while True:
+            yield self.draw(model, block)
+            block = min(2 * block, self.MAX_BLOCK)
 
     def draw(self, model: type[models.Model], count: int) -> list[int]:
-        """``count`` ids at once, none of them handed out by ``take``."""
+        """``count`` ids at once, none of them handed out by ``of``."""
         return draw_ids(model, count, using=self._connection)
 
     def close(self) -> None:

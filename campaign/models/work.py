@@ -154,9 +154,11 @@ class Judgment(models.Model):
     """One annotator's verdict on one comparison, in canonical a/b terms (negative prefers a)."""
 
     # All three indexed through the composite indexes and constraints below. On PostgreSQL
-    # one composite foreign key, (campaign, comparison) to the comparison's own (campaign, id)
+    # one composite key, (campaign, comparison) to the comparison's own (campaign, id)
     # (migration 0011), stands for the two keys: a judgment of a comparison in another
-    # campaign is impossible, and each imported vote costs one key check instead of two.
+    # campaign is impossible. It, the annotator's and the assignment's keys are checked once
+    # per statement by triggers (migration 0017), which lock what the keys locked: an imported
+    # batch of votes is checked at once instead of row by row.
     campaign = models.ForeignKey(
         Campaign,
         on_delete=models.CASCADE,
@@ -176,6 +178,7 @@ class Judgment(models.Model):
         on_delete=models.CASCADE,
         related_name="judgments",
         db_index=False,
+        db_constraint=False,
     )
     # Empty for votes imported from elsewhere, which had no lease here.
     assignment = models.OneToOneField(
@@ -184,6 +187,7 @@ class Judgment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="judgment",
+        db_constraint=False,  # checked by a trigger, as the comparison (migration 0017)
     )
     verdict = models.SmallIntegerField(
         validators=[MinValueValidator(-2), MaxValueValidator(2)],

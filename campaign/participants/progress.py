@@ -6,9 +6,11 @@ them with the participation it loads anyway; the services keep them current as t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
@@ -35,8 +37,9 @@ def progress_of(enrollment: Enrollment) -> Progress:
 def refresh_progress_counters(*, campaign: Campaign, user_ids: Iterable[int] | None = None) -> int:
     """Recompute enrolment counters from the rows they count; returns enrolments updated.
 
-    For writers that bypass the annotate services (the vote import) and for repairs; one
-    UPDATE with correlated counts, whatever the number of participants.
+    For repairs, and writers that bypass the annotate services without counting what they
+    write (add_judged is for those that do); one UPDATE with correlated counts, whatever the
+    number of participants.
     """
 
     def counted(model: type[Judgment] | type[Assignment], condition: Q | None = None) -> Coalesce:
@@ -54,3 +57,27 @@ def refresh_progress_counters(*, campaign: Campaign, user_ids: Iterable[int] | N
         skipped=counted(Assignment, Q(status=Assignment.Status.SKIPPED)),
         gold_served=counted(Assignment, Q(is_gold=True)),
     )
+
+
+def add_judged(*, campaign: Campaign, judged: Mapping[int, int]) -> None:
+    """Count judgments a writer stored outside the annotate services (the vote import, which
+    knows how many it gave each annotator: user id -> judgments) in their enrolments, as those
+    services do, instead of recounting every judgment the annotators have (~0.3 s of
+    PostgreSQL at 200,000 imported votes). One UPDATE per ``ADDED_PER_STATEMENT`` annotators,
+    whatever the number of judgments."""
+    table = connection.ops.quote_name(Enrollment._meta.db_table)
+    rows = list(judged.items())
+    for start in range(0, len(rows), ADDED_PER_STATEMENT):
+        chunk = rows[start : start + ADDED_PER_STATEMENT]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH added (user_id, judged) AS (VALUES {values}) "  # noqa: S608
+                f"UPDATE {table} SET judged = {table}.judged + added.judged FROM added "
+                f"WHERE {table}.campaign_id = %s AND {table}.user_id = added.user_id",
+                [*itertools.chain.from_iterable(chunk), campaign.pk],
+            )
+
+
+# Two parameters an annotator: well under SQLite's limit on a statement's parameters.
+ADDED_PER_STATEMENT = 5_000

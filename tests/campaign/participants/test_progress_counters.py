@@ -1,4 +1,5 @@
-"""refresh_progress_counters: the enrolment counters recomputed from the rows they count."""
+"""refresh_progress_counters: the enrolment counters recomputed from the rows they count;
+add_judged: judgments a writer counted itself added to them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from campaign.annotate.assignment import next_assignment
 from campaign.annotate.judging import skip_assignment, submit_judgment
 from campaign.models import Enrollment
 from campaign.participants.enrolment import enroll
-from campaign.participants.progress import refresh_progress_counters
+from campaign.participants.progress import add_judged, refresh_progress_counters
 from tests.builders import make_campaign, make_comparisons, make_participant
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +62,13 @@ def test_without_user_ids_every_participant_is_recomputed_and_no_rows_count_zero
 
     assert counters(busy, campaign) == (2, 1, 1)
     assert counters(idle, campaign) == (0, 0, 0)
+
+
+def test_judgments_added_count_for_the_given_participants_in_this_campaign_only(worked):
+    campaign, other, busy, idle = worked
+
+    add_judged(campaign=campaign, judged={busy.pk: 3, idle.pk: 1})
+
+    assert counters(busy, campaign) == (102, 99, 99)
+    assert counters(idle, campaign) == (100, 99, 99)
+    assert counters(busy, other) == (99, 99, 99)

@@ -1,0 +1,269 @@
+"""A judgment's comparison, annotator and assignment: refused when missing, whatever writes them.
+
+Since migration 0017 all three are checked once per statement by triggers that lock what the keys
+locked (the referenced rows, FOR KEY SHARE). These tests hold what the keys guaranteed:
+the one-row cases of tests/campaign/test_constraints.py, plus many rows at once (a vote
+import's COPY), the referenced side (deletes, re-keys, truncation) and the row locks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import pytest
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from campaign.models import (
+    Campaign,
+    Comparison,
+    Contender,
+    Judgment,
+    Prompt,
+    Response,
+)
+from tests.builders import judge, make_user
+from tests.builders.sessions import other_session, waits_fail
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def comparison() -> Comparison:
+    campaign = Campaign.objects.create(slug="c", title="C")
+    prompt = Prompt.objects.create(campaign=campaign, external_id="q1", text="p")
+    a, b = (
+        Response.objects.create(
+            campaign=campaign,
+            prompt=prompt,
+            contender=Contender.objects.create(campaign=campaign, name=name),
+            text=name,
+        )
+        for name in ("x", "y")
+    )
+    return Comparison.objects.create(campaign=campaign, prompt=prompt, response_a=a, response_b=b)
+
+
+def judgment(comparison: Comparison, annotator: User | None = None, **fields) -> Judgment:
+    return Judgment.build(
+        campaign_id=comparison.campaign_id,
+        comparison_id=comparison.pk,
+        gold_side="",
+        annotator_id=(annotator or make_user()).pk,
+        verdict=1,
+        created_at=timezone.now(),
+        **fields,
+    )
+
+
+def assert_refused(action) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        action()
+
+
+def copy_judgments(rows: list[list[object]]) -> None:
+    """The vote import's path: one COPY statement, checked once (campaign.imports.vote_spool)."""
+    columns = "annotator_id, created_at, campaign_id, comparison_id, verdict, is_gold, left_side"
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY campaign_judgment ({columns}, rationale) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([*row, "f", "", ""])
+
+
+def row(comparison: Comparison, annotator_id: int, comparison_id: int | None = None) -> list:
+    return [
+        annotator_id,
+        timezone.now(),
+        comparison.campaign_id,
+        comparison_id or comparison.pk,
+        1,
+    ]
+
+
+def test_a_copy_of_judgments_with_one_missing_comparison_is_refused_whole(comparison):
+    rows = [row(comparison, make_user().pk), row(comparison, make_user().pk, comparison.pk + 9)]
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="judgment_comparison"):
+        copy_judgments(rows)
+
+    assert not Judgment.objects.exists()
+
+
+def test_a_copy_of_judgments_with_one_missing_annotator_is_refused_whole(comparison):
+    user = make_user()
+    rows = [row(comparison, user.pk), row(comparison, user.pk + 1000)]
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="judgment_annotator"):
+        copy_judgments(rows)
+
+    assert not Judgment.objects.exists()
+
+
+def test_a_copy_of_judgments_naming_stored_rows_is_stored(comparison):
+    copy_judgments([row(comparison, make_user().pk), row(comparison, make_user().pk)])
+
+    assert Judgment.objects.filter(comparison=comparison).count() == 2
+
+
+def test_a_bulk_insert_with_one_missing_annotator_is_refused_whole(comparison):
+    good, bad = judgment(comparison), judgment(comparison)
+    bad.annotator_id = good.annotator_id + 1000
+    assert_refused(lambda: Judgment.objects.bulk_create([good, bad]))
+
+    assert not Judgment.objects.exists()
+
+
+def test_pointing_a_judgment_at_a_missing_annotator_or_comparison_is_refused(comparison):
+    stored = judgment(comparison)
+    stored.save()
+    judgments = Judgment.objects.filter(pk=stored.pk)
+
+    assert_refused(lambda: judgments.update(annotator_id=stored.annotator_id + 1000))
+    assert_refused(lambda: judgments.update(comparison_id=comparison.pk + 1000))
+
+
+def test_deleting_a_judging_user_in_sql_is_refused(comparison):
+    stored = judgment(comparison)
+    stored.save()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM accounts_user WHERE id = %s", [stored.annotator_id])
+
+
+def test_deleting_a_judging_user_deletes_their_judgments(comparison):
+    # Django's collector deletes the judgments first, as with the key.
+    stored = judgment(comparison)
+    stored.save()
+    User.objects.filter(pk=stored.annotator_id).delete()
+
+    assert not Judgment.objects.exists()
+
+
+def test_re_keying_a_judged_comparison_or_user_is_refused(comparison):
+    stored = judgment(comparison)
+    stored.save()
+    assert_refused(
+        lambda: Comparison.objects.filter(pk=comparison.pk).update(id=comparison.pk + 1000)
+    )
+    assert_refused(
+        lambda: User.objects.filter(pk=stored.annotator_id).update(id=stored.annotator_id + 1000)
+    )
+
+
+def test_comparisons_keep_their_load_updates(comparison):
+    # The annotate loop updates loads all the time: only a key change is looked at.
+    judgment(comparison).save()
+    Comparison.objects.filter(pk=comparison.pk).update(load=3)
+
+    assert Comparison.objects.get(pk=comparison.pk).load == 3
+
+
+def truncate(statement: str) -> None:
+    with connection.cursor() as cursor:
+        # The test's transaction holds the deferred keys' pending checks, which TRUNCATE refuses.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(statement)
+
+
+def test_truncating_judged_comparisons_without_their_judgments_is_refused(comparison):
+    judgment(comparison).save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        truncate("TRUNCATE campaign_comparison CASCADE")
+
+
+def test_truncating_comparisons_with_their_judgments_is_fine(comparison):
+    judgment(comparison).save()
+    truncate("TRUNCATE campaign_comparison, campaign_judgment CASCADE")
+
+    assert not Judgment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the other session must see the rows
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM campaign_comparison WHERE id = %(comparison)s",
+        "DELETE FROM accounts_user WHERE id = %(annotator)s",
+    ],
+)
+def test_a_judged_row_cannot_be_deleted_under_a_judgment_being_written(comparison, statement):
+    # As with the keys: the writer holds the rows it names FOR KEY SHARE until it ends.
+    annotator = make_user()
+    with transaction.atomic():
+        judgment(comparison, annotator).save()
+        with other_session() as other:
+            other.execute("SET lock_timeout = '1s'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(statement, {"comparison": comparison.pk, "annotator": annotator.pk})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_judgment_cannot_be_written_over_a_comparison_being_deleted(comparison):
+    with other_session() as other:
+        other.execute("DELETE FROM campaign_comparison WHERE id = %s", [comparison.pk])
+        with waits_fail(1), pytest.raises(OperationalError), transaction.atomic():
+            judgment(comparison).save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_judgment_waiting_on_a_deletion_that_commits_is_refused(comparison):
+    # The deleter commits while the writer waits for the row: the writer then locks nothing
+    # and is refused, where a check without the lock would have let the judgment dangle.
+    annotator = make_user()
+    insert = (
+        "INSERT INTO campaign_judgment (annotator_id, created_at, campaign_id, comparison_id, "
+        "verdict, is_gold, left_side, rationale) VALUES (%s, now(), %s, %s, 1, false, '', '')"
+    )
+    errors: list[BaseException | None] = []
+    with other_session() as deleter, other_session() as writer:
+        deleter.execute("DELETE FROM campaign_comparison WHERE id = %s", [comparison.pk])
+
+        def write() -> None:
+            try:
+                writer.execute(insert, [annotator.pk, comparison.campaign_id, comparison.pk])
+                errors.append(None)
+            except psycopg.Error as error:
+                errors.append(error)
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        wait_until_waiting_for_a_lock(writer.info.backend_pid)
+        deleter.commit()
+        thread.join(timeout=10)
+
+    assert len(errors) == 1
+    assert isinstance(errors[0], psycopg.errors.ForeignKeyViolation)
+
+
+def wait_until_waiting_for_a_lock(backend_pid: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
+                [backend_pid],
+            )
+            found = cursor.fetchone()
+            if found and found[0]:
+                return
+    raise AssertionError(f"backend {backend_pid} never waited for a lock")
+
+
+def test_a_judgment_of_a_missing_assignment_is_refused(comparison):
+    assert_refused(lambda: judgment(comparison, assignment_id=10_000).save())
+
+
+def test_deleting_a_judged_assignment_in_sql_is_refused_and_through_django_empties_it(
+    comparison,
+):
+    stored = judge(make_user(), comparison)
+    lease = stored.assignment
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaign_assignment WHERE id = %s", [lease.pk])
+
+    lease.delete()  # Django's SET_NULL first
+
+    assert Judgment.objects.get(pk=stored.pk).assignment_id is None

@@ -158,6 +158,8 @@ def compute_snapshot(
             folded = full_core_of(
                 columns, comparisons, gold, watermark, len(contender_ids), seconds_reach()
             )
+            # The core keeps what it needs; the rest of the run allocates where these were.
+            del columns
         else:
             reason = ""
         result = finish(*folded, reason)

@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.campaign_data import JudgmentColumns, RegularComparisons
-from scoring.incremental import Core, Watermark, fold_vote_cells, full_core
+from scoring.incremental import (
+    Core,
+    Watermark,
+    fold_vote_cells,
+    full_core,
+    regular_coincidences,
+    vote_tables,
+)
 from scoring.numerics.annotators import (
     AnnotatorScore,
     GoldSettings,
@@ -38,28 +45,16 @@ def full_core_of(
     tallies = tally_annotators(judgments, gold, reach)
     scores = finish_scores(tallies, gold=gold)
     accepted = accepted_judgments(judgments, scores)
-    votes = _rated_votes_in_order(columns, accepted, comparisons, place, n_contenders)
-    cells = fold_vote_cells(
-        empty_cells(n_contenders),
-        columns,
-        judgments.annotator,
-        annotator_ids,
-        place,
-        accepted,
-        comparisons,
-    )
+    # Reduced in turn to their small tables, each freed before the next step (peak RSS).
+    votes = vote_tables(_rated_votes_in_order(columns, accepted, comparisons, place, n_contenders))
     ordinary = judgments.gold == 0
-    core = full_core(
-        annotator_ids,
-        tallies,
-        gold,
-        scores,
-        votes,
-        judgments.comparison[ordinary],
-        judgments.verdict[ordinary],
-        cells,
-        watermark,
+    coincidences = regular_coincidences(judgments.comparison[ordinary], judgments.verdict[ordinary])
+    annotator = judgments.annotator
+    del judgments, ordinary
+    cells = fold_vote_cells(
+        empty_cells(n_contenders), columns, annotator, annotator_ids, place, accepted, comparisons
     )
+    core = full_core(annotator_ids, tallies, gold, scores, votes, coincidences, cells, watermark)
     return core, scores
 
 

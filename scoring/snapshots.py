@@ -155,8 +155,9 @@ def compute_snapshot(
         if isinstance(folded, str):
             reason = folded
             # A full run's phases each free hundreds of MB in pieces the next one's arrays
-            # do not fit: the free pages go back between them (config.memory; peak RSS).
-            release_freed_memory()
+            # do not fit: the free pages go back after the load and after the fold
+            # (config.memory; peak RSS). Not before the load: it fills them again, and a
+            # page given back costs a fault to take again.
             columns = judgment_columns(campaign)
             release_freed_memory()
             clock.lap("judgment_load")

@@ -35,3 +35,25 @@ def keep_freed_memory() -> bool:
     if mallopt is None:
         return False
     return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, _KEEP_UP_TO))
+
+
+def release_freed_memory() -> bool:
+    """Give the free pages of the heap back to the kernel (glibc's malloc_trim); False where
+    that is not glibc.
+
+    With freed memory kept (above), a full run at 10M left 0.4-1.3 GB of free but scattered
+    heap between its phases (the comparisons' read, the judgments' load, the core's fold, the
+    extras): the next phase's large arrays did not fit the gaps and grew the heap, to a peak
+    RSS of 2.8 GB with at most 2 GB in use. Released between the phases, the pages are
+    faulted in again only as they are used.
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        libc = None
+    malloc_trim = getattr(libc, "malloc_trim", None)
+    if malloc_trim is None:
+        return False
+    malloc_trim(0)
+    return True

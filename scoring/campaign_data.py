@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from numpy.typing import NDArray
 
 from campaign.ledger import totals
-from campaign.models import Campaign, gold_pool
+from campaign.models import Campaign, Judgment, gold_pool
 from scoring.numerics.votes import PairCounts
 
 # SQL type of a column → (big-endian dtype of its binary send form, numpy dtype we keep).
@@ -103,26 +103,9 @@ def new_judgment_columns(
 def _judgment_columns(
     campaign: Campaign, after_id: int | None
 ) -> tuple[NDArray[np.int64], JudgmentColumns]:
-    newer = "" if after_id is None else "AND j.id > %s"
-    columns = fetch_columns(
-        f"""SELECT CAST(j.annotator_id AS BIGINT), CAST(j.comparison_id AS BIGINT),
-                  CAST(j.verdict AS INTEGER),
-                  CAST(CASE j.left_side WHEN 'a' THEN 1 WHEN 'b' THEN 0 ELSE j.id %% 2 END
-                       AS INTEGER),
-                  CAST(COALESCE(j.seconds, -1) AS DOUBLE PRECISION),
-                  CAST({"0" if after_id is None else "j.id"} AS BIGINT)
-           FROM campaign_judgment j WHERE j.campaign_id = %s {newer}
-           ORDER BY j.created_at, j.id""",  # noqa: S608 (no input in it)
-        [campaign.pk] if after_id is None else [campaign.pk, after_id],
-        [
-            ("annotator", "bigint"),
-            ("comparison", "bigint"),
-            ("verdict", "integer"),
-            ("a_on_left", "integer"),
-            ("seconds", "double"),
-            ("id", "bigint"),
-        ],
-    )
+    columns = _judgment_chunks(campaign, after_id)
+    if after_id is None:
+        del columns["id"]  # only an incremental run needs the ids (80 MB at 10M)
     seconds = columns["seconds"]
     seconds[seconds == NO_SECONDS] = np.nan
     # The gold pool is small (hundreds of rows); mapping it here spares the big query a join.
@@ -132,7 +115,7 @@ def _judgment_columns(
     hit[hit] = gold_ids[place[hit]] == columns["comparison"][hit]
     gold = np.zeros(columns["comparison"].size, dtype=np.int32)
     gold[hit] = gold_sides[place[hit]]
-    return columns["id"], JudgmentColumns(
+    return columns.get("id", np.empty(0, dtype=np.int64)), JudgmentColumns(
         annotator_id=columns["annotator"],
         comparison_id=columns["comparison"],
         verdict=columns["verdict"],
@@ -140,6 +123,60 @@ def _judgment_columns(
         seconds=seconds,
         gold=gold,
     )
+
+
+# Judgments read per query, in vote order from where the last query stopped (keyset on
+# (created_at, id), which the index (campaign, created_at) serves). One packed value of every
+# judgment cost three copies of it at once on the client (libpq's input buffer, its result,
+# the bytes): 1.2 GB at 10M, and a buffer the connection keeps.
+JUDGMENT_CHUNK = 1_000_000
+_JUDGMENT_FIELDS = [
+    ("annotator", "bigint"),
+    ("comparison", "bigint"),
+    ("verdict", "integer"),
+    ("a_on_left", "integer"),
+    ("seconds", "double"),
+    ("id", "bigint"),
+]
+
+
+def _judgment_chunks(campaign: Campaign, after_id: int | None) -> dict[str, np.ndarray]:
+    """The judgments' columns (above ``after_id`` if given) read `JUDGMENT_CHUNK` at a time."""
+    parts: list[dict[str, np.ndarray]] = []
+    last: int | None = None
+    while True:
+        where = ["j.campaign_id = %s"]
+        params: list[object] = [campaign.pk]
+        if after_id is not None:
+            where.append("j.id > %s")
+            params.append(after_id)
+        if last is not None:
+            # The time as a value, not a subquery: the planner then sees how few rows are
+            # left and scans the index from there (a subquery's unknown made it scan all).
+            created = Judgment.objects.values_list("created_at", flat=True).get(pk=last)
+            where.append("(j.created_at, j.id) > (%s, %s)")
+            params += [created, last]
+        part = fetch_columns(
+            f"""SELECT CAST(j.annotator_id AS BIGINT), CAST(j.comparison_id AS BIGINT),
+                      CAST(j.verdict AS INTEGER),
+                      CAST(CASE j.left_side WHEN 'a' THEN 1 WHEN 'b' THEN 0 ELSE j.id %% 2 END
+                           AS INTEGER),
+                      CAST(COALESCE(j.seconds, -1) AS DOUBLE PRECISION), CAST(j.id AS BIGINT)
+               FROM campaign_judgment j WHERE {" AND ".join(where)}
+               ORDER BY j.created_at, j.id LIMIT %s""",  # noqa: S608 (no input in it)
+            [*params, JUDGMENT_CHUNK],
+            _JUDGMENT_FIELDS,
+        )
+        parts.append(part)
+        if part["id"].size < JUDGMENT_CHUNK:
+            break
+        last = int(part["id"][-1])
+    if len(parts) == 1:
+        return parts[0]
+    columns = {}
+    for name, _kind in _JUDGMENT_FIELDS:  # one column's parts freed before the next's joined
+        columns[name] = np.concatenate([part.pop(name) for part in parts])
+    return columns
 
 
 def comparison_judgments(
@@ -346,6 +383,9 @@ def _aggregated_binary(
         binary=True,
     )
     count, data = raw_cursor.fetchone()  # type: ignore[attr-defined]
+    # The bytes above are a copy of the result's value: free libpq's (as large: 400 MB of
+    # judgments at 10M) now rather than when the cursor closes, after the columns' copies.
+    raw_cursor.pgresult.clear()  # type: ignore[attr-defined]
     dtype = np.dtype([(name, _WIRE[kind][0]) for name, kind in columns])
     data = b"" if data is None else data
     if len(data) != count * dtype.itemsize:

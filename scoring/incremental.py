@@ -158,28 +158,43 @@ def full_core(
     tallies: AnnotatorTallies,
     gold: GoldSettings,
     scores: list[AnnotatorScore],
-    votes: Votes,
-    regular_comparison: NDArray[np.int64],
-    regular_verdict: NDArray[np.intp],
+    votes: tuple[NDArray[np.int64], NDArray[np.float64]],
+    coincidences: NDArray[np.int64],
     cells: VoteCells,
     watermark: Watermark,
 ) -> Core:
     """The core of every judgment: ``tallies`` of all and their ``scores``, ``votes`` every
-    counted vote in vote order, ``regular_*`` every regular judgment's comparison id and
-    verdict, ``cells`` every judgment's (`fold_vote_cells`)."""
+    counted vote's `vote_tables`, ``coincidences`` every regular judgment's
+    (`regular_coincidences`), ``cells`` every judgment's (`fold_vote_cells`). The caller
+    reduces the votes and judgments to these first, so that their arrays (hundreds of MB at
+    10M) are not alive beside the cells' fold."""
+    pairs, elo = votes
     return Core(
         annotator_ids=annotator_ids,
         tallies=tallies,
         trusted=trusted_of(tallies, gold),
         counted=np.array([score.votes_count for score in scores], dtype=bool),
-        pairs=pair_table(votes),
-        coincidences=coincidence_tallies(_verdict_table(regular_comparison, regular_verdict)),
-        elo=online_elo(votes),
+        pairs=pairs,
+        coincidences=coincidences,
+        elo=elo,
         cells=cells,
         watermark=watermark,
         coverage=_NO_COVERAGE,
         coverage_key="",
     )
+
+
+def vote_tables(votes: Votes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The counted votes (in vote order) per pair and outcome, and online Elo over them."""
+    return pair_table(votes), online_elo(votes)
+
+
+def regular_coincidences(
+    comparison: NDArray[np.int64], verdict: NDArray[np.intp]
+) -> NDArray[np.int64]:
+    """Krippendorff's coincidences of the regular judgments (each one's comparison id and
+    verdict)."""
+    return coincidence_tallies(_verdict_table(comparison, verdict))
 
 
 def fold_vote_cells(

@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts.models import User
 from campaign.models import Campaign
 from campaign.participants.trust import campaign_has_gold
+from config.memory import release_freed_memory
 from scoring.campaign_data import (
     FingerprintFacts,
     RegularComparisons,
@@ -153,11 +154,18 @@ def compute_snapshot(
         folded = _fold_core(campaign, full, state_key, facts, watermark, comparisons, gold, covered)
         if isinstance(folded, str):
             reason = folded
+            # A full run's phases each free hundreds of MB in pieces the next one's arrays
+            # do not fit: the free pages go back after the load and after the fold
+            # (config.memory; peak RSS). Not before the load: it fills them again, and a
+            # page given back costs a fault to take again.
             columns = judgment_columns(campaign)
+            release_freed_memory()
             clock.lap("judgment_load")
             folded = full_core_of(
                 columns, comparisons, gold, watermark, len(contender_ids), seconds_reach()
             )
+            del columns  # the core keeps what it needs
+            release_freed_memory()
         else:
             reason = ""
         result = finish(*folded, reason)

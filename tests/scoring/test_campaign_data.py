@@ -1,13 +1,25 @@
 """A run's reads (scoring.campaign_data): rows in the query's order, the regular comparisons
-with their contenders and categories, and a bad query refused rather than read wrong."""
+with their contenders and categories, a bad query refused rather than read wrong, and the
+judgments read in chunks giving the columns of one read."""
 
 from __future__ import annotations
+
+import dataclasses
+import datetime
+import random
 
 import numpy as np
 import pytest
 
-from scoring.campaign_data import fetch_columns, regular_comparisons
-from tests.builders import CampaignBuilder
+from campaign.models import Judgment
+from scoring import campaign_data
+from scoring.campaign_data import (
+    fetch_columns,
+    judgment_columns,
+    new_judgment_columns,
+    regular_comparisons,
+)
+from tests.builders import CampaignBuilder, make_judgment
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +80,46 @@ def test_regular_comparisons_carry_their_contenders_and_categories():
     assert comparisons.categories == ["", "coding", "gold only", "maths"]
     assert comparisons.category.tolist() == [1, 0, 3]
     assert comparisons.used_categories().tolist() == [0, 1, 3]
+
+
+def test_judgments_read_in_chunks_give_the_columns_of_one_read(monkeypatch):
+    # Vote order is (created_at, id), not id: times out of id order and many equal times, so
+    # a chunk can end inside a run of equal times and the next must resume right after it.
+    build = CampaignBuilder()
+    items = [build.comparison("alpha", "beta") for _ in range(4)]
+    items.append(build.comparison("alpha", "gamma", gold="b"))
+    people = [build.annotator() for _ in range(5)]
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    shuffle = random.Random(14)
+    for item in items:
+        for person in people:
+            make_judgment(
+                person,
+                item,
+                shuffle.choice([-2, -1, 0, 1, 2]),
+                left=shuffle.choice(["a", "b", ""]),
+                seconds=shuffle.choice([None, 3.5, 12.0]),
+                created_at=start + datetime.timedelta(seconds=shuffle.randrange(4)),
+            )
+    order = list(
+        Judgment.objects.filter(campaign=build.campaign)
+        .order_by("created_at", "pk")
+        .values_list("pk", "comparison_id")
+    )
+    whole = judgment_columns(build.campaign)
+    whole_new = new_judgment_columns(build.campaign, order[6][0])
+    assert whole.comparison_id.tolist() == [comparison for _pk, comparison in order]
+
+    for chunk in (1, 2, 3, 7, 25, 26):
+        monkeypatch.setattr(campaign_data, "JUDGMENT_CHUNK", chunk)
+        _assert_same(judgment_columns(build.campaign), whole)
+        ids, columns = new_judgment_columns(build.campaign, order[6][0])
+        assert ids.tolist() == whole_new[0].tolist()
+        _assert_same(columns, whole_new[1])
+
+
+def _assert_same(columns, expected):
+    for field in dataclasses.fields(columns):
+        got, want = getattr(columns, field.name), getattr(expected, field.name)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

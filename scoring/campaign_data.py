@@ -276,8 +276,10 @@ class RegularComparisons:
     categories: list[str]
     # Both responses' style counts, (comparisons, 4) in STYLE_FEATURES order
     # (scoring.numerics.style): filled by a run's read (scoring.comparison_cache), None here.
-    style_a: NDArray[np.int64] | None = None
-    style_b: NDArray[np.int64] | None = None
+    # 32 bits: they live through a whole run and only the style view reads them (192 MB as
+    # 64-bit integers at 10M judgments, at the full run's peak).
+    style_a: NDArray[np.int32] | None = None
+    style_b: NDArray[np.int32] | None = None
 
     def used_categories(self) -> NDArray[np.intp]:
         """The category indices some regular comparison has, ascending."""

@@ -201,8 +201,8 @@ def _with_style_arrays(comparisons: RegularComparisons, style: bytes) -> Regular
     arrays = unpacked_npz(style)
     return dataclasses.replace(
         comparisons,
-        style_a=np.stack([arrays[f"style_a_{name}"] for name in STYLE_FEATURES], axis=1),
-        style_b=np.stack([arrays[f"style_b_{name}"] for name in STYLE_FEATURES], axis=1),
+        style_a=_stacked([arrays[f"style_a_{name}"] for name in STYLE_FEATURES]),
+        style_b=_stacked([arrays[f"style_b_{name}"] for name in STYLE_FEATURES]),
     )
 
 
@@ -295,13 +295,10 @@ def _read_all(
 
 def _with_counted(
     campaign: Campaign, columns: dict[str, np.ndarray]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int64], NDArray[np.int64]]:
     """Both sides' style counts with the responses that had none counted from their texts,
     and those responses' ids and counts (rows to store)."""
-    sides = [
-        np.stack([columns[f"{side}_{name}"] for name in STYLE_FEATURES], 1).astype(np.int64)
-        for side in _SIDES
-    ]
+    sides = [_stacked([columns[f"{side}_{name}"] for name in STYLE_FEATURES]) for side in _SIDES]
     missing = np.union1d(
         columns["response_a"][sides[0][:, 0] < 0], columns["response_b"][sides[1][:, 0] < 0]
     )
@@ -314,6 +311,11 @@ def _with_counted(
         unknown = counts[:, 0] < 0
         counts[unknown] = counted[np.searchsorted(ids, columns[f"response_{side}"][unknown])]
     return sides[0], sides[1], ids, counted
+
+
+def _stacked(counts: list[np.ndarray]) -> NDArray[np.int32]:
+    """One side's style counts as the run keeps them (RegularComparisons.style_a)."""
+    return np.stack(counts, axis=1, dtype=np.int32)
 
 
 def _texts(campaign: Campaign, missing: NDArray[np.int64]) -> dict[int, str]:

@@ -31,11 +31,11 @@ from numpy.typing import NDArray
 
 from campaign.annotate.allocation import set_priorities
 from campaign.models import Campaign, Contender
-from scoring.campaign_data import fetch_columns
 from scoring.extras import Extra, ScoringRun, register
 from scoring.models import Snapshot
 from scoring.numerics.allocation import SETTLED, pair_priorities
 from scoring.numerics.ratings import pairwise_matrices
+from scoring.packed_rows import fetch_columns
 
 NAME = "pair_priorities"
 SHOWN_PAIRS = 10  # the dashboard's table; the JSON keeps them all

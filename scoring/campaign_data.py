@@ -1,11 +1,10 @@
 """A campaign's judgments for one scoring run, read straight into numpy arrays.
 
-No model instances and no Python object per judgment where it can be avoided: on PostgreSQL
-the server packs a query's rows, all fixed-width and never NULL, into one bytea value, read in
-one go through a structured numpy dtype. Elsewhere (the SQLite demo) the same SELECT is
-fetched the ordinary way. A run counts the model ratings' votes from these columns
-(scoring.snapshots); ``rated_pair_counts`` counts the same votes in the database (GROUP BY
-contender pair), for benches and checks.
+No model instances and no Python object per judgment where it can be avoided: every query
+here is read through scoring.packed_rows (on PostgreSQL the server packs its rows into one
+value, read through a structured numpy dtype). A run counts the model ratings' votes from
+these columns (scoring.snapshots); ``rated_pair_counts`` counts the same votes in the
+database (GROUP BY contender pair), for benches and checks.
 
 Every read of a run happens inside ``consistent_reads()``: on PostgreSQL one REPEATABLE READ,
 READ ONLY transaction, so the fingerprint, the per-judgment columns and the comparisons all
@@ -25,11 +24,8 @@ from numpy.typing import NDArray
 from campaign.ledger import totals
 from campaign.models import Campaign, Judgment, gold_pool
 from scoring.numerics.votes import PairCounts
+from scoring.packed_rows import fetch_columns
 
-# SQL type of a column → (big-endian dtype of its binary send form, numpy dtype we keep).
-_WIRE = {"bigint": (">i8", np.int64), "integer": (">i4", np.int32), "double": (">f8", np.float64)}
-_SEND = {"bigint": "int8send", "integer": "int4send", "double": "float8send"}
-_SQL = {"bigint": "BIGINT", "integer": "INTEGER", "double": "DOUBLE PRECISION"}
 NO_SECONDS = -1.0  # seconds is NULL → -1 in SQL (times are never negative) → NaN in numpy
 
 
@@ -339,64 +335,6 @@ def category_code(categories: Sequence[str]) -> str:
     return f"CASE p.category {code} ELSE -1 END" if categories else "-1"
 
 
-def fetch_columns(
-    sql: str, params: Sequence[object], columns: Sequence[tuple[str, str]]
-) -> dict[str, np.ndarray]:
-    """Run a SELECT whose columns are never NULL; each column as a numpy array.
-
-    ``columns`` names each and gives its SQL type (bigint, integer, double), which the SELECT
-    must produce (CAST), since the packed rows' field widths are read from it.
-    """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            return _aggregated_binary(cursor.cursor, sql, params, columns)
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        return {name: np.empty(0, dtype=_WIRE[kind][1]) for name, kind in columns}
-    return {
-        name: np.array(values, dtype=_WIRE[kind][1])
-        for (name, kind), values in zip(columns, zip(*rows, strict=True), strict=True)
-    }
-
-
-def _aggregated_binary(
-    raw_cursor: object, sql: str, params: Sequence[object], columns: Sequence[tuple[str, str]]
-) -> dict[str, np.ndarray]:
-    """The SELECT's rows packed by the server into one bytea (each row its columns' binary
-    send forms, back to back), read with one structured numpy dtype.
-
-    One value instead of one COPY message per row: a million rows cost the client a few
-    milliseconds instead of half a second of Python per message. The rows keep the SELECT's
-    ORDER BY: a plain aggregate over a sorted subquery reads it in order (PostgreSQL's
-    documented way of feeding an aggregate sorted input). A bytea holds at most 1 GB, some 30
-    million rows of the widest query here.
-    """
-    aliases = [f"c{k}" for k in range(len(columns))]
-    packed = " || ".join(
-        f"{_SEND[kind]}(CAST(q.{alias} AS {_SQL[kind]}))"
-        for alias, (_name, kind) in zip(aliases, columns, strict=True)
-    )
-    # Django's placeholders are psycopg's; the `%%` of a modulo becomes `%` as in execute().
-    raw_cursor.execute(  # type: ignore[attr-defined]
-        f"SELECT count(*), string_agg({packed}, ''::bytea) "  # noqa: S608 (no input in it)
-        f"FROM ({sql}) AS q({', '.join(aliases)})",
-        params,
-        binary=True,
-    )
-    count, data = raw_cursor.fetchone()  # type: ignore[attr-defined]
-    # The bytes above are a copy of the result's value: free libpq's (as large: 400 MB of
-    # judgments at 10M) now rather than when the cursor closes, after the columns' copies.
-    raw_cursor.pgresult.clear()  # type: ignore[attr-defined]
-    dtype = np.dtype([(name, _WIRE[kind][0]) for name, kind in columns])
-    data = b"" if data is None else data
-    if len(data) != count * dtype.itemsize:
-        # string_agg skips a NULL row: a bug in the query, which must never yield NULL.
-        raise RuntimeError("the packed rows do not match the declared columns (a NULL?)")
-    rows = np.frombuffer(data, dtype=dtype)
-    return {name: rows[name].astype(_WIRE[kind][1]) for name, kind in columns}
-
-
 def gold_comparisons(campaign: Campaign) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
     rows = gold_pool(campaign).order_by("pk").values_list("pk", "gold_side")
     ids = np.array([pk for pk, _side in rows], dtype=np.int64)
@@ -414,7 +352,7 @@ def _trusted_set(trusted: list[int]) -> str:
     )
 
 
-def _trusted_params(trusted: list[int]) -> list[object]:
+def _trusted_params(trusted: list[int]) -> list[int | str]:
     # The array in its text form: psycopg's list dumper costs ~10 µs an element (0.09 s for
     # the 10,000 comparisons an incremental run at a million judgments re-reads).
     if connection.vendor == "postgresql":

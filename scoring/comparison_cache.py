@@ -45,11 +45,11 @@ from scoring.campaign_data import (
     RegularComparisons,
     category_code,
     contender_indexer,
-    fetch_columns,
     regular_comparisons,
 )
 from scoring.models import ComparisonCache, ResponseStyle
 from scoring.numerics.style import STYLE_FEATURES, style_counts
+from scoring.packed_rows import fetch_columns
 from scoring.packing import encode_sorted, npz, packed, unpacked_npz
 
 CACHE_VERSION = 4  # bump when the stored arrays' meaning changes (4: style apart)

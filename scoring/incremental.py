@@ -41,7 +41,6 @@ from scoring.campaign_data import (
     comparison_judgments,
     gold_comparisons,
     new_judgment_columns,
-    timed_seconds,
 )
 from scoring.numerics.agreement import (
     add_coincidences,
@@ -56,7 +55,6 @@ from scoring.numerics.annotators import (
 )
 from scoring.numerics.flags import FlagSettings
 from scoring.numerics.ratings import online_elo
-from scoring.numerics.seconds_windows import uncovered, windows_of, with_rebuilt
 from scoring.numerics.tallies import (
     AgreementTallies,
     AnnotatorTallies,
@@ -74,6 +72,7 @@ from scoring.numerics.votes import (
     pair_table,
     unique_inverse,
 )
+from scoring.timed_windows import windows_covered
 
 # Bump when the stored arrays' meaning changes (2: the vote cells; 3: windows of seconds;
 # 4: the per-comparison cells as a base and a delta, and the judged comparisons' histogram).
@@ -266,7 +265,7 @@ def incremental_core(
     trusted = trusted_of(tallies, gold)
     if not np.array_equal(trusted[before], state.trusted):
         return "an annotator's trust changed"
-    covered = _windows_covered(campaign, tallies, annotator_ids, reach)
+    covered = windows_covered(campaign, tallies, annotator_ids, reach)
     if isinstance(covered, str):
         return covered
     tallies = covered
@@ -325,34 +324,6 @@ def _moved_coverage(
     after = np.bincount(which, minlength=touched.size)
     category = comparisons.category[np.searchsorted(comparisons.ids, touched)]
     return moved_histogram(coverage, category, before.astype(np.int64), after.astype(np.int64))
-
-
-_CHANGED = "the timed judgments changed during the run"
-
-
-def _windows_covered(
-    campaign: Campaign, tallies: AnnotatorTallies, annotator_ids: NDArray[np.int64], reach: Reach
-) -> AnnotatorTallies | str:
-    """``tallies`` with each seconds window whose median left it rebuilt from all the
-    group's timed judgments (scoring.numerics.seconds_windows). Every judgment this run's
-    consistent read sees is folded (the watermark's check), so they are the folded ones; if
-    the count read differs all the same (a database without snapshot reads), why."""
-    seconds, campaign_seconds = tallies.seconds, tallies.campaign_seconds
-    short = np.flatnonzero(uncovered(seconds, tallies.timed))
-    if short.size:
-        rows = timed_seconds(campaign, annotator_ids[short])
-        who = np.searchsorted(annotator_ids[short], rows["annotator"])
-        counts = np.bincount(who, minlength=short.size).astype(np.int64)
-        if not np.array_equal(counts, tallies.timed[short]):
-            return _CHANGED
-        ordered = rows["seconds"][np.lexsort((rows["seconds"], who))]
-        seconds = with_rebuilt(seconds, short, ordered, counts, reach.annotator)
-    if uncovered(campaign_seconds, tallies.campaign_timed).any():
-        every = np.sort(timed_seconds(campaign, None)["seconds"])
-        if every.size != int(tallies.campaign_timed[0]):
-            return _CHANGED
-        campaign_seconds = windows_of(every, tallies.campaign_timed, reach.campaign)
-    return dataclasses.replace(tallies, seconds=seconds, campaign_seconds=campaign_seconds)
 
 
 def _regular_places(

@@ -14,11 +14,11 @@ import pytest
 from campaign.models import Judgment
 from scoring import campaign_data
 from scoring.campaign_data import (
-    fetch_columns,
     judgment_columns,
     new_judgment_columns,
     regular_comparisons,
 )
+from scoring.packed_rows import fetch_columns
 from tests.builders import CampaignBuilder, make_judgment
 
 pytestmark = pytest.mark.django_db

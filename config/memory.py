@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from typing import Any
 
 _M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters (malloc.h)
 _M_MMAP_MAX = -4
@@ -26,12 +27,7 @@ _KEEP_UP_TO = 2**31 - 1  # bytes of free heap top kept (mallopt takes an int)
 
 def keep_freed_memory() -> bool:
     """Tell glibc's malloc to keep freed memory for reuse; False where that is not glibc."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        libc = None
-    mallopt = getattr(libc, "mallopt", None)
+    mallopt = _libc_function("mallopt")
     if mallopt is None:
         return False
     return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, _KEEP_UP_TO))
@@ -47,13 +43,19 @@ def release_freed_memory() -> bool:
     RSS of 2.8 GB with at most 2 GB in use. Released between the phases, the pages are
     faulted in again only as they are used.
     """
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        libc = None
-    malloc_trim = getattr(libc, "malloc_trim", None)
+    malloc_trim = _libc_function("malloc_trim")
     if malloc_trim is None:
         return False
     malloc_trim(0)
     return True
+
+
+def _libc_function(name: str) -> Any:
+    """The C library's function ``name``, or None where there is no such library or function
+    (not glibc, or no C library ctypes can load)."""
+    library = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(library) if library else None
+    except OSError:
+        return None
+    return getattr(libc, name, None)

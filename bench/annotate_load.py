@@ -30,6 +30,13 @@ It drops and recreates the database ``crowdeval_loadbench`` (see --db) on the lo
 runs ``collectstatic`` (DEBUG=0 serves the manifest-hashed static files; staticfiles/ is
 ignored by git). Only 127.0.0.1 is contacted.
 
+Autovacuum: this machine's PostgreSQL runs with ``autovacuum = off``, a production one with
+it on. Before each measured phase (never inside one) the bench VACUUMs and ANALYZEs the
+tables autovacuum's default thresholds would have picked by then (bench/load/maintenance.py,
+printed as "autovacuum stand-in"). Without it campaign_assignment, which fills during the
+run, was never analyzed and the judge step's assignment lookup scanned the participant's
+assignments instead of using the unique key.
+
 Logins: ``--http-logins`` participants log in through allauth's form (timed and reported: a
 provisioned password is re-hashed at Django's full PBKDF2 strength on its first login, about
 0.3 s of server CPU each); the rest get their session created directly in the session store,

@@ -12,6 +12,7 @@ import aiohttp
 from yarl import URL
 
 from bench.load.cpu import CpuMeter
+from bench.load.maintenance import autovacuum_due
 
 CHOICES = ("-2", "-1", "0", "1", "2")
 THINK_MEAN_SECONDS = 5.0
@@ -134,6 +135,9 @@ async def run_phase(
     think: float,
     meter: CpuMeter,
 ) -> tuple[Results, dict[str, float], float, float]:
+    # What the production server's autovacuum would have done by now (the shared one has it off).
+    done = await asyncio.to_thread(autovacuum_due, meter.pg)
+    print(f"    autovacuum stand-in: {', '.join(done) or 'nothing due'}", flush=True)
     results = Results()
     t0 = time.monotonic()
     measure_from, deadline = t0 + warmup, t0 + warmup + seconds

@@ -47,7 +47,7 @@ class JudgmentColumns:
     verdict: NDArray[np.int32]
     a_on_left: NDArray[np.bool_]
     seconds: NDArray[np.float64]  # NaN when unknown
-    gold: NDArray[np.int32]  # -1 gold answer a, +1 gold answer b, 0 not gold
+    gold: NDArray[np.int8]  # -1 gold answer a, +1 gold answer b, 0 not gold
 
     @property
     def size(self) -> int:
@@ -109,7 +109,7 @@ def _judgment_columns(
     place = np.searchsorted(gold_ids, columns["comparison"])
     hit = place < gold_ids.size
     hit[hit] = gold_ids[place[hit]] == columns["comparison"][hit]
-    gold = np.zeros(columns["comparison"].size, dtype=np.int32)
+    gold = np.zeros(columns["comparison"].size, dtype=np.int8)  # a byte: 40 MB less at 10M
     gold[hit] = gold_sides[place[hit]]
     return columns.get("id", np.empty(0, dtype=np.int64)), JudgmentColumns(
         annotator_id=columns["annotator"],

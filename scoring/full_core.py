@@ -7,6 +7,7 @@ in the same `finish`, so a run gives the same result either way.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from scoring.campaign_data import JudgmentColumns, RegularComparisons
 from scoring.incremental import (
@@ -39,20 +40,30 @@ def full_core_of(
     reach: Reach,
 ) -> tuple[Core, list[AnnotatorScore]]:
     """Every judgment folded into empty tallies (seconds' windows of ``reach``), and the
-    scores."""
-    annotator_ids, judgments = _judgments(columns)
+    scores. The fold frees each of the ``columns`` after its last use: a caller that keeps
+    no reference to them keeps the fold's peak RSS low (at 10M, hundreds of MB)."""
     place = _comparison_of_judgments(comparisons, columns)
+    verdict, a_on_left = columns.verdict, columns.a_on_left
+    annotator_ids, judgments = _judgments(columns)
+    del columns  # the users' ids, labelled now
     tallies = tally_annotators(judgments, gold, reach)
     scores = finish_scores(tallies, gold=gold)
     accepted = accepted_judgments(judgments, scores)
+    annotator, comparison, ordinary = judgments.annotator, judgments.comparison, ~judgments.is_gold
+    del judgments  # the seconds, and the verdicts' and gold's copies
     # Reduced in turn to their small tables, each freed before the next step (peak RSS).
-    votes = vote_tables(_rated_votes_in_order(columns, accepted, comparisons, place, n_contenders))
-    ordinary = judgments.gold == 0
-    coincidences = regular_coincidences(judgments.comparison[ordinary], judgments.verdict[ordinary])
-    annotator = judgments.annotator
-    del judgments, ordinary
+    votes = vote_tables(_rated_votes_in_order(verdict, accepted, comparisons, place, n_contenders))
+    coincidences = regular_coincidences(comparison[ordinary], verdict[ordinary])
+    del comparison, ordinary
     cells = fold_vote_cells(
-        empty_cells(n_contenders), columns, annotator, annotator_ids, place, accepted, comparisons
+        empty_cells(n_contenders),
+        verdict,
+        a_on_left,
+        annotator,
+        annotator_ids,
+        place,
+        accepted,
+        comparisons,
     )
     core = full_core(annotator_ids, tallies, gold, scores, votes, coincidences, cells, watermark)
     return core, scores
@@ -64,10 +75,10 @@ def _judgments(columns: JudgmentColumns) -> tuple[np.ndarray, Judgments]:
     judgments = Judgments(
         annotator=annotator,
         comparison=columns.comparison_id,
-        verdict=columns.verdict.astype(np.intp),
+        verdict=columns.verdict,
         a_on_left=columns.a_on_left,
         seconds=columns.seconds,
-        gold=columns.gold.astype(np.intp),
+        gold=columns.gold,
         n_annotators=annotator_ids.size,
     )
     return annotator_ids, judgments
@@ -100,7 +111,7 @@ _DENSE = 4
 
 
 def _rated_votes_in_order(
-    columns: JudgmentColumns,
+    verdict: NDArray[np.int32],
     rated: np.ndarray,
     comparisons: RegularComparisons,
     place: np.ndarray,
@@ -123,6 +134,6 @@ def _rated_votes_in_order(
     return Votes(
         a,
         b,
-        outcome_from_verdict(columns.verdict[rated]),
+        outcome_from_verdict(verdict[rated]),
         n_contenders=n_contenders,
     )

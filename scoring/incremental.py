@@ -36,7 +36,6 @@ from numpy.typing import NDArray
 from campaign.models import Campaign, Judgment
 from scoring.campaign_data import (
     FingerprintFacts,
-    JudgmentColumns,
     RegularComparisons,
     comparison_judgments,
     gold_comparisons,
@@ -198,15 +197,17 @@ def regular_coincidences(
 
 def fold_vote_cells(
     cells: VoteCells,
-    columns: JudgmentColumns,
+    verdict: NDArray[np.int32],
+    a_on_left: NDArray[np.bool_],
     annotator: NDArray[np.intp],
     annotator_ids: NDArray[np.int64],
     place: NDArray[np.intp],
     counted: NDArray[np.bool_],
     comparisons: RegularComparisons,
 ) -> VoteCells:
-    """``cells`` plus these judgments (by annotator ``annotator``, each on regular comparison
-    ``place``, -1 on gold; ``counted`` the counted votes): the same step in either fold."""
+    """``cells`` plus these judgments (their ``verdict`` and ``a_on_left`` columns, by
+    annotator ``annotator``, each on regular comparison ``place``, -1 on gold; ``counted`` the
+    counted votes): the same step in either fold."""
     return fold_cells(
         cells,
         annotator=annotator,
@@ -215,8 +216,8 @@ def fold_vote_cells(
         comparisons=comparisons.ids,
         contender_a=comparisons.a,
         contender_b=comparisons.b,
-        verdict=columns.verdict.astype(np.intp),
-        a_on_left=columns.a_on_left,
+        verdict=verdict,
+        a_on_left=a_on_left,
         counted=counted,
     )
 
@@ -287,7 +288,14 @@ def incremental_core(
     on_counted = regular & counted[annotator]
     votes = _counted_votes(new, annotator, on_counted, comparisons, state.elo.size)
     cells = fold_vote_cells(
-        state.cells, new, annotator, annotator_ids, place, on_counted, comparisons
+        state.cells,
+        new.verdict,
+        new.a_on_left,
+        annotator,
+        annotator_ids,
+        place,
+        on_counted,
+        comparisons,
     )
     coverage, known = _NO_COVERAGE, ""
     if state.coverage_key == coverage_key:

@@ -158,13 +158,14 @@ def compute_snapshot(
             # do not fit: the free pages go back after the load and after the fold
             # (config.memory; peak RSS). Not before the load: it fills them again, and a
             # page given back costs a fault to take again.
-            columns = judgment_columns(campaign)
+            loaded = [judgment_columns(campaign)]
             release_freed_memory()
             clock.lap("judgment_load")
+            # Handed over, no reference kept here: the fold frees each column after its
+            # last use (peak RSS).
             folded = full_core_of(
-                columns, comparisons, gold, watermark, len(contender_ids), seconds_reach()
+                loaded.pop(), comparisons, gold, watermark, len(contender_ids), seconds_reach()
             )
-            del columns  # the core keeps what it needs
             release_freed_memory()
         else:
             reason = ""

@@ -95,17 +95,30 @@ def expected_agreement(
 
 def leave_one_out(
     comparison: ArrayLike, verdict: ArrayLike, voters: ArrayLike | None
-) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
+) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.bool_]]:
     """Per judgment: its sign, the sign of the others' (voters') summed preferences on its
-    comparison, and whether any other voter judged that comparison."""
-    sign = np.sign(np.asarray(verdict, dtype=np.intp))
+    comparison, and whether any other voter judged that comparison. The signs are a byte
+    each and the temporaries reused in place: a full run's 9M regular judgments go through
+    here twice at its peak RSS."""
+    verdict = np.asarray(verdict)
+    if verdict.dtype.kind == "i":
+        sign = np.sign(verdict, dtype=np.int8)
+    else:
+        sign = np.sign(verdict).astype(np.int8)
     voting = np.ones(sign.size, dtype=bool) if voters is None else np.asarray(voters, dtype=bool)
+    weight = sign if voters is None else sign * voting
     # Without a sort where the ids are dense (a full run's 9M judgments: 1.5 s a call).
     _, unit = unique_inverse(np.asarray(comparison))
-    others_sum = np.bincount(unit, weights=sign * voting, minlength=unit.max(initial=-1) + 1)
-    others_sum = others_sum[unit] - sign * voting
-    others = np.bincount(unit, weights=voting, minlength=unit.max(initial=-1) + 1)[unit] - voting
-    return sign, np.sign(others_sum).astype(np.intp), others > 0
+    units = unit.max(initial=-1) + 1
+    others_sum = np.bincount(unit, weights=weight, minlength=units)[unit]
+    others_sum -= weight
+    del weight
+    others = np.bincount(unit, weights=voting, minlength=units)[unit]
+    del unit
+    others -= voting
+    compared = others > 0
+    del others
+    return sign, np.sign(others_sum, out=others_sum).astype(np.int8), compared
 
 
 def cohen_kappa(first: ArrayLike, second: ArrayLike) -> float | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.stats import beta
 
 from scoring.numerics.agreement import expected_agreement
@@ -66,24 +67,26 @@ class Judgments:
     response a was shown on the left; `seconds` is NaN when unknown; `gold` is 0 for an
     ordinary comparison, -1 when the gold answer is a and +1 when it is b (the verdict's sign
     convention, so a gold judgment is correct exactly when sign(verdict) == gold).
+    `verdict` and `gold` keep a signed integer type as given (a full run passes its columns'
+    int32 and int8, without copies over every judgment: peak RSS), other values become intp.
     """
 
     annotator: NDArray[np.intp]
     comparison: NDArray[np.intp]
-    verdict: NDArray[np.intp]
+    verdict: NDArray[np.signedinteger[Any]]
     a_on_left: NDArray[np.bool_]
     seconds: NDArray[np.float64]
-    gold: NDArray[np.intp]
+    gold: NDArray[np.signedinteger[Any]]
     n_annotators: int
 
     def __post_init__(self) -> None:
         arrays = {
             "annotator": np.asarray(self.annotator, dtype=np.intp).ravel(),
             "comparison": np.asarray(self.comparison, dtype=np.intp).ravel(),
-            "verdict": np.asarray(self.verdict, dtype=np.intp).ravel(),
+            "verdict": _signed_integers(self.verdict),
             "a_on_left": np.asarray(self.a_on_left, dtype=bool).ravel(),
             "seconds": np.asarray(self.seconds, dtype=np.float64).ravel(),
-            "gold": np.asarray(self.gold, dtype=np.intp).ravel(),
+            "gold": _signed_integers(self.gold),
         }
         if len({a.size for a in arrays.values()}) > 1:
             raise ScoringError("all judgment arrays must have the same length")
@@ -102,6 +105,11 @@ class Judgments:
     @property
     def is_gold(self) -> NDArray[np.bool_]:
         return self.gold != 0
+
+
+def _signed_integers(values: ArrayLike) -> NDArray[np.signedinteger[Any]]:
+    array = np.asarray(values)
+    return (array if array.dtype.kind == "i" else array.astype(np.intp)).ravel()
 
 
 @dataclass(frozen=True)

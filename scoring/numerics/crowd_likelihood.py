@@ -81,8 +81,14 @@ def cells_of(data: CrowdVotes, voted: NDArray[np.intp]) -> Cells:
     j = place[np.where(swap, votes.a, votes.b)]
     # i's share of each vote: 1 when i won, ½ on a tie (the outcome codes are 0, 1, 2).
     share_i = np.where(swap, votes.outcome, B_WINS - votes.outcome) / (B_WINS - A_WINS)
+    del swap
     n, k = voted.size, data.n_annotators
-    key = (data.annotator * n + i) * n + j
+    key = data.annotator * n  # built in place: arrays over every vote (peak RSS at 10M)
+    key += i
+    del i
+    key *= n
+    key += j
+    del j
     if k * n * n <= _DENSE_CELLS:  # a bincount is many times faster than sorting the keys
         total = np.bincount(key, minlength=k * n * n)
         keys = np.flatnonzero(total)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -157,10 +158,10 @@ def widen(tallies: AnnotatorTallies, place: NDArray[np.intp], n: int) -> Annotat
 def fold_judgments(
     tallies: AnnotatorTallies,
     annotator: NDArray[np.intp],
-    verdict: NDArray[np.intp],
+    verdict: NDArray[np.signedinteger[Any]],
     a_on_left: NDArray[np.bool_],
     seconds: NDArray[np.float64],
-    gold: NDArray[np.intp],
+    gold: NDArray[np.signedinteger[Any]],
     reach: Reach = DEFAULT_REACH,
 ) -> AnnotatorTallies:
     """``tallies`` plus the given judgments' counts and seconds (agreement left as it is).

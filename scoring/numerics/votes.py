@@ -119,4 +119,6 @@ def unique_inverse(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArra
     low = int(values.min())
     present = np.bincount(values - low) > 0
     place = np.cumsum(present) - 1
-    return (np.flatnonzero(present) + low).astype(values.dtype), place[values - low].astype(np.intp)
+    return (np.flatnonzero(present) + low).astype(values.dtype), place[values - low].astype(
+        np.intp, copy=False
+    )

@@ -9,7 +9,12 @@ import krippendorff
 import numpy as np
 import pytest
 
-from scoring.numerics.agreement import cohen_kappa, consensus_agreement, krippendorff_alpha
+from scoring.numerics.agreement import (
+    cohen_kappa,
+    consensus_agreement,
+    krippendorff_alpha,
+    leave_one_out,
+)
 
 PANDALM = Path(__file__).resolve().parents[3] / "campaign" / "demo" / "pandalm" / "testset-v1.json"
 
@@ -81,3 +86,21 @@ def test_consensus_agreement_leaves_the_annotator_out() -> None:
     )  # (a, b) balance to tie; (a, a) → a ≠ b
     agreement, _ = consensus_agreement([0, 1, 2], [5, 5, 5], [-1, -2, -1], 3)
     np.testing.assert_array_equal(agreement, [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64])
+def test_leave_one_out_gives_byte_signs_of_the_others_consensus(dtype) -> None:
+    """Signs a byte each (a full run's 9M judgments, twice at its peak RSS), the values of
+    a judgment-by-judgment count whatever the verdicts' integer type."""
+    rng = np.random.default_rng(5)
+    comparison = rng.integers(0, 40, 400)
+    verdict = rng.integers(-2, 3, 400)
+    voters = rng.random(400) < 0.6
+    sign, consensus, compared = leave_one_out(comparison, verdict.astype(dtype), voters)
+    assert sign.dtype == consensus.dtype == np.int8
+    for k in range(verdict.size):
+        others = (comparison == comparison[k]) & voters
+        others[k] = False
+        assert sign[k] == np.sign(verdict[k])
+        assert consensus[k] == np.sign(np.sign(verdict[others]).sum())
+        assert compared[k] == others.any()

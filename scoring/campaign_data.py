@@ -179,7 +179,11 @@ def comparison_judgments(
     campaign: Campaign, comparison_ids: NDArray[np.int64]
 ) -> dict[str, NDArray[np.int64]]:
     """Every judgment of the given comparisons: id, annotator, comparison and verdict (the
-    judgments an incremental run re-reads to refresh those comparisons' agreement tallies)."""
+    judgments an incremental run re-reads to refresh those comparisons' agreement tallies).
+
+    The comparisons are the campaign's, and so are all their judgments (a judgment's key is
+    (campaign, comparison), migration 0017): no campaign condition, so that the read is an
+    index-only scan of the unique key, which carries id and verdict (migration 0018)."""
     ids = [int(pk) for pk in comparison_ids]
     if not ids:
         return {
@@ -190,8 +194,8 @@ def comparison_judgments(
         f"""SELECT CAST(j.id AS BIGINT), CAST(j.annotator_id AS BIGINT),
                   CAST(j.comparison_id AS BIGINT), CAST(j.verdict AS BIGINT)
            FROM campaign_judgment j
-           WHERE j.campaign_id = %s AND j.comparison_id IN ({_trusted_set(ids)})""",  # noqa: S608
-        [campaign.pk, *_trusted_params(ids)],
+           WHERE j.comparison_id IN ({_trusted_set(ids)})""",  # noqa: S608
+        _trusted_params(ids),
         [
             ("id", "bigint"),
             ("annotator", "bigint"),

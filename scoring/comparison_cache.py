@@ -115,7 +115,7 @@ def run_comparisons(
     comparisons added since, when those describe the comparisons exactly (the module
     docstring), else (and when ``full``: a full run rebuilds everything) read in full."""
     key = cache_key(contender_ids, facts)
-    stored = ComparisonCache.objects.filter(campaign=campaign).defer("style")
+    stored = ComparisonCache.objects.filter(campaign=campaign).defer("arrays", "style")
     row = None if full else stored.first()
     if full:
         why = "a full run"
@@ -125,14 +125,16 @@ def run_comparisons(
         why = "contenders or items edited"
     elif (row.count, row.max_id, row.id_sum) == (facts.count, facts.max_id, facts.id_sum):
         # Without the style counts: `with_style` reads them if the style view is fitted.
-        return RunComparisons(_loaded(row, None), facts, key, "kept", *_nothing_counted())
+        comparisons = _loaded(row, _stored(campaign, "arrays"), None)
+        return RunComparisons(comparisons, facts, key, "kept", *_nothing_counted())
     else:
         why = _why_not_added(campaign, row, facts)
         if not why:
             added = _read_added(campaign, contender_ids, row)
             if added is not None:
                 comparisons, counted_ids, counted = added
-                merged = _merged(_loaded(row, bytes(row.style)), comparisons)
+                blobs = (_stored(campaign, "arrays"), _stored(campaign, "style"))
+                merged = _merged(_loaded(row, *blobs), comparisons)
                 read = f"added {comparisons.ids.size}"
                 return RunComparisons(merged, facts, key, read, counted_ids, counted)
             why = "an added comparison's category is new"
@@ -145,8 +147,7 @@ def with_style(campaign: Campaign, run: RunComparisons) -> RunComparisons:
     them there (call inside the run's consistent read: the row is the one it read)."""
     if run.comparisons.style_a is not None:
         return run
-    style = ComparisonCache.objects.filter(campaign=campaign).values_list("style", flat=True)
-    comparisons = _with_style_arrays(run.comparisons, bytes(style.get()))
+    comparisons = _with_style_arrays(run.comparisons, _stored(campaign, "style"))
     return dataclasses.replace(run, comparisons=comparisons)
 
 
@@ -184,9 +185,29 @@ def store_comparisons(campaign: Campaign, run: RunComparisons) -> None:
         ComparisonCache.objects.create(campaign=campaign, **row)
 
 
-def _loaded(row: ComparisonCache, style: bytes | None) -> RegularComparisons:
-    """The stored comparisons, with their style counts when ``style`` (the row's) is given."""
-    arrays = unpacked_npz(bytes(row.arrays))
+def _stored(campaign: Campaign, column: str) -> bytes:
+    """The stored row's ``arrays`` or ``style`` (``column``, a constant). On PostgreSQL in
+    binary: Django reads a bytea as text, twice its size in hex, which the server encodes
+    and the client decodes (the arrays at 10M: 12 MB, 0.07-0.12 s against 0.02-0.05 s)."""
+    if connection.vendor != "postgresql":
+        values = ComparisonCache.objects.filter(campaign=campaign).values_list(column, flat=True)
+        return bytes(values.get())
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        table = ComparisonCache._meta.db_table
+        raw.execute(
+            f"SELECT {column} FROM {table} WHERE campaign_id = %s",  # noqa: S608
+            [campaign.pk],
+            binary=True,
+        )
+        (blob,) = raw.fetchone()
+    return bytes(blob)
+
+
+def _loaded(row: ComparisonCache, stored: bytes, style: bytes | None) -> RegularComparisons:
+    """The stored comparisons (``stored``: the row's arrays), with their style counts when
+    ``style`` (the row's) is given."""
+    arrays = unpacked_npz(stored)
     comparisons = RegularComparisons(
         ids=arrays["ids"],
         # Already int64 (= intp here) once unpacked: no second copy of 3M rows each at 10M.

@@ -207,8 +207,12 @@ class Judgment(models.Model):
 
     class Meta:
         constraints = [
+            # Carries id and verdict (migration 0018) so that an incremental scoring run's
+            # re-read of the comparisons its new judgments touch is an index-only scan.
             models.UniqueConstraint(
-                fields=["comparison", "annotator"], name="judgment_once_per_annotator"
+                fields=["comparison", "annotator"],
+                name="judgment_once_per_annotator",
+                include=["id", "verdict"],
             ),
             models.CheckConstraint(
                 condition=Q(verdict__gte=-2) & Q(verdict__lte=2), name="judgment_verdict_range"

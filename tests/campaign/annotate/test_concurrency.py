@@ -143,6 +143,11 @@ def _participate(annotator, campaign, start, acknowledged, errors, index, churni
                 assert retried.judgment.pk == judgment.pk
                 if outcome.next_assignment is not None:
                     assert retried.next_assignment.key == outcome.next_assignment.key
+                else:
+                    # The page shows the retry's answer: a lease it found is this participant's
+                    # to work on (dropped, it would hold its room for the lease's 15 minutes
+                    # and keep everyone else waiting for it until the deadline).
+                    outcome = retried
             assignment = outcome.next_assignment
         # What it was doing, for the one time this was seen (make test, adaptive, all 55 at
         # the deadline, not reproduced in nine runs alone or beside the suite).

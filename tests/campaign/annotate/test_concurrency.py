@@ -149,8 +149,8 @@ def _participate(annotator, campaign, start, acknowledged, errors, index, churni
                     # and keep everyone else waiting for it until the deadline).
                     outcome = retried
             assignment = outcome.next_assignment
-        # What it was doing, for the one time this was seen (make test, adaptive, all 55 at
-        # the deadline, not reproduced in nine runs alone or beside the suite).
+        # What it was doing: everyone waits here when one participant's request died (a
+        # deadlock between two picks, seen 2026-12-01) or dropped a lease, holding its room.
         errors.append(
             f"participant {annotator.pk} still working at the deadline: served {served}, "
             f"holding {'nothing' if assignment is None else 'a lease'}, "

@@ -29,7 +29,9 @@ Why it is correct under concurrency:
 * Locks are always taken enrolment, then assignment, then comparison, and a transaction that
   holds a picked row never waits for another lock, so participants cannot deadlock or block
   each other. The pick's lock is FOR NO KEY UPDATE, which foreign-key checks (FOR KEY SHARE)
-  do not wait for.
+  do not wait for. No transaction of the loop holds a comparison FOR KEY SHARE while it
+  goes on (a judgment is checked through its lease: migration 0019): PostgreSQL's SKIP LOCKED
+  can wait, and deadlock, on an old row version that a running transaction holds so.
 
 Why a gold item cannot be told by its cost: the pick is one statement, the new lease's
 INSERT included, that does the same work whether it serves gold or not (``_pick``, its SQL in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,3 +37,21 @@ def waits_fail(seconds: int = 10) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
+
+
+def wait_until_waiting_for_a_lock(backend_pid: int, timeout: float = 10) -> str:
+    """Wait until session ``backend_pid`` waits for a lock; returns the lock's kind
+    (``advisory``, ``transactionid``, ``tuple``...)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT wait_event FROM pg_stat_activity"
+                " WHERE pid = %s AND wait_event_type = 'Lock'",
+                [backend_pid],
+            )
+            found = cursor.fetchone()
+            if found:
+                return str(found[0])
+            time.sleep(0.01)
+    raise AssertionError(f"backend {backend_pid} never waited for a lock")

@@ -1,15 +1,17 @@
 """A judgment's comparison, annotator and assignment: refused when missing, whatever writes them.
 
-Since migration 0017 all three are checked once per statement by triggers that lock what the keys
-locked (the referenced rows, FOR KEY SHARE). These tests hold what the keys guaranteed:
-the one-row cases of tests/campaign/test_constraints.py, plus many rows at once (a vote
-import's COPY), the referenced side (deletes, re-keys, truncation) and the row locks.
+Since migration 0017 all three are checked once per statement by triggers; since 0019 a
+judgment of a lease is checked through the lease (locked FOR KEY SHARE) and one without
+through its campaign's row, never by locking the comparison's row (which pickers update). These
+tests hold what the keys guaranteed: the one-row cases of tests/campaign/test_constraints.py,
+plus many rows at once (a vote import's COPY), the referenced side (deletes, re-keys,
+truncation) and the locks. tests/campaign/test_judgment_keys_concurrency.py replays the
+deadlock that the comparison's lock allowed.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 
 import psycopg
 import pytest
@@ -25,8 +27,8 @@ from campaign.models import (
     Prompt,
     Response,
 )
-from tests.builders import judge, make_user
-from tests.builders.sessions import other_session, waits_fail
+from tests.builders import judge, make_user, serve
+from tests.builders.sessions import other_session, wait_until_waiting_for_a_lock, waits_fail
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +155,80 @@ def test_re_keying_a_judged_comparison_or_user_is_refused(comparison):
     )
 
 
+def test_re_keying_a_comparison_is_refused_even_unjudged(comparison):
+    # A lease's judgment is checked through the lease, without locking the comparison: its
+    # (id, campaign) must not move meanwhile, so they never move.
+    assert_refused(
+        lambda: Comparison.objects.filter(pk=comparison.pk).update(id=comparison.pk + 1000)
+    )
+    other = Campaign.objects.create(slug="other", title="Other")
+    assert_refused(lambda: Comparison.objects.filter(pk=comparison.pk).update(campaign=other))
+
+
+def test_a_judgment_of_a_lease_of_another_comparison_is_refused(comparison):
+    lease = serve(make_user(), comparison)
+    elsewhere = Comparison.objects.create(
+        campaign=comparison.campaign,
+        prompt=comparison.prompt,
+        response_a=comparison.response_b,
+        response_b=Response.objects.create(
+            campaign=comparison.campaign,
+            prompt=comparison.prompt,
+            contender=Contender.objects.create(campaign=comparison.campaign, name="z"),
+            text="z",
+        ),
+    )
+
+    assert_refused(lambda: judgment(elsewhere, lease.annotator, assignment_id=lease.pk).save())
+    judgment(comparison, lease.annotator, assignment_id=lease.pk).save()
+
+
+def test_a_judgment_of_a_lease_in_the_wrong_campaign_is_refused(comparison):
+    lease = serve(make_user(), comparison)
+    other = Campaign.objects.create(slug="other", title="Other")
+    stored = judgment(comparison, lease.annotator, assignment_id=lease.pk)
+    stored.campaign_id = other.pk
+
+    assert_refused(stored.save)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_judge_step_locks_its_lease_and_not_its_comparison(comparison):
+    # Pickers update comparisons all the time (their load); a judge step's lock on one would
+    # let their SKIP LOCKED picks wait for each other (test_judgment_keys_concurrency.py).
+    lease = serve(make_user(), comparison)
+    with transaction.atomic():
+        judgment(comparison, lease.annotator, assignment_id=lease.pk).save()
+        with other_session() as other:
+            other.execute("SET lock_timeout = '1s'")
+            other.execute(
+                "SELECT 1 FROM campaign_comparison WHERE id = %s FOR UPDATE", [comparison.pk]
+            )
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    "SELECT 1 FROM campaign_assignment WHERE id = %s FOR UPDATE", [lease.pk]
+                )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_comparison_cannot_be_deleted_under_a_judgment_of_its_lease(comparison):
+    lease = serve(make_user(), comparison)
+    with transaction.atomic():
+        judgment(comparison, lease.annotator, assignment_id=lease.pk).save()
+        with other_session() as other:
+            other.execute("SET lock_timeout = '1s'")
+            # Django's way, the lease first: it waits for the judge.
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("DELETE FROM campaign_assignment WHERE id = %s", [lease.pk])
+            other.rollback()
+            # In SQL, the comparison alone: the lease's key refuses it.
+            other.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                other.execute("DELETE FROM campaign_comparison WHERE id = %s", [comparison.pk])
+
+    assert Judgment.objects.filter(comparison=comparison).count() == 1
+
+
 def test_comparisons_keep_their_load_updates(comparison):
     # The annotate loop updates loads all the time: only a key change is looked at.
     judgment(comparison).save()
@@ -190,7 +266,8 @@ def test_truncating_comparisons_with_their_judgments_is_fine(comparison):
     ],
 )
 def test_a_judged_row_cannot_be_deleted_under_a_judgment_being_written(comparison, statement):
-    # As with the keys: the writer holds the rows it names FOR KEY SHARE until it ends.
+    # As with the keys: the writer (here without a lease, as a vote import) holds what it
+    # names until it ends: the annotator's row, and the campaign's, which a deletion locks.
     annotator = make_user()
     with transaction.atomic():
         judgment(comparison, annotator).save()
@@ -236,20 +313,6 @@ def test_a_judgment_waiting_on_a_deletion_that_commits_is_refused(comparison):
 
     assert len(errors) == 1
     assert isinstance(errors[0], psycopg.errors.ForeignKeyViolation)
-
-
-def wait_until_waiting_for_a_lock(backend_pid: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
-                [backend_pid],
-            )
-            found = cursor.fetchone()
-            if found and found[0]:
-                return
-    raise AssertionError(f"backend {backend_pid} never waited for a lock")
 
 
 def test_a_judgment_of_a_missing_assignment_is_refused(comparison):

@@ -1,0 +1,152 @@
+"""A judgment written by the annotate loop no longer locks its comparison's row.
+
+Migration 0017's trigger (as the foreign key before it) locked every judgment's comparison
+FOR KEY SHARE until the judging transaction ended, and that transaction goes on to pick the
+participant's next item. A running KEY SHARE locker of a row that pickers keep updating is
+what lets PostgreSQL's SKIP LOCKED pick wait, and deadlock:
+
+1. J judges comparison C: its KEY SHARE lock stays on C's row version v1;
+2. P picks C (FOR NO KEY UPDATE does not conflict with KEY SHARE), takes a place (v2) and
+   commits: v1's xmax is now a MultiXact of J's lock and P's update, with J still running;
+3. R and Q, pickers whose statement snapshot predates P's commit, both find v1. R locks v2.
+   Q's lock of v1 follows the update chain to v2, and that wait ignores SKIP LOCKED: Q waits
+   for R, holding v1's tuple lock; R's UPDATE of the room then starts from v1, sees J's lock
+   still running, and waits for v1's tuple lock: held by Q.
+
+`make test` met this about once in 10 to 20 runs of tests/campaign/annotate/
+test_concurrency.py under load (the participant whose request died held its lease, and the
+others waited for it until the deadline); tests/campaign/test_judgment_keys_concurrency.py
+replays it step by step. Without J's lock, v1's xmax is P's committed update alone: Q's lock
+finds the newest version held by R and skips it, R's UPDATE finds it its own.
+
+So a judgment of a lease (``assignment_id`` set) is checked through the lease, which the
+judge step holds FOR UPDATE anyway: the lease is locked FOR KEY SHARE (as before) and must be
+of the judgment's comparison, which must exist in the judgment's campaign (read, not locked).
+It cannot go away before the judgment commits: deleting it takes the lease first (Django
+deletes assignments before their comparison), which waits for the judge, and a comparison
+deleted in SQL with its assignments left is refused by the assignment's key (NO ACTION).
+
+A judgment without a lease (a vote import) locks its campaign FOR KEY SHARE instead of each
+comparison, as migration 0014's keys do, so an import running beside a live campaign adds no
+lock to the rows pickers update either: a comparison's deletion locks its campaign FOR UPDATE
+before its cascade, so it waits for every import still writing to that campaign and removes
+what they wrote; an import coming after it waits, then finds the comparison gone.
+
+Either path relies on a comparison's (id, campaign) never changing once stored: no code changes
+them, and the trigger that refused the change while judged now refuses it always (a change
+while a lease or an import's check is in flight would otherwise slip between them).
+
+Annotators keep 0017's check (their rows FOR KEY SHARE); a judgment's key columns changed by
+UPDATE keep 0017's per-row check, which locks the comparison (no judge step does that).
+"""
+
+# The SQL here is built from constant table and column names, never from input.
+# ruff: noqa: S608
+
+from django.db import migrations
+
+JUDGMENT = "campaign_judgment"
+COMPARISON_KEY = "judgment_comparison_same_campaign"
+ANNOTATOR_KEY = "judgment_annotator"
+ASSIGNMENT_KEY = "judgment_assignment"
+PINNED = "SET enable_hashjoin = off SET enable_mergejoin = off"  # as in 0014 and 0017
+
+
+def _refused(key: str, on: str = "insert") -> str:
+    message = (
+        f'insert or update on table "{JUDGMENT}" violates foreign key constraint "{key}"'
+        if on == "insert"
+        else f'update or delete on table "campaign_comparison" violates foreign key constraint '
+        f'"{key}" on table "{JUDGMENT}"'
+    )
+    table = JUDGMENT if on == "insert" else "campaign_comparison"
+    return (
+        f"RAISE EXCEPTION '{message}' USING ERRCODE = 'foreign_key_violation', "
+        f"CONSTRAINT = '{key}', TABLE = '{table}';"
+    )
+
+
+def _lock_all(target: str, match: str, named: str, key: str) -> str:
+    """As 0017: lock the ``target`` rows the new rows name, refusing if one is missing."""
+    return (
+        f"SELECT count(*) INTO wanted FROM ({named}) n;\n"
+        f"  SELECT count(*) INTO found FROM (SELECT 1 FROM {target} t WHERE {match} "
+        f"ORDER BY t.id FOR KEY SHARE OF t) l;\n"
+        f"  IF found < wanted THEN {_refused(key)} END IF;"
+    )
+
+
+COMPARISON_MISSING = (
+    "SELECT 1 FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM campaign_comparison t "
+    "WHERE t.id = n.comparison_id AND t.campaign_id = n.campaign_id) "
+    "OR (n.assignment_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM campaign_assignment a "
+    "WHERE a.id = n.assignment_id AND a.comparison_id = n.comparison_id))"
+)
+
+INSERTED = "\n  ".join(
+    [
+        # Imported votes: their campaigns, as 0014's keys (deleters lock them FOR UPDATE).
+        "PERFORM 1 FROM campaign_campaign c WHERE c.id IN (SELECT DISTINCT campaign_id "
+        "FROM new_rows WHERE assignment_id IS NULL) ORDER BY c.id FOR KEY SHARE OF c;",
+        # Judged leases: a judge step already holds its lease FOR UPDATE.
+        _lock_all(
+            "campaign_assignment",
+            "t.id IN (SELECT assignment_id FROM new_rows)",
+            "SELECT DISTINCT assignment_id FROM new_rows WHERE assignment_id IS NOT NULL",
+            ASSIGNMENT_KEY,
+        ),
+        f"IF EXISTS ({COMPARISON_MISSING}) THEN {_refused(COMPARISON_KEY)} END IF;",
+        _lock_all(
+            "accounts_user",
+            "t.id IN (SELECT annotator_id FROM new_rows)",
+            "SELECT DISTINCT annotator_id FROM new_rows",
+            ANNOTATOR_KEY,
+        ),
+    ]
+)
+DELETED = (
+    "PERFORM 1 FROM campaign_campaign c WHERE c.id IN (SELECT DISTINCT campaign_id "
+    "FROM old_rows) ORDER BY c.id FOR UPDATE OF c;\n"
+    f"  DELETE FROM {JUDGMENT} j USING old_rows o "
+    "WHERE j.campaign_id = o.campaign_id AND j.comparison_id = o.id;"
+)
+REKEYED = _refused(COMPARISON_KEY, "delete")
+
+# Each function's new body; the way back restores 0017's.
+FUNCTIONS = {
+    "campaign_judgment_keys_inserted": INSERTED,
+    "campaign_comparison_judgments_deleted": DELETED,
+    "campaign_comparison_judgments_rekeyed": REKEYED,
+}
+DECLARATIONS = {"campaign_judgment_keys_inserted": "DECLARE wanted bigint; found bigint;"}
+
+
+def _replace(schema_editor, bodies: dict[str, str]) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, body in bodies.items():
+        schema_editor.execute(
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql {PINNED} "
+            f"AS $$\n{DECLARATIONS.get(name, '')}\nBEGIN\n  {body}\n  RETURN NULL;\nEND\n$$",
+            params=None,
+        )
+
+
+def forwards(apps, schema_editor):
+    _replace(schema_editor, FUNCTIONS)
+
+
+def backwards(apps, schema_editor):
+    from importlib import import_module
+
+    before = import_module("campaign.migrations.0017_judgment_keys_per_statement")
+    _replace(
+        schema_editor,
+        {name: body for name, _clause, _declarations, body in before.TRIGGERS if name in FUNCTIONS},
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("campaign", "0018_judgment_key_covers_verdict")]
+
+    operations = [migrations.RunPython(forwards, backwards)]

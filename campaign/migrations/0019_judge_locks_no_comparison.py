@@ -76,11 +76,17 @@ def _lock_all(target: str, match: str, named: str, key: str) -> str:
     )
 
 
-COMPARISON_MISSING = (
-    "SELECT 1 FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM campaign_comparison t "
-    "WHERE t.id = n.comparison_id AND t.campaign_id = n.campaign_id) "
-    "OR (n.assignment_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM campaign_assignment a "
-    "WHERE a.id = n.assignment_id AND a.comparison_id = n.comparison_id))"
+# Each named (campaign, comparison) exists: counted as 0017 counted them, without the lock.
+COMPARISONS_FOUND = (
+    "SELECT count(*) INTO wanted FROM (SELECT DISTINCT campaign_id, comparison_id FROM new_rows) n;\n"
+    "  SELECT count(*) INTO found FROM campaign_comparison t WHERE (t.campaign_id, t.id) IN "
+    "(SELECT campaign_id, comparison_id FROM new_rows);\n"
+    f"  IF found < wanted THEN {_refused(COMPARISON_KEY)} END IF;"
+)
+# A judged lease is of the judgment's comparison.
+LEASE_ELSEWHERE = (
+    "SELECT 1 FROM new_rows n WHERE n.assignment_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
+    "FROM campaign_assignment a WHERE a.id = n.assignment_id AND a.comparison_id = n.comparison_id)"
 )
 
 INSERTED = "\n  ".join(
@@ -95,7 +101,8 @@ INSERTED = "\n  ".join(
             "SELECT DISTINCT assignment_id FROM new_rows WHERE assignment_id IS NOT NULL",
             ASSIGNMENT_KEY,
         ),
-        f"IF EXISTS ({COMPARISON_MISSING}) THEN {_refused(COMPARISON_KEY)} END IF;",
+        COMPARISONS_FOUND,
+        f"IF EXISTS ({LEASE_ELSEWHERE}) THEN {_refused(COMPARISON_KEY)} END IF;",
         _lock_all(
             "accounts_user",
             "t.id IN (SELECT annotator_id FROM new_rows)",

@@ -20,21 +20,26 @@ replays it step by step. Without J's lock, v1's xmax is P's committed update alo
 finds the newest version held by R and skips it, R's UPDATE finds it its own.
 
 So a judgment of a lease (``assignment_id`` set) is checked through the lease, which the
-judge step holds FOR UPDATE anyway: the lease is locked FOR KEY SHARE (as before) and must be
-of the judgment's comparison, which must exist in the judgment's campaign (read, not locked).
-It cannot go away before the judgment commits: deleting it takes the lease first (Django
-deletes assignments before their comparison), which waits for the judge, and a comparison
-deleted in SQL with its assignments left is refused by the assignment's key (NO ACTION).
+judge step holds FOR UPDATE anyway: the lease is locked FOR KEY SHARE (as before), it must be
+of the judgment's comparison, and that comparison must exist in the judgment's campaign
+(counted, not locked). Nothing can take the comparison away before the judgment commits:
 
-A judgment without a lease (a vote import) locks its campaign FOR KEY SHARE instead of each
-comparison, as migration 0014's keys do, so an import running beside a live campaign adds no
-lock to the rows pickers update either: a comparison's deletion locks its campaign FOR UPDATE
-before its cascade, so it waits for every import still writing to that campaign and removes
-what they wrote; an import coming after it waits, then finds the comparison gone.
+- a comparison whose leases are left is refused at once by its delete (it was refused at
+  commit by the lease's own key, DEFERRED: a transaction could delete the comparison, let a
+  judge commit a judgment of it, then move or delete the lease and insert a comparison with
+  the old id in another campaign); Django deletes the leases first, and deleting a lease
+  waits for the judge holding it, then is refused (0017) since a judgment names it;
+- a judged lease cannot move to another comparison (the lease's rekey trigger now also
+  watches ``comparison_id``; moving it waits for the judge's KEY SHARE, since the column is in
+  the unique key (comparison, annotator), then sees the judgment);
+- a comparison's (id, campaign) never change once stored (refused always; no code does it).
 
-Either path relies on a comparison's (id, campaign) never changing once stored: no code changes
-them, and the trigger that refused the change while judged now refuses it always (a change
-while a lease or an import's check is in flight would otherwise slip between them).
+A judgment without a lease (a vote import, a test) locks its comparisons FOR KEY SHARE as in
+0017: no lease stands for them. An import into a campaign that participants are working in
+can therefore still meet the deadlock above while its transaction runs; the annotate loop
+alone no longer can. (Locking the campaign's row instead, as 0014's keys do, made comparison
+deletions lock it FOR UPDATE, which then deadlocked with the leases' own deferred key on the
+campaign at a picker's commit.)
 
 Annotators keep 0017's check (their rows FOR KEY SHARE); a judgment's key columns changed by
 UPDATE keep 0017's per-row check, which locks the comparison (no judge step does that).
@@ -76,33 +81,35 @@ def _lock_all(target: str, match: str, named: str, key: str) -> str:
     )
 
 
-# Each named (campaign, comparison) exists: counted as 0017 counted them, without the lock.
-COMPARISONS_FOUND = (
-    "SELECT count(*) INTO wanted FROM (SELECT DISTINCT campaign_id, comparison_id FROM new_rows) n;\n"
-    "  SELECT count(*) INTO found FROM campaign_comparison t WHERE (t.campaign_id, t.id) IN "
-    "(SELECT campaign_id, comparison_id FROM new_rows);\n"
-    f"  IF found < wanted THEN {_refused(COMPARISON_KEY)} END IF;"
-)
+LEASED = "new_rows WHERE assignment_id IS NOT NULL"
+UNLEASED = "new_rows WHERE assignment_id IS NULL"
 # A judged lease is of the judgment's comparison.
 LEASE_ELSEWHERE = (
-    "SELECT 1 FROM new_rows n WHERE n.assignment_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
-    "FROM campaign_assignment a WHERE a.id = n.assignment_id AND a.comparison_id = n.comparison_id)"
+    f"SELECT 1 FROM {LEASED} AND NOT EXISTS (SELECT 1 FROM campaign_assignment a "
+    "WHERE a.id = new_rows.assignment_id AND a.comparison_id = new_rows.comparison_id)"
 )
+PAIRS = "SELECT DISTINCT campaign_id, comparison_id FROM {}"
+PAIR_NAMED = "(t.campaign_id, t.id) IN (SELECT campaign_id, comparison_id FROM {})"
 
 INSERTED = "\n  ".join(
     [
-        # Imported votes: their campaigns, as 0014's keys (deleters lock them FOR UPDATE).
-        "PERFORM 1 FROM campaign_campaign c WHERE c.id IN (SELECT DISTINCT campaign_id "
-        "FROM new_rows WHERE assignment_id IS NULL) ORDER BY c.id FOR KEY SHARE OF c;",
+        # Votes without a lease: their comparisons, as 0017.
+        _lock_all(
+            "campaign_comparison",
+            PAIR_NAMED.format(UNLEASED),
+            PAIRS.format(UNLEASED),
+            COMPARISON_KEY,
+        ),
         # Judged leases: a judge step already holds its lease FOR UPDATE.
         _lock_all(
             "campaign_assignment",
             "t.id IN (SELECT assignment_id FROM new_rows)",
-            "SELECT DISTINCT assignment_id FROM new_rows WHERE assignment_id IS NOT NULL",
+            f"SELECT DISTINCT assignment_id FROM {LEASED}",
             ASSIGNMENT_KEY,
         ),
-        COMPARISONS_FOUND,
-        f"IF EXISTS ({LEASE_ELSEWHERE}) THEN {_refused(COMPARISON_KEY)} END IF;",
+        f"SELECT count(*) INTO wanted FROM ({PAIRS.format(LEASED)}) n;",
+        f"SELECT count(*) INTO found FROM campaign_comparison t WHERE {PAIR_NAMED.format(LEASED)};",
+        f"IF found < wanted OR EXISTS ({LEASE_ELSEWHERE}) THEN {_refused(COMPARISON_KEY)} END IF;",
         _lock_all(
             "accounts_user",
             "t.id IN (SELECT annotator_id FROM new_rows)",
@@ -111,9 +118,14 @@ INSERTED = "\n  ".join(
         ),
     ]
 )
+LEASE_KEY = "assignment_comparison_leased"
 DELETED = (
-    "PERFORM 1 FROM campaign_campaign c WHERE c.id IN (SELECT DISTINCT campaign_id "
-    "FROM old_rows) ORDER BY c.id FOR UPDATE OF c;\n"
+    "IF EXISTS (SELECT 1 FROM old_rows o WHERE EXISTS (SELECT 1 FROM campaign_assignment a "
+    "WHERE a.comparison_id = o.id)) THEN "
+    f'RAISE EXCEPTION \'update or delete on table "campaign_comparison" violates foreign key '
+    f'constraint "{LEASE_KEY}" on table "campaign_assignment"\' '
+    f"USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{LEASE_KEY}', "
+    "TABLE = 'campaign_comparison'; END IF;\n"
     f"  DELETE FROM {JUDGMENT} j USING old_rows o "
     "WHERE j.campaign_id = o.campaign_id AND j.comparison_id = o.id;"
 )
@@ -139,12 +151,31 @@ def _replace(schema_editor, bodies: dict[str, str]) -> None:
         )
 
 
+LEASE_REKEYED = "campaign_assignment_judgments_rekeyed"
+
+
+def _lease_rekeyed_when(schema_editor, columns: tuple[str, ...]) -> None:
+    """The lease's rekey trigger (0017) fires when any of ``columns`` changes."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+    schema_editor.execute(f"DROP TRIGGER {LEASE_REKEYED} ON campaign_assignment", params=None)
+    schema_editor.execute(
+        f"CREATE TRIGGER {LEASE_REKEYED} AFTER UPDATE ON campaign_assignment FOR EACH ROW "
+        f"WHEN ({changed}) EXECUTE FUNCTION {LEASE_REKEYED}()",
+        params=None,
+    )
+
+
 def forwards(apps, schema_editor):
     _replace(schema_editor, FUNCTIONS)
+    _lease_rekeyed_when(schema_editor, ("id", "comparison_id"))
 
 
 def backwards(apps, schema_editor):
     from importlib import import_module
+
+    _lease_rekeyed_when(schema_editor, ("id",))
 
     before = import_module("campaign.migrations.0017_judgment_keys_per_statement")
     _replace(

@@ -1,8 +1,8 @@
 """A judgment's comparison, annotator and assignment: refused when missing, whatever writes them.
 
 Since migration 0017 all three are checked once per statement by triggers; since 0019 a
-judgment of a lease is checked through the lease (locked FOR KEY SHARE) and one without
-through its campaign's row, never by locking the comparison's row (which pickers update). These
+judgment of a lease is checked through the lease (locked FOR KEY SHARE), without locking the
+comparison's row (which pickers update); one without a lease locks its comparison. These
 tests hold what the keys guaranteed: the one-row cases of tests/campaign/test_constraints.py,
 plus many rows at once (a vote import's COPY), the referenced side (deletes, re-keys,
 truncation) and the locks. tests/campaign/test_judgment_keys_concurrency.py replays the
@@ -165,9 +165,9 @@ def test_re_keying_a_comparison_is_refused_even_unjudged(comparison):
     assert_refused(lambda: Comparison.objects.filter(pk=comparison.pk).update(campaign=other))
 
 
-def test_a_judgment_of_a_lease_of_another_comparison_is_refused(comparison):
-    lease = serve(make_user(), comparison)
-    elsewhere = Comparison.objects.create(
+def another_comparison(comparison: Comparison) -> Comparison:
+    """A second comparison on the same prompt, against a new contender."""
+    return Comparison.objects.create(
         campaign=comparison.campaign,
         prompt=comparison.prompt,
         response_a=comparison.response_b,
@@ -178,6 +178,11 @@ def test_a_judgment_of_a_lease_of_another_comparison_is_refused(comparison):
             text="z",
         ),
     )
+
+
+def test_a_judgment_of_a_lease_of_another_comparison_is_refused(comparison):
+    lease = serve(make_user(), comparison)
+    elsewhere = another_comparison(comparison)
 
     assert_refused(lambda: judgment(elsewhere, lease.annotator, assignment_id=lease.pk).save())
     judgment(comparison, lease.annotator, assignment_id=lease.pk).save()
@@ -221,12 +226,38 @@ def test_a_comparison_cannot_be_deleted_under_a_judgment_of_its_lease(comparison
             with pytest.raises(psycopg.errors.LockNotAvailable):
                 other.execute("DELETE FROM campaign_assignment WHERE id = %s", [lease.pk])
             other.rollback()
-            # In SQL, the comparison alone: the lease's key refuses it.
-            other.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            # Moving the lease elsewhere waits for the judge too (its comparison is a key).
+            other.execute("SET lock_timeout = '1s'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    "UPDATE campaign_assignment SET comparison_id = comparison_id + 1000"
+                    " WHERE id = %s",
+                    [lease.pk],
+                )
+            other.rollback()
+            # In SQL, the comparison alone: refused at once while a lease names it.
+            with pytest.raises(psycopg.errors.ForeignKeyViolation, match="assignment_comparison"):
                 other.execute("DELETE FROM campaign_comparison WHERE id = %s", [comparison.pk])
 
     assert Judgment.objects.filter(comparison=comparison).count() == 1
+
+
+def test_a_judged_lease_cannot_move_to_another_comparison(comparison):
+    stored = judge(make_user(), comparison)
+    elsewhere = another_comparison(comparison)
+    leases = type(stored.assignment).objects.filter(pk=stored.assignment_id)
+
+    assert_refused(lambda: leases.update(comparison=elsewhere))
+
+
+def test_a_leased_comparison_cannot_be_deleted_in_sql_even_unjudged(comparison):
+    serve(make_user(), comparison, status="open")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaign_comparison WHERE id = %s", [comparison.pk])
+
+    comparison.delete()  # Django's way: the leases first
+
+    assert not Comparison.objects.filter(pk=comparison.pk).exists()
 
 
 def test_comparisons_keep_their_load_updates(comparison):
@@ -266,8 +297,8 @@ def test_truncating_comparisons_with_their_judgments_is_fine(comparison):
     ],
 )
 def test_a_judged_row_cannot_be_deleted_under_a_judgment_being_written(comparison, statement):
-    # As with the keys: the writer (here without a lease, as a vote import) holds what it
-    # names until it ends: the annotator's row, and the campaign's, which a deletion locks.
+    # As with the keys: the writer (here without a lease, as a vote import) holds the rows it
+    # names FOR KEY SHARE until it ends.
     annotator = make_user()
     with transaction.atomic():
         judgment(comparison, annotator).save()

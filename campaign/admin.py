@@ -67,6 +67,10 @@ class ComparisonAdmin(admin.ModelAdmin):
     search_fields = ("prompt__external_id",)
     raw_id_fields = ("prompt", "response_a", "response_b")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # A stored comparison never changes campaign (campaign migration 0019 refuses it).
+        return ("campaign",) if obj is not None else ()
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         note_items_edited(obj.campaign_id)

@@ -81,35 +81,35 @@ def _lock_all(target: str, match: str, named: str, key: str) -> str:
     )
 
 
-LEASED = "new_rows WHERE assignment_id IS NOT NULL"
 UNLEASED = "new_rows WHERE assignment_id IS NULL"
-# A judged lease is of the judgment's comparison.
-LEASE_ELSEWHERE = (
-    f"SELECT 1 FROM {LEASED} AND NOT EXISTS (SELECT 1 FROM campaign_assignment a "
-    "WHERE a.id = new_rows.assignment_id AND a.comparison_id = new_rows.comparison_id)"
+# A judged lease names the judgment's comparison, and that comparison is in the judgment's
+# campaign: one probe per row through the lease (a judge step writes one row).
+LEASED_ELSEWHERE = (
+    "SELECT 1 FROM new_rows n WHERE n.assignment_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
+    "FROM campaign_assignment a JOIN campaign_comparison t ON t.id = a.comparison_id "
+    "WHERE a.id = n.assignment_id AND a.comparison_id = n.comparison_id "
+    "AND t.campaign_id = n.campaign_id)"
 )
-PAIRS = "SELECT DISTINCT campaign_id, comparison_id FROM {}"
-PAIR_NAMED = "(t.campaign_id, t.id) IN (SELECT campaign_id, comparison_id FROM {})"
 
 INSERTED = "\n  ".join(
     [
-        # Votes without a lease: their comparisons, as 0017.
+        # Votes without a lease: their comparisons, as 0017 (skipped for a judge step's row).
+        f"IF EXISTS (SELECT 1 FROM {UNLEASED}) THEN",
         _lock_all(
             "campaign_comparison",
-            PAIR_NAMED.format(UNLEASED),
-            PAIRS.format(UNLEASED),
+            f"(t.campaign_id, t.id) IN (SELECT campaign_id, comparison_id FROM {UNLEASED})",
+            f"SELECT DISTINCT campaign_id, comparison_id FROM {UNLEASED}",
             COMPARISON_KEY,
         ),
+        "END IF;",
         # Judged leases: a judge step already holds its lease FOR UPDATE.
         _lock_all(
             "campaign_assignment",
             "t.id IN (SELECT assignment_id FROM new_rows)",
-            f"SELECT DISTINCT assignment_id FROM {LEASED}",
+            "SELECT DISTINCT assignment_id FROM new_rows WHERE assignment_id IS NOT NULL",
             ASSIGNMENT_KEY,
         ),
-        f"SELECT count(*) INTO wanted FROM ({PAIRS.format(LEASED)}) n;",
-        f"SELECT count(*) INTO found FROM campaign_comparison t WHERE {PAIR_NAMED.format(LEASED)};",
-        f"IF found < wanted OR EXISTS ({LEASE_ELSEWHERE}) THEN {_refused(COMPARISON_KEY)} END IF;",
+        f"IF EXISTS ({LEASED_ELSEWHERE}) THEN {_refused(COMPARISON_KEY)} END IF;",
         _lock_all(
             "accounts_user",
             "t.id IN (SELECT annotator_id FROM new_rows)",

@@ -39,19 +39,25 @@ def waits_fail(seconds: int = 10) -> Iterator[None]:
             cursor.execute("RESET lock_timeout")
 
 
-def wait_until_waiting_for_a_lock(backend_pid: int, timeout: float = 10) -> str:
-    """Wait until session ``backend_pid`` waits for a lock; returns the lock's kind
-    (``advisory``, ``transactionid``, ``tuple``...)."""
+def wait_until_waiting_for_a_lock(
+    backend_pid: int, timeout: float = 10, *, advisory_key: int | None = None
+) -> None:
+    """Wait until session ``backend_pid`` waits for a lock: with ``advisory_key``, that
+    advisory lock (a key below 2**32) and no other."""
+    if advisory_key is None:
+        query = "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'"
+        params: list[int] = [backend_pid]
+    else:
+        query = (
+            "SELECT 1 FROM pg_locks WHERE pid = %s AND locktype = 'advisory' AND NOT granted"
+            " AND classid = 0 AND objid = %s"
+        )
+        params = [backend_pid, advisory_key]
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT wait_event FROM pg_stat_activity"
-                " WHERE pid = %s AND wait_event_type = 'Lock'",
-                [backend_pid],
-            )
-            found = cursor.fetchone()
-            if found:
-                return str(found[0])
+            cursor.execute(query, params)
+            if cursor.fetchone():
+                return
             time.sleep(0.01)
-    raise AssertionError(f"backend {backend_pid} never waited for a lock")
+    raise AssertionError(f"backend {backend_pid} never waited for {advisory_key or 'a lock'}")

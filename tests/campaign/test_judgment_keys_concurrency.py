@@ -16,7 +16,6 @@ that case is kept as a known failure, strict, so that whoever removes the lock s
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import psycopg
@@ -50,22 +49,6 @@ JUDGMENT = (
     " assignment_id, verdict, is_gold, left_side, rationale)"
     " VALUES (%s, %s, %s, %s, %s, 1, false, 'a', '')"
 )
-
-
-def wait_until_waiting_for_key(backend_pid: int, key: int, timeout: float = 10) -> None:
-    """Wait until session ``backend_pid`` waits for advisory lock ``key`` (not another one)."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT 1 FROM pg_locks WHERE pid = %s AND locktype = 'advisory'"
-                " AND NOT granted AND classid = 0 AND objid = %s",
-                [backend_pid, key],
-            )
-            if cursor.fetchone():
-                return
-            time.sleep(0.01)
-    raise AssertionError(f"backend {backend_pid} never waited for advisory lock {key}")
 
 
 class Picker(threading.Thread):
@@ -121,14 +104,15 @@ def test_pickers_with_old_snapshots_skip_a_judged_row_instead_of_deadlocking(thr
             r.start()
             q.start()
             # Both statements have their snapshots: now another picker takes a place.
-            wait_until_waiting_for_a_lock(first.info.backend_pid)
-            wait_until_waiting_for_a_lock(second.info.backend_pid)
+            wait_until_waiting_for_a_lock(first.info.backend_pid, advisory_key=BEFORE_R)
+            wait_until_waiting_for_a_lock(second.info.backend_pid, advisory_key=BEFORE_Q)
             taker.execute(
                 "UPDATE campaign_comparison SET load = load + 1 WHERE id = %s", [comparison.pk]
             )
             taker.commit()
             cursor.execute("SELECT pg_advisory_unlock(%s)", [BEFORE_R])
-            wait_until_waiting_for_key(first.info.backend_pid, AFTER_R)  # it holds the row
+            # The first picker holds the row's newest version once it waits here.
+            wait_until_waiting_for_a_lock(first.info.backend_pid, advisory_key=AFTER_R)
             cursor.execute("SELECT pg_advisory_unlock(%s)", [BEFORE_Q])
             q.join(timeout=5)  # it skips; before 0019 it waited for the first picker here
         finally:

@@ -49,6 +49,7 @@ from scoring.campaign_data import (
 )
 from scoring.models import ComparisonCache, ResponseStyle
 from scoring.numerics.style import STYLE_FEATURES, style_counts
+from scoring.numerics.votes import sorted_positions
 from scoring.packed_rows import by_id, fetch_columns, serial_reads
 from scoring.packing import encode_sorted, npz, packed, unpacked_npz
 
@@ -324,9 +325,7 @@ def _stored_style(
         )
     columns = {}
     for side, responses in zip(_SIDES, (response_a, response_b), strict=True):
-        at = np.searchsorted(style["id"], responses)
-        found = at < style["id"].size
-        found[found] = style["id"][at[found]] == responses[found]
+        at, found = sorted_positions(style["id"], responses)
         for name in STYLE_FEATURES:
             values = np.full(responses.size, -1, dtype=np.int32)
             values[found] = style[name][at[found]]

@@ -47,6 +47,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.numerics.votes import sorted_positions
+
 Ints = NDArray[np.int64]
 OUTCOMES = 3  # A_WINS, TIE, B_WINS (scoring.numerics.votes)
 # Annotators x contender pairs x outcomes up to this are counted with a dense bincount, more
@@ -295,9 +297,7 @@ def merge_counts(keys: Ints, counts: Ints, new_keys: Ints, new_counts: Ints) -> 
         return keys, counts
     if keys.size == 0:  # a full run's first merge: nothing to insert into
         return new_keys, new_counts
-    place = np.searchsorted(keys, new_keys)
-    found = place < keys.size
-    found[found] = keys[place[found]] == new_keys[found]
+    place, found = sorted_positions(keys, new_keys)
     fresh = ~found
     at = place[fresh]
     # Insert first, then add the found keys' counts where their rows moved to (after the fresh

@@ -122,3 +122,14 @@ def unique_inverse(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArra
     return (np.flatnonzero(present) + low).astype(values.dtype), place[values - low].astype(
         np.intp, copy=False
     )
+
+
+def sorted_positions(
+    keys: NDArray[np.int64], wanted: NDArray[np.int64]
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Where each of ``wanted`` is in the sorted unique ``keys``, and whether it is there at
+    all (where not, its position is where it would be inserted)."""
+    place = np.searchsorted(keys, wanted)
+    found = place < keys.size
+    found[found] = keys[place[found]] == wanted[found]
+    return place, found

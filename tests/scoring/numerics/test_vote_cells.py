@@ -24,7 +24,7 @@ from scoring.numerics.vote_cells import (
     voter_cells,
     with_merged_base,
 )
-from scoring.numerics.votes import A_WINS, B_WINS
+from scoring.numerics.votes import A_WINS, B_WINS, sorted_positions
 
 N_CONTENDERS = 4
 # Regular comparisons by id (sorted) with their contenders; gold items are not among them.
@@ -220,3 +220,16 @@ def test_verdicts_of_any_signed_integer_type_give_the_same_cells(seed):
     for dtype in (np.int8, np.int32):
         narrow = fold(empty_cells(N_CONTENDERS), {**part, "verdict": part["verdict"].astype(dtype)})
         assert same(narrow, wide)
+
+
+def test_sorted_positions_find_what_is_there_and_where_the_rest_would_go():
+    keys = np.array([3, 7, 9, 20], dtype=np.int64)
+    wanted = np.array([9, 1, 20, 8, 21, 3], dtype=np.int64)
+
+    place, found = sorted_positions(keys, wanted)
+
+    assert found.tolist() == [True, False, True, False, False, True]
+    assert place.tolist() == np.searchsorted(keys, wanted).tolist()
+    assert (keys[place[found]] == wanted[found]).all()
+    empty_place, empty_found = sorted_positions(np.empty(0, dtype=np.int64), wanted)
+    assert not empty_found.any() and (empty_place == 0).all()

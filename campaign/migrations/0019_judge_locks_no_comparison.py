@@ -48,37 +48,19 @@ UPDATE keep 0017's per-row check, which locks the comparison (no judge step does
 # The SQL here is built from constant table and column names, never from input.
 # ruff: noqa: S608
 
+from importlib import import_module
+
 from django.db import migrations
 
-JUDGMENT = "campaign_judgment"
-COMPARISON_KEY = "judgment_comparison_same_campaign"
-ANNOTATOR_KEY = "judgment_annotator"
-ASSIGNMENT_KEY = "judgment_assignment"
-PINNED = "SET enable_hashjoin = off SET enable_mergejoin = off"  # as in 0014 and 0017
-
-
-def _refused(key: str, on: str = "insert") -> str:
-    message = (
-        f'insert or update on table "{JUDGMENT}" violates foreign key constraint "{key}"'
-        if on == "insert"
-        else f'update or delete on table "campaign_comparison" violates foreign key constraint '
-        f'"{key}" on table "{JUDGMENT}"'
-    )
-    table = JUDGMENT if on == "insert" else "campaign_comparison"
-    return (
-        f"RAISE EXCEPTION '{message}' USING ERRCODE = 'foreign_key_violation', "
-        f"CONSTRAINT = '{key}', TABLE = '{table}';"
-    )
-
-
-def _lock_all(target: str, match: str, named: str, key: str) -> str:
-    """As 0017: lock the ``target`` rows the new rows name, refusing if one is missing."""
-    return (
-        f"SELECT count(*) INTO wanted FROM ({named}) n;\n"
-        f"  SELECT count(*) INTO found FROM (SELECT 1 FROM {target} t WHERE {match} "
-        f"ORDER BY t.id FOR KEY SHARE OF t) l;\n"
-        f"  IF found < wanted THEN {_refused(key)} END IF;"
-    )
+# 0017's names and its SQL builders: the checks it wrote, reused for the rows that keep them.
+keys = import_module("campaign.migrations.0017_judgment_keys_per_statement")
+JUDGMENT, PINNED = keys.JUDGMENT, keys.PINNED
+COMPARISON_KEY, ANNOTATOR_KEY, ASSIGNMENT_KEY = (
+    keys.COMPARISON_KEY,
+    keys.ANNOTATOR_KEY,
+    keys.ASSIGNMENT_KEY,
+)
+_lock_all = keys._lock_all
 
 
 UNLEASED = "new_rows WHERE assignment_id IS NULL"
@@ -109,7 +91,7 @@ INSERTED = "\n  ".join(
             "SELECT DISTINCT assignment_id FROM new_rows WHERE assignment_id IS NOT NULL",
             ASSIGNMENT_KEY,
         ),
-        f"IF EXISTS ({LEASED_ELSEWHERE}) THEN {_refused(COMPARISON_KEY)} END IF;",
+        f"IF EXISTS ({LEASED_ELSEWHERE}) THEN {keys._refused(COMPARISON_KEY, 'insert')} END IF;",
         _lock_all(
             "accounts_user",
             "t.id IN (SELECT annotator_id FROM new_rows)",
@@ -129,7 +111,7 @@ DELETED = (
     f"  DELETE FROM {JUDGMENT} j USING old_rows o "
     "WHERE j.campaign_id = o.campaign_id AND j.comparison_id = o.id;"
 )
-REKEYED = _refused(COMPARISON_KEY, "delete")
+REKEYED = keys._refused(COMPARISON_KEY, "delete", "campaign_comparison")
 
 # Each function's new body; the way back restores 0017's.
 FUNCTIONS = {
@@ -173,14 +155,10 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    from importlib import import_module
-
     _lease_rekeyed_when(schema_editor, ("id",))
-
-    before = import_module("campaign.migrations.0017_judgment_keys_per_statement")
     _replace(
         schema_editor,
-        {name: body for name, _clause, _declarations, body in before.TRIGGERS if name in FUNCTIONS},
+        {name: body for name, _clause, _declarations, body in keys.TRIGGERS if name in FUNCTIONS},
     )
 
 

@@ -197,6 +197,15 @@ def test_a_judgment_of_a_lease_in_the_wrong_campaign_is_refused(comparison):
     assert_refused(stored.save)
 
 
+def waits_for_the_writer(other, statement: str, params: object) -> None:
+    """``statement`` in session ``other`` waits for a lock the test's writer holds (given up
+    after a second); that session then starts afresh."""
+    other.execute("SET lock_timeout = '1s'")
+    with pytest.raises(psycopg.errors.LockNotAvailable):
+        other.execute(statement, params)
+    other.rollback()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_judge_step_locks_its_lease_and_not_its_comparison(comparison):
     # Pickers update comparisons all the time (their load); a judge step's lock on one would
@@ -209,10 +218,10 @@ def test_a_judge_step_locks_its_lease_and_not_its_comparison(comparison):
             other.execute(
                 "SELECT 1 FROM campaign_comparison WHERE id = %s FOR UPDATE", [comparison.pk]
             )
-            with pytest.raises(psycopg.errors.LockNotAvailable):
-                other.execute(
-                    "SELECT 1 FROM campaign_assignment WHERE id = %s FOR UPDATE", [lease.pk]
-                )
+            other.rollback()
+            waits_for_the_writer(
+                other, "SELECT 1 FROM campaign_assignment WHERE id = %s FOR UPDATE", [lease.pk]
+            )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -221,20 +230,14 @@ def test_a_comparison_cannot_be_deleted_under_a_judgment_of_its_lease(comparison
     with transaction.atomic():
         judgment(comparison, lease.annotator, assignment_id=lease.pk).save()
         with other_session() as other:
-            other.execute("SET lock_timeout = '1s'")
             # Django's way, the lease first: it waits for the judge.
-            with pytest.raises(psycopg.errors.LockNotAvailable):
-                other.execute("DELETE FROM campaign_assignment WHERE id = %s", [lease.pk])
-            other.rollback()
+            waits_for_the_writer(other, "DELETE FROM campaign_assignment WHERE id = %s", [lease.pk])
             # Moving the lease elsewhere waits for the judge too (its comparison is a key).
-            other.execute("SET lock_timeout = '1s'")
-            with pytest.raises(psycopg.errors.LockNotAvailable):
-                other.execute(
-                    "UPDATE campaign_assignment SET comparison_id = comparison_id + 1000"
-                    " WHERE id = %s",
-                    [lease.pk],
-                )
-            other.rollback()
+            waits_for_the_writer(
+                other,
+                "UPDATE campaign_assignment SET comparison_id = comparison_id + 1000 WHERE id = %s",
+                [lease.pk],
+            )
             # In SQL, the comparison alone: refused at once while a lease names it.
             with pytest.raises(psycopg.errors.ForeignKeyViolation, match="assignment_comparison"):
                 other.execute("DELETE FROM campaign_comparison WHERE id = %s", [comparison.pk])
@@ -303,9 +306,8 @@ def test_a_judged_row_cannot_be_deleted_under_a_judgment_being_written(compariso
     with transaction.atomic():
         judgment(comparison, annotator).save()
         with other_session() as other:
-            other.execute("SET lock_timeout = '1s'")
-            with pytest.raises(psycopg.errors.LockNotAvailable):
-                other.execute(statement, {"comparison": comparison.pk, "annotator": annotator.pk})
+            params = {"comparison": comparison.pk, "annotator": annotator.pk}
+            waits_for_the_writer(other, statement, params)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -22,11 +22,10 @@ from django.db import connection, transaction
 from numpy.typing import NDArray
 
 from campaign.ledger import totals
-from campaign.models import Campaign, Judgment, gold_pool
-from scoring.numerics.votes import PairCounts, sorted_positions
-from scoring.packed_rows import by_id, fetch_columns, serial_reads
-
-NO_SECONDS = -1.0  # seconds is NULL → -1 in SQL (times are never negative) → NaN in numpy
+from campaign.models import Campaign, gold_pool
+from scoring.numerics.votes import PairCounts
+from scoring.packed_rows import by_id, fetch_columns
+from scoring.shared_reads import Reads, shareable
 
 
 @dataclass(frozen=True)
@@ -59,118 +58,28 @@ def consistent_reads() -> Iterator[None]:
     """One snapshot of the database for all reads inside (read only on PostgreSQL).
 
     Inside an outer transaction (tests) the reads simply join it: the isolation level can
-    only be set by a transaction's first statement.
+    only be set by a transaction's first statement, and no other connection can share it.
     """
-    outer = connection.in_atomic_block
+    own = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql" and not outer:
+        if own:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 # The run's few big scans gain nothing from JIT: compiling them costs more
                 # than it saves (about 0.1 s on the judgments' read at a million).
                 cursor.execute("SET LOCAL jit = off")
-        yield
+        # Only this transaction's own snapshot can be shared (scoring.shared_reads).
+        shared = shareable.set(own)
+        try:
+            yield
+        finally:
+            shareable.reset(shared)
 
 
 def fingerprint_facts(campaign: Campaign) -> FingerprintFacts:
     """The judgments' count, largest id and id sum: from campaign.ledger, without a scan on
     PostgreSQL (the largest id written, which a deletion does not lower)."""
     return FingerprintFacts(*totals(campaign.pk, "judgments"))
-
-
-def judgment_columns(campaign: Campaign) -> JudgmentColumns:
-    """The columns the annotator scores need, in vote order.
-
-    Imported votes have no recorded placement (left_side empty); they get a / b on the left by
-    the parity of their id, so position bias cannot be read into missing data.
-    """
-    _ids, columns = _judgment_columns(campaign, after_id=None)
-    return columns
-
-
-def new_judgment_columns(
-    campaign: Campaign, after_id: int
-) -> tuple[NDArray[np.int64], JudgmentColumns]:
-    """The judgments with an id above ``after_id`` (an incremental run's new ones): their ids
-    and `judgment_columns`, in vote order."""
-    return _judgment_columns(campaign, after_id=after_id)
-
-
-def _judgment_columns(
-    campaign: Campaign, after_id: int | None
-) -> tuple[NDArray[np.int64], JudgmentColumns]:
-    columns = _judgment_chunks(campaign, after_id)
-    if after_id is None:
-        del columns["id"]  # only an incremental run needs the ids (80 MB at 10M)
-    seconds = columns["seconds"]
-    seconds[seconds == NO_SECONDS] = np.nan
-    # The gold pool is small (hundreds of rows); mapping it here spares the big query a join.
-    gold_ids, gold_sides = gold_comparisons(campaign)
-    place, hit = sorted_positions(gold_ids, columns["comparison"])
-    gold = np.zeros(columns["comparison"].size, dtype=np.int8)  # a byte: 40 MB less at 10M
-    gold[hit] = gold_sides[place[hit]]
-    return columns.get("id", np.empty(0, dtype=np.int64)), JudgmentColumns(
-        annotator_id=columns["annotator"],
-        comparison_id=columns["comparison"],
-        verdict=columns["verdict"],
-        a_on_left=columns["a_on_left"].astype(bool),
-        seconds=seconds,
-        gold=gold,
-    )
-
-
-# Judgments read per query, in vote order from where the last query stopped (keyset on
-# (created_at, id), which the index (campaign, created_at) serves). One packed value of every
-# judgment cost three copies of it at once on the client (libpq's input buffer, its result,
-# the bytes): 1.2 GB at 10M, and a buffer the connection keeps.
-JUDGMENT_CHUNK = 1_000_000
-_JUDGMENT_FIELDS = [
-    ("annotator", "bigint"),
-    ("comparison", "bigint"),
-    ("verdict", "integer"),
-    ("a_on_left", "integer"),
-    ("seconds", "double"),
-    ("id", "bigint"),
-]
-
-
-def _judgment_chunks(campaign: Campaign, after_id: int | None) -> dict[str, np.ndarray]:
-    """The judgments' columns (above ``after_id`` if given) read `JUDGMENT_CHUNK` at a time."""
-    parts: list[dict[str, np.ndarray]] = []
-    last: int | None = None
-    while True:
-        where = ["j.campaign_id = %s"]
-        params: list[object] = [campaign.pk]
-        if after_id is not None:
-            where.append("j.id > %s")
-            params.append(after_id)
-        if last is not None:
-            # The time as a value, not a subquery: the planner then sees how few rows are
-            # left and scans the index from there (a subquery's unknown made it scan all).
-            created = Judgment.objects.values_list("created_at", flat=True).get(pk=last)
-            where.append("(j.created_at, j.id) > (%s, %s)")
-            params += [created, last]
-        part = fetch_columns(
-            f"""SELECT CAST(j.annotator_id AS BIGINT), CAST(j.comparison_id AS BIGINT),
-                      CAST(j.verdict AS INTEGER),
-                      CAST(CASE j.left_side WHEN 'a' THEN 1 WHEN 'b' THEN 0 ELSE j.id %% 2 END
-                           AS INTEGER),
-                      CAST(COALESCE(j.seconds, -1) AS DOUBLE PRECISION), CAST(j.id AS BIGINT)
-               FROM campaign_judgment j WHERE {" AND ".join(where)}
-               ORDER BY j.created_at, j.id LIMIT %s""",  # noqa: S608 (no input in it)
-            [*params, JUDGMENT_CHUNK],
-            _JUDGMENT_FIELDS,
-        )
-        parts.append(part)
-        if part["id"].size < JUDGMENT_CHUNK:
-            break
-        last = int(part["id"][-1])
-    if len(parts) == 1:
-        return parts[0]
-    columns = {}
-    for name, _kind in _JUDGMENT_FIELDS:  # one column's parts freed before the next's joined
-        columns[name] = np.concatenate([part.pop(name) for part in parts])
-    return columns
 
 
 def comparison_judgments(
@@ -296,17 +205,19 @@ def regular_comparisons(campaign: Campaign, contender_ids: Sequence[int]) -> Reg
 
 
 def comparisons_and_responses(
-    campaign: Campaign, contender_ids: Sequence[int]
+    campaign: Campaign, contender_ids: Sequence[int], reads: Reads | None = None
 ) -> tuple[RegularComparisons, NDArray[np.int64], NDArray[np.int64]]:
-    """`regular_comparisons`, and each one's responses' ids (a's, b's).
+    """`regular_comparisons`, and each one's responses' ids (a's, b's); read on ``reads``
+    (by default the run's connection).
 
     The comparisons, their prompts' categories and the responses' contenders are read
     apart, each table once, and joined here: the responses table is the largest after the
     judgments (it holds the texts), so a join per side would read it twice, and the server's
     hash joins and sorts of millions of rows spilled to disk at the default work_mem (4.1 s
-    and 5.3 s at 10M judgments, the reads below 1-2 s each). `serial_reads`: rows in the
-    tables' order, mostly the ids' already.
+    and 5.3 s at 10M judgments, the reads below 1-2 s each). Rows in the tables' order,
+    mostly the ids' already (no parallel workers: scoring.packed_rows.serial_reads).
     """
+    reads = reads or Reads.serial()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT category FROM campaign_prompt WHERE campaign_id = %s "
@@ -314,32 +225,32 @@ def comparisons_and_responses(
             [campaign.pk],
         )
         categories = [str(category) for (category,) in cursor.fetchall()]
-    with serial_reads():
-        columns = by_id(
-            fetch_columns(
-                """SELECT CAST(c.id AS BIGINT), CAST(c.prompt_id AS BIGINT),
-                          CAST(c.response_a_id AS BIGINT), CAST(c.response_b_id AS BIGINT)
-                   FROM campaign_comparison c WHERE c.campaign_id = %s AND c.gold_side = ''""",
-                [campaign.pk],
-                [("id", "bigint"), ("prompt", "bigint"), ("a", "bigint"), ("b", "bigint")],
-            )
-        )
-        prompts = by_id(
-            fetch_columns(
-                f"""SELECT CAST(p.id AS BIGINT), CAST({category_code(categories)} AS BIGINT)
-                    FROM campaign_prompt p WHERE p.campaign_id = %s""",  # noqa: S608
-                [*categories, campaign.pk],
-                [("id", "bigint"), ("category", "bigint")],
-            )
-        )
-        responses = by_id(
-            fetch_columns(
-                """SELECT CAST(r.id AS BIGINT), CAST(r.contender_id AS BIGINT)
-                   FROM campaign_response r WHERE r.campaign_id = %s""",
-                [campaign.pk],
-                [("id", "bigint"), ("contender", "bigint")],
-            )
-        )
+    # The largest first: the readers finish together.
+    pending_responses = reads.columns(
+        """SELECT CAST(r.id AS BIGINT), CAST(r.contender_id AS BIGINT)
+           FROM campaign_response r WHERE r.campaign_id = %s""",
+        [campaign.pk],
+        [("id", "bigint"), ("contender", "bigint")],
+        first=True,
+    )
+    pending_comparisons = reads.columns(
+        """SELECT CAST(c.id AS BIGINT), CAST(c.prompt_id AS BIGINT),
+                  CAST(c.response_a_id AS BIGINT), CAST(c.response_b_id AS BIGINT)
+           FROM campaign_comparison c WHERE c.campaign_id = %s AND c.gold_side = ''""",
+        [campaign.pk],
+        [("id", "bigint"), ("prompt", "bigint"), ("a", "bigint"), ("b", "bigint")],
+        first=True,
+    )
+    pending_prompts = reads.columns(
+        f"""SELECT CAST(p.id AS BIGINT), CAST({category_code(categories)} AS BIGINT)
+            FROM campaign_prompt p WHERE p.campaign_id = %s""",  # noqa: S608
+        [*categories, campaign.pk],
+        [("id", "bigint"), ("category", "bigint")],
+        first=True,
+    )
+    columns = by_id(pending_comparisons.result())
+    prompts = by_id(pending_prompts.result())
+    responses = by_id(pending_responses.result())
     category = prompts["category"][np.searchsorted(prompts["id"], columns["prompt"])]
     if category.size and category.min() < 0:
         raise RuntimeError("a prompt's category changed during the run's consistent read")

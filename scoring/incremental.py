@@ -39,8 +39,8 @@ from scoring.campaign_data import (
     RegularComparisons,
     comparison_judgments,
     gold_comparisons,
-    new_judgment_columns,
 )
+from scoring.judgment_reads import new_judgment_columns
 from scoring.numerics.agreement import (
     add_coincidences,
     alpha_of_coincidences,

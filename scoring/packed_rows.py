@@ -31,7 +31,7 @@ def fetch_columns(
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            return _aggregated_binary(cursor.cursor, sql, params, columns)
+            return aggregated_binary(cursor.cursor, sql, params, columns)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
@@ -42,7 +42,7 @@ def fetch_columns(
     }
 
 
-def _aggregated_binary(
+def aggregated_binary(
     raw_cursor: object, sql: str, params: Sequence[Any], columns: Sequence[tuple[str, str]]
 ) -> dict[str, np.ndarray]:
     """The SELECT's rows packed by the server into one bytea (each row its columns' binary

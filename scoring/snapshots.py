@@ -31,10 +31,8 @@ from campaign.participants.trust import campaign_has_gold
 from config.memory import release_freed_memory
 from scoring.campaign_data import (
     FingerprintFacts,
-    RegularComparisons,
     consistent_reads,
     fingerprint_facts,
-    judgment_columns,
 )
 from scoring.comparison_cache import (
     ComparisonFacts,
@@ -55,11 +53,11 @@ from scoring.extras_schedule import (
 from scoring.full_core import full_core_of
 from scoring.incremental import (
     Core,
-    Watermark,
     finish,
     incremental_core,
     settings_hash,
 )
+from scoring.judgment_reads import start_judgment_columns
 from scoring.models import Snapshot
 from scoring.numerics.annotators import (
     AnnotatorScore,
@@ -73,6 +71,7 @@ from scoring.numerics.votes import (
     PairCounts,
 )
 from scoring.publication import is_publication
+from scoring.shared_reads import shared_reads
 from scoring.state_storage import (
     complete_core,
     coverage_key,
@@ -147,22 +146,33 @@ def compute_snapshot(
         state_key = settings_hash(campaign, gold, contenders, SCORING_VERSION)
         watermark = watermark_of(campaign, facts)
         clock.lap("fingerprint")
-        read = run_comparisons(campaign, contender_ids, items, full=full)
-        comparisons = read.comparisons
-        clock.lap("comparisons")
-        covered = coverage_key(read.key, comparisons.categories)
-        folded = _fold_core(campaign, full, state_key, facts, watermark, comparisons, gold, covered)
+        state = None if full else load_state(campaign, state_key)
+        with shared_reads(facts.count) as reads:
+            # A run that must fold every judgment starts reading them now, beside the
+            # comparisons' reads (scoring.shared_reads).
+            judgments = None if isinstance(state, Core) else start_judgment_columns(campaign, reads)
+            read = run_comparisons(campaign, contender_ids, items, full=full, reads=reads)
+            comparisons = read.comparisons
+            clock.lap("comparisons")
+            covered = coverage_key(read.key, comparisons.categories)
+            if isinstance(state, Core):
+                folded = incremental_core(
+                    campaign, state, facts, watermark, comparisons, gold, seconds_reach(), covered
+                )
+            else:
+                folded = "a full run was asked for" if state is None else state
+            if isinstance(folded, str):
+                reason = folded
+                # Handed over in a list, no reference kept here: the fold frees each column
+                # after its last use (peak RSS).
+                loaded = [(judgments or start_judgment_columns(campaign, reads))()]
         if isinstance(folded, str):
-            reason = folded
             # A full run's phases each free hundreds of MB in pieces the next one's arrays
             # do not fit: the free pages go back after the load and after the fold
             # (config.memory; peak RSS). Not before the load: it fills them again, and a
             # page given back costs a fault to take again.
-            loaded = [judgment_columns(campaign)]
             release_freed_memory()
             clock.lap("judgment_load")
-            # Handed over, no reference kept here: the fold frees each column after its
-            # last use (peak RSS).
             folded = full_core_of(
                 loaded.pop(), comparisons, gold, watermark, len(contender_ids), seconds_reach()
             )
@@ -307,27 +317,6 @@ def _fingerprint(
         SEED,
     ]
     return hashlib.sha256(json.dumps(scored).encode()).hexdigest()
-
-
-def _fold_core(
-    campaign: Campaign,
-    full: bool,
-    state_key: str,
-    facts: FingerprintFacts,
-    watermark: Watermark,
-    comparisons: RegularComparisons,
-    gold: GoldSettings,
-    covered: str,
-) -> tuple[Core, list[AnnotatorScore]] | str:
-    """The stored core with the new judgments folded in, or why the run must fold them all."""
-    if full:
-        return "a full run was asked for"
-    state = load_state(campaign, state_key)
-    if isinstance(state, str):
-        return state
-    return incremental_core(
-        campaign, state, facts, watermark, comparisons, gold, seconds_reach(), covered
-    )
 
 
 def seconds_reach() -> Reach:

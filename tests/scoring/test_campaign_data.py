@@ -12,12 +12,9 @@ import numpy as np
 import pytest
 
 from campaign.models import Judgment
-from scoring import campaign_data
-from scoring.campaign_data import (
-    judgment_columns,
-    new_judgment_columns,
-    regular_comparisons,
-)
+from scoring import judgment_reads
+from scoring.campaign_data import regular_comparisons
+from scoring.judgment_reads import judgment_columns, new_judgment_columns
 from scoring.packed_rows import fetch_columns
 from tests.builders import CampaignBuilder, make_judgment
 
@@ -111,7 +108,7 @@ def test_judgments_read_in_chunks_give_the_columns_of_one_read(monkeypatch):
     assert whole.comparison_id.tolist() == [comparison for _pk, comparison in order]
 
     for chunk in (1, 2, 3, 7, 25, 26):
-        monkeypatch.setattr(campaign_data, "JUDGMENT_CHUNK", chunk)
+        monkeypatch.setattr(judgment_reads, "JUDGMENT_CHUNK", chunk)
         _assert_same(judgment_columns(build.campaign), whole)
         ids, columns = new_judgment_columns(build.campaign, order[6][0])
         assert ids.tolist() == whole_new[0].tolist()

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from campaign.models import Comparison, Prompt
-from scoring.campaign_data import judgment_columns, regular_comparisons
+from scoring.campaign_data import regular_comparisons
 from scoring.controlled.categories import CATEGORY_ROUNDS
 from scoring.extras import ScoringRun
+from scoring.judgment_reads import judgment_columns
 from scoring.numerics.annotators import Judgments
 from scoring.numerics.bias import position_bias
 from scoring.numerics.crowd_bt import rate_crowd_bt

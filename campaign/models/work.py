@@ -235,7 +235,8 @@ class Judgment(models.Model):
             models.Index(
                 fields=["annotator", "campaign", "is_gold"], name="judgment_annotator_gold"
             ),
-            models.Index(fields=["campaign", "created_at"], name="judgment_campaign_created"),
+            # Vote order, (created_at, id), as scoring reads it (migration 0020).
+            models.Index(fields=["campaign", "created_at", "id"], name="judgment_campaign_created"),
         ]
 
     def __str__(self) -> str:

@@ -218,13 +218,6 @@ def comparisons_and_responses(
     mostly the ids' already (no parallel workers: scoring.packed_rows.serial_reads).
     """
     reads = reads or Reads.serial()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT category FROM campaign_prompt WHERE campaign_id = %s "
-            "ORDER BY category",
-            [campaign.pk],
-        )
-        categories = [str(category) for (category,) in cursor.fetchall()]
     # The largest first: the readers finish together.
     pending_responses = reads.columns(
         """SELECT CAST(r.id AS BIGINT), CAST(r.contender_id AS BIGINT)
@@ -241,6 +234,15 @@ def comparisons_and_responses(
         [("id", "bigint"), ("prompt", "bigint"), ("a", "bigint"), ("b", "bigint")],
         first=True,
     )
+    # The prompts' read needs their categories: asked on the run's connection meanwhile (a
+    # scan of the prompts, 0.9 s at 10M judgments).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT category FROM campaign_prompt WHERE campaign_id = %s "
+            "ORDER BY category",
+            [campaign.pk],
+        )
+        categories = [str(category) for (category,) in cursor.fetchall()]
     pending_prompts = reads.columns(
         f"""SELECT CAST(p.id AS BIGINT), CAST({category_code(categories)} AS BIGINT)
             FROM campaign_prompt p WHERE p.campaign_id = %s""",  # noqa: S608
@@ -298,14 +300,26 @@ def _trusted_params(trusted: list[int]) -> list[int | str]:
     return list(trusted)
 
 
+_CONTENDER_TABLE = 1 << 20  # entries at most (8 MB): a wider range is searched
+
+
 def contender_indexer(contender_ids: Sequence[int]) -> Callable[[np.ndarray], NDArray[np.intp]]:
     """Contender primary keys → contender indices (positions in ``contender_ids``)."""
     ids = np.asarray(contender_ids, dtype=np.int64)
     order = np.argsort(ids)
+    # A campaign's contenders have ids close together: a table over their range maps the
+    # millions of responses' contenders in a gather (1 s of binary searches at 10M).
+    low = int(ids.min()) if ids.size else 0
+    span = int(ids.max()) - low + 1 if ids.size else 0
+    table = np.full(span if span <= _CONTENDER_TABLE else 0, -1, dtype=np.intp)
+    if table.size:
+        table[ids - low] = np.arange(ids.size)
 
     def index(pks: np.ndarray) -> NDArray[np.intp]:
         if pks.size == 0:
             return np.empty(0, dtype=np.intp)
+        if table.size and pks.min() >= low and pks.max() - low < table.size:
+            return table[pks - low]
         return order[np.searchsorted(ids[order], pks)].astype(np.intp)
 
     return index

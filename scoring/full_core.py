@@ -6,11 +6,6 @@ in the same `finish`, so a run gives the same result either way.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
-from typing import TypeVar
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -21,6 +16,7 @@ from scoring.incremental import (
     fold_vote_cells,
     full_core,
     regular_coincidences,
+    vote_tables,
 )
 from scoring.numerics.annotators import (
     AnnotatorScore,
@@ -30,12 +26,9 @@ from scoring.numerics.annotators import (
     finish_scores,
     tally_annotators,
 )
-from scoring.numerics.ratings import online_elo
 from scoring.numerics.tallies import Reach
 from scoring.numerics.vote_cells import empty_cells
-from scoring.numerics.votes import Votes, outcome_from_verdict, pair_table, unique_inverse
-
-T = TypeVar("T")
+from scoring.numerics.votes import Votes, outcome_from_verdict, unique_inverse
 
 
 def full_core_of(
@@ -59,14 +52,7 @@ def full_core_of(
     annotator, comparison, ordinary = judgments.annotator, judgments.comparison, ~judgments.is_gold
     del judgments  # the seconds, and the verdicts' and gold's copies
     # Reduced in turn to their small tables, each freed before the next step (peak RSS).
-    rated = _rated_votes_in_order(verdict, accepted, comparisons, place, n_contenders)
-    # Online Elo is a loop over the votes in Python (3-4 s at 10M): in a thread of its own
-    # beside the numpy work below, which mostly runs without the GIL.
-    elo: Future[NDArray[np.float64]] = Future()
-    thread = threading.Thread(target=_computed, args=(elo, online_elo, rated), name="online-elo")
-    thread.start()
-    pairs = pair_table(rated)
-    del rated
+    votes = vote_tables(_rated_votes_in_order(verdict, accepted, comparisons, place, n_contenders))
     coincidences = regular_coincidences(comparison[ordinary], verdict[ordinary])
     del comparison, ordinary
     cells = fold_vote_cells(
@@ -79,17 +65,8 @@ def full_core_of(
         accepted,
         comparisons,
     )
-    thread.join()
-    votes = pairs, elo.result()
     core = full_core(annotator_ids, tallies, gold, scores, votes, coincidences, cells, watermark)
     return core, scores
-
-
-def _computed(future: Future[T], function: Callable[[Votes], T], votes: Votes) -> None:
-    try:
-        future.set_result(function(votes))
-    except BaseException as error:  # raised again in the run's thread, by result()
-        future.set_exception(error)
 
 
 def _judgments(columns: JudgmentColumns) -> tuple[np.ndarray, Judgments]:

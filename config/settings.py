@@ -326,6 +326,10 @@ SCORING_EXTRAS_MAX_AGE_SECONDS = env_int("SCORING_EXTRAS_MAX_AGE_SECONDS", 10 * 
 # campaign's (scoring.numerics.seconds_windows): enough that a run's new judgments rarely move
 # a median out of its window; a window they do move out is rebuilt from the judgments.
 SCORING_SECONDS_REACH = (256, 32_768)
+# A full run's large reads go to this many extra connections that share its snapshot
+# (scoring.shared_reads; 0: all on the run's own); each worker process then needs 1 + this
+# many of PostgreSQL's max_connections while a full run reads.
+SCORING_SHARED_READERS = env_int("SCORING_SHARED_READERS", 2)
 # Without Redis (eager Celery) a judgment scores its campaign inline, at most this often.
 SCORING_EAGER_INTERVAL_SECONDS = env_int("SCORING_EAGER_INTERVAL_SECONDS", 30)
 

@@ -4,7 +4,7 @@ A full run reads every judgment; at 10,000,000 the server's packing of the rows 
 the run's reading (scoring.packed_rows). So the read is cut into slices of the campaign's
 time span, which shared readers (scoring.shared_reads) pack side by side, each slice in
 chunks of at most `JUDGMENT_CHUNK` rows (keyset on (created_at, id), which the index
-(campaign, created_at) serves); the slices in time order, each in vote order, are the
+(campaign, created_at, id) serves); the slices in time order, each in vote order, are the
 judgments in vote order. Call inside consistent_reads (scoring.campaign_data).
 """
 

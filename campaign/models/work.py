@@ -236,7 +236,7 @@ class Judgment(models.Model):
                 fields=["annotator", "campaign", "is_gold"], name="judgment_annotator_gold"
             ),
             # Vote order, (created_at, id), as scoring reads it (migration 0020).
-            models.Index(fields=["campaign", "created_at", "id"], name="judgment_campaign_created"),
+            models.Index(fields=["campaign", "created_at", "id"], name="judgment_vote_order"),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,20 @@ from psycopg.pq import TransactionStatus
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def extra_connection(self) -> Any:
+        """A psycopg connection of its own, set up as this wrapper's (its parameters, time
+        zone and role) but outside Django's care: the caller closes it. Django's loaders
+        label every timestamp as UTC without converting it, so a connection left in the
+        server's time zone would read times shifted by the zone's offset."""
+        raw = self.Database.connect(**self.get_connection_params())
+        try:
+            if self._configure_connection(raw):  # type: ignore[attr-defined]
+                raw.commit()
+        except BaseException:
+            raw.close()
+            raise
+        return raw
+
     def close_if_health_check_failed(self) -> None:
         # Runs before every statement; after the request's first it has nothing to do.
         # (health_check_enabled and health_check_done are Django's, unknown to django-stubs.)

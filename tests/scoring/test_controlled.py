@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from campaign.models import Prompt
-from scoring import comparison_cache
+from scoring import response_styles
 from scoring.models import ResponseStyle
 from scoring.snapshots import compute_snapshot
 from tests.builders import CampaignBuilder
@@ -96,7 +96,7 @@ def test_style_counts_are_stored_once_per_response_and_reused():
 
 
 def test_a_first_run_with_many_uncounted_responses_reads_their_texts_in_one_join(monkeypatch):
-    monkeypatch.setattr(comparison_cache, "TEXTS_BY_ID", 0)
+    monkeypatch.setattr(response_styles, "TEXTS_BY_ID", 0)
     build = _campaign_with_categories()
 
     snapshot = compute_snapshot(build.campaign, rounds=10)

@@ -18,8 +18,10 @@ import time
 import numpy as np
 import psycopg
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection, connections, transaction
 
+from config.postgresql.base import DatabaseWrapper
 from scoring import judgment_reads, shared_reads
 from scoring.campaign_data import consistent_reads
 from scoring.judgment_reads import judgment_columns
@@ -48,8 +50,8 @@ def readers(monkeypatch):
     made: list[shared_reads._SharedReader] = []
     real_init = shared_reads._SharedReader.__init__
 
-    def recorded(self, snapshot: str) -> None:
-        real_init(self, snapshot)
+    def recorded(self, *args) -> None:
+        real_init(self, *args)
         made.append(self)
 
     monkeypatch.setattr(shared_reads._SharedReader, "__init__", recorded)
@@ -96,12 +98,12 @@ def test_a_full_run_on_shared_readers_finds_what_one_connection_finds(readers, m
     build, _people = crowd()
 
     shared = compute_snapshot(build.campaign, rounds=20, full=True)
-    assert len(readers) == shared_reads.READERS
+    assert len(readers) == django_settings.SCORING_SHARED_READERS
     monkeypatch.setattr(shared_reads, "SHARED_FROM", 10**12)  # the run's connection alone
     Snapshot.objects.filter(campaign=build.campaign).delete()  # or nothing is new to score
     alone = compute_snapshot(build.campaign, rounds=20, full=True)
 
-    assert len(readers) == shared_reads.READERS  # no reader for the second run
+    assert len(readers) == django_settings.SCORING_SHARED_READERS  # no reader for the second run
     assert shared is not None and alone is not None
     assert shared.rated_judgments > 0
     assert shared.stats["full_reason"] == alone.stats["full_reason"] == "a full run was asked for"
@@ -169,7 +171,7 @@ def test_a_readers_error_reaches_the_run_and_every_reader_is_closed(readers):
 
     assert fine.result(timeout=0)["two"].tolist() == [2]
 
-    assert len(readers) == shared_reads.READERS
+    assert len(readers) == django_settings.SCORING_SHARED_READERS
     assert all(reader._connection.closed for reader in readers)
     assert not [t for t in threading.enumerate() if t.name.startswith("shared-read")]
 
@@ -183,10 +185,10 @@ def test_a_run_that_fails_cancels_its_readers_queries_and_drops_their_queue(read
     ):
         sleeping = [
             reads.submit(lambda reader: reader.value("SELECT pg_sleep(60)", []))
-            for _ in range(shared_reads.READERS)
+            for _ in range(django_settings.SCORING_SHARED_READERS)
         ]
         queued = reads.submit(lambda reader: reader.value("SELECT 1", []))
-        wait_for_sleepers(shared_reads.READERS)
+        wait_for_sleepers(django_settings.SCORING_SHARED_READERS)
         raise RuntimeError("the run failed")
 
     # Cancelled, not slept out: the test would take a minute otherwise.
@@ -212,3 +214,75 @@ def wait_for_sleepers(count: int) -> None:
                 return
             time.sleep(0.02)
     raise AssertionError("the readers never started their queries")
+
+
+def test_readers_read_times_in_utc_whatever_the_servers_time_zone(readers, monkeypatch):
+    # Django labels every timestamp it reads as UTC; a reader left in the database's zone
+    # read slice bounds and keyset times shifted by its offset and lost judgments.
+    build, _people = crowd(seed=5)
+    monkeypatch.setattr(judgment_reads, "SHARED_SLICES", 2)
+    monkeypatch.setattr(judgment_reads, "JUDGMENT_CHUNK", 3)
+    with consistent_reads():
+        alone = judgment_columns(build.campaign, Reads.serial())
+    name = connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER DATABASE \"{name}\" SET TimeZone = 'Europe/Berlin'")
+    try:
+        with consistent_reads(), shared_reads.shared_reads(0) as reads:
+            shared = judgment_columns(build.campaign, reads)
+            zones = {reader.value("SELECT current_setting('TimeZone')", []) for reader in readers}
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" RESET TimeZone')
+    assert zones == {"UTC"}
+    assert_same_columns(shared, alone)
+
+
+def test_a_failing_run_stops_a_task_between_its_queries(readers):
+    def many_queries(reader) -> int:
+        # 10 s of work between short queries if nothing stops it: a cancel almost always
+        # lands between two of them, where there is no query to cancel.
+        for _ in range(200):
+            reader.value("SELECT 1", [])
+            time.sleep(0.05)
+        return 200
+
+    with (
+        pytest.raises(RuntimeError, match="the run failed"),
+        consistent_reads(),
+        shared_reads.shared_reads(0) as reads,
+    ):
+        busy = reads.submit(many_queries)
+        while not busy.running():
+            time.sleep(0.01)
+        raise RuntimeError("the run failed")
+
+    error = busy.exception(timeout=0)
+    assert isinstance(error, shared_reads.ReadsStopped | psycopg.errors.QueryCanceled)
+    assert all(reader._connection.closed for reader in readers)
+
+
+def test_inside_a_savepoint_the_reads_stay_on_the_runs_connection(readers):
+    build, _people = crowd()
+    with consistent_reads(), transaction.atomic(), shared_reads.shared_reads(0) as reads:
+        assert not reads.shared  # a savepoint's snapshot cannot be exported
+        assert judgment_columns(build.campaign, reads).comparison_id.size == 55
+    assert readers == []
+
+
+def test_without_a_free_connection_the_reads_fall_back_to_the_runs_own(
+    readers, monkeypatch, caplog
+):
+    build, _people = crowd()
+    with consistent_reads():
+        alone = judgment_columns(build.campaign, Reads.serial())
+
+    def refused(self):
+        raise psycopg.OperationalError("sorry, too many clients already")
+
+    monkeypatch.setattr(DatabaseWrapper, "extra_connection", refused)
+    with consistent_reads(), shared_reads.shared_reads(0) as reads:
+        fallen_back = judgment_columns(build.campaign, reads)
+        assert not reads.shared
+    assert_same_columns(fallen_back, alone)
+    assert "could not connect" in caplog.text

@@ -72,6 +72,9 @@ def start_judgment_columns(campaign: Campaign, reads: Reads) -> Callable[[], Jud
 
     def columns() -> JudgmentColumns:
         parts = [part for future in pending for part in future.result()]
+        # The futures hold the parts too: without them, the fold frees each column after
+        # its last use (peak RSS).
+        pending.clear()
         return _labelled(campaign, _joined(parts), keep_ids=False)
 
     return columns

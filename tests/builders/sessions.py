@@ -7,6 +7,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
+import pytest
 from django.db import connection
 
 
@@ -24,6 +26,23 @@ def other_session() -> Iterator[Any]:
     finally:
         raw.rollback()
         raw.close()
+
+
+def waits_for_the_writer(other: Any, statement: str, params: object = ()) -> None:
+    """``statement`` in session ``other`` waits for a lock the test's writer holds (given up
+    after a second); that session then starts afresh."""
+    other.execute("SET lock_timeout = '1s'")
+    with pytest.raises(psycopg.errors.LockNotAvailable):
+        other.execute(statement, params)
+    other.rollback()
+
+
+def goes_past_the_writer(other: Any, statement: str, params: object = ()) -> None:
+    """``statement`` in session ``other`` runs at once beside the test's writer (a wait of
+    a second would fail it); that session then starts afresh."""
+    other.execute("SET lock_timeout = '1s'")
+    other.execute(statement, params)
+    other.rollback()
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaign.models import Campaign, Comparison, Contender, Judgment, Prompt, Response
 from tests.builders import make_user
-from tests.builders.sessions import other_session, waits_fail
+from tests.builders.sessions import other_session, waits_fail, waits_for_the_writer
 
 pytestmark = pytest.mark.django_db
 
@@ -287,9 +287,9 @@ def test_a_response_cannot_be_deleted_under_a_comparison_being_written(content):
     with transaction.atomic():
         compare(content, "rx", "ry")
         with other_session() as other:
-            other.execute("SET lock_timeout = '1s'")
-            with pytest.raises(psycopg.errors.LockNotAvailable):
-                other.execute("DELETE FROM campaign_response WHERE id = %s", [content["rx"].pk])
+            waits_for_the_writer(
+                other, "DELETE FROM campaign_response WHERE id = %s", [content["rx"].pk]
+            )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -346,8 +346,6 @@ def test_a_campaign_cannot_be_deleted_under_a_prompt_being_written(content):
     with transaction.atomic():
         Prompt.objects.create(campaign=content["campaign"], external_id="new", text="p")
         with other_session() as other:
-            other.execute("SET lock_timeout = '1s'")
-            with pytest.raises(psycopg.errors.LockNotAvailable):
-                other.execute(
-                    "DELETE FROM campaign_campaign WHERE id = %s", [content["campaign"].pk]
-                )
+            waits_for_the_writer(
+                other, "DELETE FROM campaign_campaign WHERE id = %s", [content["campaign"].pk]
+            )

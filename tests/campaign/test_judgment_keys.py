@@ -28,7 +28,13 @@ from campaign.models import (
     Response,
 )
 from tests.builders import judge, make_user, serve
-from tests.builders.sessions import other_session, wait_until_waiting_for_a_lock, waits_fail
+from tests.builders.sessions import (
+    goes_past_the_writer,
+    other_session,
+    wait_until_waiting_for_a_lock,
+    waits_fail,
+    waits_for_the_writer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -197,15 +203,6 @@ def test_a_judgment_of_a_lease_in_the_wrong_campaign_is_refused(comparison):
     assert_refused(stored.save)
 
 
-def waits_for_the_writer(other, statement: str, params: object) -> None:
-    """``statement`` in session ``other`` waits for a lock the test's writer holds (given up
-    after a second); that session then starts afresh."""
-    other.execute("SET lock_timeout = '1s'")
-    with pytest.raises(psycopg.errors.LockNotAvailable):
-        other.execute(statement, params)
-    other.rollback()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_judge_step_locks_its_lease_and_not_its_comparison(comparison):
     # Pickers update comparisons all the time (their load); a judge step's lock on one would
@@ -214,11 +211,9 @@ def test_a_judge_step_locks_its_lease_and_not_its_comparison(comparison):
     with transaction.atomic():
         judgment(comparison, lease.annotator, assignment_id=lease.pk).save()
         with other_session() as other:
-            other.execute("SET lock_timeout = '1s'")
-            other.execute(
-                "SELECT 1 FROM campaign_comparison WHERE id = %s FOR UPDATE", [comparison.pk]
+            goes_past_the_writer(
+                other, "SELECT 1 FROM campaign_comparison WHERE id = %s FOR UPDATE", [comparison.pk]
             )
-            other.rollback()
             waits_for_the_writer(
                 other, "SELECT 1 FROM campaign_assignment WHERE id = %s FOR UPDATE", [lease.pk]
             )

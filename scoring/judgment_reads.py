@@ -16,10 +16,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from campaign.ledger import totals
 from campaign.models import Campaign
-from scoring.campaign_data import JudgmentColumns, gold_comparisons
+from scoring.campaign_data import JudgmentColumns, fingerprint_facts, gold_comparisons
 from scoring.numerics.votes import sorted_positions
+from scoring.packed_rows import no_rows
 from scoring.shared_reads import Reader, Reads, shared_reads
 
 NO_SECONDS = -1.0  # seconds is NULL → -1 in SQL (times are never negative) → NaN in numpy
@@ -51,7 +51,7 @@ def judgment_columns(campaign: Campaign, reads: Reads | None = None) -> Judgment
     the parity of their id, so position bias cannot be read into missing data.
     """
     if reads is None:
-        with shared_reads(_count(campaign)) as own:
+        with shared_reads(fingerprint_facts(campaign).count) as own:
             return judgment_columns(campaign, own)
     return start_judgment_columns(campaign, reads)()
 
@@ -89,10 +89,6 @@ def new_judgment_columns(
     columns = _joined(parts)
     ids = columns["id"]
     return ids, _labelled(campaign, columns, keep_ids=True)
-
-
-def _count(campaign: Campaign) -> int:
-    return int(totals(campaign.pk, "judgments")[0])
 
 
 def _time_span(
@@ -158,14 +154,11 @@ def _slice_reader(
 
 def _joined(parts: list[_Columns]) -> _Columns:
     """The parts' columns end to end, one column's parts freed before the next's joined."""
+    if not parts:
+        return no_rows(_FIELDS)
     if len(parts) == 1:
         return parts[0]
-    columns = {}
-    for name, kind in _FIELDS:
-        dtype = np.float64 if kind == "double" else np.int64
-        pieces = [part.pop(name) for part in parts]
-        columns[name] = np.concatenate(pieces) if pieces else np.empty(0, dtype=dtype)
-    return columns
+    return {name: np.concatenate([part.pop(name) for part in parts]) for name, _kind in _FIELDS}
 
 
 def _labelled(campaign: Campaign, columns: _Columns, *, keep_ids: bool) -> JudgmentColumns:

@@ -35,11 +35,16 @@ def fetch_columns(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
-        return {name: np.empty(0, dtype=_WIRE[kind][1]) for name, kind in columns}
+        return no_rows(columns)
     return {
         name: np.array(values, dtype=_WIRE[kind][1])
         for (name, kind), values in zip(columns, zip(*rows, strict=True), strict=True)
     }
+
+
+def no_rows(columns: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """``columns`` without a row, each of the type `fetch_columns` gives it."""
+    return {name: np.empty(0, dtype=_WIRE[kind][1]) for name, kind in columns}
 
 
 def aggregated_binary(

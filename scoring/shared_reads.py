@@ -220,9 +220,7 @@ class _RunConnection:
 
     def value(self, sql: str, params: Sequence[Any]) -> Any:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        return None if row is None else row[0]
+            return _first_value(cursor, sql, params)
 
 
 class _SharedReader:
@@ -263,9 +261,7 @@ class _SharedReader:
     def value(self, sql: str, params: Sequence[Any]) -> Any:
         self._go_on()
         with self._connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        return None if row is None else row[0]
+            return _first_value(cursor, sql, params)
 
     def _go_on(self) -> None:
         # A task of several queries (a slice of judgments) stops between them once the run
@@ -279,3 +275,9 @@ class _SharedReader:
 
     def close(self) -> None:
         self._connection.close()
+
+
+def _first_value(cursor: Any, sql: str, params: Sequence[Any]) -> Any:
+    cursor.execute(sql, params)
+    row = cursor.fetchone()
+    return None if row is None else row[0]

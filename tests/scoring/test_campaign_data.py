@@ -10,10 +10,11 @@ import random
 
 import numpy as np
 import pytest
+from django.db import connection
 
 from campaign.models import Judgment
 from scoring import judgment_reads
-from scoring.campaign_data import regular_comparisons
+from scoring.campaign_data import contender_indexer, regular_comparisons
 from scoring.judgment_reads import judgment_columns, new_judgment_columns
 from scoring.packed_rows import fetch_columns
 from tests.builders import CampaignBuilder, make_judgment
@@ -120,3 +121,34 @@ def _assert_same(columns, expected):
         got, want = getattr(columns, field.name), getattr(expected, field.name)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("ids", [[5, 3, 9], [1, 10**9, 7], [42]])
+def test_contender_ids_map_to_their_indices_over_a_narrow_or_a_wide_range(ids):
+    # A narrow range is mapped through a table over it, a wide one by binary search.
+    pks = np.array(ids * 3, dtype=np.int64)
+    got = contender_indexer(ids)(pks)
+    assert got.tolist() == [ids.index(pk) for pk in pks.tolist()]
+    assert got.dtype == np.intp
+    assert contender_indexer(ids)(np.empty(0, dtype=np.int64)).size == 0
+
+
+def test_the_judgments_come_in_vote_order_from_the_index_without_a_sort():
+    # Migration 0020: (campaign, created_at, id) orders equal times by id; on (campaign,
+    # created_at) the server sorted each run of equal times (an Incremental Sort).
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL plan")
+    build = CampaignBuilder()
+    item = build.comparison("alpha", "beta")
+    for _ in range(3):
+        build.judge(build.annotator(), item, -1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: the index's plan
+        cursor.execute(
+            "EXPLAIN SELECT j.id FROM campaign_judgment j WHERE j.campaign_id = %s "
+            "AND (j.created_at, j.id) > (%s, 0) ORDER BY j.created_at, j.id LIMIT 10",
+            [build.campaign.pk, datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "judgment_vote_order" in plan
+    assert "Sort" not in plan

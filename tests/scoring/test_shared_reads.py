@@ -286,3 +286,19 @@ def test_without_a_free_connection_the_reads_fall_back_to_the_runs_own(
         assert not reads.shared
     assert_same_columns(fallen_back, alone)
     assert "could not connect" in caplog.text
+
+
+def test_an_incremental_run_opens_no_reader(readers):
+    # Its reads are the new judgments and a few comparisons: not worth two connections.
+    build, _people = crowd()
+    compute_snapshot(build.campaign, rounds=20, full=True)
+    opened = len(readers)
+    items = list(build.campaign.comparisons.filter(gold_side="").order_by("pk")[:2])
+    newcomer = build.annotator()
+    for item in items:
+        make_judgment(newcomer, item, -1)
+
+    folded = compute_snapshot(build.campaign, rounds=20)
+
+    assert folded is not None and folded.stats["full_reason"] == ""
+    assert len(readers) == opened == django_settings.SCORING_SHARED_READERS

@@ -11,7 +11,10 @@ deadlock that the comparison's lock allowed.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaign.models import (
+    Assignment,
     Campaign,
     Comparison,
     Contender,
@@ -203,39 +207,44 @@ def test_a_judgment_of_a_lease_in_the_wrong_campaign_is_refused(comparison):
     assert_refused(stored.save)
 
 
+@contextlib.contextmanager
+def judging_through_a_lease(comparison) -> Iterator[tuple[Assignment, Any]]:
+    """Inside: the test's session has stored a judgment through a lease of ``comparison``
+    and not committed (a judge step in flight); ``other`` is a second session."""
+    lease = serve(make_user(), comparison)
+    with transaction.atomic():
+        judgment(comparison, lease.annotator, assignment_id=lease.pk).save()
+        with other_session() as other:
+            yield lease, other
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_judge_step_locks_its_lease_and_not_its_comparison(comparison):
     # Pickers update comparisons all the time (their load); a judge step's lock on one would
     # let their SKIP LOCKED picks wait for each other (test_judgment_keys_concurrency.py).
-    lease = serve(make_user(), comparison)
-    with transaction.atomic():
-        judgment(comparison, lease.annotator, assignment_id=lease.pk).save()
-        with other_session() as other:
-            goes_past_the_writer(
-                other, "SELECT 1 FROM campaign_comparison WHERE id = %s FOR UPDATE", [comparison.pk]
-            )
-            waits_for_the_writer(
-                other, "SELECT 1 FROM campaign_assignment WHERE id = %s FOR UPDATE", [lease.pk]
-            )
+    with judging_through_a_lease(comparison) as (lease, other):
+        goes_past_the_writer(
+            other, "SELECT 1 FROM campaign_comparison WHERE id = %s FOR UPDATE", [comparison.pk]
+        )
+        waits_for_the_writer(
+            other, "SELECT 1 FROM campaign_assignment WHERE id = %s FOR UPDATE", [lease.pk]
+        )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_comparison_cannot_be_deleted_under_a_judgment_of_its_lease(comparison):
-    lease = serve(make_user(), comparison)
-    with transaction.atomic():
-        judgment(comparison, lease.annotator, assignment_id=lease.pk).save()
-        with other_session() as other:
-            # Django's way, the lease first: it waits for the judge.
-            waits_for_the_writer(other, "DELETE FROM campaign_assignment WHERE id = %s", [lease.pk])
-            # Moving the lease elsewhere waits for the judge too (its comparison is a key).
-            waits_for_the_writer(
-                other,
-                "UPDATE campaign_assignment SET comparison_id = comparison_id + 1000 WHERE id = %s",
-                [lease.pk],
-            )
-            # In SQL, the comparison alone: refused at once while a lease names it.
-            with pytest.raises(psycopg.errors.ForeignKeyViolation, match="assignment_comparison"):
-                other.execute("DELETE FROM campaign_comparison WHERE id = %s", [comparison.pk])
+    with judging_through_a_lease(comparison) as (lease, other):
+        # Django's way, the lease first: it waits for the judge.
+        waits_for_the_writer(other, "DELETE FROM campaign_assignment WHERE id = %s", [lease.pk])
+        # Moving the lease elsewhere waits for the judge too (its comparison is a key).
+        waits_for_the_writer(
+            other,
+            "UPDATE campaign_assignment SET comparison_id = comparison_id + 1000 WHERE id = %s",
+            [lease.pk],
+        )
+        # In SQL, the comparison alone: refused at once while a lease names it.
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="assignment_comparison"):
+            other.execute("DELETE FROM campaign_comparison WHERE id = %s", [comparison.pk])
 
     assert Judgment.objects.filter(comparison=comparison).count() == 1
 

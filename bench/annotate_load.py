@@ -75,7 +75,6 @@ from bench.load.cpu import CpuMeter  # noqa: E402
 from bench.load.invariants import check_invariants  # noqa: E402
 from bench.load.report import Row, fmt_ms, print_table, summarise, uptime  # noqa: E402
 from bench.load.server import Server  # noqa: E402
-from bench.speed import speed_line  # noqa: E402
 
 
 async def main_async(args: argparse.Namespace, creds, campaigns: dict[str, int]) -> None:
@@ -278,7 +277,6 @@ def main() -> None:
     args = parse_args(__doc__.split("\n\n")[0])
     t0 = time.monotonic()
     print(f"annotate load bench: {uptime()}", flush=True)
-    print(speed_line("before"), flush=True)
     recreate_database(args.db, args.redis_db)
     os.environ.update(server_env(args.db, args.redis_db))
     sys.path.insert(0, str(ROOT))
@@ -311,7 +309,6 @@ def main() -> None:
 
     connections.close_all()
     asyncio.run(main_async(args, creds, campaigns))
-    print(speed_line("after"))
     print(f"\ntotal run time {time.monotonic() - t0:.0f} s")
 
 

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import psycopg
 
-from bench.speed import speed_line
-
 # The tables an import fills, in the order their foreign keys need.
 TABLES = (
     "campaign_contender",
@@ -110,4 +108,3 @@ def print_checkouts(codes: list[Path]) -> None:
         print(f"code {number}: {code}")
     # The machine is often shared: the load average says how much to trust the timings.
     print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
-    print(speed_line("before"), flush=True)

@@ -32,7 +32,6 @@ from bench.import_cost import (  # noqa: E402
     print_checkouts,
     row,
 )
-from bench.speed import speed_line  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crowdeval_bench"
 MODELS = ("model-alpha", "model-beta", "model-gamma")
@@ -135,7 +134,6 @@ def main() -> None:
                     floor = copy_floor(args.database_url) | {k: f[k] for k in ROWS}
                     print(row(_cells(lines, megabytes, "COPY", floor), WIDTHS), flush=True)
     print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
-    print(speed_line("after"))
     elapsed = time.perf_counter() - started
     print(
         "COPY: the same rows COPYed back alone (no Python), the import's floor; "

@@ -43,7 +43,6 @@ from bench.import_cost import (  # noqa: E402
     row,
 )
 from bench.import_items import reset_database  # noqa: E402
-from bench.speed import speed_line  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crowdeval_votebench"
 
@@ -155,7 +154,6 @@ def main() -> None:
                         floor = copy_floor(args.database_url)
                         print(row(_cells(votes, path, "COPY", floor | {"votes": votes}), WIDTHS))
     print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
-    print(speed_line("after"))
     elapsed = time.perf_counter() - started
     print(
         "COPY: the same rows COPYed back alone (no Python), the import's floor; "

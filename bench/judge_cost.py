@@ -49,7 +49,6 @@ from bench.load.build import (  # noqa: E402
 from bench.load.clients import CHOICES, CSRF_RE, KEY_RE, NOTICE_MARK  # noqa: E402
 from bench.load.config import server_env  # noqa: E402
 from bench.load.cpu import CLK_TCK, proc_ticks  # noqa: E402
-from bench.speed import speed_line  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -119,7 +118,6 @@ def call(application, browser: Browser, method: str, path: str, body: bytes = b"
 
 def main() -> None:
     args = parse_args()
-    print(speed_line("before"), flush=True)
     os.environ.update(server_env(args.db, args.redis_db))
     os.environ["CONN_MAX_AGE"] = "600"
     os.environ.setdefault("SCORING_DEBOUNCE_SECONDS", "3600")  # see the module docstring
@@ -227,7 +225,6 @@ def main() -> None:
     for kind, counts in by_kind.items():
         spread = ", ".join(f"{n} statements x {times}" for n, times in sorted(counts.items()))
         print(f"  next item {kind:7} {spread}")
-    print(speed_line("after"))
     if profile:
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(120)

@@ -20,11 +20,18 @@ from tests.builders import write_jsonl
 
 
 @pytest.fixture
-def usual_interval():
+def switch_interval():
+    """Sets the process's switch interval for the test (a value of its own, to tell it from
+    both the default and ours), and puts the one before it back."""
     before = sys.getswitchinterval()
-    sys.setswitchinterval(0.004)
-    yield 0.004
+    yield sys.setswitchinterval
     sys.setswitchinterval(before)
+
+
+@pytest.fixture
+def usual_interval(switch_interval):
+    switch_interval(0.004)
+    return 0.004
 
 
 def test_overlapping_imports_restore_the_interval_whichever_ends_first(usual_interval):
@@ -54,15 +61,12 @@ def test_overlapping_imports_restore_the_interval_whichever_ends_first(usual_int
     assert sys.getswitchinterval() == usual_interval
 
 
-def test_a_shorter_interval_than_ours_is_kept():
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL / 2)
-    try:
-        with quick_switches():
-            assert sys.getswitchinterval() == SWITCH_INTERVAL / 2
+def test_a_shorter_interval_than_ours_is_kept(switch_interval):
+    switch_interval(SWITCH_INTERVAL / 2)
+
+    with quick_switches():
         assert sys.getswitchinterval() == SWITCH_INTERVAL / 2
-    finally:
-        sys.setswitchinterval(before)
+    assert sys.getswitchinterval() == SWITCH_INTERVAL / 2
 
 
 @pytest.mark.django_db
